@@ -1,0 +1,98 @@
+import Domain
+import Foundation
+import Vapor
+
+/// Every environment variable the server reads, read once into a typed value.
+public struct AppConfig: Sendable {
+    public enum DatabaseChoice: Sendable, Equatable {
+        case sqliteFile(String)
+        case sqliteMemory
+        case postgres(String)
+    }
+
+    public var database: DatabaseChoice
+    /// Creates the `admin` ministry user on first start; never logged.
+    public var adminPassword: String?
+    /// Reports are due this many days after the quarter ends (`ZHIJIAN_DEADLINE_DAYS`).
+    public var deadlineDays: Int
+    /// A payment ratio below this percentage is a finding (`ZHIJIAN_PAYMENT_THRESHOLD`).
+    public var paymentThreshold: Ratio
+    /// How long an API token or a web session lasts (`ZHIJIAN_TOKEN_HOURS`).
+    public var tokenLifetime: TimeInterval
+    /// Bcrypt cost for new password hashes (`ZHIJIAN_BCRYPT_COST`).
+    public var bcryptCost: Int
+    /// Failed logins of one user name allowed within `loginWindow` before further tries get 429.
+    public var loginMaxFailures: Int
+    public var loginWindow: TimeInterval
+    /// Set the Secure flag on cookies (`ZHIJIAN_SECURE_COOKIES=1` behind HTTPS).
+    public var secureCookies: Bool
+    /// The clock; tests inject a fixed date.
+    public var now: @Sendable () -> Date
+
+    public init(database: DatabaseChoice = .sqliteFile("zhijian.sqlite"), adminPassword: String? = nil,
+                deadlineDays: Int = 15, paymentThreshold: Ratio = Ratio(tenths: 1000),
+                tokenLifetime: TimeInterval = 12 * 3600, bcryptCost: Int = 12, loginMaxFailures: Int = 5,
+                loginWindow: TimeInterval = 15 * 60, secureCookies: Bool = false,
+                now: @escaping @Sendable () -> Date = { Date() }) {
+        self.database = database; self.adminPassword = adminPassword; self.deadlineDays = deadlineDays
+        self.paymentThreshold = paymentThreshold; self.tokenLifetime = tokenLifetime; self.bcryptCost = bcryptCost
+        self.loginMaxFailures = loginMaxFailures; self.loginWindow = loginWindow; self.secureCookies = secureCookies
+        self.now = now
+    }
+
+    /// Reads the process environment; a malformed value stops the start with a clear message.
+    public static func fromEnvironment() throws -> AppConfig {
+        var c = AppConfig()
+        if let url = Environment.get("DATABASE_URL"), !url.isEmpty { c.database = try parseDatabaseURL(url) }
+        c.adminPassword = Environment.get("ZHIJIAN_ADMIN_PASSWORD").flatMap { $0.isEmpty ? nil : $0 }
+        if let d = Environment.get("ZHIJIAN_DEADLINE_DAYS") {
+            guard let n = Int(d), (0...90).contains(n) else { throw ConfigError("ZHIJIAN_DEADLINE_DAYS must be 0…90") }
+            c.deadlineDays = n
+        }
+        if let t = Environment.get("ZHIJIAN_PAYMENT_THRESHOLD") {
+            guard case .success(let m) = Money.parse(t), m.fen % 10 == 0, m.fen <= 10_000 else {
+                throw ConfigError("ZHIJIAN_PAYMENT_THRESHOLD must be a percentage 0…100 with one decimal")
+            }
+            c.paymentThreshold = Ratio(tenths: m.fen / 10)
+        }
+        if let h = Environment.get("ZHIJIAN_TOKEN_HOURS") {
+            guard let n = Double(h), n > 0, n <= 24 * 30 else { throw ConfigError("ZHIJIAN_TOKEN_HOURS must be 0…720") }
+            c.tokenLifetime = n * 3600
+        }
+        if let b = Environment.get("ZHIJIAN_BCRYPT_COST") {
+            guard let n = Int(b), (4...31).contains(n) else { throw ConfigError("ZHIJIAN_BCRYPT_COST must be 4…31") }
+            c.bcryptCost = n
+        }
+        c.secureCookies = Environment.get("ZHIJIAN_SECURE_COOKIES") == "1"
+        return c
+    }
+
+    public static func parseDatabaseURL(_ url: String) throws -> DatabaseChoice {
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") { return .postgres(url) }
+        if url == "sqlite::memory:" || url == "sqlite://:memory:" { return .sqliteMemory }
+        if url.hasPrefix("sqlite://") {
+            let path = String(url.dropFirst("sqlite://".count))
+            guard !path.isEmpty else { throw ConfigError("DATABASE_URL sqlite:// needs a path") }
+            return .sqliteFile(path)
+        }
+        throw ConfigError("DATABASE_URL must start with sqlite:// or postgres://")
+    }
+}
+
+struct ConfigError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
+
+extension Application {
+    private struct ConfigKey: StorageKey { typealias Value = AppConfig }
+    public var config: AppConfig {
+        get { storage[ConfigKey.self] ?? AppConfig() }
+        set { storage[ConfigKey.self] = newValue }
+    }
+}
+
+extension Request {
+    var config: AppConfig { application.config }
+    var now: Date { application.config.now() }
+}

@@ -1,0 +1,65 @@
+import Domain
+import Fluent
+import Vapor
+
+enum BulletinsController {
+    enum Format { case json, csv, xlsx }
+
+    /// `2003Q3`, `2003Q3.csv` or `2003Q3.xlsx`.
+    static func parse(_ raw: String?) throws -> (Period, Format) {
+        let raw = raw ?? ""
+        if raw.hasSuffix(".csv") { return (try Reports.period(String(raw.dropLast(4))), .csv) }
+        if raw.hasSuffix(".xlsx") { return (try Reports.period(String(raw.dropLast(5))), .xlsx) }
+        return (try Reports.period(raw), .json)
+    }
+
+    struct Query: Content { let draft: Bool?; let revision: Int? }
+
+    @Sendable static func get(_ req: Request) async throws -> Response {
+        let (p, format) = try parse(req.parameters.get("period"))
+        let q = try req.query.decode(Query.self)
+        let b = try await Bulletins.visible(p, draft: q.draft, revision: q.revision, on: req)
+        let name = "zhijian-bulletin-\(b.period)-r\(b.revision)\(b.status == "draft" ? "-draft" : "")"
+        switch format {
+        case .json:
+            return try await b.encodeResponse(for: req)
+        case .csv:
+            let res = Response(status: .ok, body: .init(data: BulletinExport.csv(b)))
+            res.headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
+            res.headers.contentDisposition = .init(.attachment, filename: name + ".csv")
+            return res
+        case .xlsx:
+            let data = try await req.application.threadPool.runIfActive { try BulletinExport.xlsx(b) }
+            let res = Response(status: .ok, body: .init(data: data))
+            res.headers.contentType = HTTPMediaType(type: "application", subType: "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            res.headers.contentDisposition = .init(.attachment, filename: name + ".xlsx")
+            return res
+        }
+    }
+
+    @Sendable static func publish(_ req: Request) async throws -> Bulletin {
+        let p = try Reports.period(req.parameters.get("period"))
+        let user = try req.requireMinistry()
+        return try await Bulletins.publish(p, actor: user, on: req)
+    }
+
+    @Sendable static func list(_ req: Request) async throws -> [Bulletins.Summary] {
+        try await Bulletins.list(on: req.db)
+    }
+}
+
+enum MetaController {
+    struct Health: Content { let status: String }
+
+    @Sendable static func health(_ req: Request) async throws -> Health {
+        _ = try await UnitModel.query(on: req.db).count()
+        return Health(status: "ok")
+    }
+
+    @Sendable static func openAPI(_ req: Request) async throws -> Response {
+        let path = req.application.directory.workingDirectory + "openapi.yaml"
+        let res = try await req.fileio.asyncStreamFile(at: path)
+        res.headers.contentType = HTTPMediaType(type: "application", subType: "yaml", parameters: ["charset": "utf-8"])
+        return res
+    }
+}

@@ -1,0 +1,94 @@
+import Domain
+import Fluent
+import Vapor
+
+enum ReportsController {
+    static func target(_ req: Request) throws -> (Period, String) {
+        (try Reports.period(req.parameters.get("period")), req.parameters.get("unitCode") ?? "")
+    }
+
+    @Sendable static func get(_ req: Request) async throws -> ReportDTO {
+        let (p, unit) = try target(req)
+        _ = try req.requireRead(unit: unit)
+        _ = try await Reports.unit(unit, on: req.db)
+        return ReportDTO(try await Reports.require(p, unit, on: req.db), period: p, req: req)
+    }
+
+    @Sendable static func put(_ req: Request) async throws -> ReportDTO {
+        let (p, unit) = try target(req)
+        let user = try req.requireWrite(unit: unit)
+        let json = try req.content.decode(JSONValue.self)
+        return ReportDTO(try await Reports.save(p, unit: unit, json: json, actor: user, on: req), period: p, req: req)
+    }
+
+    @Sendable static func submit(_ req: Request) async throws -> ReportDTO {
+        let (p, unit) = try target(req)
+        let user = try req.requireWrite(unit: unit)
+        return ReportDTO(try await Reports.submit(p, unit: unit, actor: user, on: req), period: p, req: req)
+    }
+
+    @Sendable static func accept(_ req: Request) async throws -> ReportDTO {
+        let (p, unit) = try target(req)
+        let user = try req.requireMinistry()
+        return ReportDTO(try await Reports.accept(p, unit: unit, actor: user, on: req), period: p, req: req)
+    }
+
+    struct ReturnBody: Content { let comment: String? }
+
+    @Sendable static func `return`(_ req: Request) async throws -> ReportDTO {
+        let (p, unit) = try target(req)
+        let user = try req.requireMinistry()
+        let body = try req.content.decode(ReturnBody.self)
+        return ReportDTO(try await Reports.return(p, unit: unit, comment: body.comment, actor: user, on: req), period: p, req: req)
+    }
+
+    @Sendable static func history(_ req: Request) async throws -> [HistoryEntryDTO] {
+        let (p, unit) = try target(req)
+        _ = try req.requireRead(unit: unit)
+        _ = try await Reports.require(p, unit, on: req.db)
+        return try await Reports.history(p, unit: unit, on: req.db).map(HistoryEntryDTO.init)
+    }
+
+    struct DerivedDTO: Content {
+        let period: String
+        let unitCode: String
+        /// The registers that contributed; none exist yet, so nothing is derived.
+        let sources: [String]
+        let values: [String: JSONValue]
+        let discrepancies: [Discrepancy]
+        struct Discrepancy: Content { let field: String; let column: Int?; let reported: String; let derived: String }
+    }
+
+    /// Values derived from the registers (stations, sessions, certificates, complaints).
+    /// Until those registers exist this answers honestly that nothing is derived.
+    @Sendable static func derived(_ req: Request) async throws -> DerivedDTO {
+        let (p, unit) = try target(req)
+        _ = try req.requireRead(unit: unit)
+        _ = try await Reports.unit(unit, on: req.db)
+        return DerivedDTO(period: p.description, unitCode: unit, sources: [], values: [:], discrepancies: [])
+    }
+
+    /// Who has and hasn't reported for a period (ministry).
+    @Sendable static func overview(_ req: Request) async throws -> [ReportStatusDTO] {
+        let p = try Reports.period(req.parameters.get("period"))
+        _ = try req.requireMinistry()
+        return try await statuses(p, on: req.db)
+    }
+
+    static func statuses(_ p: Period, on db: any Database) async throws -> [ReportStatusDTO] {
+        let units = try await UnitModel.query(on: db).filter(\.$active == true).sort(\.$sortKey).all()
+        let reports = try await ReportModel.query(on: db).filter(\.$period == p.description).all()
+        var latest: [String: ReportModel] = [:]
+        var accepted: [String: Int] = [:]
+        for r in reports {
+            if (latest[r.unitCode]?.revision ?? 0) < r.revision { latest[r.unitCode] = r }
+            if r.status == .accepted { accepted[r.unitCode] = max(accepted[r.unitCode] ?? 0, r.revision) }
+        }
+        return units.map { u in
+            let r = latest[u.id!]
+            return ReportStatusDTO(unitCode: u.id!, unitName: u.name, kind: u.kind.rawValue, status: r?.status.rawValue,
+                                   revision: r?.revision, submittedAt: r?.submittedAt, late: r?.late ?? false,
+                                   acceptedRevision: accepted[u.id!])
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import Domain
+import Fluent
+import Vapor
+
+/// An error with a safe bilingual message, mapped to its HTTP status at the edge.
+struct AppError: Error, Sendable {
+    let status: HTTPResponseStatus
+    let code: String
+    let message: String
+    let messageZh: String
+    var details: [ValidationIssue] = []
+    var headers: HTTPHeaders = [:]
+
+    static func malformed(_ en: String, _ zh: String, code: String = "malformed") -> AppError {
+        AppError(status: .badRequest, code: code, message: en, messageZh: zh)
+    }
+    static let unauthenticated = AppError(status: .unauthorized, code: "unauthenticated",
+                                          message: "Log in first", messageZh: "请先登录")
+    static let forbidden = AppError(status: .forbidden, code: "forbidden",
+                                    message: "Your role may not do this", messageZh: "您的角色无权执行此操作")
+    static let otherUnit = AppError(status: .forbidden, code: "other_unit",
+                                    message: "This belongs to another unit", messageZh: "这是其他单位的数据，您无权访问")
+    static func notFound(_ en: String, _ zh: String) -> AppError {
+        AppError(status: .notFound, code: "not_found", message: en, messageZh: zh)
+    }
+    static func conflict(_ code: String, _ en: String, _ zh: String) -> AppError {
+        AppError(status: .conflict, code: code, message: en, messageZh: zh)
+    }
+    static func invalid(_ details: [ValidationIssue]) -> AppError {
+        AppError(status: .unprocessableEntity, code: "validation_failed",
+                 message: "Some values are invalid: " + details.map(\.message).joined(separator: "; "),
+                 messageZh: "部分数据不符合要求：" + details.map(\.messageZh).joined(separator: "；"), details: details)
+    }
+    static func invalid(field: String, code: String, _ en: String, _ zh: String) -> AppError {
+        invalid([ValidationIssue(field: field, column: nil, code: code, message: en, messageZh: zh)])
+    }
+}
+
+/// The body of every error answer under /api.
+struct ErrorBody: Content {
+    struct Inner: Content {
+        let code: String
+        let message: String
+        let messageZh: String
+        let details: [ValidationIssue]
+    }
+    let error: Inner
+}
+
+/// Turns every error into a status and a safe message: JSON under /api (and for clients that
+/// ask for JSON), an HTML page elsewhere. Raw errors are logged, never echoed.
+struct ErrorMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        do {
+            return try await next.respond(to: request)
+        } catch {
+            let e = Self.map(error, request: request)
+            if e.status.code >= 500 {
+                request.logger.report(error: error)
+            }
+            let isAPI = request.url.path.hasPrefix("/api/") || request.url.path == "/healthz"
+            let wantsHTML = request.headers.accept.contains { $0.mediaType == .html }
+            if isAPI || !wantsHTML {
+                let res = Response(status: e.status, headers: e.headers)
+                try res.content.encode(ErrorBody(error: .init(code: e.code, message: e.message,
+                                                              messageZh: e.messageZh, details: e.details)))
+                return res
+            }
+            return try await Pages.errorPage(request, error: e)
+        }
+    }
+
+    static func map(_ error: any Error, request: Request) -> AppError {
+        switch error {
+        case let e as AppError:
+            return e
+        case let e as any DatabaseError where e.isConstraintFailure:
+            return .conflict("conflict", "This conflicts with existing data", "与已有数据冲突")
+        case is DecodingError:
+            return .malformed("The request body is not valid JSON of the expected shape", "请求内容不是符合要求的 JSON")
+        case let e as any AbortError:
+            switch e.status {
+            case .notFound:
+                return .notFound("No such page or resource", "找不到该页面或资源")
+            case .unsupportedMediaType, .badRequest, .payloadTooLarge, .methodNotAllowed:
+                return AppError(status: e.status, code: e.status == .payloadTooLarge ? "too_large" : "malformed",
+                                message: "The request is malformed: \(e.status.reasonPhrase)",
+                                messageZh: "请求格式不正确")
+            default:
+                return AppError(status: e.status, code: "error", message: e.status.reasonPhrase,
+                                messageZh: "请求无法处理")
+            }
+        default:
+            return AppError(status: .internalServerError, code: "internal",
+                            message: "Internal error; it has been logged", messageZh: "服务器内部错误，已记录")
+        }
+    }
+}

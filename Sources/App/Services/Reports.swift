@@ -1,0 +1,180 @@
+import Domain
+import Fluent
+import Foundation
+import Vapor
+
+/// The report workflow, shared by the API and the web pages.
+enum Reports {
+    static func period(_ text: String?) throws -> Period {
+        guard let text, let p = Period(text) else {
+            throw AppError.malformed("The period must be written YYYYQn, for example 2003Q3",
+                                     "报告期格式应为 YYYYQn，例如 2003Q3", code: "malformed_period")
+        }
+        return p
+    }
+
+    static func requireNotFuture(_ p: Period, now: Date) throws {
+        if p.isFuture(now: now) {
+            throw AppError.invalid(field: "period", code: "future_period",
+                                   "\(p) has not begun; future quarters take no reports",
+                                   "\(p)尚未开始，不能填报未来季度的报表")
+        }
+    }
+
+    static func unit(_ code: String, on db: any Database) async throws -> UnitModel {
+        guard let u = try await UnitModel.find(code, on: db) else {
+            throw AppError.notFound("No unit with code \(code)", "没有代码为\(code)的单位")
+        }
+        return u
+    }
+
+    static func latest(_ p: Period, _ unit: String, on db: any Database) async throws -> ReportModel? {
+        try await ReportModel.query(on: db).filter(\.$period == p.description).filter(\.$unit.$id == unit)
+            .sort(\.$revision, .descending).first()
+    }
+
+    static func require(_ p: Period, _ unit: String, on db: any Database) async throws -> ReportModel {
+        guard let r = try await latest(p, unit, on: db) else {
+            throw AppError.notFound("\(unit) has no report for \(p)", "\(unit)没有\(p)的报表")
+        }
+        return r
+    }
+
+    static func deadline(_ p: Period, _ req: Request) -> Date { p.deadline(days: req.config.deadlineDays) }
+
+    /// Saves values: creates revision 1, edits a draft or returned report, or opens a correction
+    /// (a new revision) of an accepted one. A submitted report awaits review and cannot change.
+    static func save(_ p: Period, unit: String, json: JSONValue, actor: User, on req: Request) async throws -> ReportModel {
+        try requireNotFuture(p, now: req.now)
+        _ = try await Self.unit(unit, on: req.db)
+        let values: ReportValues
+        switch ReportValues.parse(json) {
+        case .success(let v): values = v
+        case .failure(let f): throw AppError.invalid(f.issues)
+        }
+        let now = req.now
+        return try await req.db.transaction { db in
+            let latest = try await latest(p, unit, on: db)
+            let prev = p.quarter > 1 ? try await Self.latest(p.previous, unit, on: db)?.values.payment : nil
+            let next = p.quarter < 4 ? try await Self.latest(p.next, unit, on: db)?.values.payment : nil
+            let cumulative = values.cumulativeIssues(period: p, previous: prev, next: next)
+            if !cumulative.isEmpty { throw AppError.invalid(cumulative) }
+
+            let report: ReportModel
+            let oldValues: ReportValues?
+            var action = "update"
+            switch latest {
+            case nil:
+                report = ReportModel(period: p, unitCode: unit, revision: 1, values: values)
+                oldValues = nil
+                action = "create"
+                try await report.create(on: db)
+            case let r? where r.status == .draft || r.status == .returned:
+                if r.values == values && r.status == .draft { return r }
+                oldValues = r.values
+                r.values = values
+                if r.status == .returned {
+                    try await event(r, "status", field: "status", old: r.status.rawValue, new: "draft", actor: actor, at: now, on: db)
+                    r.status = .draft
+                }
+                try await r.save(on: db)
+                report = r
+            case let r? where r.status == .submitted:
+                throw AppError.conflict("wrong_state", "The report is submitted and awaits the ministry's review; it cannot be changed now",
+                                        "报表已报送，正在等待部审核，暂不能修改")
+            case let r?:
+                if r.values == values { return r }
+                report = ReportModel(period: p, unitCode: unit, revision: r.revision + 1, values: values)
+                report.late = r.late
+                oldValues = r.values
+                action = "correct"
+                try await report.create(on: db)
+            }
+            try await event(report, action, actor: actor, at: now, on: db)
+            let old = Dictionary(uniqueKeysWithValues: oldValues?.fields.map { ($0.key, $0.value) } ?? [])
+            for (key, value) in values.fields where old[key] != value {
+                try await event(report, "value", field: key, old: old[key], new: value, actor: actor, at: now, on: db)
+            }
+            return report
+        }
+    }
+
+    static func submit(_ p: Period, unit: String, actor: User, on req: Request) async throws -> ReportModel {
+        try requireNotFuture(p, now: req.now)
+        return try await transition(p, unit: unit, from: [.draft, .returned], to: .submitted, actor: actor, on: req) { r in
+            r.submittedAt = req.now
+            // Lateness is the original's: a correction does not make a report late.
+            if r.revision == 1 { r.late = req.now > deadline(p, req) }
+        }
+    }
+
+    static func accept(_ p: Period, unit: String, actor: User, on req: Request) async throws -> ReportModel {
+        try await transition(p, unit: unit, from: [.submitted], to: .accepted, actor: actor, on: req) { r in
+            r.acceptedAt = req.now
+            r.comment = nil
+        }
+    }
+
+    static func `return`(_ p: Period, unit: String, comment: String?, actor: User, on req: Request) async throws -> ReportModel {
+        let comment = comment?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        guard !comment.isEmpty, comment.count <= 2000 else {
+            throw AppError.invalid(field: "comment", code: comment.isEmpty ? "required" : "too_long",
+                                   "Say why the report is returned (1–2000 characters)", "请填写退回原因（1至2000字）")
+        }
+        return try await transition(p, unit: unit, from: [.submitted], to: .returned, actor: actor, comment: comment, on: req) { r in
+            r.comment = comment
+        }
+    }
+
+    private static func transition(_ p: Period, unit: String, from: Set<ReportModel.Status>, to: ReportModel.Status,
+                                   actor: User, comment: String? = nil, on req: Request,
+                                   apply: @Sendable @escaping (ReportModel) -> Void) async throws -> ReportModel {
+        _ = try await Self.unit(unit, on: req.db)
+        let now = req.now
+        return try await req.db.transaction { db in
+            let r = try await require(p, unit, on: db)
+            guard from.contains(r.status) else {
+                throw AppError.conflict("wrong_state", "The report is \(r.status.rawValue); it cannot become \(to.rawValue)",
+                                        "报表当前状态为“\(statusZh(r.status))”，不能变为“\(statusZh(to))”")
+            }
+            let old = r.status
+            apply(r)
+            r.status = to
+            try await r.save(on: db)
+            try await event(r, "status", field: "status", old: old.rawValue, new: to.rawValue, comment: comment,
+                            actor: actor, at: now, on: db)
+            return r
+        }
+    }
+
+    static func event(_ r: ReportModel, _ action: String, field: String? = nil, old: String? = nil, new: String? = nil,
+                      comment: String? = nil, actor: User, at: Date, on db: any Database) async throws {
+        let seq = try await ReportEvent.query(on: db).filter(\.$report.$id == r.requireID()).count()
+        try await ReportEvent(report: r, action: action, field: field, old: old, new: new, comment: comment,
+                              actor: actor.username, at: at, seq: seq).create(on: db)
+    }
+
+    static func history(_ p: Period, unit: String, on db: any Database) async throws -> [ReportEvent] {
+        try await ReportEvent.query(on: db).filter(\.$period == p.description).filter(\.$unitCode == unit)
+            .sort(\.$revision).sort(\.$seq).all()
+    }
+
+    static func statusZh(_ s: ReportModel.Status) -> String {
+        switch s {
+        case .draft: "草稿"
+        case .submitted: "已报送"
+        case .accepted: "已通过"
+        case .returned: "已退回"
+        }
+    }
+
+    /// The latest accepted revision of each unit's report for a period.
+    static func accepted(_ p: Period, on db: any Database) async throws -> [String: ReportModel] {
+        let all = try await ReportModel.query(on: db).filter(\.$period == p.description)
+            .filter(\.$status == .accepted).all()
+        var best: [String: ReportModel] = [:]
+        for r in all where (best[r.unitCode]?.revision ?? 0) < r.revision { best[r.unitCode] = r }
+        // A later accepted revision supersedes; an accepted earlier one stays until a correction is accepted.
+        return best
+    }
+}

@@ -1,0 +1,124 @@
+import Crypto
+import Fluent
+import Foundation
+import Vapor
+
+enum Auth {
+    static let sessionCookie = "zj_session"
+    static let loginCSRFCookie = "zj_login_csrf"
+
+    /// A fresh random secret, 256 bits, URL-safe.
+    static func randomSecret() -> String {
+        var g = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &g) }
+        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    static func hash(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Checks a user name and password, throttling repeated failures per user name and address.
+    static func verify(username: String, password: String, on req: Request) async throws -> User {
+        let cfg = req.config
+        let now = req.now
+        let since = now.addingTimeInterval(-cfg.loginWindow)
+        let address = req.peerAddress?.ipAddress ?? "unknown"
+        let recent = try await LoginFailure.query(on: req.db)
+            .filter(\.$at > since)
+            .group(.or) { $0.filter(\.$username == username).filter(\.$address == address) }
+            .all()
+        let byUser = recent.filter { $0.username == username && $0.address == address }
+        let byAddress = recent.filter { $0.address == address }
+        if byUser.count >= cfg.loginMaxFailures || byAddress.count >= cfg.loginMaxFailures * 4 {
+            let oldest = (byUser.count >= cfg.loginMaxFailures ? byUser : byAddress).map(\.at).min() ?? now
+            let retry = max(1, Int(oldest.addingTimeInterval(cfg.loginWindow).timeIntervalSince(now).rounded(.up)))
+            var e = AppError(status: .tooManyRequests, code: "too_many_attempts",
+                             message: "Too many failed logins; try again in \(retry) seconds",
+                             messageZh: "登录失败次数过多，请\(retry)秒后再试")
+            e.headers.replaceOrAdd(name: .retryAfter, value: String(retry))
+            throw e
+        }
+        let user = try await User.query(on: req.db).filter(\.$username == username).first()
+        // Spend the same time whether or not the user exists.
+        let hash = user?.passwordHash ?? "$2b$12$C6UzMDM.H6dfI/f/IKcEeO9nbdPj1mYvTl9WA1TSiYo8i8FhZb3xW"
+        let ok = try await req.password.async.verify(password, created: hash)
+        guard ok, let user else {
+            try await LoginFailure(username: username, address: address, at: now).create(on: req.db)
+            throw AppError(status: .unauthorized, code: "invalid_credentials",
+                           message: "Wrong user name or password", messageZh: "用户名或密码错误")
+        }
+        try await LoginFailure.query(on: req.db).filter(\.$username == username).filter(\.$address == address).delete()
+        return user
+    }
+
+    /// Issues a token (API) or a session (web); returns the secret, shown once.
+    static func issue(for user: User, kind: String, on req: Request) async throws -> (secret: String, token: UserToken) {
+        let secret = randomSecret()
+        let token = UserToken(tokenHash: hash(secret), userID: try user.requireID(), kind: kind,
+                              csrf: randomSecret(), expiresAt: req.now.addingTimeInterval(req.config.tokenLifetime))
+        try await token.create(on: req.db)
+        return (secret, token)
+    }
+}
+
+/// Authenticates `Authorization: Bearer` under /api and the session cookie on web pages.
+struct UserAuthMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let isAPI = request.url.path.hasPrefix("/api/")
+        let secret = isAPI ? request.headers.bearerAuthorization?.token : request.cookies[Auth.sessionCookie]?.string
+        if let secret, !secret.isEmpty,
+           let token = try await UserToken.query(on: request.db)
+            .filter(\.$tokenHash == Auth.hash(secret))
+            .filter(\.$kind == (isAPI ? "api" : "session"))
+            .filter(\.$expiresAt > request.now)
+            .with(\.$user)
+            .first() {
+            request.auth.login(token.user)
+            request.storage[CurrentTokenKey.self] = token
+        }
+        return try await next.respond(to: request)
+    }
+}
+
+struct CurrentTokenKey: StorageKey { typealias Value = UserToken }
+
+extension Request {
+    var currentToken: UserToken? { storage[CurrentTokenKey.self] }
+
+    func requireUser() throws -> User {
+        guard let u = auth.get(User.self) else { throw AppError.unauthenticated }
+        return u
+    }
+
+    func requireMinistry() throws -> User {
+        let u = try requireUser()
+        guard u.role == .ministry else { throw AppError.forbidden }
+        return u
+    }
+
+    /// The ministry reads every unit; a unit's users read only their own.
+    func requireRead(unit code: String) throws -> User {
+        let u = try requireUser()
+        guard u.role == .ministry || u.unitCode == code else { throw AppError.otherUnit }
+        return u
+    }
+
+    /// Report values are entered by the unit's operators (and by the ministry on its behalf).
+    func requireWrite(unit code: String) throws -> User {
+        let u = try requireRead(unit: code)
+        guard u.role != .supervisor else { throw AppError.forbidden }
+        return u
+    }
+
+    /// Checks the CSRF token of a web form posted with a session cookie.
+    func requireCSRF() throws {
+        struct Form: Decodable { var _csrf: String? }
+        let sent = (try? content.decode(Form.self))?._csrf
+        guard let token = currentToken, let sent, sent == token.csrf else {
+            throw AppError(status: .forbidden, code: "csrf", message: "The form has expired; reload the page and try again",
+                           messageZh: "表单已失效，请刷新页面后重试")
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import Domain
+import Fluent
+import Vapor
+
+/// The web pages: thin handlers that build one Encodable context per page for Leaf.
+enum Pages {
+    struct Base: Encodable {
+        let t: [String: String]
+        let lang: String
+        let user: UserDTO?
+        let csrf: String?
+        let title: String
+        let path: String
+        let ministryHotlines = ["010-84201673", "010-84635476"]
+    }
+
+    struct Page<T: Encodable>: Encodable {
+        let base: Base
+        let page: T
+    }
+
+    static func base(_ req: Request, title: String) -> Base {
+        let lang = L10n.lang(req)
+        return Base(t: L10n.strings(lang), lang: lang, user: req.auth.get(User.self).map(UserDTO.init),
+                    csrf: req.currentToken?.csrf, title: title, path: req.url.path)
+    }
+
+    static func render<T: Encodable>(_ req: Request, _ template: String, title: String, _ page: T,
+                                     status: HTTPResponseStatus = .ok) async throws -> Response {
+        let view = try await req.view.render(template, Page(base: base(req, title: title), page: page))
+        let res = try await view.encodeResponse(status: status, for: req)
+        // Remember an explicit language choice.
+        if let q = req.query[String.self, at: "lang"], q == "en" || q == "zh" {
+            res.cookies[L10n.cookie] = HTTPCookies.Value(string: q, maxAge: 365 * 86400, isHTTPOnly: true, sameSite: .lax)
+        }
+        return res
+    }
+
+    struct ErrorPage: Encodable { let status: Int; let message: String }
+
+    static func errorPage(_ req: Request, error: AppError) async throws -> Response {
+        if error.status == .unauthorized {
+            return req.redirect(to: "/login?next=" + (req.url.path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? "/"))
+        }
+        let msg = L10n.lang(req) == "en" ? error.message : error.messageZh
+        return try await render(req, "error", title: L10n.strings(L10n.lang(req))["error"]!,
+                                ErrorPage(status: Int(error.status.code), message: msg), status: error.status)
+    }
+
+    static func register(_ r: any RoutesBuilder) {
+        r.get(use: home)
+        r.get("login", use: AuthPages.loginForm)
+        r.post("login", use: AuthPages.login)
+        r.post("logout", use: AuthPages.logout)
+        r.get("bulletins", use: BulletinPages.list)
+        r.get("bulletins", ":period", use: BulletinPages.show)
+        r.post("bulletins", ":period", "publish", use: BulletinPages.publish)
+        r.get("reports", use: ReportPages.index)
+        r.get("reports", ":period", ":unitCode", use: ReportPages.show)
+        r.post("reports", ":period", ":unitCode", use: ReportPages.save)
+        r.post("reports", ":period", ":unitCode", "submit", use: ReportPages.submit)
+        r.post("reports", ":period", ":unitCode", "accept", use: ReportPages.accept)
+        r.post("reports", ":period", ":unitCode", "return", use: ReportPages.returnReport)
+    }
+
+    struct Home: Encodable { let bulletins: [Bulletins.Summary] }
+
+    @Sendable static func home(_ req: Request) async throws -> Response {
+        try await render(req, "home", title: L10n.strings(L10n.lang(req))["app"]!,
+                         Home(bulletins: try await Bulletins.list(on: req.db)))
+    }
+}
+
+enum AuthPages {
+    struct LoginPage: Encodable { let next: String; let error: String?; let loginCSRF: String; let username: String }
+
+    @Sendable static func loginForm(_ req: Request) async throws -> Response {
+        try await form(req, error: nil, status: .ok)
+    }
+
+    static func form(_ req: Request, error: String?, status: HTTPResponseStatus, username: String = "") async throws -> Response {
+        let token = Auth.randomSecret()
+        let next = safeNext(req.query[String.self, at: "next"] ?? (try? req.content.get(String.self, at: "next")))
+        let res = try await Pages.render(req, "login", title: L10n.strings(L10n.lang(req))["login"]!,
+                                         LoginPage(next: next, error: error, loginCSRF: token, username: username), status: status)
+        res.cookies[Auth.loginCSRFCookie] = HTTPCookies.Value(string: token, maxAge: 3600, path: "/login",
+                                                              isSecure: req.config.secureCookies, isHTTPOnly: true, sameSite: .strict)
+        return res
+    }
+
+    /// Only local paths: never redirect a user to another site after login.
+    static func safeNext(_ next: String?) -> String {
+        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\") else { return "/reports" }
+        return next
+    }
+
+    struct LoginForm: Content { let username: String?; let password: String?; let _csrf: String?; let next: String? }
+
+    @Sendable static func login(_ req: Request) async throws -> Response {
+        let f = try req.content.decode(LoginForm.self)
+        let t = L10n.strings(L10n.lang(req))
+        guard let sent = f._csrf, let cookie = req.cookies[Auth.loginCSRFCookie]?.string, sent == cookie else {
+            return try await form(req, error: L10n.lang(req) == "en" ? "The form has expired; try again" : "表单已失效，请重试",
+                                  status: .forbidden)
+        }
+        do {
+            let user = try await Auth.verify(username: f.username ?? "", password: f.password ?? "", on: req)
+            let (secret, token) = try await Auth.issue(for: user, kind: "session", on: req)
+            let res = req.redirect(to: safeNext(f.next))
+            res.cookies[Auth.sessionCookie] = HTTPCookies.Value(string: secret, expires: token.expiresAt,
+                                                                isSecure: req.config.secureCookies, isHTTPOnly: true, sameSite: .lax)
+            return res
+        } catch let e as AppError {
+            _ = t
+            return try await form(req, error: L10n.lang(req) == "en" ? e.message : e.messageZh, status: e.status,
+                                  username: f.username ?? "")
+        }
+    }
+
+    @Sendable static func logout(_ req: Request) async throws -> Response {
+        if req.currentToken != nil { try req.requireCSRF() }
+        try await req.currentToken?.delete(on: req.db)
+        let res = req.redirect(to: "/")
+        res.cookies[Auth.sessionCookie] = HTTPCookies.Value(string: "", expires: Date(timeIntervalSince1970: 0), isHTTPOnly: true)
+        return res
+    }
+}

@@ -1,0 +1,210 @@
+import Domain
+import Fluent
+import Vapor
+
+enum ReportPages {
+    struct QuarterRow: Encodable { let period: String; let status: String?; let revision: Int?; let late: Bool; let future: Bool }
+    struct StatusRow: Encodable {
+        let unitCode: String; let unitName: String; let status: String?; let revision: Int?
+        let submittedAt: String?; let late: Bool; let acceptedRevision: Int?
+    }
+    struct IndexView: Encodable {
+        let isMinistry: Bool; let unitName: String?; let unitCode: String?; let quarters: [QuarterRow]
+        let period: String; let statuses: [StatusRow]; let reportedCount: Int; let unitCount: Int
+        let periods: [String]; let deadline: String
+    }
+
+    @Sendable static func index(_ req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        let now = req.now
+        let current = Period.containing(now)
+        var recent: [Period] = []
+        var p = current
+        for _ in 0..<8 { recent.append(p); p = p.previous }
+        let t = L10n.strings(L10n.lang(req))
+        if user.role == .ministry {
+            let chosen = try (req.query[String.self, at: "period"]).map { try Reports.period($0) } ?? current.previous
+            let statuses = try await ReportsController.statuses(chosen, on: req.db)
+            let rows = statuses.map {
+                StatusRow(unitCode: $0.unitCode, unitName: $0.unitName, status: $0.status, revision: $0.revision,
+                          submittedAt: $0.submittedAt.map { Period.dayString($0) }, late: $0.late,
+                          acceptedRevision: $0.acceptedRevision)
+            }
+            let reported = statuses.filter { $0.status == "submitted" || $0.status == "accepted" || $0.acceptedRevision != nil }.count
+            let deadline = Period.dayString(Period.calendar.date(byAdding: .day, value: -1, to: Reports.deadline(chosen, req))!)
+            return try await Pages.render(req, "reports/index", title: t["reports"]!, IndexView(
+                isMinistry: true, unitName: nil, unitCode: nil, quarters: [], period: chosen.description, statuses: rows,
+                reportedCount: reported, unitCount: statuses.count, periods: recent.map(\.description), deadline: deadline))
+        }
+        guard let code = user.unitCode else { throw AppError.forbidden }
+        let unit = try await Reports.unit(code, on: req.db)
+        var quarters: [QuarterRow] = []
+        for period in recent {
+            let r = try await Reports.latest(period, code, on: req.db)
+            quarters.append(QuarterRow(period: period.description, status: r?.status.rawValue, revision: r?.revision,
+                                       late: r?.late ?? false, future: period.isFuture(now: now)))
+        }
+        return try await Pages.render(req, "reports/index", title: t["reports"]!, IndexView(
+            isMinistry: false, unitName: unit.name, unitCode: code, quarters: quarters, period: current.description,
+            statuses: [], reportedCount: 0, unitCount: 0, periods: [], deadline: ""))
+    }
+
+    struct FieldView: Encodable {
+        let key: String; let column: Int; let group: String; let label: String; let kind: String
+        let value: String; let error: String?; let yes: String; let no: String
+    }
+    struct HistoryView: Encodable {
+        let at: String; let user: String; let revision: Int; let action: String; let field: String
+        let old: String; let new: String; let comment: String
+    }
+    struct ReportView: Encodable {
+        let period: String; let unitCode: String; let unitName: String; let status: String?; let statusText: String
+        let revision: Int?; let editable: Bool; let canSubmit: Bool; let canReview: Bool; let published: Bool
+        let fields: [FieldView]; let errors: [String]; let findings: [String]; let comment: String?
+        let history: [HistoryView]; let deadline: String; let late: Bool; let ratio: String; let saved: Bool
+    }
+
+    /// The entered fields in form order: key, column, kind and the pair labels for yes/no answers.
+    static let formFields: [(key: String, column: Int, kind: String)] = [
+        ("standards.national", 1, "count"), ("standards.verifiedLocal", 2, "count"), ("standards.unverifiedLocal", 3, "count"),
+        ("banks.national", 4, "count"), ("banks.certifiedLocal", 5, "count"), ("banks.uncertifiedLocal", 6, "count"),
+        ("feeStandard", 7, "bool"), ("overcharge.investigated", 10, "count"), ("overcharge.uninvestigated", 11, "count"),
+        ("crossRegion", 13, "bool"), ("supervision", 15, "bool"),
+        ("violations.investigated", 18, "count"), ("violations.uninvestigated", 19, "count"),
+        ("forgery.investigated", 22, "count"), ("forgery.uninvestigated", 23, "count"),
+        ("payment.dueYuan", 0, "money"), ("payment.paidYuan", 0, "money"),
+    ]
+
+    static func fieldViews(values: [String: String], errors: [String: String], lang: String) -> [FieldView] {
+        let t = L10n.strings(lang)
+        return formFields.map { f in
+            if f.kind == "money" {
+                let label = t[f.key == "payment.dueYuan" ? "dueYuan" : "paidYuan"]!
+                return FieldView(key: f.key, column: 0, group: Catalogue.column(25).path[1], label: label, kind: f.kind,
+                                 value: values[f.key] ?? "", error: errors[f.key], yes: "", no: "")
+            }
+            let col = Catalogue.column(f.column)
+            let group = col.path.dropLast(f.kind == "bool" ? 1 : (col.path.count > 2 ? 2 : 1)).joined(separator: " › ")
+            let leaf = f.kind == "bool" ? (col.path.dropLast().last ?? "") : col.path.last!
+            let isShi = col.path.last == "是"
+            return FieldView(key: f.key, column: f.column, group: group,
+                             label: lang == "en" ? col.english : leaf, kind: f.kind,
+                             value: values[f.key] ?? "", error: errors[f.key],
+                             yes: isShi ? t["isYes"]! : t["yes"]!, no: isShi ? t["isNo"]! : t["no"]!)
+        }
+    }
+
+    @Sendable static func show(_ req: Request) async throws -> Response {
+        try await renderForm(req, formValues: nil, issues: [], status: .ok, saved: req.query[String.self, at: "saved"] != nil)
+    }
+
+    static func renderForm(_ req: Request, formValues: [String: String]?, issues: [ValidationIssue],
+                           status: HTTPResponseStatus, saved: Bool = false) async throws -> Response {
+        let p = try Reports.period(req.parameters.get("period"))
+        let code = req.parameters.get("unitCode") ?? ""
+        let user = try req.requireRead(unit: code)
+        let unit = try await Reports.unit(code, on: req.db)
+        let lang = L10n.lang(req)
+        let t = L10n.strings(lang)
+        let report = try await Reports.latest(p, code, on: req.db)
+        let canWrite = user.role == .unit || user.role == .ministry
+        let editable = canWrite && !p.isFuture(now: req.now) && report?.status != .submitted
+        var values: [String: String] = [:]
+        if let report { for (k, v) in report.values.fields { values[k] = v } }
+        if let formValues { values = formValues }
+        var errors: [String: String] = [:]
+        for i in issues { errors[i.field] = errors[i.field].map { $0 + "；" } ?? "" + (lang == "en" ? i.message : i.messageZh) }
+        let history = report == nil ? [] : try await Reports.history(p, unit: code, on: req.db).map {
+            HistoryView(at: ISO8601DateFormatter().string(from: $0.at), user: $0.actor, revision: $0.revision, action: $0.action,
+                        field: $0.field ?? "", old: $0.oldValue ?? "", new: $0.newValue ?? "", comment: $0.comment ?? "")
+        }
+        let findings = report.map { r in
+            Findings.of(r.values, quarter: p.quarter, threshold: req.config.paymentThreshold)
+                .map { lang == "en" ? $0.message : $0.messageZh }
+        } ?? []
+        let published = try await Bulletins.latestPublished(p, on: req.db) != nil
+        let deadline = Period.dayString(Period.calendar.date(byAdding: .day, value: -1, to: Reports.deadline(p, req))!)
+        let view = ReportView(
+            period: p.description, unitCode: code, unitName: unit.name, status: report?.status.rawValue,
+            statusText: report.map { t[$0.status.rawValue]! } ?? t["none"]!, revision: report?.revision,
+            editable: editable, canSubmit: canWrite && (report?.status == .draft || report?.status == .returned),
+            canReview: user.role == .ministry && report?.status == .submitted, published: published,
+            fields: fieldViews(values: values, errors: errors, lang: lang),
+            errors: issues.filter { errors[$0.field] == nil || $0.field.isEmpty }.map { lang == "en" ? $0.message : $0.messageZh },
+            findings: findings, comment: report?.comment, history: history, deadline: deadline, late: report?.late ?? false,
+            ratio: report?.values.payment.ratio.map { "\($0)%" } ?? "—", saved: saved)
+        return try await Pages.render(req, "reports/show", title: "\(unit.name) \(p)", view, status: status)
+    }
+
+    /// Turns the posted form into the JSON the API takes, so both share one validation.
+    static func json(from form: [String: String]) -> JSONValue {
+        var root: [String: JSONValue] = [:]
+        for f in formFields {
+            let raw = (form[f.key] ?? "").trimmingCharacters(in: .whitespaces)
+            let value: JSONValue
+            switch f.kind {
+            case "count":
+                value = raw.isEmpty ? .null : (Int(raw).map { .number(Decimal($0)) } ?? .string(raw))
+            case "bool":
+                value = raw == "true" ? .bool(true) : raw == "false" ? .bool(false) : .null
+            default:
+                value = raw.isEmpty ? .null : .string(raw)
+            }
+            let parts = f.key.split(separator: ".").map(String.init)
+            if parts.count == 1 {
+                root[parts[0]] = value
+            } else {
+                var group: [String: JSONValue] = [:]
+                if case .object(let g)? = root[parts[0]] { group = g }
+                group[parts[1]] = value
+                root[parts[0]] = .object(group)
+            }
+        }
+        return .object(root)
+    }
+
+    @Sendable static func save(_ req: Request) async throws -> Response {
+        let p = try Reports.period(req.parameters.get("period"))
+        let code = req.parameters.get("unitCode") ?? ""
+        let user = try req.requireWrite(unit: code)
+        try req.requireCSRF()
+        let form = try req.content.decode([String: String].self)
+        do {
+            _ = try await Reports.save(p, unit: code, json: json(from: form), actor: user, on: req)
+        } catch let e as AppError where e.status == .unprocessableEntity {
+            return try await renderForm(req, formValues: form, issues: e.details, status: .unprocessableEntity)
+        }
+        return req.redirect(to: "/reports/\(p)/\(code)?saved=1")
+    }
+
+    static func action(_ req: Request, _ run: (Period, String, User) async throws -> Void) async throws -> Response {
+        let p = try Reports.period(req.parameters.get("period"))
+        let code = req.parameters.get("unitCode") ?? ""
+        let user = try req.requireUser()
+        try req.requireCSRF()
+        try await run(p, code, user)
+        return req.redirect(to: "/reports/\(p)/\(code)")
+    }
+
+    @Sendable static func submit(_ req: Request) async throws -> Response {
+        try await action(req) { p, code, _ in
+            let user = try req.requireWrite(unit: code)
+            _ = try await Reports.submit(p, unit: code, actor: user, on: req)
+        }
+    }
+
+    @Sendable static func accept(_ req: Request) async throws -> Response {
+        try await action(req) { p, code, _ in
+            _ = try await Reports.accept(p, unit: code, actor: try req.requireMinistry(), on: req)
+        }
+    }
+
+    struct ReturnForm: Content { let comment: String? }
+
+    @Sendable static func returnReport(_ req: Request) async throws -> Response {
+        try await action(req) { p, code, _ in
+            let f = try req.content.decode(ReturnForm.self)
+            _ = try await Reports.return(p, unit: code, comment: f.comment, actor: try req.requireMinistry(), on: req)
+        }
+    }
+}

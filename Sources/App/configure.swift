@@ -1,0 +1,65 @@
+import Domain
+import Fluent
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Leaf
+import NIOSSL
+import Vapor
+
+/// The testable seam: everything the server needs, given its configuration.
+public func configure(_ app: Application, config: AppConfig) async throws {
+    app.config = config
+    app.passwords.use(.bcrypt(cost: config.bcryptCost))
+
+    switch config.database {
+    case .sqliteMemory:
+        app.databases.use(.sqlite(.memory), as: .sqlite)
+    case .sqliteFile(let path):
+        app.databases.use(.sqlite(.file(path)), as: .sqlite)
+    case .postgres(let url):
+        var pg = try SQLPostgresConfiguration(url: url)
+        if url.contains("sslmode=disable") || !url.contains("sslmode") { pg.coreConfiguration.tls = .disable }
+        app.databases.use(.postgres(configuration: pg, maxConnectionsPerEventLoop: 4), as: .psql)
+    }
+
+    app.migrations.add(M001_CreateUnitsAndUsers())
+    app.migrations.add(M002_SeedRegions())
+    app.migrations.add(M003_CreateReports())
+
+    app.views.use(.leaf)
+    app.leaf.cache.isEnabled = app.environment.isRelease
+    app.routes.defaultMaxBodySize = "2mb"
+
+    app.middleware = Middlewares()
+    app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
+    app.middleware.use(ErrorMiddleware())
+    app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
+    app.middleware.use(SecurityHeadersMiddleware())
+
+    try routes(app)
+}
+
+/// Runs the migrations, switches SQLite to WAL and creates the first ministry user.
+public func prepareDatabase(_ app: Application) async throws {
+    if case .sqliteFile = app.config.database, let sql = app.db as? any SQLDatabase {
+        try await sql.raw("PRAGMA journal_mode=WAL").run()
+    }
+    try await app.autoMigrate()
+    if let password = app.config.adminPassword,
+       try await User.query(on: app.db).filter(\.$username == "admin").first() == nil {
+        let hash = try await app.password.async.hash(password)
+        try await User(username: "admin", passwordHash: hash, role: .ministry, unitCode: nil).create(on: app.db)
+        app.logger.notice("created the ministry user admin from ZHIJIAN_ADMIN_PASSWORD")
+    }
+}
+
+/// Headers every answer carries: no framing, no sniffing, a strict referrer.
+struct SecurityHeadersMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let res = try await next.respond(to: request)
+        res.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
+        res.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
+        res.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
+        return res
+    }
+}

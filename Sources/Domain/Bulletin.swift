@@ -1,0 +1,160 @@
+import Foundation
+
+/// A reporting unit: a region (地区) or an industry (行业).
+public struct UnitInfo: Sendable, Hashable, Codable {
+    public let code: String
+    public let name: String
+    public let kind: String
+    public init(code: String, name: String, kind: String) { self.code = code; self.name = name; self.kind = kind }
+}
+
+/// A unit's report as it enters the bulletin (its latest accepted revision).
+public struct BulletinReport: Sendable {
+    public let values: ReportValues
+    public let late: Bool
+    public init(values: ReportValues, late: Bool) { self.values = values; self.late = late }
+}
+
+/// The public bulletin (质量通报) of one quarter.
+public struct Bulletin: Sendable, Codable, Equatable {
+    public struct ColumnInfo: Sendable, Codable, Equatable {
+        public let number: Int
+        public let path: [String]
+        public let kind: String
+    }
+    public struct Row: Sendable, Codable, Equatable {
+        public let unitCode: String
+        public let unitName: String
+        public let kind: String
+        public let reported: Bool
+        public let late: Bool
+        /// 28 cells; all null when the unit did not report.
+        public let cells: [Cell?]
+        /// For count columns: the change against the previous quarter's bulletin row, when both exist.
+        public let change: [Int?]
+        public let findings: [Finding]
+    }
+    public struct Total: Sendable, Codable, Equatable {
+        public let cells: [Cell?]
+    }
+    public struct Change: Sendable, Codable, Equatable {
+        public let unitCode: String
+        public let unitName: String
+        public let column: Int?
+        public let old: String
+        public let new: String
+    }
+
+    public let period: String
+    public var status: String
+    public var revision: Int
+    public var publishedAt: Date?
+    public let deadline: String
+    public let columns: [ColumnInfo]
+    public let rows: [Row]
+    public let total: Total
+    public let missing: [String]
+    /// What changed against the previous published revision (empty for the first).
+    public var changes: [Change]
+
+    public static var columnInfos: [ColumnInfo] {
+        Catalogue.columns.map { ColumnInfo(number: $0.number, path: $0.path, kind: $0.kind.rawValue) }
+    }
+
+    /// Compiles the bulletin of `period` from the accepted reports.
+    /// - Parameters:
+    ///   - units: every active unit, regions by code then industries by code.
+    ///   - reports: this quarter's reports by unit code.
+    ///   - yearPayments: the payment figures of this year's earlier quarters (1…n-1) by quarter and unit.
+    ///   - previous: the previous quarter's reports, for the change columns.
+    public static func compile(period: Period, units: [UnitInfo], reports: [String: BulletinReport],
+                               yearPayments: [Int: [String: ReportValues.Payment]],
+                               previous: [String: ReportValues], threshold: Ratio,
+                               deadline: Date, now: Date) -> Bulletin {
+        let deadlineText = Period.dayString(Period.calendar.date(byAdding: .day, value: -1, to: deadline)!)
+        var payments = yearPayments
+        for (code, r) in reports { payments[period.quarter, default: [:]][code] = r.values.payment }
+
+        var rows: [Row] = []
+        var missing: [String] = []
+        for unit in units {
+            guard let report = reports[unit.code] else {
+                missing.append(unit.code)
+                rows.append(Row(unitCode: unit.code, unitName: unit.name, kind: unit.kind, reported: false, late: false,
+                                cells: Array(repeating: nil, count: 28), change: Array(repeating: nil, count: 28),
+                                findings: [Findings.missing(deadline: deadlineText, passed: now >= deadline)]))
+                continue
+            }
+            var ratios: [Int: Ratio?] = [:]
+            for q in 1...period.quarter { ratios[q] = payments[q]?[unit.code]?.ratio }
+            let cells = report.values.cells(ratios: ratios)
+            var change = [Int?](repeating: nil, count: 28)
+            if let prev = previous[unit.code] {
+                for (i, pair) in zip(cells, prev.cells(quarter: 1)).enumerated() {
+                    if case .count(let a) = pair.0, case .count(let b) = pair.1 { change[i] = a - b }
+                }
+            }
+            var findings = Findings.of(report.values, quarter: period.quarter, threshold: threshold)
+            if report.late { findings.append(Findings.late(deadline: deadlineText)) }
+            rows.append(Row(unitCode: unit.code, unitName: unit.name, kind: unit.kind, reported: true, late: report.late,
+                            cells: cells, change: change, findings: findings))
+        }
+
+        // The total row: sums of counts, numbers of units ticking, and Σpaid ÷ Σdue.
+        var total = [Cell?](repeating: nil, count: 28)
+        let reportedRows = rows.filter(\.reported)
+        for column in Catalogue.columns {
+            let i = column.number - 1
+            switch column.kind {
+            case .count:
+                total[i] = .count(reportedRows.reduce(0) { acc, r in
+                    if case .count(let n)? = r.cells[i] { return acc + n } else { return acc }
+                })
+            case .tick:
+                total[i] = .count(reportedRows.filter { $0.cells[i] == .tick(true) }.count)
+            case .percent:
+                let q = column.number - 24
+                if q <= period.quarter {
+                    let figures = units.compactMap { payments[q]?[$0.code] }
+                    let due = figures.reduce(Money.zero) { $0 + $1.dueYuan }
+                    let paid = figures.reduce(Money.zero) { $0 + $1.paidYuan }
+                    total[i] = .percent(Ratio(paid: paid, due: due))
+                } else {
+                    total[i] = .percent(nil)
+                }
+            }
+        }
+        return Bulletin(period: period.description, status: "draft", revision: 1, publishedAt: nil,
+                        deadline: deadlineText, columns: columnInfos, rows: rows, total: Total(cells: total),
+                        missing: missing, changes: [])
+    }
+
+    /// The differences between an earlier revision and this one, cell by cell.
+    public func changes(since old: Bulletin) -> [Change] {
+        var result: [Change] = []
+        let oldRows = Dictionary(old.rows.map { ($0.unitCode, $0) }, uniquingKeysWith: { a, _ in a })
+        for row in rows {
+            guard let before = oldRows[row.unitCode] else {
+                result.append(Change(unitCode: row.unitCode, unitName: row.unitName, column: nil, old: "", new: row.reported ? "已报" : "未报"))
+                continue
+            }
+            if before.reported != row.reported {
+                result.append(Change(unitCode: row.unitCode, unitName: row.unitName, column: nil,
+                                     old: before.reported ? "已报" : "未报", new: row.reported ? "已报" : "未报"))
+            }
+            for i in 0..<28 where before.cells[i] != row.cells[i] {
+                result.append(Change(unitCode: row.unitCode, unitName: row.unitName, column: i + 1,
+                                     old: before.cells[i]?.printed ?? "", new: row.cells[i]?.printed ?? ""))
+            }
+        }
+        for (i, (a, b)) in zip(old.total.cells, total.cells).enumerated() where a != b {
+            result.append(Change(unitCode: "", unitName: "合计", column: i + 1, old: a?.printed ?? "", new: b?.printed ?? ""))
+        }
+        return result
+    }
+
+    /// True when the tables are the same (revision, status and timestamps aside).
+    public func sameTable(as other: Bulletin) -> Bool {
+        rows == other.rows && total == other.total && missing == other.missing
+    }
+}
