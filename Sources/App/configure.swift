@@ -26,6 +26,15 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.migrations.add(M002_SeedRegions())
     app.migrations.add(M003_CreateReports())
 
+    // Stable, sorted keys and ISO 8601 dates in every JSON answer.
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    encoder.dateEncodingStrategy = .iso8601
+    let decoder = JSONDecoder()
+    decoder.dateDecodingStrategy = .iso8601
+    ContentConfiguration.global.use(encoder: encoder, for: .json)
+    ContentConfiguration.global.use(decoder: decoder, for: .json)
+
     app.views.use(.leaf)
     app.leaf.cache.isEnabled = app.environment.isRelease
     app.routes.defaultMaxBodySize = "2mb"

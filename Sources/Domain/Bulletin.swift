@@ -33,9 +33,42 @@ public struct Bulletin: Sendable, Codable, Equatable {
         /// For count columns: the change against the previous quarter's bulletin row, when both exist.
         public let change: [Int?]
         public let findings: [Finding]
+
+        init(unitCode: String, unitName: String, kind: String, reported: Bool, late: Bool, cells: [Cell?],
+             change: [Int?], findings: [Finding]) {
+            self.unitCode = unitCode; self.unitName = unitName; self.kind = kind; self.reported = reported
+            self.late = late; self.cells = cells; self.change = change; self.findings = findings
+        }
+
+        /// JSON does not say which number is a count and which a ratio: the catalogue does.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            unitCode = try c.decode(String.self, forKey: .unitCode)
+            unitName = try c.decode(String.self, forKey: .unitName)
+            kind = try c.decode(String.self, forKey: .kind)
+            reported = try c.decode(Bool.self, forKey: .reported)
+            late = try c.decode(Bool.self, forKey: .late)
+            change = try c.decode([Int?].self, forKey: .change)
+            findings = try c.decode([Finding].self, forKey: .findings)
+            let raw = try c.decode([JSONValue].self, forKey: .cells)
+            let reported = reported
+            cells = zip(raw, Catalogue.columns).map { v, col in reported ? Cell(json: v, kind: col.kind) : nil }
+        }
     }
     public struct Total: Sendable, Codable, Equatable {
         public let cells: [Cell?]
+
+        init(cells: [Cell?]) { self.cells = cells }
+
+        /// In the total row a tick column holds the number of units that ticked it.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let raw = try c.decode([JSONValue].self, forKey: .cells)
+            cells = zip(raw, Catalogue.columns).map { v, col in
+                if case .null = v, col.kind != .percent { return nil }
+                return Cell(json: v, kind: col.kind == .tick ? .count : col.kind)
+            }
+        }
     }
     public struct Change: Sendable, Codable, Equatable {
         public let unitCode: String
@@ -56,6 +89,14 @@ public struct Bulletin: Sendable, Codable, Equatable {
     public let missing: [String]
     /// What changed against the previous published revision (empty for the first).
     public var changes: [Change]
+
+    /// The quarter (1…4) of this bulletin's period.
+    public var quarter: Int { Period(period)?.quarter ?? 4 }
+
+    /// A cell as printed in this bulletin (ratio columns of later quarters blank).
+    public func printed(_ cell: Cell?, column: Int) -> String {
+        cell?.printed(column: column, quarter: quarter) ?? ""
+    }
 
     public static var columnInfos: [ColumnInfo] {
         Catalogue.columns.map { ColumnInfo(number: $0.number, path: $0.path, kind: $0.kind.rawValue) }
@@ -87,11 +128,12 @@ public struct Bulletin: Sendable, Codable, Equatable {
             }
             var ratios: [Int: Ratio?] = [:]
             for q in 1...period.quarter { ratios[q] = payments[q]?[unit.code]?.ratio }
-            let cells = report.values.cells(ratios: ratios)
+            // Later quarters have no ratio yet; `printed(_:column:quarter:)` leaves them blank.
+            let cells: [Cell?] = report.values.cells(ratios: ratios)
             var change = [Int?](repeating: nil, count: 28)
             if let prev = previous[unit.code] {
                 for (i, pair) in zip(cells, prev.cells(quarter: 1)).enumerated() {
-                    if case .count(let a) = pair.0, case .count(let b) = pair.1 { change[i] = a - b }
+                    if case .count(let a)? = pair.0, case .count(let b) = pair.1 { change[i] = a - b }
                 }
             }
             var findings = Findings.of(report.values, quarter: period.quarter, threshold: threshold)

@@ -106,21 +106,10 @@ public struct ReportValues: Sendable, Hashable, Codable {
 }
 
 /// A value in one of the 28 columns.
-public enum Cell: Sendable, Hashable, Codable {
+public enum Cell: Sendable, Hashable, Encodable {
     case count(Int)
     case tick(Bool)
     case percent(Ratio?)
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .percent(nil) }
-        else if let b = try? c.decode(Bool.self) { self = .tick(b) }
-        else if let i = try? c.decode(Int.self) { self = .count(i) }
-        else {
-            let d = try c.decode(Decimal.self)
-            self = .percent(Ratio(tenths: Int64(truncating: NSDecimalNumber(decimal: d * 10))))
-        }
-    }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
@@ -130,6 +119,27 @@ public enum Cell: Sendable, Hashable, Codable {
         case .percent(let r?): try c.encode(Decimal(r.tenths) / 10)
         case .percent(nil): try c.encodeNil()
         }
+    }
+
+    /// Reads a cell back from JSON, as the column's kind says it was written.
+    public init?(json: JSONValue, kind: ColumnKind) {
+        switch (kind, json) {
+        case (.count, .number(let d)): self = .count(NSDecimalNumber(decimal: d).intValue)
+        case (.tick, .bool(let b)): self = .tick(b)
+        case (.percent, .null): self = .percent(nil)
+        case (.percent, .number(let d)):
+            var tenths = d * 10, source = d * 10
+            NSDecimalRound(&tenths, &source, 0, .plain)
+            self = .percent(Ratio(tenths: NSDecimalNumber(decimal: tenths).int64Value))
+        default: return nil
+        }
+    }
+
+    /// As printed in a bulletin of `quarter`: ticks `√`; a ratio column of a later quarter is
+    /// blank, one with nothing due `—`.
+    public func printed(column: Int, quarter: Int) -> String {
+        if column > 24 + quarter { return "" }
+        return printed
     }
 
     /// As printed in the bulletin: ticks `√`, blank ratios `—`.

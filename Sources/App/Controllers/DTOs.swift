@@ -20,7 +20,18 @@ struct UnitDTO: Content {
     init(_ u: UnitModel) { code = u.id!; name = u.name; kind = u.kind.rawValue; active = u.active }
 }
 
-struct ReportDTO: Content {
+/// An answer that is only ever written, never read back.
+protocol EncodableAnswer: Encodable, AsyncResponseEncodable {}
+
+extension EncodableAnswer {
+    func encodeResponse(for request: Request) async throws -> Response {
+        let res = Response(status: .ok)
+        try res.content.encode(self, as: .json)
+        return res
+    }
+}
+
+struct ReportDTO: EncodableAnswer {
     let period: String
     let unitCode: String
     let status: String

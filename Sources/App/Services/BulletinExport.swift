@@ -16,18 +16,12 @@ enum BulletinExport {
                      + ["报送情况", "通报问题"])
         for row in b.rows {
             let state = row.reported ? (row.late ? "迟报" : "已报") : "未报"
-            lines.append([row.unitCode, row.unitName] + row.cells.map { $0?.printed ?? "" }
+            lines.append([row.unitCode, row.unitName] + row.cells.enumerated().map { b.printed($1, column: $0 + 1) }
                          + [state, row.findings.map(\.messageZh).joined(separator: "；")])
         }
-        lines.append(["", "合计"] + b.total.cells.map { $0.map(totalText) ?? "" } + ["", ""])
+        lines.append(["", "合计"] + b.total.cells.enumerated().map { b.printed($1, column: $0 + 1) } + ["", ""])
         let text = lines.map { $0.map(escape).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
         return Data([0xEF, 0xBB, 0xBF]) + Data(text.utf8)
-    }
-
-    /// In the total row a tick column holds the number of units that ticked it.
-    static func totalText(_ c: Cell) -> String {
-        if case .percent(nil) = c { return "—" }
-        return c.printed
     }
 
     static func escape(_ s: String) -> String {
@@ -80,6 +74,7 @@ enum BulletinExport {
             worksheet_write_number(ws, numbersRow, UInt16(col.number), Double(col.number), header)
         }
         func write(_ r: UInt32, _ c: UInt16, _ value: Cell?, total: Bool) {
+            if Int(c) > 24 + b.quarter { return }
             switch value {
             case .count(let n)?: worksheet_write_number(ws, r, c, Double(n), cell)
             case .tick(let t)?: worksheet_write_string(ws, r, c, t ? "√" : "", cell)

@@ -50,7 +50,7 @@ enum BulletinPages {
             let hits = Set(row.findings.flatMap(\.columns))
             let cells = (0..<28).map { i -> CellView in
                 let change = row.change[i].flatMap { $0 == 0 ? nil : ($0 > 0 ? "+\($0)" : "\($0)") }
-                return CellView(text: row.cells[i]?.printed ?? "", hit: hits.contains(i + 1), change: change)
+                return CellView(text: b.printed(row.cells[i], column: i + 1), hit: hits.contains(i + 1), change: change)
             }
             return RowView(unitCode: row.unitCode, unitName: row.unitName, reported: row.reported, late: row.late,
                            cells: cells, findings: row.findings.map { lang == "en" ? $0.message : $0.messageZh })
@@ -60,7 +60,7 @@ enum BulletinPages {
         return BulletinView(
             period: b.period, status: b.status, isDraft: b.status == "draft", revision: b.revision, publishedAt: published,
             deadline: b.deadline, headerRows: headerRows, numbers: Array(1...28), labelNumber: Catalogue.labelNumber,
-            rows: rows, total: b.total.cells.map { $0.map(BulletinExport.totalText) ?? "" },
+            rows: rows, total: b.total.cells.enumerated().map { b.printed($1, column: $0 + 1) },
             missing: b.missing.map { names[$0] ?? $0 },
             changes: b.changes.map { ChangeView(unitName: $0.unitName, column: $0.column.map(String.init) ?? "—", old: $0.old, new: $0.new) },
             chart: chart(b, lang: lang), canPublish: canPublish, hasPublished: hasPublished,

@@ -3,9 +3,11 @@ import Fluent
 import Vapor
 
 enum ReportPages {
-    struct QuarterRow: Encodable { let period: String; let status: String?; let revision: Int?; let late: Bool; let future: Bool }
+    struct QuarterRow: Encodable {
+        let period: String; let status: String?; let statusText: String?; let revision: Int?; let late: Bool; let future: Bool
+    }
     struct StatusRow: Encodable {
-        let unitCode: String; let unitName: String; let status: String?; let revision: Int?
+        let unitCode: String; let unitName: String; let status: String?; let statusText: String?; let revision: Int?
         let submittedAt: String?; let late: Bool; let acceptedRevision: Int?
     }
     struct IndexView: Encodable {
@@ -26,7 +28,8 @@ enum ReportPages {
             let chosen = try (req.query[String.self, at: "period"]).map { try Reports.period($0) } ?? current.previous
             let statuses = try await ReportsController.statuses(chosen, on: req.db)
             let rows = statuses.map {
-                StatusRow(unitCode: $0.unitCode, unitName: $0.unitName, status: $0.status, revision: $0.revision,
+                StatusRow(unitCode: $0.unitCode, unitName: $0.unitName, status: $0.status,
+                          statusText: $0.status.flatMap { t[$0] }, revision: $0.revision,
                           submittedAt: $0.submittedAt.map { Period.dayString($0) }, late: $0.late,
                           acceptedRevision: $0.acceptedRevision)
             }
@@ -41,7 +44,8 @@ enum ReportPages {
         var quarters: [QuarterRow] = []
         for period in recent {
             let r = try await Reports.latest(period, code, on: req.db)
-            quarters.append(QuarterRow(period: period.description, status: r?.status.rawValue, revision: r?.revision,
+            quarters.append(QuarterRow(period: period.description, status: r?.status.rawValue,
+                                       statusText: r.map { t[$0.status.rawValue]! }, revision: r?.revision,
                                        late: r?.late ?? false, future: period.isFuture(now: now)))
         }
         return try await Pages.render(req, "reports/index", title: t["reports"]!, IndexView(

@@ -1,0 +1,133 @@
+@testable import App
+import Domain
+import Fluent
+import Foundation
+import SQLKit
+import Testing
+import Vapor
+import VaporTesting
+
+/// A clock the tests move by hand.
+final class TestClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Date
+    init(_ date: Date) { value = date }
+    var now: Date { lock.withLock { value } }
+    func set(_ date: Date) { lock.withLock { value = date } }
+    func advance(_ seconds: TimeInterval) { lock.withLock { value = value.addingTimeInterval(seconds) } }
+}
+
+/// `2026-05-10T12:00:00+08:00` and friends, in Beijing time.
+func beijing(_ text: String) -> Date {
+    let f = ISO8601DateFormatter()
+    return f.date(from: text + "+08:00")!
+}
+
+/// The database the suite runs on: in-memory SQLite, or PostgreSQL when TEST_DATABASE_URL is set.
+let testDatabase: AppConfig.DatabaseChoice = {
+    if let url = ProcessInfo.processInfo.environment["TEST_DATABASE_URL"], !url.isEmpty {
+        return try! AppConfig.parseDatabaseURL(url)
+    }
+    return .sqliteMemory
+}()
+
+let adminPassword = "admin-secret-1"
+
+/// A running application on the test database, with a client that fails the test on any 5xx.
+struct TestApp {
+    let app: Application
+    let clock: TestClock
+
+    func send(_ method: HTTPMethod, _ path: String, token: String? = nil, json: String? = nil,
+              headers extra: HTTPHeaders = [:], body: String? = nil, contentType: String? = nil,
+              sourceLocation: SourceLocation = #_sourceLocation) async throws -> TestingHTTPResponse {
+        var headers = extra
+        if let token { headers.bearerAuthorization = .init(token: token) }
+        var buffer: ByteBuffer?
+        if let json {
+            headers.contentType = .json
+            buffer = ByteBuffer(string: json)
+        } else if let body {
+            headers.replaceOrAdd(name: .contentType, value: contentType ?? "application/x-www-form-urlencoded")
+            buffer = ByteBuffer(string: body)
+        }
+        let res = try await app.testing().sendRequest(method, path, headers: headers, body: buffer)
+        #expect(res.status.code < 500, "\(method) \(path) answered \(res.status): \(res.body.string)",
+                sourceLocation: sourceLocation)
+        return res
+    }
+
+    func json(_ res: TestingHTTPResponse) throws -> Any {
+        try JSONSerialization.jsonObject(with: Data(res.body.readableBytesView), options: [.fragmentsAllowed])
+    }
+
+    func object(_ res: TestingHTTPResponse) throws -> [String: Any] {
+        try #require(try json(res) as? [String: Any])
+    }
+
+    func login(_ username: String, _ password: String) async throws -> String {
+        let res = try await send(.POST, "/api/v1/auth/login", json: #"{"username":"\#(username)","password":"\#(password)"}"#)
+        try #require(res.status == .ok, "login \(username): \(res.body.string)")
+        return try #require(try object(res)["token"] as? String)
+    }
+
+    func admin() async throws -> String { try await login("admin", adminPassword) }
+
+    /// Creates a user through the API and logs it in.
+    func user(_ name: String, role: String, unit: String?) async throws -> String {
+        let admin = try await admin()
+        let unitJSON = unit.map { "\"\($0)\"" } ?? "null"
+        let res = try await send(.POST, "/api/v1/users", token: admin,
+                                 json: #"{"username":"\#(name)","password":"password-\#(name)","role":"\#(role)","unitCode":\#(unitJSON)}"#)
+        try #require(res.status == .created, "create \(name): \(res.body.string)")
+        return try await login(name, "password-\(name)")
+    }
+
+    /// The error body's code and details, checking the documented shape.
+    func error(_ res: TestingHTTPResponse, sourceLocation: SourceLocation = #_sourceLocation) throws -> (code: String, details: [[String: Any]]) {
+        let o = try object(res)
+        let e = try #require(o["error"] as? [String: Any], sourceLocation: sourceLocation)
+        #expect((e["message"] as? String)?.isEmpty == false, sourceLocation: sourceLocation)
+        #expect((e["messageZh"] as? String)?.isEmpty == false, sourceLocation: sourceLocation)
+        return (try #require(e["code"] as? String), (e["details"] as? [[String: Any]]) ?? [])
+    }
+}
+
+/// Runs `body` against a fresh application and database, always shutting down.
+func withTestApp(now: Date = beijing("2026-05-10T12:00:00"), deadlineDays: Int = 15,
+                 _ body: (TestApp) async throws -> Void) async throws {
+    let app = try await Application.make(.testing)
+    let clock = TestClock(now)
+    let config = AppConfig(database: testDatabase, adminPassword: adminPassword, deadlineDays: deadlineDays,
+                           bcryptCost: 4, now: { clock.now })
+    do {
+        try await configure(app, config: config)
+        if case .postgres = testDatabase, let sql = app.db as? any SQLDatabase {
+            try await sql.raw("DROP SCHEMA public CASCADE").run()
+            try await sql.raw("CREATE SCHEMA public").run()
+        }
+        try await prepareDatabase(app)
+        try await body(TestApp(app: app, clock: clock))
+    } catch {
+        try? await app.asyncShutdown()
+        throw error
+    }
+    try await app.asyncShutdown()
+}
+
+/// A valid report body, with overrides by JSON fragment.
+func reportJSON(national: Int = 12, verifiedLocal: Int = 3, unverifiedLocal: Int = 0, banksNational: Int = 10,
+                certifiedLocal: Int = 2, uncertifiedLocal: Int = 0, feeStandard: Bool = true,
+                overcharge: (Int, Int) = (0, 0), crossRegion: Bool = false, supervision: Bool = true,
+                violations: (Int, Int) = (0, 0), forgery: (Int, Int) = (0, 0),
+                due: String = "1000.00", paid: String = "1000.00") -> String {
+    """
+    {"standards":{"national":\(national),"verifiedLocal":\(verifiedLocal),"unverifiedLocal":\(unverifiedLocal)},
+     "banks":{"national":\(banksNational),"certifiedLocal":\(certifiedLocal),"uncertifiedLocal":\(uncertifiedLocal)},
+     "feeStandard":\(feeStandard),"overcharge":{"investigated":\(overcharge.0),"uninvestigated":\(overcharge.1)},
+     "crossRegion":\(crossRegion),"supervision":\(supervision),
+     "violations":{"investigated":\(violations.0),"uninvestigated":\(violations.1)},
+     "forgery":{"investigated":\(forgery.0),"uninvestigated":\(forgery.1)},
+     "payment":{"dueYuan":"\(due)","paidYuan":"\(paid)"}}
+    """
+}
