@@ -1,0 +1,37 @@
+# Zhijian (职鉴). `make run` starts the server on SQLite; `make test` runs the whole suite.
+SHELL := /bin/bash
+HOST ?= 127.0.0.1
+PORT ?= 8080
+# The first ministry user `admin` is created with this password on first start.
+ZHIJIAN_ADMIN_PASSWORD ?= zhijian-admin
+export ZHIJIAN_ADMIN_PASSWORD
+
+.PHONY: deps build run test test-postgres browser-test bench openapi-check clean
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	swift build --product zhijian
+
+run: build
+	@echo "Zhijian on http://$(HOST):$(PORT)/ (admin / $$ZHIJIAN_ADMIN_PASSWORD unless the database already has admin)"
+	.build/debug/zhijian serve --hostname $(HOST) --port $(PORT)
+
+test: deps
+	swift test
+
+# The same suite on a throw-away PostgreSQL server (as CI runs it).
+test-postgres: deps
+	scripts/with-postgres.sh swift test
+
+browser-test:
+	WITH_BROWSER=1 scripts/deps.sh
+	swift build --product zhijian
+	python3 Tests/browser/test_browser.py
+
+bench: deps
+	scripts/bench.sh
+
+clean:
+	rm -rf .build

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what building and testing Zhijian needs, only where it is missing.
+set -euo pipefail
+
+need_apt=()
+pkg-config --exists xlsxwriter 2>/dev/null || need_apt+=(libxlsxwriter-dev)
+command -v pkg-config >/dev/null || need_apt+=(pkg-config)
+command -v sqlite3 >/dev/null || need_apt+=(sqlite3)
+[ -e /usr/include/sqlite3.h ] || need_apt+=(libsqlite3-dev)
+command -v python3 >/dev/null || need_apt+=(python3 python3-pip)
+if [ "${WITH_BROWSER:-0}" = 1 ]; then
+  command -v chromium >/dev/null || need_apt+=(chromium)
+  command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
+fi
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "deps: installing ${need_apt[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+py_need=()
+python3 -c 'import openpyxl' 2>/dev/null || py_need+=(openpyxl)
+if [ "${WITH_BROWSER:-0}" = 1 ]; then python3 -c 'import selenium' 2>/dev/null || py_need+=(selenium); fi
+if [ ${#py_need[@]} -gt 0 ]; then
+  echo "deps: pip install ${py_need[*]}"
+  python3 -m pip install -q "${py_need[@]}" 2>&1 | grep -v "Running pip as the 'root' user" || true
+fi
