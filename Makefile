@@ -18,15 +18,19 @@ run: build
 	@echo "Zhijian on http://$(HOST):$(PORT)/ (admin / $$ZHIJIAN_ADMIN_PASSWORD unless the database already has admin)"
 	.build/debug/zhijian serve --hostname $(HOST) --port $(PORT)
 
-test: deps
+# The Swift suite through HTTP on in-memory SQLite, then a real browser against a real server.
+test:
+	@WITH_BROWSER=1 scripts/deps.sh
 	swift test
+	swift build --product zhijian
+	python3 Tests/browser/test_browser.py
 
 # The same suite on a throw-away PostgreSQL server (as CI runs it).
 test-postgres: deps
 	scripts/with-postgres.sh swift test
 
 browser-test:
-	WITH_BROWSER=1 scripts/deps.sh
+	@WITH_BROWSER=1 scripts/deps.sh
 	swift build --product zhijian
 	python3 Tests/browser/test_browser.py
 

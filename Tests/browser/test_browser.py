@@ -1,0 +1,207 @@
+"""A person in a real browser (headless Chromium through Selenium), against a real server.
+
+Starts `zhijian serve` on a fresh SQLite file, then: a unit logs in, fills the 28-column form,
+sees an inline error, fixes it, sees its findings and submits; the ministry sees who reported,
+accepts, previews and publishes; the public reads the bulletin page with its merged header,
+switches to English, and prints it to a PDF that is A4 landscape. Prints "N passed, M failed".
+"""
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.webdriver.support.ui import WebDriverWait as _Wait
+
+
+def WebDriverWait(driver, timeout):  # noqa: N802 - waits that survive a page being replaced
+    return _Wait(driver, timeout, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BINARY = os.path.join(ROOT, ".build", "debug", "zhijian")
+ADMIN_PASSWORD = "browser-admin-1"
+SHOTS = os.environ.get("SCREENSHOTS", "")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def api(base, method, path, token=None, body=None):
+    req = urllib.request.Request(base + path, method=method,
+                                 data=None if body is None else json.dumps(body).encode())
+    req.add_header("Content-Type", "application/json")
+    if token:
+        req.add_header("Authorization", "Bearer " + token)
+    with urllib.request.urlopen(req) as res:
+        return json.loads(res.read() or b"null")
+
+
+def previous_quarter():
+    t = time.gmtime(time.time() + 8 * 3600)
+    q = (t.tm_mon - 1) // 3 + 1
+    return f"{t.tm_year - 1}Q4" if q == 1 else f"{t.tm_year}Q{q - 1}"
+
+
+results = []
+
+
+def check(name, fn):
+    try:
+        fn()
+        results.append((name, None))
+        print("ok   ", name)
+    except Exception:  # noqa: BLE001 - every failure is reported, then counted
+        results.append((name, traceback.format_exc()))
+        print("FAIL ", name)
+        print(traceback.format_exc())
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="zhijian-browser-")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, DATABASE_URL=f"sqlite://{tmp}/zj.sqlite", ZHIJIAN_ADMIN_PASSWORD=ADMIN_PASSWORD,
+               ZHIJIAN_BCRYPT_COST="4")
+    server = subprocess.Popen([BINARY, "serve", "--hostname", "127.0.0.1", "--port", str(port)], cwd=ROOT, env=env,
+                              stdout=open(os.path.join(tmp, "server.log"), "w"), stderr=subprocess.STDOUT)
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(base + "/healthz")
+            break
+        except OSError:
+            time.sleep(0.1)
+    admin = api(base, "POST", "/api/v1/auth/login", body={"username": "admin", "password": ADMIN_PASSWORD})["token"]
+    api(base, "POST", "/api/v1/users", admin, {"username": "bj", "password": "password-bj", "role": "unit",
+                                               "unitCode": "110000"})
+    period = previous_quarter()
+
+    opts = webdriver.ChromeOptions()
+    for a in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1600,1000", "--lang=zh-CN"]:
+        opts.add_argument(a)
+    service = webdriver.ChromeService(executable_path="/usr/bin/chromedriver")
+    d = webdriver.Chrome(options=opts, service=service)
+    d.implicitly_wait(3)
+
+    def shot(name):
+        if SHOTS:
+            d.save_screenshot(os.path.join(SHOTS, name + ".png"))
+
+    def login(user, password):
+        d.get(base + "/login")
+        d.find_element(By.ID, "username").send_keys(user)
+        d.find_element(By.ID, "password").send_keys(password)
+        d.find_element(By.ID, "login-submit").click()
+
+    def wait_text(element_id, text):
+        WebDriverWait(d, 5).until(lambda drv: drv.find_element(By.ID, element_id).text == text)
+
+    def logout():
+        d.find_element(By.ID, "logout").click()
+
+    try:
+        def unit_fills_and_submits():
+            login("bj", "password-bj")
+            assert d.current_url.endswith("/reports"), d.current_url
+            d.find_element(By.CSS_SELECTOR, f'tr[data-period="{period}"] a').click()
+            values = {"standards.national": "12", "standards.verifiedLocal": "3", "standards.unverifiedLocal": "-2",
+                      "banks.national": "10", "banks.certifiedLocal": "2", "banks.uncertifiedLocal": "0",
+                      "overcharge.investigated": "1", "overcharge.uninvestigated": "1",
+                      "violations.investigated": "0", "violations.uninvestigated": "0",
+                      "forgery.investigated": "0", "forgery.uninvestigated": "0",
+                      "payment.dueYuan": "1000", "payment.paidYuan": "800.5"}
+            for k, v in values.items():
+                e = d.find_element(By.ID, "f-" + k)
+                e.clear()
+                e.send_keys(v)
+            for name, value in [("feeStandard", "true"), ("crossRegion", "false"), ("supervision", "true")]:
+                d.find_element(By.CSS_SELECTOR, f'input[name="{name}"][value="{value}"]').click()
+            d.find_element(By.ID, "save").click()
+            err = d.find_element(By.CSS_SELECTOR, '.field-error[data-field="standards.unverifiedLocal"]').text
+            assert "第3列" in err and "不能为负数" in err, err
+            shot("01-form-error")
+            e = d.find_element(By.ID, "f-standards.unverifiedLocal")
+            e.clear()
+            e.send_keys("1")
+            d.find_element(By.ID, "save").click()
+            assert d.find_element(By.ID, "saved")
+            findings = d.find_element(By.ID, "findings").text
+            assert "使用未经部论证的地方(行业)标准1个" in findings and "超标准收费未查处1起" in findings, findings
+            assert "80.1%" in d.find_element(By.CSS_SELECTOR, "p.meta").text
+            shot("02-form-saved")
+            d.find_element(By.ID, "submit").click()
+            wait_text("report-status", "已报送")
+            logout()
+
+        def ministry_reviews_and_publishes():
+            login("admin", ADMIN_PASSWORD)
+            d.get(base + f"/reports?period={period}")
+            assert d.find_element(By.ID, "reported-count").text == "1"
+            shot("03-who-reported")
+            d.find_element(By.CSS_SELECTOR, 'tr[data-unit="110000"] a').click()
+            assert d.find_element(By.ID, "history")
+            d.find_element(By.ID, "accept").click()
+            wait_text("report-status", "已通过")
+            d.get(base + f"/bulletins/{period}")
+            d.find_element(By.ID, "publish").click()
+            WebDriverWait(d, 5).until(lambda drv: "第1版" in drv.find_element(By.ID, "bulletin-title").text)
+            logout()
+
+        def public_reads_the_bulletin():
+            d.get(base + "/bulletins")
+            d.find_element(By.PARTIAL_LINK_TEXT, period).click()
+            table = d.find_element(By.ID, "bulletin-table")
+            label = table.find_element(By.XPATH, ".//thead/tr[1]/th[1]")
+            assert label.get_attribute("rowspan") == "5", label.get_attribute("rowspan")
+            group = table.find_element(By.XPATH, ".//thead/tr[1]/th[2]")
+            assert group.text == "国家职业标准执行情况" and group.get_attribute("colspan") == "3"
+            row = table.find_element(By.CSS_SELECTOR, 'tr[data-unit="110000"]')
+            tds = row.find_elements(By.TAG_NAME, "td")
+            assert tds[0].text.startswith("12") and tds[6].text == "√", [t.text for t in tds[:8]]
+            assert "hit" in tds[2].get_attribute("class")
+            missing = table.find_element(By.CSS_SELECTOR, 'tr[data-unit="120000"]').text
+            assert "未报" in missing.replace(" ", ""), missing
+            assert d.find_element(By.CSS_SELECTOR, "svg.chart")
+            assert "010-84201673" in d.find_element(By.TAG_NAME, "footer").text
+            shot("04-bulletin")
+            d.find_element(By.ID, "lang-switch").click()
+            WebDriverWait(d, 5).until(lambda drv: drv.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en")
+            assert "Total" in d.find_element(By.ID, "bulletin-table").text or "Findings" in d.page_source
+            pdf = d.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True, "printBackground": False})
+            import base64
+            data = base64.b64decode(pdf["data"])
+            boxes = re.findall(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", data)
+            assert boxes, "no MediaBox"
+            w, h = float(boxes[0][0]), float(boxes[0][1])
+            assert abs(w - 841.9) < 2 and abs(h - 595.3) < 2, (w, h)   # A4 landscape in points
+            if SHOTS:
+                open(os.path.join(SHOTS, "05-bulletin.pdf"), "wb").write(data)
+
+        check("unit fills the form, sees an inline error, saves, sees findings, submits", unit_fills_and_submits)
+        check("ministry sees who reported, accepts, previews and publishes", ministry_reviews_and_publishes)
+        check("public reads the bulletin page, switches to English, prints A4 landscape", public_reads_the_bulletin)
+    finally:
+        d.quit()
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    failed = sum(1 for _, e in results if e)
+    print(f"{len(results) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
