@@ -30,7 +30,6 @@ func routes(_ app: Application) throws {
     report.post("accept", use: ReportsController.accept)
     report.post("return", use: ReportsController.return)
     report.get("history", use: ReportsController.history)
-    report.get("derived", use: ReportsController.derived)
 
     // Bulletins
     api.get("bulletins", use: BulletinsController.list)

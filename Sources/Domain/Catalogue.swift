@@ -1,8 +1,8 @@
 /// The indicator catalogue: the 28 columns of the 2003 attachment
 /// 《职业技能鉴定质量工作通报指标》 described once, as data.
 ///
-/// Every presentation of the table (the HTML header, the XLSX merges, the CSV header,
-/// validation messages and the OpenAPI schema) is derived from `Catalogue.columns`.
+/// Every presentation of the table (the HTML header, the XLSX merges, the CSV header, the
+/// bulletin's `columns` and the validation messages) is derived from `Catalogue.columns`.
 public enum ColumnKind: String, Sendable, Codable {
     /// A whole number ≥ 0.
     case count

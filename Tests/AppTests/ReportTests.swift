@@ -239,7 +239,7 @@ extension AppTests {
                 let before = try await t.send(.GET, Self.path, token: bj).body.string
 
                 for (method, suffix, body) in [(HTTPMethod.GET, "", nil), (.PUT, "", reportJSON(national: 99)),
-                                               (.POST, "/submit", nil), (.GET, "/history", nil), (.GET, "/derived", nil)] {
+                                               (.POST, "/submit", nil), (.GET, "/history", nil)] {
                     let anon = try await t.send(method, Self.path + suffix, json: body)
                     #expect(anon.status == .unauthorized, "anonymous \(method) \(suffix)")
                     let other = try await t.send(method, Self.path + suffix, token: tj, json: body)

@@ -10,6 +10,14 @@ struct UserDTO: Content {
     let role: String
     let unitCode: String?
     init(_ u: User) { username = u.username; role = u.role.rawValue; unitCode = u.unitCode }
+
+    /// `unitCode` is always present, `null` for the ministry.
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(username, forKey: .username)
+        try c.encode(role, forKey: .role)
+        try c.encode(unitCode, forKey: .unitCode)
+    }
 }
 
 struct UnitDTO: Content {

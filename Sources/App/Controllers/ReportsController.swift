@@ -49,25 +49,6 @@ enum ReportsController {
         return try await Reports.history(p, unit: unit, on: req.db).map(HistoryEntryDTO.init)
     }
 
-    struct DerivedDTO: Content {
-        let period: String
-        let unitCode: String
-        /// The registers that contributed; none exist yet, so nothing is derived.
-        let sources: [String]
-        let values: [String: JSONValue]
-        let discrepancies: [Discrepancy]
-        struct Discrepancy: Content { let field: String; let column: Int?; let reported: String; let derived: String }
-    }
-
-    /// Values derived from the registers (stations, sessions, certificates, complaints).
-    /// Until those registers exist this answers honestly that nothing is derived.
-    @Sendable static func derived(_ req: Request) async throws -> DerivedDTO {
-        let (p, unit) = try target(req)
-        _ = try req.requireRead(unit: unit)
-        _ = try await Reports.unit(unit, on: req.db)
-        return DerivedDTO(period: p.description, unitCode: unit, sources: [], values: [:], discrepancies: [])
-    }
-
     /// Who has and hasn't reported for a period (ministry).
     @Sendable static func overview(_ req: Request) async throws -> [ReportStatusDTO] {
         let p = try Reports.period(req.parameters.get("period"))

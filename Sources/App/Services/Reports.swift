@@ -147,11 +147,12 @@ enum Reports {
         }
     }
 
+    /// Appends one entry to a report's audit trail; `seq` orders entries written in the same instant.
     static func event(_ r: ReportModel, _ action: String, field: String? = nil, old: String? = nil, new: String? = nil,
                       comment: String? = nil, actor: User, at: Date, on db: any Database) async throws {
-        let seq = try await ReportEvent.query(on: db).filter(\.$report.$id == r.requireID()).count()
+        let last = try await ReportEvent.query(on: db).filter(\.$report.$id == r.requireID()).max(\.$seq)
         try await ReportEvent(report: r, action: action, field: field, old: old, new: new, comment: comment,
-                              actor: actor.username, at: at, seq: seq).create(on: db)
+                              actor: actor.username, at: at, seq: (last ?? -1) + 1).create(on: db)
     }
 
     static func history(_ p: Period, unit: String, on db: any Database) async throws -> [ReportEvent] {

@@ -98,7 +98,6 @@ enum AuthPages {
 
     @Sendable static func login(_ req: Request) async throws -> Response {
         let f = try req.content.decode(LoginForm.self)
-        let t = L10n.strings(L10n.lang(req))
         guard let sent = f._csrf, let cookie = req.cookies[Auth.loginCSRFCookie]?.string, sent == cookie else {
             return try await form(req, error: L10n.lang(req) == "en" ? "The form has expired; try again" : "表单已失效，请重试",
                                   status: .forbidden)
@@ -111,9 +110,10 @@ enum AuthPages {
                                                                 isSecure: req.config.secureCookies, isHTTPOnly: true, sameSite: .lax)
             return res
         } catch let e as AppError {
-            _ = t
-            return try await form(req, error: L10n.lang(req) == "en" ? e.message : e.messageZh, status: e.status,
-                                  username: f.username ?? "")
+            let res = try await form(req, error: L10n.lang(req) == "en" ? e.message : e.messageZh, status: e.status,
+                                     username: f.username ?? "")
+            for (name, value) in e.headers { res.headers.replaceOrAdd(name: name, value: value) }
+            return res
         }
     }
 
