@@ -40,11 +40,11 @@ let package = Package(
         .testTarget(name: "DomainTests", dependencies: ["Domain"]),
         .testTarget(
             name: "AppTests",
-            exclude: ["check_xlsx.py"],
             dependencies: [
                 .target(name: "App"),
                 .product(name: "VaporTesting", package: "vapor"),
-            ]
+            ],
+            exclude: ["check_xlsx.py"]
         ),
     ],
     swiftLanguageModes: [.v6]
