@@ -6,7 +6,7 @@ PORT ?= 8080
 ZHIJIAN_ADMIN_PASSWORD ?= zhijian-admin
 export ZHIJIAN_ADMIN_PASSWORD
 
-.PHONY: deps build run test test-postgres browser-test bench openapi-check clean
+.PHONY: deps build run test test-postgres browser-test bench clean
 
 deps:
 	@scripts/deps.sh
@@ -35,7 +35,7 @@ browser-test:
 	python3 Tests/browser/test_browser.py
 
 bench: deps
-	scripts/bench.sh
+	Benchmarks/bulletin.sh
 
 clean:
 	rm -rf .build

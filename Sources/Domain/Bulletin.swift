@@ -111,8 +111,9 @@ public struct Bulletin: Sendable, Codable, Equatable {
     public static func compile(period: Period, units: [UnitInfo], reports: [String: BulletinReport],
                                yearPayments: [Int: [String: ReportValues.Payment]],
                                previous: [String: ReportValues], threshold: Ratio,
-                               deadline: Date, now: Date) -> Bulletin {
-        let deadlineText = Period.dayString(Period.calendar.date(byAdding: .day, value: -1, to: deadline)!)
+                               deadlineDays: Int, now: Date) -> Bulletin {
+        let deadline = period.deadline(days: deadlineDays)
+        let deadlineText = period.deadlineDay(days: deadlineDays)
         var payments = yearPayments
         for (code, r) in reports { payments[period.quarter, default: [:]][code] = r.values.payment }
 

@@ -64,6 +64,11 @@ public struct Period: Sendable, Hashable, Comparable, CustomStringConvertible, C
         Self.calendar.date(byAdding: .day, value: days, to: end)!
     }
 
+    /// The last day on which a report is on time, `YYYY-MM-DD` (the day before `deadline(days:)`).
+    public func deadlineDay(days: Int) -> String {
+        Self.dayString(Self.calendar.date(byAdding: .day, value: -1, to: deadline(days: days))!)
+    }
+
     /// The period that contains an instant.
     public static func containing(_ date: Date) -> Period {
         let c = calendar.dateComponents([.year, .month], from: date)

@@ -68,14 +68,17 @@ public struct ReportValues: Sendable, Hashable, Codable {
         ]
     }
 
-    /// The entered fields in form order, with the indicator column each one fills.
-    public static let fieldColumns: [(key: String, column: Int)] = [
-        ("standards.national", 1), ("standards.verifiedLocal", 2), ("standards.unverifiedLocal", 3),
-        ("banks.national", 4), ("banks.certifiedLocal", 5), ("banks.uncertifiedLocal", 6),
-        ("feeStandard", 7), ("overcharge.investigated", 10), ("overcharge.uninvestigated", 11),
-        ("crossRegion", 13), ("supervision", 15), ("violations.investigated", 18),
-        ("violations.uninvestigated", 19), ("forgery.investigated", 22), ("forgery.uninvestigated", 23),
-        ("payment.dueYuan", 25), ("payment.paidYuan", 25),
+    public enum FieldKind: String, Sendable { case count, flag, money }
+
+    /// The entered fields in form order, with the indicator column each one fills (a yes/no
+    /// answer names its 有/是 column; the amounts name column 25, the first ratio they feed).
+    public static let fieldColumns: [(key: String, column: Int, kind: FieldKind)] = [
+        ("standards.national", 1, .count), ("standards.verifiedLocal", 2, .count), ("standards.unverifiedLocal", 3, .count),
+        ("banks.national", 4, .count), ("banks.certifiedLocal", 5, .count), ("banks.uncertifiedLocal", 6, .count),
+        ("feeStandard", 7, .flag), ("overcharge.investigated", 10, .count), ("overcharge.uninvestigated", 11, .count),
+        ("crossRegion", 13, .flag), ("supervision", 15, .flag), ("violations.investigated", 18, .count),
+        ("violations.uninvestigated", 19, .count), ("forgery.investigated", 22, .count),
+        ("forgery.uninvestigated", 23, .count), ("payment.dueYuan", 25, .money), ("payment.paidYuan", 25, .money),
     ]
 
     /// The 28 cells of this report alone: its own year-to-date ratio fills column 24 + quarter.

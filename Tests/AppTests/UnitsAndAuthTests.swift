@@ -65,6 +65,9 @@ extension AppTests {
                 let admin = try await t.admin()
                 let res = try await t.send(.PATCH, "/api/v1/units/660000", token: admin, json: #"{"active":false}"#)
                 #expect(res.status == .ok)
+                let put = try await t.send(.PUT, "/api/v1/reports/2026Q1/660000", token: admin, json: reportJSON())
+                #expect(put.status == .conflict)
+                #expect(try t.error(put).code == "unit_inactive")
                 let rename = try await t.send(.PATCH, "/api/v1/units/110000", token: admin, json: #"{"name":"北京"}"#)
                 #expect(rename.status == .unprocessableEntity)
                 let b = try t.object(try await t.send(.GET, "/api/v1/bulletins/2026Q1", token: admin))
@@ -120,6 +123,21 @@ extension AppTests {
                 #expect(retry > 0 && retry <= 900)
                 t.clock.advance(901)
                 #expect(try await t.send(.POST, "/api/v1/auth/login", json: #"{"username":"admin","password":"\#(adminPassword)"}"#).status == .ok)
+            }
+        }
+
+        @Test func login_guessingFromManyAddressesIsBoundedPerUserName() async throws {
+            try await withTestApp { t in
+                for n in 0..<20 {
+                    var h = HTTPHeaders()
+                    h.replaceOrAdd(name: "X-Forwarded-For", value: "10.0.0.\(n / 5)")
+                    let r = try await t.send(.POST, "/api/v1/auth/login", json: #"{"username":"admin","password":"wrong"}"#, headers: h)
+                    #expect(r.status == .unauthorized, "attempt \(n)")
+                }
+                var h = HTTPHeaders()
+                h.replaceOrAdd(name: "X-Forwarded-For", value: "10.0.0.99")
+                let limited = try await t.send(.POST, "/api/v1/auth/login", json: #"{"username":"admin","password":"\#(adminPassword)"}"#, headers: h)
+                #expect(limited.status == .tooManyRequests)
             }
         }
 

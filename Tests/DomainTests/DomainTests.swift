@@ -101,7 +101,7 @@ import Testing
         let b1 = Bulletin.compile(period: Period("2026Q1")!, units: units,
                                   reports: ["1": .init(values: a, late: false), "2": .init(values: b, late: false)],
                                   yearPayments: [:], previous: [:], threshold: Ratio(tenths: 1000),
-                                  deadline: now, now: now)
+                                  deadlineDays: 15, now: now)
         // (100 + 0) / (100 + 300) = 25 %, not (100 % + 0 %) / 2 = 50 %
         #expect(b1.total.cells[24] == .percent(Ratio(tenths: 250)))
         #expect(b1.total.cells[6] == .count(2))

@@ -57,7 +57,7 @@ struct ReportDTO: EncodableAnswer {
         period = r.period; unitCode = r.unitCode; status = r.status.rawValue; revision = r.revision
         values = r.values; cells = r.values.cells(quarter: p.quarter)
         var f = Findings.of(r.values, quarter: p.quarter, threshold: req.config.paymentThreshold)
-        let deadlineDay = Period.dayString(Period.calendar.date(byAdding: .day, value: -1, to: Reports.deadline(p, req))!)
+        let deadlineDay = p.deadlineDay(days: req.config.deadlineDays)
         if r.late { f.append(Findings.late(deadline: deadlineDay)) }
         findings = f; submittedAt = r.submittedAt; late = r.late; deadline = deadlineDay
         comment = r.comment; acceptedAt = r.acceptedAt

@@ -34,7 +34,7 @@ enum Bulletins {
         let previous = try await Reports.accepted(p.previous, on: db).mapValues(\.values)
         var b = Bulletin.compile(period: p, units: units, reports: reports, yearPayments: yearPayments,
                                  previous: previous, threshold: req.config.paymentThreshold,
-                                 deadline: Reports.deadline(p, req), now: req.now)
+                                 deadlineDays: req.config.deadlineDays, now: req.now)
         if let last = try await latestPublished(p, on: db) {
             b.revision = last.revision + 1
             b.changes = b.changes(since: last)

@@ -46,7 +46,11 @@ enum Reports {
     /// (a new revision) of an accepted one. A submitted report awaits review and cannot change.
     static func save(_ p: Period, unit: String, json: JSONValue, actor: User, on req: Request) async throws -> ReportModel {
         try requireNotFuture(p, now: req.now)
-        _ = try await Self.unit(unit, on: req.db)
+        let unitModel = try await Self.unit(unit, on: req.db)
+        guard unitModel.active else {
+            throw AppError.conflict("unit_inactive", "\(unitModel.name) is deactivated and takes no reports",
+                                    "\(unitModel.name)已停用，不能填报")
+        }
         let values: ReportValues
         switch ReportValues.parse(json) {
         case .success(let v): values = v

@@ -29,10 +29,15 @@ enum Auth {
             .filter(\.$at > since)
             .group(.or) { $0.filter(\.$username == username).filter(\.$address == address) }
             .all()
-        let byUser = recent.filter { $0.username == username && $0.address == address }
-        let byAddress = recent.filter { $0.address == address }
-        if byUser.count >= cfg.loginMaxFailures || byAddress.count >= cfg.loginMaxFailures * 4 {
-            let oldest = (byUser.count >= cfg.loginMaxFailures ? byUser : byAddress).map(\.at).min() ?? now
+        // Three limits: one user name from one address; one address across names; and one user
+        // name across addresses (forwarded addresses can be forged, so this one bounds guessing).
+        let limits: [([LoginFailure], Int)] = [
+            (recent.filter { $0.username == username && $0.address == address }, cfg.loginMaxFailures),
+            (recent.filter { $0.address == address }, cfg.loginMaxFailures * 4),
+            (recent.filter { $0.username == username }, cfg.loginMaxFailures * 4),
+        ]
+        if let (hit, _) = limits.first(where: { $0.0.count >= $0.1 }) {
+            let oldest = hit.map(\.at).min() ?? now
             let retry = max(1, Int(oldest.addingTimeInterval(cfg.loginWindow).timeIntervalSince(now).rounded(.up)))
             var e = AppError(status: .tooManyRequests, code: "too_many_attempts",
                              message: "Too many failed logins; try again in \(retry) seconds",
@@ -45,6 +50,7 @@ enum Auth {
         let hash = user?.passwordHash ?? "$2b$12$C6UzMDM.H6dfI/f/IKcEeO9nbdPj1mYvTl9WA1TSiYo8i8FhZb3xW"
         let ok = try await req.password.async.verify(password, created: hash)
         guard ok, let user else {
+            try await LoginFailure.query(on: req.db).filter(\.$at <= since).delete()
             try await LoginFailure(username: username, address: address, at: now).create(on: req.db)
             throw AppError(status: .unauthorized, code: "invalid_credentials",
                            message: "Wrong user name or password", messageZh: "用户名或密码错误")

@@ -34,7 +34,7 @@ enum ReportPages {
                           acceptedRevision: $0.acceptedRevision)
             }
             let reported = statuses.filter { $0.status == "submitted" || $0.status == "accepted" || $0.acceptedRevision != nil }.count
-            let deadline = Period.dayString(Period.calendar.date(byAdding: .day, value: -1, to: Reports.deadline(chosen, req))!)
+            let deadline = chosen.deadlineDay(days: req.config.deadlineDays)
             return try await Pages.render(req, "reports/index", title: t["reports"]!, IndexView(
                 isMinistry: true, unitName: nil, unitCode: nil, quarters: [], period: chosen.description, statuses: rows,
                 reportedCount: reported, unitCount: statuses.count, periods: recent.map(\.description), deadline: deadline))
@@ -68,31 +68,20 @@ enum ReportPages {
         let history: [HistoryView]; let deadline: String; let late: Bool; let ratio: String; let saved: Bool
     }
 
-    /// The entered fields in form order: key, column, kind and the pair labels for yes/no answers.
-    static let formFields: [(key: String, column: Int, kind: String)] = [
-        ("standards.national", 1, "count"), ("standards.verifiedLocal", 2, "count"), ("standards.unverifiedLocal", 3, "count"),
-        ("banks.national", 4, "count"), ("banks.certifiedLocal", 5, "count"), ("banks.uncertifiedLocal", 6, "count"),
-        ("feeStandard", 7, "bool"), ("overcharge.investigated", 10, "count"), ("overcharge.uninvestigated", 11, "count"),
-        ("crossRegion", 13, "bool"), ("supervision", 15, "bool"),
-        ("violations.investigated", 18, "count"), ("violations.uninvestigated", 19, "count"),
-        ("forgery.investigated", 22, "count"), ("forgery.uninvestigated", 23, "count"),
-        ("payment.dueYuan", 0, "money"), ("payment.paidYuan", 0, "money"),
-    ]
-
     static func fieldViews(values: [String: String], errors: [String: String], lang: String) -> [FieldView] {
         let t = L10n.strings(lang)
-        return formFields.map { f in
-            if f.kind == "money" {
+        return ReportValues.fieldColumns.map { f in
+            if f.kind == .money {
                 let label = t[f.key == "payment.dueYuan" ? "dueYuan" : "paidYuan"]!
-                return FieldView(key: f.key, column: 0, group: Catalogue.column(25).path[1], label: label, kind: f.kind,
+                return FieldView(key: f.key, column: 0, group: Catalogue.column(25).path[1], label: label, kind: f.kind.rawValue,
                                  value: values[f.key] ?? "", error: errors[f.key], yes: "", no: "")
             }
             let col = Catalogue.column(f.column)
-            let group = col.path.dropLast(f.kind == "bool" ? 1 : (col.path.count > 2 ? 2 : 1)).joined(separator: " › ")
-            let leaf = f.kind == "bool" ? (col.path.dropLast().last ?? "") : col.path.last!
+            let group = col.path.dropLast(f.kind == .flag ? 1 : (col.path.count > 2 ? 2 : 1)).joined(separator: " › ")
+            let leaf = f.kind == .flag ? (col.path.dropLast().last ?? "") : col.path.last!
             let isShi = col.path.last == "是"
             return FieldView(key: f.key, column: f.column, group: group,
-                             label: lang == "en" ? col.english : leaf, kind: f.kind,
+                             label: lang == "en" ? col.english : leaf, kind: f.kind.rawValue,
                              value: values[f.key] ?? "", error: errors[f.key],
                              yes: isShi ? t["isYes"]! : t["yes"]!, no: isShi ? t["isNo"]! : t["no"]!)
         }
@@ -127,7 +116,7 @@ enum ReportPages {
                 .map { lang == "en" ? $0.message : $0.messageZh }
         } ?? []
         let published = try await Bulletins.latestPublished(p, on: req.db) != nil
-        let deadline = Period.dayString(Period.calendar.date(byAdding: .day, value: -1, to: Reports.deadline(p, req))!)
+        let deadline = p.deadlineDay(days: req.config.deadlineDays)
         let view = ReportView(
             period: p.description, unitCode: code, unitName: unit.name, status: report?.status.rawValue,
             statusText: report.map { t[$0.status.rawValue]! } ?? t["none"]!, revision: report?.revision,
@@ -143,15 +132,15 @@ enum ReportPages {
     /// Turns the posted form into the JSON the API takes, so both share one validation.
     static func json(from form: [String: String]) -> JSONValue {
         var root: [String: JSONValue] = [:]
-        for f in formFields {
+        for f in ReportValues.fieldColumns {
             let raw = (form[f.key] ?? "").trimmingCharacters(in: .whitespaces)
             let value: JSONValue
             switch f.kind {
-            case "count":
+            case .count:
                 value = raw.isEmpty ? .null : (Int(raw).map { .number(Decimal($0)) } ?? .string(raw))
-            case "bool":
+            case .flag:
                 value = raw == "true" ? .bool(true) : raw == "false" ? .bool(false) : .null
-            default:
+            case .money:
                 value = raw.isEmpty ? .null : .string(raw)
             }
             let parts = f.key.split(separator: ".").map(String.init)

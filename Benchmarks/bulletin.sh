@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Benchmarks the bulletin endpoints against /healthz of the same server, in the same run.
+#
+# Seeds a fresh SQLite database through the API with 44 units (32 regions, 12 industries) and four
+# accepted quarterly reports each, publishes 2025Q1–Q4, then measures with wrk on loopback:
+#   /healthz (baseline: one trivial query), the published bulletin as JSON and CSV, the XLSX, and
+#   the ministry's live draft (compiled from the reports on every request).
+# Prints requests/s, the ratio to /healthz, and the server's peak resident memory.
+# Usage: Benchmarks/bulletin.sh [seconds per endpoint, default 10]   (needs wrk; `make bench` installs it)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${1:-10}
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+swift build -c release --product zhijian >/dev/null
+BIN=.build/release/zhijian
+
+TMP=$(mktemp -d)
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+BASE="http://127.0.0.1:$PORT"
+DATABASE_URL="sqlite://$TMP/bench.sqlite" ZHIJIAN_ADMIN_PASSWORD=bench-admin ZHIJIAN_BCRYPT_COST=4 \
+  "$BIN" serve --hostname 127.0.0.1 --port "$PORT" >"$TMP/server.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$TMP"' EXIT
+for _ in $(seq 100); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
+
+TOKEN=$(python3 - "$BASE" <<'PY'
+import json, sys, urllib.request
+base = sys.argv[1]
+def call(method, path, token=None, body=None):
+    r = urllib.request.Request(base + path, method=method, data=None if body is None else json.dumps(body).encode())
+    r.add_header("Content-Type", "application/json")
+    if token: r.add_header("Authorization", "Bearer " + token)
+    return json.loads(urllib.request.urlopen(r).read() or b"null")
+admin = call("POST", "/api/v1/auth/login", body={"username": "admin", "password": "bench-admin"})["token"]
+for i in range(12):
+    call("POST", "/api/v1/units", admin, {"code": f"I{i:03d}", "name": f"行业{i}", "kind": "industry"})
+units = [u["code"] for u in call("GET", "/api/v1/units")]
+for n, code in enumerate(units):
+    for q in range(1, 5):
+        v = {"standards": {"national": 10 + n % 7, "verifiedLocal": n % 3, "unverifiedLocal": n % 2},
+             "banks": {"national": 8 + q, "certifiedLocal": 1, "uncertifiedLocal": (n + q) % 2},
+             "feeStandard": n % 5 != 0, "overcharge": {"investigated": q, "uninvestigated": n % 2},
+             "crossRegion": n % 4 == 0, "supervision": n % 6 != 0,
+             "violations": {"investigated": 1, "uninvestigated": 0}, "forgery": {"investigated": 0, "uninvestigated": q % 2},
+             "payment": {"dueYuan": f"{q * 10000 + n}.00", "paidYuan": f"{q * 9000 + n}.50"}}
+        p = f"/api/v1/reports/2025Q{q}/{code}"
+        call("PUT", p, admin, v); call("POST", p + "/submit", admin); call("POST", p + "/accept", admin)
+for q in range(1, 5):
+    call("POST", f"/api/v1/bulletins/2025Q{q}/publish", admin)
+print(f"seeded {len(units)} units x 4 quarters, published 2025Q1-Q4", file=sys.stderr)
+print(admin)
+PY
+)
+
+rps() { wrk -t2 -c16 -d"${DURATION}s" "$@" | awk '/Requests\/sec/ {print $2}'; }
+base=$(rps "$BASE/healthz")
+printf '%-44s %12s %8s\n' endpoint "req/s" "÷healthz"
+printf '%-44s %12.0f %8s\n' "/healthz (baseline)" "$base" "1.00"
+for path in /api/v1/bulletins/2025Q4 /api/v1/bulletins/2025Q4.csv /api/v1/bulletins/2025Q4.xlsx /bulletins/2025Q4; do
+  r=$(rps "$BASE$path")
+  printf '%-44s %12.0f %8.2f\n' "$path" "$r" "$(echo "$r / $base" | bc -l)"
+done
+r=$(rps -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/bulletins/2025Q4")
+printf '%-44s %12.0f %8.2f\n' "/api/v1/bulletins/2025Q4 (live draft)" "$r" "$(echo "$r / $base" | bc -l)"
+echo "server peak RSS: $(awk '/VmHWM/ {printf "%.1f MiB", $2/1024}' /proc/$SERVER/status)"
