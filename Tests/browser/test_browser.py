@@ -57,7 +57,7 @@ def previous_quarter():
 results = []
 
 
-def check(name, fn):
+def check(name, fn, driver=None):
     try:
         fn()
         results.append((name, None))
@@ -66,6 +66,9 @@ def check(name, fn):
         results.append((name, traceback.format_exc()))
         print("FAIL ", name)
         print(traceback.format_exc())
+        if driver is not None:
+            print("  at", driver.current_url)
+            print("  page:", re.sub(r"\s+", " ", driver.page_source)[:1500])
 
 
 def main():
@@ -92,7 +95,7 @@ def main():
         opts.add_argument(a)
     service = webdriver.ChromeService(executable_path="/usr/bin/chromedriver")
     d = webdriver.Chrome(options=opts, service=service)
-    d.implicitly_wait(3)
+    d.implicitly_wait(10)
 
     def shot(name):
         if SHOTS:
@@ -100,21 +103,24 @@ def main():
 
     def login(user, password):
         d.get(base + "/login")
+        WebDriverWait(d, 10).until(lambda drv: drv.find_element(By.ID, "username"))
         d.find_element(By.ID, "username").send_keys(user)
         d.find_element(By.ID, "password").send_keys(password)
         d.find_element(By.ID, "login-submit").click()
 
     def wait_text(element_id, text):
-        WebDriverWait(d, 5).until(lambda drv: drv.find_element(By.ID, element_id).text == text)
+        WebDriverWait(d, 10).until(lambda drv: drv.find_element(By.ID, element_id).text == text)
 
     def logout():
         d.find_element(By.ID, "logout").click()
+        WebDriverWait(d, 10).until(lambda drv: drv.find_element(By.ID, "login-link"))
 
     try:
         def unit_fills_and_submits():
             login("bj", "password-bj")
-            assert d.current_url.endswith("/reports"), d.current_url
+            WebDriverWait(d, 10).until(lambda drv: drv.current_url.endswith("/reports"))
             d.find_element(By.CSS_SELECTOR, f'tr[data-period="{period}"] a').click()
+            WebDriverWait(d, 10).until(lambda drv: f"/reports/{period}/110000" in drv.current_url)
             values = {"standards.national": "12", "standards.verifiedLocal": "3", "standards.unverifiedLocal": "-2",
                       "banks.national": "10", "banks.certifiedLocal": "2", "banks.uncertifiedLocal": "0",
                       "overcharge.investigated": "1", "overcharge.uninvestigated": "1",
@@ -150,12 +156,13 @@ def main():
             assert d.find_element(By.ID, "reported-count").text == "1"
             shot("03-who-reported")
             d.find_element(By.CSS_SELECTOR, 'tr[data-unit="110000"] a').click()
+            WebDriverWait(d, 10).until(lambda drv: f"/reports/{period}/110000" in drv.current_url)
             assert d.find_element(By.ID, "history")
             d.find_element(By.ID, "accept").click()
             wait_text("report-status", "已通过")
             d.get(base + f"/bulletins/{period}")
             d.find_element(By.ID, "publish").click()
-            WebDriverWait(d, 5).until(lambda drv: "第1版" in drv.find_element(By.ID, "bulletin-title").text)
+            WebDriverWait(d, 10).until(lambda drv: "第1版" in drv.find_element(By.ID, "bulletin-title").text)
             logout()
 
         def public_reads_the_bulletin():
@@ -176,7 +183,7 @@ def main():
             assert "010-84201673" in d.find_element(By.TAG_NAME, "footer").text
             shot("04-bulletin")
             d.find_element(By.ID, "lang-switch").click()
-            WebDriverWait(d, 5).until(lambda drv: drv.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en")
+            WebDriverWait(d, 10).until(lambda drv: drv.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en")
             assert "Total" in d.find_element(By.ID, "bulletin-table").text or "Findings" in d.page_source
             pdf = d.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True, "printBackground": False})
             import base64
@@ -188,9 +195,9 @@ def main():
             if SHOTS:
                 open(os.path.join(SHOTS, "05-bulletin.pdf"), "wb").write(data)
 
-        check("unit fills the form, sees an inline error, saves, sees findings, submits", unit_fills_and_submits)
-        check("ministry sees who reported, accepts, previews and publishes", ministry_reviews_and_publishes)
-        check("public reads the bulletin page, switches to English, prints A4 landscape", public_reads_the_bulletin)
+        check("unit fills the form, sees an inline error, saves, sees findings, submits", unit_fills_and_submits, d)
+        check("ministry sees who reported, accepts, previews and publishes", ministry_reviews_and_publishes, d)
+        check("public reads the bulletin page, switches to English, prints A4 landscape", public_reads_the_bulletin, d)
     finally:
         d.quit()
         server.send_signal(signal.SIGINT)

@@ -18,18 +18,34 @@ enum BulletinsController {
     @Sendable static func get(_ req: Request) async throws -> Response {
         let (p, format) = try parse(req.parameters.get("period"))
         let q = try req.query.decode(Query.self)
-        let b = try await Bulletins.visible(p, draft: q.draft, revision: q.revision, on: req)
+        let (b, snapshot) = try await Bulletins.visible(p, draft: q.draft, revision: q.revision, on: req)
+        // A published revision's exports are made once per process; a draft's on every request.
+        func made(_ kind: String, _ make: () throws -> Data) rethrows -> Data {
+            guard let snapshot else { return try make() }
+            return try req.application.bulletinCache.artifact(snapshot.id, kind, make: make)
+        }
         let name = "zhijian-bulletin-\(b.period)-r\(b.revision)\(b.status == "draft" ? "-draft" : "")"
         switch format {
         case .json:
-            return try await b.encodeResponse(for: req)
+            // A published revision is answered with the JSON it was stored as.
+            guard let snapshot else { return try await b.encodeResponse(for: req) }
+            let res = Response(status: .ok, body: .init(data: snapshot.json))
+            res.headers.contentType = .json
+            return res
         case .csv:
-            let res = Response(status: .ok, body: .init(data: BulletinExport.csv(b)))
+            let res = Response(status: .ok, body: .init(data: made("csv") { BulletinExport.csv(b) }))
             res.headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
             res.headers.contentDisposition = .init(.attachment, filename: name + ".csv")
             return res
         case .xlsx:
-            let data = try await req.application.threadPool.runIfActive { try BulletinExport.xlsx(b) }
+            let data: Data
+            if let snapshot {
+                data = try await req.application.threadPool.runIfActive {
+                    try req.application.bulletinCache.artifact(snapshot.id, "xlsx") { try BulletinExport.xlsx(b) }
+                }
+            } else {
+                data = try await req.application.threadPool.runIfActive { try BulletinExport.xlsx(b) }
+            }
             let res = Response(status: .ok, body: .init(data: data))
             res.headers.contentType = HTTPMediaType(type: "application", subType: "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
             res.headers.contentDisposition = .init(.attachment, filename: name + ".xlsx")
@@ -44,7 +60,7 @@ enum BulletinsController {
     }
 
     @Sendable static func list(_ req: Request) async throws -> [Bulletins.Summary] {
-        try await Bulletins.list(on: req.db)
+        try await Bulletins.list(on: req)
     }
 }
 

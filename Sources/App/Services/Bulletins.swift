@@ -4,6 +4,17 @@ import Foundation
 import Vapor
 
 /// Compiles live bulletins from accepted reports and publishes immutable revisions.
+extension Application {
+    private struct BulletinCacheKey: StorageKey { typealias Value = Bulletins.SnapshotCache }
+
+    var bulletinCache: Bulletins.SnapshotCache {
+        if let c = storage[BulletinCacheKey.self] { return c }
+        let c = Bulletins.SnapshotCache()
+        storage[BulletinCacheKey.self] = c
+        return c
+    }
+}
+
 enum Bulletins {
     static let encoder: JSONEncoder = {
         let e = JSONEncoder()
@@ -42,33 +53,82 @@ enum Bulletins {
         return b
     }
 
+    /// A published revision: its decoded table and the JSON it was stored as.
+    struct Snapshot: Sendable {
+        let id: UUID
+        let bulletin: Bulletin
+        let json: Data
+    }
+
+    /// Published revisions never change, so each process keeps the decoded ones it has read.
+    final class SnapshotCache: @unchecked Sendable {
+        private let lock = NSLock()
+        private var entries: [UUID: Snapshot] = [:]
+        private var artifacts: [String: Data] = [:]
+        private let capacity = 128
+
+        func get(_ id: UUID) -> Snapshot? { lock.withLock { entries[id] } }
+
+        func put(_ id: UUID, _ s: Snapshot) {
+            lock.withLock {
+                if entries.count >= capacity, let victim = entries.keys.first { entries[victim] = nil }
+                entries[id] = s
+            }
+        }
+
+        /// Something made from a published revision (its CSV, XLSX or HTML table), made once.
+        func artifact(_ id: UUID, _ kind: String, make: () throws -> Data) rethrows -> Data {
+            let key = "\(id)/\(kind)"
+            if let hit = lock.withLock({ artifacts[key] }) { return hit }
+            let made = try make()
+            lock.withLock {
+                if artifacts.count >= capacity * 4, let victim = artifacts.keys.first { artifacts[victim] = nil }
+                artifacts[key] = made
+            }
+            return made
+        }
+    }
+
+    /// Reads a published revision: only its id from the database when this process has decoded it before.
+    static func snapshot(_ p: Period, revision: Int?, on req: Request) async throws -> Snapshot? {
+        var q = BulletinModel.query(on: req.db).filter(\.$period == p.description)
+        q = revision.map { q.filter(\.$revision == $0) } ?? q.sort(\.$revision, .descending)
+        guard let ref = try await q.field(\.$id).first(), let id = ref.id else { return nil }
+        return try await load(id, on: req)
+    }
+
+    static func load(_ id: UUID, on req: Request) async throws -> Snapshot? {
+        if let hit = req.application.bulletinCache.get(id) { return hit }
+        guard let m = try await BulletinModel.find(id, on: req.db) else { return nil }
+        let json = Data(m.body.utf8)
+        let s = Snapshot(id: id, bulletin: try decoder.decode(Bulletin.self, from: json), json: json)
+        req.application.bulletinCache.put(id, s)
+        return s
+    }
+
     static func latestPublished(_ p: Period, on db: any Database) async throws -> Bulletin? {
         guard let m = try await BulletinModel.query(on: db).filter(\.$period == p.description)
             .sort(\.$revision, .descending).first() else { return nil }
         return try decoder.decode(Bulletin.self, from: Data(m.body.utf8))
     }
 
-    static func published(_ p: Period, revision: Int, on db: any Database) async throws -> Bulletin? {
-        guard let m = try await BulletinModel.query(on: db).filter(\.$period == p.description)
-            .filter(\.$revision == revision).first() else { return nil }
-        return try decoder.decode(Bulletin.self, from: Data(m.body.utf8))
+    static func hasPublished(_ p: Period, on db: any Database) async throws -> Bool {
+        try await BulletinModel.query(on: db).filter(\.$period == p.description).count() > 0
     }
 
     /// What a caller may see: the public the latest published revision (or one named revision);
-    /// the ministry the live draft unless it asks for a published revision.
-    static func visible(_ p: Period, draft: Bool?, revision: Int?, on req: Request) async throws -> Bulletin {
+    /// the ministry the live draft unless it asks for a published revision. Published ones come
+    /// with their stored JSON.
+    static func visible(_ p: Period, draft: Bool?, revision: Int?, on req: Request) async throws -> (Bulletin, Snapshot?) {
         let isMinistry = req.auth.get(User.self)?.role == .ministry
-        if let revision {
-            guard let b = try await published(p, revision: revision, on: req.db) else {
+        if isMinistry && draft != false && revision == nil { return (try await live(p, on: req), nil) }
+        guard let s = try await snapshot(p, revision: revision, on: req) else {
+            if let revision {
                 throw AppError.notFound("\(p) has no published revision \(revision)", "\(p)没有第\(revision)次发布的通报")
             }
-            return b
-        }
-        if isMinistry && draft != false { return try await live(p, on: req) }
-        guard let b = try await latestPublished(p, on: req.db) else {
             throw AppError.notFound("The bulletin of \(p) has not been published", "\(p)的质量通报尚未发布")
         }
-        return b
+        return (s.bulletin, s)
     }
 
     static func publish(_ p: Period, actor: User, on req: Request) async throws -> Bulletin {
@@ -105,14 +165,16 @@ enum Bulletins {
         struct Revision: Content { let revision: Int; let publishedAt: Date; let changes: Int }
     }
 
-    static func list(on db: any Database) async throws -> [Summary] {
-        let all = try await BulletinModel.query(on: db).sort(\.$period, .descending).sort(\.$revision).all()
+    static func list(on req: Request) async throws -> [Summary] {
+        let all = try await BulletinModel.query(on: req.db).field(\.$id).field(\.$period).field(\.$revision)
+            .field(\.$publishedAt).sort(\.$period, .descending).sort(\.$revision).all()
         var order: [String] = []
         var byPeriod: [String: [Summary.Revision]] = [:]
         for m in all {
             if byPeriod[m.period] == nil { order.append(m.period) }
-            let changes = (try? decoder.decode(Bulletin.self, from: Data(m.body.utf8)).changes.count) ?? 0
-            byPeriod[m.period, default: []].append(.init(revision: m.revision, publishedAt: m.publishedAt, changes: changes))
+            guard let id = m.id, let s = try await load(id, on: req) else { continue }
+            byPeriod[m.period, default: []].append(.init(revision: m.revision, publishedAt: m.publishedAt,
+                                                         changes: s.bulletin.changes.count))
         }
         return order.map { Summary(period: $0, revisions: byPeriod[$0]!) }
     }

@@ -67,7 +67,7 @@ enum Pages {
 
     @Sendable static func home(_ req: Request) async throws -> Response {
         try await render(req, "home", title: L10n.strings(L10n.lang(req))["app"]!,
-                         Home(bulletins: try await Bulletins.list(on: req.db)))
+                         Home(bulletins: try await Bulletins.list(on: req)))
     }
 }
 

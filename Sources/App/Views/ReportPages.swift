@@ -115,7 +115,7 @@ enum ReportPages {
             Findings.of(r.values, quarter: p.quarter, threshold: req.config.paymentThreshold)
                 .map { lang == "en" ? $0.message : $0.messageZh }
         } ?? []
-        let published = try await Bulletins.latestPublished(p, on: req.db) != nil
+        let published = try await Bulletins.hasPublished(p, on: req.db)
         let deadline = p.deadlineDay(days: req.config.deadlineDays)
         let view = ReportView(
             period: p.description, unitCode: code, unitName: unit.name, status: report?.status.rawValue,
