@@ -13,9 +13,11 @@ let package = Package(
         .package(url: "https://github.com/vapor/fluent-sqlite-driver.git", from: "4.9.0"),
         .package(url: "https://github.com/vapor/fluent-postgres-driver.git", from: "2.14.0"),
         .package(url: "https://github.com/vapor/leaf.git", from: "4.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
     ],
     targets: [
         .target(name: "Domain"),
+        .target(name: "CertificateKit", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .systemLibrary(
             name: "CXlsxWriter",
             pkgConfig: "xlsxwriter",
@@ -25,6 +27,7 @@ let package = Package(
             name: "App",
             dependencies: [
                 "Domain",
+                "CertificateKit",
                 "CXlsxWriter",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),

@@ -23,13 +23,17 @@ func beijing(_ text: String) -> Date {
     return f.date(from: text + "+08:00")!
 }
 
-/// The database the suite runs on: in-memory SQLite, or PostgreSQL when TEST_DATABASE_URL is set.
-let testDatabase: AppConfig.DatabaseChoice = {
+/// The database a test runs on: a fresh SQLite file (WAL, as in production) that is removed
+/// afterwards, or PostgreSQL when TEST_DATABASE_URL is set.
+func testDatabase() -> (AppConfig.DatabaseChoice, cleanup: () -> Void) {
     if let url = ProcessInfo.processInfo.environment["TEST_DATABASE_URL"], !url.isEmpty {
-        return try! AppConfig.parseDatabaseURL(url)
+        return (try! AppConfig.parseDatabaseURL(url), {})
     }
-    return .sqliteMemory
-}()
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("zhijian-test-\(UUID().uuidString).sqlite").path
+    return (.sqliteFile(path), {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    })
+}
 
 let adminPassword = "admin-secret-1"
 
@@ -98,11 +102,13 @@ func withTestApp(now: Date = beijing("2026-05-10T12:00:00"), deadlineDays: Int =
                  _ body: (TestApp) async throws -> Void) async throws {
     let app = try await Application.make(.testing)
     let clock = TestClock(now)
-    let config = AppConfig(database: testDatabase, adminPassword: adminPassword, deadlineDays: deadlineDays,
+    let (database, cleanup) = testDatabase()
+    defer { cleanup() }
+    let config = AppConfig(database: database, adminPassword: adminPassword, deadlineDays: deadlineDays,
                            bcryptCost: 4, now: { clock.now })
     do {
         try await configure(app, config: config)
-        if case .postgres = testDatabase, let sql = app.db as? any SQLDatabase {
+        if case .postgres = database, let sql = app.db as? any SQLDatabase {
             try await sql.raw("DROP SCHEMA public CASCADE").run()
             try await sql.raw("CREATE SCHEMA public").run()
         }

@@ -8,6 +8,7 @@ switches to English, and prints it to a PDF that is A4 landscape. Prints "N pass
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -205,6 +206,7 @@ def main():
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
     failed = sum(1 for _, e in results if e)
     print(f"{len(results) - failed} passed, {failed} failed")
     return 1 if failed else 0

@@ -1,0 +1,30 @@
+/// Certificate serial numbers: digit strings of a fixed width, allocated in ranges that never overlap.
+public enum Serials {
+    public static let width = 12
+
+    public static func format(_ n: Int64) -> String {
+        let s = String(n)
+        return String(repeating: "0", count: max(0, width - s.count)) + s
+    }
+
+    /// The number of a well-formed serial (exactly `width` digits), else nil.
+    public static func parse(_ s: String) -> Int64? {
+        guard s.count == width, s.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return Int64(s)
+    }
+}
+
+/// The five certificate levels: "5" 五级/初级工 (lowest) … "1" 一级/高级技师 (highest).
+public enum Level: String, Sendable, CaseIterable, Codable {
+    case five = "5", four = "4", three = "3", two = "2", one = "1"
+
+    public var nameZh: String {
+        switch self {
+        case .five: "五级/初级工"
+        case .four: "四级/中级工"
+        case .three: "三级/高级工"
+        case .two: "二级/技师"
+        case .one: "一级/高级技师"
+        }
+    }
+}
