@@ -21,6 +21,7 @@ run: build
 # The Swift suite through HTTP on in-memory SQLite, then a real browser against a real server.
 test:
 	@WITH_BROWSER=1 scripts/deps.sh
+	python3 -c 'import yaml, openapi_spec_validator as v; v.validate(yaml.safe_load(open("openapi.yaml")))' && echo "openapi.yaml is valid OpenAPI 3.1"
 	swift test
 	swift build --product zhijian
 	python3 Tests/browser/test_browser.py

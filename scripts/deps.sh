@@ -4,6 +4,7 @@ set -euo pipefail
 
 need_apt=()
 pkg-config --exists xlsxwriter 2>/dev/null || need_apt+=(libxlsxwriter-dev)
+pkg-config --exists libqrencode 2>/dev/null || need_apt+=(libqrencode-dev)
 command -v pkg-config >/dev/null || need_apt+=(pkg-config)
 command -v sqlite3 >/dev/null || need_apt+=(sqlite3)
 [ -e /usr/include/sqlite3.h ] || need_apt+=(libsqlite3-dev)
@@ -21,6 +22,8 @@ fi
 
 py_need=()
 python3 -c 'import openpyxl' 2>/dev/null || py_need+=(openpyxl)
+python3 -c 'import joserfc' 2>/dev/null || py_need+=(joserfc)
+python3 -c 'import openapi_spec_validator, yaml' 2>/dev/null || py_need+=(openapi-spec-validator pyyaml)
 if [ "${WITH_BROWSER:-0}" = 1 ]; then python3 -c 'import selenium' 2>/dev/null || py_need+=(selenium); fi
 if [ ${#py_need[@]} -gt 0 ]; then
   echo "deps: pip install ${py_need[*]}"

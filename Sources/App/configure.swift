@@ -25,6 +25,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.migrations.add(M001_CreateUnitsAndUsers())
     app.migrations.add(M002_SeedRegions())
     app.migrations.add(M003_CreateReports())
+    app.migrations.add(M004_CreateCertificates())
 
     // Stable, sorted keys and ISO 8601 dates in every JSON answer.
     let encoder = JSONEncoder()

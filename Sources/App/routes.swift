@@ -31,6 +31,28 @@ func routes(_ app: Application) throws {
     report.post("return", use: ReportsController.return)
     report.get("history", use: ReportsController.history)
 
+    report.get("derived", use: ReportsController.derived)
+
+    // Certificates
+    let orders = api.grouped("certificate-orders")
+    orders.get(use: CertificatesController.listOrders)
+    orders.post(use: CertificatesController.createOrder)
+    orders.post(":id", "allocate", use: CertificatesController.allocate)
+    orders.post(":id", "payments", use: CertificatesController.pay)
+    api.get("certificate-payments", use: CertificatesController.listPayments)
+    let certificates = api.grouped("certificates")
+    certificates.get(use: CertificatesController.list)
+    certificates.post(use: CertificatesController.issue)
+    certificates.on(.POST, "import", body: .collect(maxSize: "256mb"), use: CertificatesController.importCSV)
+    certificates.get(":serial", use: CertificatesController.get)
+    certificates.get(":serial", "qr", use: CertificatesController.qr)
+    certificates.post(":serial", "revoke", use: CertificatesController.revoke)
+    certificates.post(":serial", "void", use: CertificatesController.void)
+    api.get("certificate-breaches", use: CertificatesController.breaches)
+    api.get("forgery-leads", use: CertificatesController.forgeryLeads)
+    api.get("verify", use: VerifyController.verify)
+    root.get(".well-known", "jwks.json", use: VerifyController.jwks)
+
     // Bulletins
     api.get("bulletins", use: BulletinsController.list)
     api.get("bulletins", ":period", use: BulletinsController.get)

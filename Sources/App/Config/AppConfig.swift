@@ -26,6 +26,10 @@ public struct AppConfig: Sendable {
     public var loginWindow: TimeInterval
     /// Set the Secure flag on cookies (`ZHIJIAN_SECURE_COOKIES=1` behind HTTPS).
     public var secureCookies: Bool
+    /// Public verification lookups allowed per client address per minute (`ZHIJIAN_VERIFY_PER_MINUTE`).
+    public var verifyPerMinute: Int = 30
+    /// The address printed in QR codes (`ZHIJIAN_PUBLIC_URL`), without a trailing slash.
+    public var publicURL: String = "http://127.0.0.1:8080"
     /// The clock; tests inject a fixed date.
     public var now: @Sendable () -> Date
 
@@ -64,6 +68,14 @@ public struct AppConfig: Sendable {
             c.bcryptCost = n
         }
         c.secureCookies = Environment.get("ZHIJIAN_SECURE_COOKIES") == "1"
+        if let v = Environment.get("ZHIJIAN_VERIFY_PER_MINUTE") {
+            guard let n = Int(v), n > 0 else { throw ConfigError("ZHIJIAN_VERIFY_PER_MINUTE must be a positive number") }
+            c.verifyPerMinute = n
+        }
+        if let u = Environment.get("ZHIJIAN_PUBLIC_URL") {
+            guard u.hasPrefix("http://") || u.hasPrefix("https://") else { throw ConfigError("ZHIJIAN_PUBLIC_URL must be an http(s) URL") }
+            c.publicURL = u.hasSuffix("/") ? String(u.dropLast()) : u
+        }
         return c
     }
 

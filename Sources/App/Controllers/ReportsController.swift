@@ -49,6 +49,39 @@ enum ReportsController {
         return try await Reports.history(p, unit: unit, on: req.db).map(HistoryEntryDTO.init)
     }
 
+    struct DerivedDTO: Content {
+        struct Discrepancy: Content { let field: String; let column: Int?; let reported: String; let derived: String }
+        let period: String
+        let unitCode: String
+        /// The registers the values come from.
+        let sources: [String]
+        let payment: ReportValues.Payment
+        let discrepancies: [Discrepancy]
+    }
+
+    /// Values derived from the registers for a unit and quarter, and where its report disagrees.
+    /// Today: the year-to-date certificate payment figures (columns 25–28) from the ledger.
+    @Sendable static func derived(_ req: Request) async throws -> DerivedDTO {
+        let (p, unit) = try target(req)
+        _ = try req.requireRead(unit: unit)
+        _ = try await Reports.unit(unit, on: req.db)
+        let payment = try await Certificates.ledger(unit: unit, period: p, on: req.db)
+        var discrepancies: [DerivedDTO.Discrepancy] = []
+        if let r = try await Reports.latest(p, unit, on: req.db)?.values.payment {
+            let column = Catalogue.paymentColumn(quarter: p.quarter)
+            if r.dueYuan != payment.dueYuan {
+                discrepancies.append(.init(field: "payment.dueYuan", column: column, reported: r.dueYuan.description,
+                                           derived: payment.dueYuan.description))
+            }
+            if r.paidYuan != payment.paidYuan {
+                discrepancies.append(.init(field: "payment.paidYuan", column: column, reported: r.paidYuan.description,
+                                           derived: payment.paidYuan.description))
+            }
+        }
+        return DerivedDTO(period: p.description, unitCode: unit, sources: ["certificate-ledger"], payment: payment,
+                          discrepancies: discrepancies)
+    }
+
     /// Who has and hasn't reported for a period (ministry).
     @Sendable static func overview(_ req: Request) async throws -> [ReportStatusDTO] {
         let p = try Reports.period(req.parameters.get("period"))

@@ -1,0 +1,103 @@
+import CertificateKit
+import Domain
+import Fluent
+import Vapor
+
+/// Public verification: by serial plus name or ID number, or by a scanned token.
+enum VerifyController {
+    struct PublicCertificate: Content {
+        let serial: String
+        let holderName: String
+        let idNumber: String
+        let occupation: String
+        let level: String
+        let levelName: String
+        let issuedOn: String
+        let unitCode: String
+        let unitName: String
+        let status: String
+        let revokedReason: String?
+    }
+
+    struct Answer: Content {
+        let result: String
+        let certificate: PublicCertificate?
+        /// For a scanned token: the signature checked out against the published keys.
+        let signatureValid: Bool?
+    }
+
+    struct Query: Content { let serial: String?; let name: String?; let idNumber: String?; let token: String? }
+
+    @Sendable static func verify(_ req: Request) async throws -> Answer {
+        try req.rateLimit(req.application.verifyLimiter)
+        let q = try req.query.decode(Query.self)
+        return try await answer(q, on: req)
+    }
+
+    static func answer(_ q: Query, on req: Request) async throws -> Answer {
+        if let token = q.token?.trimmingCharacters(in: .whitespaces), !token.isEmpty {
+            return try await byToken(token, on: req)
+        }
+        guard let serial = q.serial?.trimmingCharacters(in: .whitespaces), !serial.isEmpty else {
+            throw AppError.malformed("Give the serial and the holder's name or ID number", "请输入证书编号以及持证人姓名或身份证号",
+                                     code: "missing_query")
+        }
+        let name = q.name?.trimmingCharacters(in: .whitespaces) ?? ""
+        let id = IDNumber.normalised(q.idNumber?.trimmingCharacters(in: .whitespaces) ?? "")
+        guard !name.isEmpty || !id.isEmpty else {
+            throw AppError.malformed("Give the holder's name or ID number with the serial", "请同时输入持证人姓名或身份证号",
+                                     code: "missing_query")
+        }
+        guard let number = Serials.parse(serial) else {
+            throw AppError.malformed("A serial is \(Serials.width) digits", "证书编号须为\(Serials.width)位数字", code: "malformed_serial")
+        }
+        guard let c = try await Certificate.find(serial, on: req.db), c.status != .voided else {
+            let allocated = try await CertificateOrder.query(on: req.db).filter(\.$status == .allocated)
+                .filter(\.$serialFrom <= number).filter(\.$serialTo >= number).count() > 0
+            if !allocated {
+                // Never allocated by the ministry: somebody holds a forged serial.
+                try await ForgeryLead(serial: serial, day: Period.dayString(req.now), at: req.now).create(on: req.db)
+            }
+            return Answer(result: "not_found", certificate: nil, signatureValid: nil)
+        }
+        let matches = (!name.isEmpty && name == c.holderName) || (!id.isEmpty && id == c.idNumber)
+        guard matches else { return Answer(result: "mismatch", certificate: nil, signatureValid: nil) }
+        return try await Answer(result: c.status == .revoked ? "revoked" : "valid", certificate: publicView(c, on: req.db),
+                                signatureValid: nil)
+    }
+
+    static func byToken(_ token: String, on req: Request) async throws -> Answer {
+        let keys = try await Signing.jwks(on: req.db)
+        let payload: Data
+        do {
+            payload = try JWS.verify(token, keys: keys)
+        } catch {
+            throw AppError.malformed("The code's signature does not verify: it was not issued by this system or was altered",
+                                     "二维码签名验证失败：该证书并非本系统签发或已被篡改", code: "invalid_token")
+        }
+        guard let claims = try? JSONDecoder().decode(Signing.Claims.self, from: payload),
+              let c = try await Certificate.find(claims.sub, on: req.db), c.status != .voided else {
+            return Answer(result: "not_found", certificate: nil, signatureValid: true)
+        }
+        return try await Answer(result: c.status == .revoked ? "revoked" : "valid", certificate: publicView(c, on: req.db),
+                                signatureValid: true)
+    }
+
+    static func publicView(_ c: Certificate, on db: any Database) async throws -> PublicCertificate {
+        let unit = try await UnitModel.find(c.unitCode, on: db)
+        let level = Level(rawValue: c.level ?? "")
+        return PublicCertificate(
+            serial: c.serial, holderName: Masking.name(c.holderName ?? ""), idNumber: Masking.idNumber(c.idNumber ?? ""),
+            occupation: c.occupation ?? "", level: c.level ?? "", levelName: level?.nameZh ?? "", issuedOn: c.issuedOn ?? "",
+            unitCode: c.unitCode, unitName: unit?.name ?? "", status: c.status.rawValue,
+            revokedReason: c.status == .revoked ? c.reason : nil)
+    }
+
+    @Sendable static func jwks(_ req: Request) async throws -> Response {
+        let set = try await Signing.jwks(on: req.db)
+        let res = Response(status: .ok, body: .init(data: try JSONEncoder.sortedKeys.encode(set)))
+        res.headers.contentType = HTTPMediaType(type: "application", subType: "jwk-set+json")
+        res.headers.cacheControl = .init(maxAge: 300)
+        return res
+    }
+}

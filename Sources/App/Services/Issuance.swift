@@ -1,0 +1,305 @@
+import CertificateKit
+import Domain
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+
+/// Issuing certificates from a unit's own stock: one at a time, or a CSV file of them.
+enum Issuance {
+    static let csvHeader = ["serial", "holderName", "idNumber", "occupation", "level", "issuedOn"]
+
+    struct Input: Sendable, Equatable {
+        var serial: String, holderName: String, idNumber: String, occupation: String, level: String, issuedOn: String
+    }
+
+    struct Problem: Error, Sendable {
+        let field: String
+        let code: String
+        let message: String
+        let messageZh: String
+        /// The serial belongs to another unit or to none: recorded as a breach.
+        var breachOwner: String?? = nil
+        var status: HTTPResponseStatus = .unprocessableEntity
+    }
+
+    /// Checks one certificate against the rules that need no database: formats, the resident ID
+    /// check digit, the level, the date, and that the serial lies in the unit's own ranges with
+    /// the level of its blank.
+    static func check(_ i: Input, unit: String, ranges: [Certificates.Range], today: String) -> Problem? {
+        guard let n = Serials.parse(i.serial) else {
+            return Problem(field: "serial", code: "malformed_serial", message: "A serial is \(Serials.width) digits",
+                           messageZh: "证书编号须为\(Serials.width)位数字")
+        }
+        let name = i.holderName.trimmingCharacters(in: .whitespaces)
+        if name.isEmpty || name.count > 50 {
+            return Problem(field: "holderName", code: "invalid_name", message: "The holder's name: 1–50 characters",
+                           messageZh: "持证人姓名须为1至50个字符")
+        }
+        if let p = IDNumber.problem(i.idNumber) {
+            let why: (String, String) = switch p {
+            case .length: ("must have 18 characters", "须为18位")
+            case .characters: ("must be 17 digits and a digit or X", "须为17位数字加一位数字或X")
+            case .birthDate: ("has an impossible birth date", "出生日期无效")
+            case .checkDigit: ("has a wrong check digit (GB 11643)", "校验码错误（GB 11643）")
+            }
+            return Problem(field: "idNumber", code: "invalid_id_number", message: "The resident ID number \(why.0)",
+                           messageZh: "公民身份号码\(why.1)")
+        }
+        let occ = i.occupation.trimmingCharacters(in: .whitespaces)
+        if occ.isEmpty || occ.count > 100 {
+            return Problem(field: "occupation", code: "invalid_occupation", message: "The occupation: 1–100 characters",
+                           messageZh: "职业（工种）须为1至100个字符")
+        }
+        guard Level(rawValue: i.level) != nil else {
+            return Problem(field: "level", code: "unknown_level", message: "Level must be \"5\" … \"1\"",
+                           messageZh: "等级须为\"5\"至\"1\"")
+        }
+        guard Certificates.parseDay(i.issuedOn) != nil else {
+            return Problem(field: "issuedOn", code: "invalid_date", message: "The issue date is written YYYY-MM-DD",
+                           messageZh: "发证日期格式应为 YYYY-MM-DD")
+        }
+        if i.issuedOn > today {
+            return Problem(field: "issuedOn", code: "future_date", message: "The issue date is in the future",
+                           messageZh: "发证日期不能晚于今天")
+        }
+        guard let r = Certificates.owner(of: n, in: ranges), r.unitCode == unit else {
+            let owner = Certificates.owner(of: n, in: ranges)?.unitCode
+            return Problem(field: "serial", code: "serial_not_allocated_to_unit",
+                           message: "Serial \(i.serial) is not in the stock allocated to this unit; the attempt is recorded",
+                           messageZh: "证书编号\(i.serial)不在本单位领用的证书范围内，此次操作已记录", breachOwner: .some(owner))
+        }
+        if r.level != i.level {
+            return Problem(field: "level", code: "level_mismatch",
+                           message: "Serial \(i.serial) is a level \(r.level) blank, not level \(i.level)",
+                           messageZh: "证书编号\(i.serial)为\(r.level)级证书空白，不能发放\(i.level)级证书")
+        }
+        return nil
+    }
+
+    static func normalised(_ i: Input) -> Input {
+        Input(serial: i.serial, holderName: i.holderName.trimmingCharacters(in: .whitespaces),
+              idNumber: IDNumber.normalised(i.idNumber), occupation: i.occupation.trimmingCharacters(in: .whitespaces),
+              level: i.level, issuedOn: i.issuedOn)
+    }
+
+    /// The problem with a serial already in the register, or nil when it holds this very certificate.
+    static func conflict(_ existing: Existing, _ i: Input) -> Problem? {
+        if existing.status == Certificate.Status.voided.rawValue {
+            return Problem(field: "serial", code: "serial_voided", message: "Serial \(i.serial) was voided as a spoiled blank",
+                           messageZh: "证书编号\(i.serial)已作废", status: .conflict)
+        }
+        if existing.asInput == i { return nil }
+        return Problem(field: "serial", code: "serial_already_issued", message: "Serial \(i.serial) has been issued before",
+                       messageZh: "证书编号\(i.serial)已发放", status: .conflict)
+    }
+
+    struct Existing: Decodable {
+        let serial: String
+        let status: String
+        let holder_name: String?
+        let id_number: String?
+        let occupation: String?
+        let level: String?
+        let issued_on: String?
+
+        var asInput: Input {
+            Input(serial: serial, holderName: holder_name ?? "", idNumber: id_number ?? "", occupation: occupation ?? "",
+                  level: level ?? "", issuedOn: issued_on ?? "")
+        }
+    }
+
+    static func existing(_ serials: [String], on sql: any SQLDatabase) async throws -> [String: Existing] {
+        guard !serials.isEmpty else { return [:] }
+        let rows = try await sql.select()
+            .columns("serial", "status", "holder_name", "id_number", "occupation", "level", "issued_on")
+            .from("certificates").where("serial", .in, serials).all(decoding: Existing.self)
+        return Dictionary(rows.map { ($0.serial, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    static func insert(_ rows: [Input], unit: String, now: Date, on sql: any SQLDatabase) async throws {
+        guard !rows.isEmpty else { return }
+        var q = sql.insert(into: "certificates")
+            .columns("serial", "unit_code", "status", "holder_name", "id_number", "occupation", "level", "issued_on",
+                     "created_at", "updated_at")
+        for r in rows {
+            q = q.values(SQLBind(r.serial), SQLBind(unit), SQLBind(Certificate.Status.issued.rawValue), SQLBind(r.holderName),
+                         SQLBind(r.idNumber), SQLBind(r.occupation), SQLBind(r.level), SQLBind(r.issuedOn),
+                         SQLBind(now), SQLBind(now))
+        }
+        try await q.run()
+    }
+
+    static func recordBreaches(_ items: [(serial: String, owner: String?)], unit: String, source: String, actor: String,
+                               now: Date, on db: any Database) async throws {
+        for chunk in stride(from: 0, to: items.count, by: 500).map({ Array(items[$0..<min($0 + 500, items.count)]) }) {
+            try await chunk.map { SerialBreach(unitCode: unit, serial: $0.serial, ownerCode: $0.owner, source: source,
+                                               actor: actor, at: now) }.create(on: db)
+        }
+    }
+
+    /// Issues one certificate. A serial outside the unit's stock is refused and recorded.
+    static func issueOne(_ raw: Input, unit: String, actor: User, on req: Request) async throws -> Certificate {
+        let i = normalised(raw)
+        let now = req.now
+        let ranges = try await Certificates.ranges(on: req.db)
+        if let p = check(i, unit: unit, ranges: ranges, today: Period.dayString(now)) {
+            if let owner = p.breachOwner {
+                try await recordBreaches([(i.serial, owner)], unit: unit, source: "single", actor: actor.username, now: now, on: req.db)
+            }
+            throw AppError.invalid([ValidationIssue(field: p.field, column: nil, code: p.code, message: p.message, messageZh: p.messageZh)])
+                .with(code: p.code)
+        }
+        return try await req.db.transaction { db in
+            guard let sql = db as? any SQLDatabase else { throw AppError.malformed("SQL database required", "需要SQL数据库") }
+            if let e = try await existing([i.serial], on: sql)[i.serial] {
+                let p = conflict(e, i) ?? Problem(field: "serial", code: "serial_already_issued",
+                                                  message: "Serial \(i.serial) has been issued before",
+                                                  messageZh: "证书编号\(i.serial)已发放", status: .conflict)
+                throw AppError(status: .conflict, code: p.code, message: p.message, messageZh: p.messageZh)
+            }
+            try await insert([i], unit: unit, now: now, on: sql)
+            try await CertificateEvent(serial: i.serial, unitCode: unit, action: "issue", reason: nil, actor: actor.username,
+                                       at: now).create(on: db)
+            return try await Certificate.find(i.serial, on: db)!
+        }
+    }
+
+    struct ImportResult: Content {
+        struct LineError: Content { let line: Int; let code: String; let message: String; let messageZh: String }
+        var imported = 0
+        var unchanged = 0
+        var errors: [LineError] = []
+    }
+
+    /// Imports a CSV file with the header `serial,holderName,idNumber,occupation,level,issuedOn`.
+    /// Every bad line is reported by its number; the good ones are committed together; a line
+    /// already imported with the same data is unchanged, so importing a file twice changes nothing.
+    static func importCSV(_ data: ByteBuffer, unit: String, actor: User, on req: Request) async throws -> ImportResult {
+        let now = req.now
+        let today = Period.dayString(now)
+        var rows = CSV.parse(Array(data.readableBytesView))
+        guard let header = rows.first?.fields else {
+            throw AppError.invalid(field: "file", code: "empty_file", "The file is empty", "文件为空")
+        }
+        guard header == csvHeader else {
+            throw AppError.invalid(field: "file", code: "wrong_header", "The first line must be \(csvHeader.joined(separator: ","))",
+                                   "第一行须为 \(csvHeader.joined(separator: ","))")
+        }
+        rows.removeFirst()
+        let ranges = try await Certificates.ranges(on: req.db)
+        var result = ImportResult()
+        var breaches: [(serial: String, owner: String?)] = []
+        var candidates: [(line: Int, input: Input)] = []
+        var seen: [String: Int] = [:]
+        func fail(_ line: Int, _ code: String, _ en: String, _ zh: String) {
+            result.errors.append(.init(line: line, code: code, message: en, messageZh: zh))
+        }
+        for row in rows {
+            if row.fields.count == 1 && row.fields[0].isEmpty { continue }   // blank line
+            guard row.fields.count == 6 else {
+                fail(row.line, "wrong_field_count", "Expected 6 fields, found \(row.fields.count)", "应为6个字段，实为\(row.fields.count)个")
+                continue
+            }
+            let f = row.fields
+            let i = normalised(Input(serial: f[0], holderName: f[1], idNumber: f[2], occupation: f[3], level: f[4], issuedOn: f[5]))
+            if let p = check(i, unit: unit, ranges: ranges, today: today) {
+                fail(row.line, p.code, p.message, p.messageZh)
+                if let owner = p.breachOwner { breaches.append((i.serial, owner)) }
+                continue
+            }
+            if let first = seen[i.serial] {
+                fail(row.line, "duplicate_in_file", "Serial \(i.serial) already appears on line \(first)",
+                     "证书编号\(i.serial)与第\(first)行重复")
+                continue
+            }
+            seen[i.serial] = row.line
+            candidates.append((row.line, i))
+        }
+        let good = candidates
+        let errorsSoFar = result
+        let breachList = breaches
+        let final = try await req.db.transaction { db -> ImportResult in
+            guard let sql = db as? any SQLDatabase else { throw AppError.malformed("SQL database required", "需要SQL数据库") }
+            var r = errorsSoFar
+            let chunkSize = 500
+            for start in stride(from: 0, to: good.count, by: chunkSize) {
+                let chunk = good[start..<min(start + chunkSize, good.count)]
+                let found = try await existing(chunk.map(\.input.serial), on: sql)
+                var fresh: [Input] = []
+                for (line, i) in chunk {
+                    if let e = found[i.serial] {
+                        if let p = conflict(e, i) {
+                            r.errors.append(.init(line: line, code: p.code, message: p.message, messageZh: p.messageZh))
+                        } else {
+                            r.unchanged += 1
+                        }
+                    } else {
+                        fresh.append(i)
+                    }
+                }
+                try await insert(fresh, unit: unit, now: now, on: sql)
+                r.imported += fresh.count
+            }
+            if r.imported > 0 {
+                try await CertificateEvent(serial: good.first?.input.serial ?? "", unitCode: unit, action: "import",
+                                           reason: "\(r.imported) certificates", actor: actor.username, at: now).create(on: db)
+            }
+            try await recordBreaches(breachList, unit: unit, source: "import", actor: actor.username, now: now, on: db)
+            return r
+        }
+        return ImportResult(imported: final.imported, unchanged: final.unchanged,
+                            errors: final.errors.sorted { $0.line < $1.line })
+    }
+}
+
+extension AppError {
+    /// The same error under a more specific top-level code.
+    func with(code: String) -> AppError {
+        var e = AppError(status: status, code: code, message: message, messageZh: messageZh, details: details)
+        e.headers = headers
+        return e
+    }
+}
+
+/// A small RFC 4180 reader: quoted fields, doubled quotes, CRLF or LF, an optional UTF-8 BOM.
+enum CSV {
+    struct Row { let line: Int; let fields: [String] }
+
+    static func parse(_ bytes: [UInt8]) -> [Row] {
+        var rows: [Row] = []
+        var fields: [String] = []
+        var field: [UInt8] = []
+        var i = (bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF) ? 3 : 0
+        var line = 1, rowLine = 1
+        var quoted = false
+        func endField() { fields.append(String(decoding: field, as: UTF8.self)); field.removeAll(keepingCapacity: true) }
+        while i < bytes.count {
+            let b = bytes[i]
+            if quoted {
+                if b == UInt8(ascii: "\"") {
+                    if i + 1 < bytes.count && bytes[i + 1] == UInt8(ascii: "\"") { field.append(b); i += 1 } else { quoted = false }
+                } else {
+                    if b == UInt8(ascii: "\n") { line += 1 }
+                    field.append(b)
+                }
+            } else if b == UInt8(ascii: "\"") && field.isEmpty {
+                quoted = true
+            } else if b == UInt8(ascii: ",") {
+                endField()
+            } else if b == UInt8(ascii: "\n") || b == UInt8(ascii: "\r") {
+                if b == UInt8(ascii: "\r") && i + 1 < bytes.count && bytes[i + 1] == UInt8(ascii: "\n") { i += 1 }
+                endField()
+                rows.append(Row(line: rowLine, fields: fields))
+                fields.removeAll(keepingCapacity: true)
+                line += 1
+                rowLine = line
+            } else {
+                field.append(b)
+            }
+            i += 1
+        }
+        if !field.isEmpty || !fields.isEmpty { endField(); rows.append(Row(line: rowLine, fields: fields)) }
+        return rows
+    }
+}
