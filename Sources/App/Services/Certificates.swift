@@ -104,7 +104,8 @@ enum Certificates {
                 throw AppError.invalid(field: "paidOn", code: "before_allocation", "Paid before the order was allocated (\(allocatedOn))",
                                        "缴款日期早于分配日期（\(allocatedOn)）")
             }
-            let paid = try await CertificatePayment.query(on: tx).filter(\.$order.$id == id).sum(\.$amountFen) ?? 0
+            // Summed here: PostgreSQL's SUM of a bigint is a numeric, SQLite's an integer.
+            let paid = try await CertificatePayment.query(on: tx).filter(\.$order.$id == id).all(\.$amountFen).reduce(0, +)
             guard paid + amount.fen <= due else {
                 throw AppError.invalid(field: "amountYuan", code: "exceeds_due",
                                        "Only \(Money(fen: due - paid)) yuan remain due on this order",
@@ -121,9 +122,9 @@ enum Certificates {
     static func ledger(unit: String, period: Period, on db: any Database) async throws -> ReportValues.Payment {
         let from = String(format: "%04d-01-01", period.year), to = period.lastDay
         let due = try await CertificateOrder.query(on: db).filter(\.$unit.$id == unit).filter(\.$status == .allocated)
-            .filter(\.$allocatedOn >= from).filter(\.$allocatedOn <= to).sum(\.$dueFen) ?? 0
+            .filter(\.$allocatedOn >= from).filter(\.$allocatedOn <= to).all(\.$dueFen).compactMap { $0 }.reduce(0, +)
         let paid = try await CertificatePayment.query(on: db).filter(\.$unit.$id == unit)
-            .filter(\.$paidOn >= from).filter(\.$paidOn <= to).sum(\.$amountFen) ?? 0
+            .filter(\.$paidOn >= from).filter(\.$paidOn <= to).all(\.$amountFen).reduce(0, +)
         return .init(dueYuan: Money(fen: due), paidYuan: Money(fen: paid))
     }
 
