@@ -90,6 +90,7 @@ def main():
     api(base, "POST", "/api/v1/users", admin, {"username": "bj", "password": "password-bj", "role": "unit",
                                                "unitCode": "110000"})
     period = previous_quarter()
+    bj_token = api(base, "POST", "/api/v1/auth/login", body={"username": "bj", "password": "password-bj"})["token"]
 
     opts = webdriver.ChromeOptions()
     for a in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1600,1000", "--lang=zh-CN"]:
@@ -108,6 +109,7 @@ def main():
         d.find_element(By.ID, "username").send_keys(user)
         d.find_element(By.ID, "password").send_keys(password)
         d.find_element(By.ID, "login-submit").click()
+        WebDriverWait(d, 10).until(lambda drv: "/login" not in drv.current_url)
 
     def wait_text(element_id, text):
         WebDriverWait(d, 10).until(lambda drv: drv.find_element(By.ID, element_id).text == text)
@@ -196,9 +198,54 @@ def main():
             if SHOTS:
                 open(os.path.join(SHOTS, "05-bulletin.pdf"), "wb").write(data)
 
+        def unit_issues_a_certificate_and_the_public_verifies_it():
+            order = api(base, "POST", "/api/v1/certificate-orders", bj_token, {"level": "5", "quantity": 20})
+            api(base, "POST", f"/api/v1/certificate-orders/{order['id']}/allocate", admin, {"unitPriceYuan": "5.00"})
+            login("bj", "password-bj")
+            d.get(base + "/certificates")
+            form = d.find_element(By.ID, "issue-form")
+            for name, value in [("serial", "000000000003"), ("holderName", "张三"), ("idNumber", "11010519491231002X"),
+                                ("occupation", "电工")]:
+                form.find_element(By.NAME, name).send_keys(value)
+            d.find_element(By.ID, "issue").click()
+            WebDriverWait(d, 10).until(lambda drv: "000000000003" in drv.find_element(By.ID, "certificates").text)
+            d.find_element(By.LINK_TEXT, "000000000003").click()
+            qr = d.find_element(By.CSS_SELECTOR, "#qr svg")
+            token = d.find_element(By.ID, "token").text
+            assert qr.find_element(By.TAG_NAME, "title").get_attribute("textContent") == token
+            shot("06-certificate")
+            logout()
+            # The public: by serial and name, then a wrong name, then the scanned URL.
+            d.get(base + "/verify")
+            d.find_element(By.ID, "v-serial").send_keys("000000000003")
+            d.find_element(By.ID, "v-name").send_keys("张三")
+            d.find_element(By.ID, "v-submit").click()
+            verdict = WebDriverWait(d, 10).until(lambda drv: drv.find_element(By.ID, "verdict"))
+            assert verdict.get_attribute("data-result") == "valid"
+            assert d.find_element(By.ID, "v-holder").text == "张*"
+            assert "11010519491231002X" not in d.page_source
+            shot("07-verify")
+            d.get(base + "/verify?serial=000000000003&name=%E6%9D%8E%E5%9B%9B")
+            assert d.find_element(By.ID, "verdict").get_attribute("data-result") == "mismatch"
+            assert "v-holder" not in d.page_source
+            d.get(base + "/verify?t=" + token)
+            assert d.find_element(By.ID, "verdict").get_attribute("data-result") == "valid"
+            assert "二维码签名验证通过" in d.page_source
+            # Offline, with the published keys saved to a file.
+            jwks = os.path.join(tmp, "jwks.json")
+            with open(jwks, "wb") as f:
+                f.write(urllib.request.urlopen(base + "/.well-known/jwks.json").read())
+            ok = subprocess.run([BINARY, "verify-token", "--jwks", jwks, token], capture_output=True, text=True)
+            assert ok.returncode == 0 and "000000000003" in ok.stdout, ok.stdout + ok.stderr
+            bad = subprocess.run([BINARY, "verify-token", "--jwks", jwks, token[:-3] + "AAA"], capture_output=True, text=True)
+            assert bad.returncode == 1, bad.stdout + bad.stderr
+
         check("unit fills the form, sees an inline error, saves, sees findings, submits", unit_fills_and_submits, d)
         check("ministry sees who reported, accepts, previews and publishes", ministry_reviews_and_publishes, d)
         check("public reads the bulletin page, switches to English, prints A4 landscape", public_reads_the_bulletin, d)
+        d.get(base + "/?lang=zh")
+        check("unit issues a certificate with a QR code; the public verifies it by name, by scan and offline",
+              unit_issues_a_certificate_and_the_public_verifies_it, d)
     finally:
         d.quit()
         server.send_signal(signal.SIGINT)

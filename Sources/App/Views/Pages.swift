@@ -61,6 +61,7 @@ enum Pages {
         r.post("reports", ":period", ":unitCode", "submit", use: ReportPages.submit)
         r.post("reports", ":period", ":unitCode", "accept", use: ReportPages.accept)
         r.post("reports", ":period", ":unitCode", "return", use: ReportPages.returnReport)
+        CertificatePages.register(r)
     }
 
     struct Home: Encodable { let bulletins: [Bulletins.Summary] }

@@ -1,0 +1,224 @@
+import CertificateKit
+import Domain
+import Fluent
+import Vapor
+
+/// Web pages for certificates: the unit's stock and issuance, the ministry's allocation and
+/// ledger, and the public verification page.
+enum CertificatePages {
+    static func register(_ r: any RoutesBuilder) {
+        r.get("verify", use: verify)
+        r.get("certificates", use: index)
+        r.get("certificates", ":serial", use: show)
+        r.post("certificates", "orders", use: order)
+        r.post("certificates", "orders", ":id", "allocate", use: allocate)
+        r.post("certificates", "orders", ":id", "payments", use: pay)
+        r.post("certificates", "issue", use: issue)
+        r.on(.POST, "certificates", "import", body: .collect(maxSize: "64mb"), use: importFile)
+        r.post("certificates", ":serial", "revoke", use: revoke)
+        r.post("certificates", "void", use: void)
+    }
+
+    // MARK: Public verification
+
+    struct VerifyView: Encodable {
+        let serial: String; let name: String; let idNumber: String; let asked: Bool
+        let result: String?; let resultText: String?; let certificate: VerifyController.PublicCertificate?
+        let signatureValid: Bool?; let error: String?
+    }
+
+    @Sendable static func verify(_ req: Request) async throws -> Response {
+        let lang = L10n.lang(req)
+        let t = L10n.strings(lang)
+        var q = try req.query.decode(VerifyController.Query.self)
+        if let scanned = req.query[String.self, at: "t"] { q = .init(serial: nil, name: nil, idNumber: nil, token: scanned) }
+        let asked = q.token != nil || q.serial != nil
+        var answer: VerifyController.Answer?
+        var error: String?
+        var status = HTTPResponseStatus.ok
+        if asked {
+            do {
+                try req.rateLimit(req.application.verifyLimiter)
+                answer = try await VerifyController.answer(q, on: req)
+            } catch let e as AppError {
+                error = lang == "en" ? e.message : e.messageZh
+                status = e.status
+            }
+        }
+        let view = VerifyView(serial: q.serial ?? "", name: q.name ?? "", idNumber: q.idNumber ?? "", asked: asked,
+                              result: answer?.result, resultText: answer.map { t["verify_" + $0.result] ?? $0.result },
+                              certificate: answer?.certificate, signatureValid: answer?.signatureValid, error: error)
+        return try await Pages.render(req, "certificates/verify", title: t["verifyTitle"]!, view, status: status)
+    }
+
+    // MARK: Staff pages
+
+    struct OrderRow: Encodable {
+        let id: String; let unitCode: String; let unitName: String; let level: String; let quantity: Int; let status: String
+        let range: String; let unitPrice: String; let due: String; let paid: String; let allocatedOn: String
+    }
+    struct CertRow: Encodable { let serial: String; let holderName: String; let occupation: String; let level: String; let issuedOn: String; let status: String }
+    struct IndexView: Encodable {
+        let isMinistry: Bool; let isUnit: Bool; let orders: [OrderRow]; let certificates: [CertRow]; let total: Int
+        let page: Int; let pages: Int; let q: String; let status: String; let prevPage: Int?; let nextPage: Int?
+        let breaches: [CertificatesController.BreachDTO]; let leads: [CertificatesController.LeadsDTO.BySerial]
+        let message: String?; let importResult: Issuance.ImportResult?; let today: String; let levels: [LevelOption]
+    }
+    struct LevelOption: Encodable { let value: String; let name: String }
+
+    @Sendable static func index(_ req: Request) async throws -> Response {
+        try await renderIndex(req, message: nil, importResult: nil)
+    }
+
+    static func renderIndex(_ req: Request, message: String?, importResult: Issuance.ImportResult?,
+                            status: HTTPResponseStatus = .ok) async throws -> Response {
+        let user = try req.requireUser()
+        let t = L10n.strings(L10n.lang(req))
+        let units = Dictionary(uniqueKeysWithValues: try await UnitModel.query(on: req.db).all().map { ($0.id!, $0.name) })
+        let orders = try await CertificatesController.listOrders(req).map { o in
+            OrderRow(id: o.id.uuidString, unitCode: o.unitCode, unitName: units[o.unitCode] ?? o.unitCode, level: o.level,
+                     quantity: o.quantity, status: o.status,
+                     range: o.serialFrom.map { "\($0)–\(o.serialTo ?? "")" } ?? "", unitPrice: o.unitPriceYuan ?? "",
+                     due: o.dueYuan ?? "", paid: o.paidYuan, allocatedOn: o.allocatedOn ?? "")
+        }
+        let page = try await CertificatesController.list(req)
+        let pages = max(1, (page.total + page.per - 1) / page.per)
+        var breaches: [CertificatesController.BreachDTO] = []
+        var leads: [CertificatesController.LeadsDTO.BySerial] = []
+        if user.role == .ministry {
+            breaches = Array(try await CertificatesController.breaches(req).prefix(50))
+            leads = Array(try await CertificatesController.forgeryLeads(req).bySerial.prefix(50))
+        }
+        let view = IndexView(
+            isMinistry: user.role == .ministry, isUnit: user.role == .unit, orders: orders,
+            certificates: page.items.map {
+                CertRow(serial: $0.serial, holderName: $0.holderName ?? "", occupation: $0.occupation ?? "", level: $0.level ?? "",
+                        issuedOn: $0.issuedOn ?? "", status: t["cert_" + $0.status] ?? $0.status)
+            },
+            total: page.total, page: page.page, pages: pages, q: req.query[String.self, at: "q"] ?? "",
+            status: req.query[String.self, at: "status"] ?? "", prevPage: page.page > 1 ? page.page - 1 : nil,
+            nextPage: page.page < pages ? page.page + 1 : nil, breaches: breaches, leads: leads, message: message,
+            importResult: importResult, today: Period.dayString(req.now),
+            levels: Level.allCases.map { LevelOption(value: $0.rawValue, name: $0.nameZh) })
+        return try await Pages.render(req, "certificates/index", title: t["certificates"]!, view, status: status)
+    }
+
+    /// Runs a form action; a refused one shows the page again with the reason, in the reader's language.
+    static func form(_ req: Request, _ action: () async throws -> String?) async throws -> Response {
+        _ = try req.requireUser()
+        try req.requireCSRF()
+        do {
+            let note = try await action()
+            return req.redirect(to: "/certificates" + (note.map { "?note=" + ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "") } ?? ""))
+        } catch let e as AppError where e.status.code < 500 && e.status != .unauthorized {
+            let msg = (L10n.lang(req) == "en" ? e.message : e.messageZh)
+            return try await renderIndex(req, message: msg, importResult: nil, status: e.status)
+        }
+    }
+
+    struct OrderForm: Content { let level: String?; let quantity: String? }
+
+    @Sendable static func order(_ req: Request) async throws -> Response {
+        try await form(req) {
+            let user = try req.requireUser()
+            guard let unit = user.unitCode else { throw AppError.forbidden }
+            _ = try req.requireWrite(unit: unit)
+            let f = try req.content.decode(OrderForm.self)
+            _ = try await Certificates.order(unitCode: unit, level: try Certificates.level(f.level),
+                                             quantity: Int(f.quantity ?? "") ?? 0, actor: user, on: req.db)
+            return nil
+        }
+    }
+
+    struct AllocateForm: Content { let unitPriceYuan: String?; let allocatedOn: String? }
+
+    @Sendable static func allocate(_ req: Request) async throws -> Response {
+        try await form(req) {
+            _ = try req.requireMinistry()
+            let f = try req.content.decode(AllocateForm.self)
+            let price = try Certificates.money(f.unitPriceYuan.map { .string($0) }, field: "unitPriceYuan")
+            guard price.fen > 0 else { throw AppError.invalid(field: "unitPriceYuan", code: "not_positive", "The unit price must be above zero", "单价须大于零") }
+            let day = try Certificates.pastDate((f.allocatedOn ?? "").isEmpty ? Period.dayString(req.now) : f.allocatedOn,
+                                                field: "allocatedOn", now: req.now)
+            _ = try await Certificates.allocate(try CertificatesController.orderID(req), unitPrice: price, allocatedOn: day, on: req.db)
+            return nil
+        }
+    }
+
+    struct PayForm: Content { let amountYuan: String?; let paidOn: String? }
+
+    @Sendable static func pay(_ req: Request) async throws -> Response {
+        try await form(req) {
+            let user = try req.requireMinistry()
+            let f = try req.content.decode(PayForm.self)
+            _ = try await Certificates.pay(try CertificatesController.orderID(req),
+                                           amount: try Certificates.money(f.amountYuan.map { .string($0) }, field: "amountYuan"),
+                                           paidOn: try Certificates.pastDate(f.paidOn, field: "paidOn", now: req.now),
+                                           actor: user, on: req.db)
+            return nil
+        }
+    }
+
+    @Sendable static func issue(_ req: Request) async throws -> Response {
+        try await form(req) {
+            let (user, unit) = try CertificatesController.issuingUnit(req)
+            let b = try req.content.decode(CertificatesController.NewCertificate.self)
+            let c = try await Issuance.issueOne(.init(serial: b.serial ?? "", holderName: b.holderName ?? "", idNumber: b.idNumber ?? "",
+                                                      occupation: b.occupation ?? "", level: b.level ?? "", issuedOn: b.issuedOn ?? ""),
+                                                unit: unit, actor: user, on: req)
+            return c.serial
+        }
+    }
+
+    struct ImportForm: Content { let file: File?; let _csrf: String? }
+
+    @Sendable static func importFile(_ req: Request) async throws -> Response {
+        let (user, unit) = try CertificatesController.issuingUnit(req)
+        try req.requireCSRF()
+        let f = try req.content.decode(ImportForm.self)
+        guard let data = f.file?.data, data.readableBytes > 0 else {
+            return try await renderIndex(req, message: L10n.lang(req) == "en" ? "Choose a CSV file" : "请选择CSV文件",
+                                         importResult: nil, status: .unprocessableEntity)
+        }
+        do {
+            let result = try await Issuance.importCSV(data, unit: unit, actor: user, on: req)
+            return try await renderIndex(req, message: nil, importResult: result)
+        } catch let e as AppError where e.status.code < 500 {
+            return try await renderIndex(req, message: L10n.lang(req) == "en" ? e.message : e.messageZh,
+                                         importResult: nil, status: e.status)
+        }
+    }
+
+    struct VoidForm: Content { let serial: String?; let reason: String? }
+
+    @Sendable static func void(_ req: Request) async throws -> Response {
+        try await form(req) {
+            let f = try req.content.decode(VoidForm.self)
+            req.parameters.set("serial", to: f.serial ?? "")
+            _ = try await CertificatesController.void(req)
+            return nil
+        }
+    }
+
+    @Sendable static func revoke(_ req: Request) async throws -> Response {
+        _ = try req.requireUser()
+        try req.requireCSRF()
+        _ = try await CertificatesController.revoke(req)
+        return req.redirect(to: "/certificates/\(req.parameters.get("serial") ?? "")")
+    }
+
+    struct ShowView: Encodable {
+        let certificate: CertificatesController.CertificateDTO; let qr: String?; let canRevoke: Bool
+        let levelName: String; let statusText: String
+    }
+
+    @Sendable static func show(_ req: Request) async throws -> Response {
+        let dto = try await CertificatesController.get(req)
+        let user = try req.requireUser()
+        let t = L10n.strings(L10n.lang(req))
+        let qr = try dto.verifyURL.map { try Signing.qrSVG($0, title: dto.token ?? "") }
+        let view = ShowView(certificate: dto, qr: qr, canRevoke: dto.status == "issued" && user.role != .supervisor,
+                            levelName: Level(rawValue: dto.level ?? "")?.nameZh ?? "", statusText: t["cert_" + dto.status] ?? dto.status)
+        return try await Pages.render(req, "certificates/show", title: dto.serial, view)
+    }
+}
