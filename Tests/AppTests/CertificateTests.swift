@@ -83,6 +83,13 @@ extension AppTests {
                 #expect(d.count == 1 && d[0]["field"] as? String == "payment.paidYuan" && d[0]["column"] as? Int == 26)
                 #expect(d[0]["reported"] as? String == "250.00" && d[0]["derived"] as? String == "300.00")
                 #expect(try await t.send(.GET, "/api/v1/reports/2026Q2/110000/derived", token: s.tj).status == .forbidden)
+
+                // The report form offers the ledger's figures.
+                let (cookie, _) = try await AppTests.Web.webLogin(t, "bj", "password-bj")
+                let form = try await t.send(.GET, "/reports/2026Q2/110000?fill=ledger", headers: AppTests.Web.headers(cookie))
+                #expect(form.body.string.contains(#"id="f-payment.paidYuan" name="payment.paidYuan" value="300.00""#))
+                #expect(form.body.string.contains(#"id="f-payment.dueYuan" name="payment.dueYuan" value="500.00""#))
+                #expect(form.body.string.contains(#"id="filled-note""#))
             }
         }
 

@@ -66,6 +66,8 @@ enum ReportPages {
         let revision: Int?; let editable: Bool; let canSubmit: Bool; let canReview: Bool; let published: Bool
         let fields: [FieldView]; let errors: [String]; let findings: [String]; let comment: String?
         let history: [HistoryView]; let deadline: String; let late: Bool; let ratio: String; let saved: Bool
+        /// The certificate ledger's year-to-date figures, offered to fill columns 25–28.
+        let ledgerDue: String; let ledgerPaid: String; let ledgerDiffers: Bool; let filledFromLedger: Bool
     }
 
     static func fieldViews(values: [String: String], errors: [String: String], lang: String) -> [FieldView] {
@@ -105,6 +107,12 @@ enum ReportPages {
         var values: [String: String] = [:]
         if let report { for (k, v) in report.values.fields { values[k] = v } }
         if let formValues { values = formValues }
+        let ledger = try await Certificates.ledger(unit: code, period: p, on: req.db)
+        let fillFromLedger = editable && formValues == nil && req.query[String.self, at: "fill"] == "ledger"
+        if fillFromLedger {
+            values["payment.dueYuan"] = ledger.dueYuan.description
+            values["payment.paidYuan"] = ledger.paidYuan.description
+        }
         var errors: [String: String] = [:]
         for i in issues { errors[i.field] = errors[i.field].map { $0 + "；" } ?? "" + (lang == "en" ? i.message : i.messageZh) }
         let history = report == nil ? [] : try await Reports.history(p, unit: code, on: req.db).map {
@@ -125,7 +133,9 @@ enum ReportPages {
             fields: fieldViews(values: values, errors: errors, lang: lang),
             errors: issues.filter { errors[$0.field] == nil || $0.field.isEmpty }.map { lang == "en" ? $0.message : $0.messageZh },
             findings: findings, comment: report?.comment, history: history, deadline: deadline, late: report?.late ?? false,
-            ratio: report?.values.payment.ratio.map { "\($0)%" } ?? "—", saved: saved)
+            ratio: report?.values.payment.ratio.map { "\($0)%" } ?? "—", saved: saved,
+            ledgerDue: ledger.dueYuan.description, ledgerPaid: ledger.paidYuan.description,
+            ledgerDiffers: report.map { $0.values.payment != ledger } ?? true, filledFromLedger: fillFromLedger)
         return try await Pages.render(req, "reports/show", title: "\(unit.name) \(p)", view, status: status)
     }
 
