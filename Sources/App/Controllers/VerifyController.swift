@@ -1,6 +1,7 @@
 import CertificateKit
 import Domain
 import Fluent
+import SQLKit
 import Vapor
 
 /// Public verification: by serial plus name or ID number, or by a scanned token.
@@ -51,7 +52,7 @@ enum VerifyController {
         guard let number = Serials.parse(serial) else {
             throw AppError.malformed("A serial is \(Serials.width) digits", "证书编号须为\(Serials.width)位数字", code: "malformed_serial")
         }
-        guard let c = try await Certificate.find(serial, on: req.db), c.status != .voided else {
+        guard let c = try await lookup(serial, on: req), c.state != .voided else {
             let allocated = try await CertificateOrder.query(on: req.db).filter(\.$status == .allocated)
                 .filter(\.$serialFrom <= number).filter(\.$serialTo >= number).count() > 0
             if !allocated {
@@ -62,7 +63,7 @@ enum VerifyController {
         }
         let matches = (!name.isEmpty && name == c.holderName) || (!id.isEmpty && id == c.idNumber)
         guard matches else { return Answer(result: "mismatch", certificate: nil, signatureValid: nil) }
-        return try await Answer(result: c.status == .revoked ? "revoked" : "valid", certificate: publicView(c, on: req.db),
+        return try await Answer(result: c.state == .revoked ? "revoked" : "valid", certificate: publicView(c, on: req),
                                 signatureValid: nil)
     }
 
@@ -76,21 +77,44 @@ enum VerifyController {
                                      "二维码签名验证失败：该证书并非本系统签发或已被篡改", code: "invalid_token")
         }
         guard let claims = try? JSONDecoder().decode(Signing.Claims.self, from: payload),
-              let c = try await Certificate.find(claims.sub, on: req.db), c.status != .voided else {
+              let c = try await lookup(claims.sub, on: req), c.state != .voided else {
             return Answer(result: "not_found", certificate: nil, signatureValid: true)
         }
-        return try await Answer(result: c.status == .revoked ? "revoked" : "valid", certificate: publicView(c, on: req.db),
+        return try await Answer(result: c.state == .revoked ? "revoked" : "valid", certificate: publicView(c, on: req),
                                 signatureValid: true)
     }
 
-    static func publicView(_ c: Certificate, on db: any Database) async throws -> PublicCertificate {
-        let unit = try await UnitModel.find(c.unitCode, on: db)
-        let level = Level(rawValue: c.level ?? "")
+    /// The fields verification needs, read with one indexed query (the public hot path).
+    struct Row: Decodable {
+        let serial: String
+        let unit_code: String
+        let status: String
+        let holder_name: String?
+        let id_number: String?
+        let occupation: String?
+        let level: String?
+        let issued_on: String?
+        let reason: String?
+
+        var holderName: String? { holder_name }
+        var idNumber: String? { id_number }
+        var state: Certificate.Status { Certificate.Status(rawValue: status) ?? .voided }
+    }
+
+    static func lookup(_ serial: String, on req: Request) async throws -> Row? {
+        guard let sql = req.db as? any SQLDatabase else { throw AppError.malformed("SQL database required", "需要SQL数据库") }
+        return try await sql.select()
+            .columns("serial", "unit_code", "status", "holder_name", "id_number", "occupation", "level", "issued_on", "reason")
+            .from("certificates").where("serial", .equal, serial).first(decoding: Row.self)
+    }
+
+    static func publicView(_ r: Row, on req: Request) async throws -> PublicCertificate {
+        let level = Level(rawValue: r.level ?? "")
         return PublicCertificate(
-            serial: c.serial, holderName: Masking.name(c.holderName ?? ""), idNumber: Masking.idNumber(c.idNumber ?? ""),
-            occupation: c.occupation ?? "", level: c.level ?? "", levelName: level?.nameZh ?? "", issuedOn: c.issuedOn ?? "",
-            unitCode: c.unitCode, unitName: unit?.name ?? "", status: c.status.rawValue,
-            revokedReason: c.status == .revoked ? c.reason : nil)
+            serial: r.serial, holderName: Masking.name(r.holder_name ?? ""), idNumber: Masking.idNumber(r.id_number ?? ""),
+            occupation: r.occupation ?? "", level: r.level ?? "", levelName: level?.nameZh ?? "", issuedOn: r.issued_on ?? "",
+            unitCode: r.unit_code, unitName: try await req.application.unitNames.name(r.unit_code, on: req.db) ?? "",
+            status: r.status, revokedReason: r.state == .revoked ? r.reason : nil)
     }
 
     @Sendable static func jwks(_ req: Request) async throws -> Response {

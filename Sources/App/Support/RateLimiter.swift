@@ -1,3 +1,4 @@
+import Fluent
 import Foundation
 import Vapor
 
@@ -47,5 +48,31 @@ extension Request {
             e.headers.replaceOrAdd(name: .retryAfter, value: String(retry))
             throw e
         }
+    }
+}
+
+/// Unit names for public answers, re-read at most once a minute.
+final class UnitNameCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var names: [String: String] = [:]
+    private var loaded = Date.distantPast
+
+    func name(_ code: String, on db: any Database) async throws -> String? {
+        if let hit = lock.withLock({ Date().timeIntervalSince(loaded) < 60 ? names[code] : nil }) { return hit }
+        let all = try await UnitModel.query(on: db).all()
+        let fresh = Dictionary(uniqueKeysWithValues: all.map { ($0.id!, $0.name) })
+        lock.withLock { names = fresh; loaded = Date() }
+        return fresh[code]
+    }
+}
+
+extension Application {
+    private struct UnitNamesKey: StorageKey { typealias Value = UnitNameCache }
+
+    var unitNames: UnitNameCache {
+        if let c = storage[UnitNamesKey.self] { return c }
+        let c = UnitNameCache()
+        storage[UnitNamesKey.self] = c
+        return c
     }
 }
