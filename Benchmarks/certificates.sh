@@ -48,7 +48,7 @@ curl -sf -X POST "$URL/api/v1/certificate-orders/$ORDER/allocate" -H "Authorizat
   -d '{"unitPriceYuan":"5.00"}' >/dev/null
 
 t0=$(date +%s.%N)
-RESULT=$(curl -sf -X POST "$URL/api/v1/certificates/import" -H "Authorization: Bearer $UNIT" -H 'content-type: text/csv' --data-binary "@$CSV")
+RESULT=$(curl -sf -H "Expect:" -X POST "$URL/api/v1/certificates/import" -H "Authorization: Bearer $UNIT" -H 'content-type: text/csv' --data-binary "@$CSV")
 t1=$(date +%s.%N)
 ours=$(echo "$t1 - $t0" | bc -l)
 echo "import: $(echo "$RESULT" | json '["imported"]') imported, $(echo "$RESULT" | json '["errors"].__len__()') errors"

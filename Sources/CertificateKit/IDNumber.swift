@@ -17,30 +17,34 @@ public enum IDNumber {
     }
 
     /// Nil when valid; otherwise what is wrong. A lower-case x is accepted as X.
-    /// Works on the UTF-8 bytes: bulk imports check a million of these.
+    /// Works on the UTF-8 bytes without allocating: bulk imports check a million of these.
     public static func problem(_ raw: String) -> Problem? {
-        let characters = raw.count
         var bytes = raw
-        return bytes.withUTF8 { b -> Problem? in
-            if b.count != 18 { return characters == 18 ? .characters : .length }
-            var digits = [Int](repeating: 0, count: 17)
+        let found: Problem?? = bytes.withUTF8 { b -> Problem?? in
+            if b.count != 18 { return .none }   // decided below, from the character count
+            var sum = 0
             for i in 0..<17 {
                 let c = b[i]
-                guard c >= 48 && c <= 57 else { return .characters }
-                digits[i] = Int(c - 48)
+                guard c >= 48 && c <= 57 else { return .some(.characters) }
+                sum += Int(c - 48) * weights[i]
             }
             let last = b[17]
-            guard (last >= 48 && last <= 57) || last == UInt8(ascii: "X") || last == UInt8(ascii: "x") else { return .characters }
-            let y = digits[6] * 1000 + digits[7] * 100 + digits[8] * 10 + digits[9]
-            let m = digits[10] * 10 + digits[11], d = digits[12] * 10 + digits[13]
-            guard (1900...2100).contains(y), isDate(y, m, d) else { return .birthDate }
-            var sum = 0
-            for i in 0..<17 { sum += digits[i] * weights[i] }
-            let expected = checkChars[sum % 11]
-            let got: Character = last == UInt8(ascii: "x") ? "X" : Character(UnicodeScalar(last))
-            return expected == got ? nil : .checkDigit
+            guard (last >= 48 && last <= 57) || last == UInt8(ascii: "X") || last == UInt8(ascii: "x") else {
+                return .some(.characters)
+            }
+            func digit(_ i: Int) -> Int { Int(b[i] - 48) }
+            let y = digit(6) * 1000 + digit(7) * 100 + digit(8) * 10 + digit(9)
+            let m = digit(10) * 10 + digit(11), d = digit(12) * 10 + digit(13)
+            guard (1900...2100).contains(y), isDate(y, m, d) else { return .some(.birthDate) }
+            let expected = checkBytes[sum % 11]
+            let got = last == UInt8(ascii: "x") ? UInt8(ascii: "X") : last
+            return .some(expected == got ? nil : .checkDigit)
         }
+        if let found { return found }
+        return raw.count == 18 ? .characters : .length
     }
+
+    static let checkBytes: [UInt8] = checkChars.map { $0.asciiValue! }
 
     public static func normalised(_ raw: String) -> String { raw.uppercased() }
 

@@ -9,8 +9,16 @@ public enum Serials {
 
     /// The number of a well-formed serial (exactly `width` digits), else nil.
     public static func parse(_ s: String) -> Int64? {
-        guard s.count == width, s.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
-        return Int64(s)
+        var s = s
+        return s.withUTF8 { b -> Int64? in
+            guard b.count == width else { return nil }
+            var n: Int64 = 0
+            for c in b {
+                guard c >= 48 && c <= 57 else { return nil }
+                n = n * 10 + Int64(c - 48)
+            }
+            return n
+        }
     }
 }
 

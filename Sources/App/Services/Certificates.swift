@@ -57,13 +57,10 @@ enum Certificates {
         var s = s
         return s.withUTF8 { b in
             guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") else { return false }
-            var n = [Int](repeating: 0, count: 10)
-            for i in [0, 1, 2, 3, 5, 6, 8, 9] {
-                guard b[i] >= 48 && b[i] <= 57 else { return false }
-                n[i] = Int(b[i] - 48)
-            }
-            let y = n[0] * 1000 + n[1] * 100 + n[2] * 10 + n[3]
-            return (1900...2999).contains(y) && IDNumber.isDate(y, n[5] * 10 + n[6], n[8] * 10 + n[9])
+            for i in 0..<10 where i != 4 && i != 7 { guard b[i] >= 48 && b[i] <= 57 else { return false } }
+            func d(_ i: Int) -> Int { Int(b[i] - 48) }
+            let y = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3)
+            return (1900...2999).contains(y) && IDNumber.isDate(y, d(5) * 10 + d(6), d(8) * 10 + d(9))
         }
     }
 
