@@ -180,17 +180,8 @@ extension AppTests {
                 let file = FileManager.default.temporaryDirectory.appendingPathComponent("zj-test-\(UUID().uuidString).xlsx")
                 try Data(res.body.readableBytesView).write(to: file)
                 defer { try? FileManager.default.removeItem(at: file) }
-                let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("check_xlsx.py")
-                let p = Process()
-                p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-                p.arguments = ["python3", script.path, file.path]
-                let out = Pipe()
-                p.standardOutput = out
-                p.standardError = out
-                try p.run()
-                p.waitUntilExit()
-                let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                #expect(p.terminationStatus == 0, "\(text)")
+                let (status, text) = try runPythonCheck("check_xlsx.py", [file.path])
+                #expect(status == 0, "\(text)")
                 #expect(text.contains("xlsx ok"))
             }
         }

@@ -277,17 +277,9 @@ extension AppTests {
                 try Data(jwks.body.readableBytesView).write(to: dir.appendingPathComponent("jwks.json"))
                 try [token, token2, String(decoding: tampered, as: UTF8.self)].joined(separator: "\n")
                     .write(to: dir.appendingPathComponent("tokens.txt"), atomically: true, encoding: .utf8)
-                let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("check_jws.py")
-                let p = Process()
-                p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-                p.arguments = ["python3", script.path, dir.appendingPathComponent("jwks.json").path, dir.appendingPathComponent("tokens.txt").path]
-                let out = Pipe()
-                p.standardOutput = out
-                p.standardError = out
-                try p.run()
-                p.waitUntilExit()
-                let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                #expect(p.terminationStatus == 0, "\(text)")
+                let (status, text) = try runPythonCheck("check_jws.py", [dir.appendingPathComponent("jwks.json").path,
+                                                                         dir.appendingPathComponent("tokens.txt").path])
+                #expect(status == 0, "\(text)")
                 #expect(text.contains("valid 000000000001") && text.contains("valid 000000000002") && text.contains("refused"), "\(text)")
             }
         }

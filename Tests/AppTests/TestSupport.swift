@@ -137,3 +137,18 @@ func reportJSON(national: Int = 12, verifiedLocal: Int = 3, unverifiedLocal: Int
      "payment":{"dueYuan":"\(due)","paidYuan":"\(paid)"}}
     """
 }
+
+/// Runs one of the Python checks beside this file (openpyxl, joserfc); returns its status and output.
+func runPythonCheck(_ script: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(script).path
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["python3", path] + arguments
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = out
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+}

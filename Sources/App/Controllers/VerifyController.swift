@@ -61,7 +61,7 @@ enum VerifyController {
             }
             return Answer(result: "not_found", certificate: nil, signatureValid: nil)
         }
-        let matches = (!name.isEmpty && name == c.holderName) || (!id.isEmpty && id == c.idNumber)
+        let matches = (!name.isEmpty && name == c.holder_name) || (!id.isEmpty && id == c.id_number)
         guard matches else { return Answer(result: "mismatch", certificate: nil, signatureValid: nil) }
         return try await Answer(result: c.state == .revoked ? "revoked" : "valid", certificate: publicView(c, on: req),
                                 signatureValid: nil)
@@ -85,30 +85,13 @@ enum VerifyController {
     }
 
     /// The fields verification needs, read with one indexed query (the public hot path).
-    struct Row: Decodable {
-        let serial: String
-        let unit_code: String
-        let status: String
-        let holder_name: String?
-        let id_number: String?
-        let occupation: String?
-        let level: String?
-        let issued_on: String?
-        let reason: String?
-
-        var holderName: String? { holder_name }
-        var idNumber: String? { id_number }
-        var state: Certificate.Status { Certificate.Status(rawValue: status) ?? .voided }
-    }
-
-    static func lookup(_ serial: String, on req: Request) async throws -> Row? {
+    static func lookup(_ serial: String, on req: Request) async throws -> Issuance.Row? {
         guard let sql = req.db as? any SQLDatabase else { throw AppError.malformed("SQL database required", "需要SQL数据库") }
-        return try await sql.select()
-            .columns("serial", "unit_code", "status", "holder_name", "id_number", "occupation", "level", "issued_on", "reason")
-            .from("certificates").where("serial", .equal, serial).first(decoding: Row.self)
+        return try await sql.select().columns(Issuance.Row.columns).from("certificates").where("serial", .equal, serial)
+            .first(decoding: Issuance.Row.self)
     }
 
-    static func publicView(_ r: Row, on req: Request) async throws -> PublicCertificate {
+    static func publicView(_ r: Issuance.Row, on req: Request) async throws -> PublicCertificate {
         let level = Level(rawValue: r.level ?? "")
         return PublicCertificate(
             serial: r.serial, holderName: Masking.name(r.holder_name ?? ""), idNumber: Masking.idNumber(r.id_number ?? ""),

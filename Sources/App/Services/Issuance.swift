@@ -99,8 +99,8 @@ enum Issuance {
     }
 
     /// The problem with a serial already in the register, or nil when it holds this very certificate.
-    static func conflict(_ existing: Existing, _ i: Input) -> Problem? {
-        if existing.status == Certificate.Status.voided.rawValue {
+    static func conflict(_ existing: Row, _ i: Input) -> Problem? {
+        if existing.state == .voided {
             return Problem(field: "serial", code: "serial_voided", message: "Serial \(i.serial) was voided as a spoiled blank",
                            messageZh: "证书编号\(i.serial)已作废", status: .conflict)
         }
@@ -109,14 +109,21 @@ enum Issuance {
                        messageZh: "证书编号\(i.serial)已发放", status: .conflict)
     }
 
-    struct Existing: Decodable {
+    /// A row of the register as SQL reads it, for the hot paths (import and public verification).
+    struct Row: Decodable {
+        static let columns = ["serial", "unit_code", "status", "holder_name", "id_number", "occupation", "level",
+                              "issued_on", "reason"]
         let serial: String
+        let unit_code: String
         let status: String
         let holder_name: String?
         let id_number: String?
         let occupation: String?
         let level: String?
         let issued_on: String?
+        let reason: String?
+
+        var state: Certificate.Status { Certificate.Status(rawValue: status) ?? .voided }
 
         var asInput: Input {
             Input(serial: serial, holderName: holder_name ?? "", idNumber: id_number ?? "", occupation: occupation ?? "",
@@ -126,24 +133,24 @@ enum Issuance {
 
     /// The registered rows among `serials`: one range scan when the serials are dense (a file of
     /// consecutive serials), otherwise a lookup by list.
-    static func existing(in serials: [String], on sql: any SQLDatabase) async throws -> [String: Existing] {
+    static func existing(in serials: [String], on sql: any SQLDatabase) async throws -> [String: Row] {
         guard let lo = serials.min(), let hi = serials.max() else { return [:] }
         if let a = Serials.parse(lo), let b = Serials.parse(hi), b - a < Int64(serials.count) * 4 {
             let wanted = Set(serials)
             let rows = try await sql.select()
-                .columns("serial", "status", "holder_name", "id_number", "occupation", "level", "issued_on")
+                .columns(Row.columns)
                 .from("certificates").where("serial", .greaterThanOrEqual, lo).where("serial", .lessThanOrEqual, hi)
-                .all(decoding: Existing.self)
+                .all(decoding: Row.self)
             return Dictionary(rows.filter { wanted.contains($0.serial) }.map { ($0.serial, $0) }, uniquingKeysWith: { a, _ in a })
         }
         return try await existing(serials, on: sql)
     }
 
-    static func existing(_ serials: [String], on sql: any SQLDatabase) async throws -> [String: Existing] {
+    static func existing(_ serials: [String], on sql: any SQLDatabase) async throws -> [String: Row] {
         guard !serials.isEmpty else { return [:] }
         let rows = try await sql.select()
-            .columns("serial", "status", "holder_name", "id_number", "occupation", "level", "issued_on")
-            .from("certificates").where("serial", .in, serials).all(decoding: Existing.self)
+            .columns(Row.columns)
+            .from("certificates").where("serial", .in, serials).all(decoding: Row.self)
         return Dictionary(rows.map { ($0.serial, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
