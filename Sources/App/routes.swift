@@ -53,6 +53,19 @@ func routes(_ app: Application) throws {
     api.get("verify", use: VerifyController.verify)
     root.get(".well-known", "jwks.json", use: VerifyController.jwks)
 
+    // Complaints and hotlines
+    let complaints = api.grouped("complaints")
+    complaints.post(use: ComplaintsController.file)
+    complaints.get(use: ComplaintsController.list)
+    complaints.get("receipt", ":receipt", use: ComplaintsController.byReceipt)
+    complaints.get("stats", use: ComplaintsController.statsJSON)
+    complaints.get("stats.csv", use: ComplaintsController.statsCSV)
+    complaints.get(":id", use: ComplaintsController.get)
+    complaints.post(":id", "transition", use: ComplaintsController.transition)
+    complaints.post(":id", "reopen", use: ComplaintsController.reopen)
+    api.get("hotlines", use: ComplaintsController.hotlines)
+    api.put("units", ":code", "hotlines", use: ComplaintsController.setHotlines)
+
     // Bulletins
     api.get("bulletins", use: BulletinsController.list)
     api.get("bulletins", ":period", use: BulletinsController.get)

@@ -39,6 +39,12 @@ extension AppTests {
             return h
         }
 
+        @Test func interfaceStrings_haveUniqueKeys_inBothLanguages() {
+            let keys = L10n.keys.map(\.0)
+            #expect(Set(keys).count == keys.count, "duplicate keys: \(Dictionary(grouping: keys, by: { $0 }).filter { $1.count > 1 }.keys)")
+            #expect(L10n.keys.allSatisfy { !$0.1.isEmpty && !$0.2.isEmpty })
+        }
+
         @Test func login_withoutTheCSRFCookieIsRefused_andWrongPasswordShowsAnError() async throws {
             try await withTestApp { t in
                 let res = try await t.send(.POST, "/login", body: "username=admin&password=\(adminPassword)&_csrf=forged")

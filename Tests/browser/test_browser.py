@@ -240,12 +240,39 @@ def main():
             bad = subprocess.run([BINARY, "verify-token", "--jwks", jwks, token[:-3] + "AAA"], capture_output=True, text=True)
             assert bad.returncode == 1, bad.stdout + bad.stderr
 
+        def public_files_a_complaint_and_follows_it():
+            d.get(base + "/complaints/new")
+            from selenium.webdriver.support.ui import Select
+            Select(d.find_element(By.ID, "c-category")).select_by_value("illegal_certificates")
+            Select(d.find_element(By.ID, "c-unit")).select_by_value("110000")
+            d.find_element(By.ID, "c-station").send_keys("某培训学校")
+            d.find_element(By.ID, "c-description").send_keys("短")
+            d.find_element(By.ID, "c-submit").click()
+            WebDriverWait(d, 10).until(lambda drv: drv.find_element(By.ID, "complaint-errors"))
+            assert "至少10个字" in d.find_element(By.ID, "complaint-errors").text
+            d.find_element(By.ID, "c-description").clear()
+            d.find_element(By.ID, "c-description").send_keys("该校出售未经考核的职业资格证书，每本收费三千元。")
+            d.find_element(By.ID, "c-contact").send_keys("13900000000")
+            d.find_element(By.ID, "c-submit").click()
+            receipt = WebDriverWait(d, 10).until(lambda drv: drv.find_element(By.ID, "receipt")).text
+            assert len(receipt.replace("-", "")) == 32, receipt
+            shot("08-receipt")
+            d.find_element(By.ID, "status-link").click()
+            status = WebDriverWait(d, 10).until(lambda drv: drv.find_element(By.ID, "case-status"))
+            assert status.get_attribute("data-status") == "received"
+            assert "13900000000" not in d.page_source and "三千元" not in d.page_source
+            d.get(base + "/complaints/status?receipt=" + receipt[:-1] + ("0" if receipt[-1] != "0" else "1"))
+            assert d.find_element(By.ID, "status-error")
+            shot("09-status")
+
         check("unit fills the form, sees an inline error, saves, sees findings, submits", unit_fills_and_submits, d)
         check("ministry sees who reported, accepts, previews and publishes", ministry_reviews_and_publishes, d)
         check("public reads the bulletin page, switches to English, prints A4 landscape", public_reads_the_bulletin, d)
         d.get(base + "/?lang=zh")
         check("unit issues a certificate with a QR code; the public verifies it by name, by scan and offline",
               unit_issues_a_certificate_and_the_public_verifies_it, d)
+        check("the public files a complaint, gets a receipt and opens the case's status with it",
+              public_files_a_complaint_and_follows_it, d)
     finally:
         d.quit()
         server.send_signal(signal.SIGINT)

@@ -28,6 +28,10 @@ public struct AppConfig: Sendable {
     public var secureCookies: Bool
     /// Public verification lookups allowed per client address per minute (`ZHIJIAN_VERIFY_PER_MINUTE`).
     public var verifyPerMinute: Int = 30
+    /// Days a unit has to handle a complaint before it is overdue (`ZHIJIAN_COMPLAINT_DAYS`).
+    public var complaintDays: Int = 30
+    /// Complaints one address may file per hour (`ZHIJIAN_COMPLAINTS_PER_HOUR`).
+    public var complaintsPerHour: Int = 10
     /// The address printed in QR codes (`ZHIJIAN_PUBLIC_URL`), without a trailing slash.
     public var publicURL: String = "http://127.0.0.1:8080"
     /// The clock; tests inject a fixed date.
@@ -71,6 +75,14 @@ public struct AppConfig: Sendable {
         if let v = Environment.get("ZHIJIAN_VERIFY_PER_MINUTE") {
             guard let n = Int(v), n > 0 else { throw ConfigError("ZHIJIAN_VERIFY_PER_MINUTE must be a positive number") }
             c.verifyPerMinute = n
+        }
+        if let d = Environment.get("ZHIJIAN_COMPLAINT_DAYS") {
+            guard let n = Int(d), (1...365).contains(n) else { throw ConfigError("ZHIJIAN_COMPLAINT_DAYS must be 1…365") }
+            c.complaintDays = n
+        }
+        if let v = Environment.get("ZHIJIAN_COMPLAINTS_PER_HOUR") {
+            guard let n = Int(v), n > 0 else { throw ConfigError("ZHIJIAN_COMPLAINTS_PER_HOUR must be a positive number") }
+            c.complaintsPerHour = n
         }
         if let u = Environment.get("ZHIJIAN_PUBLIC_URL") {
             guard u.hasPrefix("http://") || u.hasPrefix("https://") else { throw ConfigError("ZHIJIAN_PUBLIC_URL must be an http(s) URL") }

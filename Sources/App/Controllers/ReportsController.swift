@@ -56,18 +56,40 @@ enum ReportsController {
         /// The registers the values come from.
         let sources: [String]
         let payment: ReportValues.Payment
+        let overcharge: ReportValues.Cases
+        let violations: ReportValues.Cases
+        let forgery: ReportValues.Cases
         let discrepancies: [Discrepancy]
     }
 
     /// Values derived from the registers for a unit and quarter, and where its report disagrees.
-    /// Today: the year-to-date certificate payment figures (columns 25–28) from the ledger.
+    /// Today: the year-to-date certificate payment figures (columns 25–28) from the ledger, and the
+    /// case counts (9–11, 17–19, 21–23) from the complaints register.
     @Sendable static func derived(_ req: Request) async throws -> DerivedDTO {
         let (p, unit) = try target(req)
         _ = try req.requireRead(unit: unit)
         _ = try await Reports.unit(unit, on: req.db)
         let payment = try await Certificates.ledger(unit: unit, period: p, on: req.db)
+        let cases = try await Complaints.derived(unit: unit, period: p, on: req.db)
         var discrepancies: [DerivedDTO.Discrepancy] = []
-        if let r = try await Reports.latest(p, unit, on: req.db)?.values.payment {
+        let reported = try await Reports.latest(p, unit, on: req.db)?.values
+        if let reported {
+            let groups: [(String, ReportValues.Cases, Int)] = [("overcharge", reported.overcharge, 10),
+                                                               ("violations", reported.violations, 18),
+                                                               ("forgery", reported.forgery, 22)]
+            for (name, mine, column) in groups {
+                let d = cases[name]!
+                if mine.investigated != d.investigated {
+                    discrepancies.append(.init(field: "\(name).investigated", column: column, reported: "\(mine.investigated)",
+                                               derived: "\(d.investigated)"))
+                }
+                if mine.uninvestigated != d.uninvestigated {
+                    discrepancies.append(.init(field: "\(name).uninvestigated", column: column + 1,
+                                               reported: "\(mine.uninvestigated)", derived: "\(d.uninvestigated)"))
+                }
+            }
+        }
+        if let r = reported?.payment {
             let column = Catalogue.paymentColumn(quarter: p.quarter)
             if r.dueYuan != payment.dueYuan {
                 discrepancies.append(.init(field: "payment.dueYuan", column: column, reported: r.dueYuan.description,
@@ -78,8 +100,9 @@ enum ReportsController {
                                            derived: payment.paidYuan.description))
             }
         }
-        return DerivedDTO(period: p.description, unitCode: unit, sources: ["certificate-ledger"], payment: payment,
-                          discrepancies: discrepancies)
+        return DerivedDTO(period: p.description, unitCode: unit, sources: ["certificate-ledger", "complaints"],
+                          payment: payment, overcharge: cases["overcharge"]!, violations: cases["violations"]!,
+                          forgery: cases["forgery"]!, discrepancies: discrepancies)
     }
 
     /// Who has and hasn't reported for a period (ministry).

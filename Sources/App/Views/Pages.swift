@@ -62,6 +62,7 @@ enum Pages {
         r.post("reports", ":period", ":unitCode", "accept", use: ReportPages.accept)
         r.post("reports", ":period", ":unitCode", "return", use: ReportPages.returnReport)
         CertificatePages.register(r)
+        ComplaintPages.register(r)
     }
 
     struct Home: Encodable { let bulletins: [Bulletins.Summary] }

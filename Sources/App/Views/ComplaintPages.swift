@@ -1,0 +1,212 @@
+import Domain
+import Fluent
+import Vapor
+
+/// Public filing, the receipt and status pages, hotlines; the staff's case list and handling.
+enum ComplaintPages {
+    static let formCookie = "zj_form_csrf"
+
+    static func register(_ r: any RoutesBuilder) {
+        r.get("complaints", "new", use: newForm)
+        r.post("complaints", use: file)
+        r.get("complaints", "status", use: status)
+        r.get("hotlines", use: hotlines)
+        r.post("hotlines", use: saveHotlines)
+        r.get("complaints", "cases", use: cases)
+        r.get("complaints", "cases", ":id", use: show)
+        r.post("complaints", "cases", ":id", "transition", use: transition)
+        r.post("complaints", "cases", ":id", "reopen", use: reopen)
+        r.get("complaints", "stats", use: stats)
+    }
+
+    struct Option: Encodable { let value: String; let name: String }
+    struct FormView: Encodable {
+        let categories: [Option]; let units: [Option]; let channels: [Option]; let isStaff: Bool; let token: String
+        let values: [String: String]; let errors: [String]; let receipt: String?
+    }
+
+    static func options(_ req: Request) async throws -> (categories: [Option], units: [Option]) {
+        let en = L10n.lang(req) == "en"
+        let categories = ComplaintCategory.allCases.map { Option(value: $0.rawValue, name: en ? $0.nameEn : $0.nameZh) }
+        let units = try await UnitModel.query(on: req.db).filter(\.$active == true).sort(\.$sortKey).all()
+            .map { Option(value: $0.id!, name: $0.name) }
+        return (categories, units)
+    }
+
+    static func renderForm(_ req: Request, values: [String: String], errors: [String], receipt: String?,
+                           status: HTTPResponseStatus) async throws -> Response {
+        let (categories, units) = try await options(req)
+        let token = Auth.randomSecret()
+        let t = L10n.strings(L10n.lang(req))
+        let view = FormView(categories: categories, units: units,
+                            channels: ComplaintChannel.allCases.map { Option(value: $0.rawValue, name: t["channel_" + $0.rawValue] ?? $0.rawValue) },
+                            isStaff: req.auth.get(User.self) != nil, token: token, values: values, errors: errors, receipt: receipt)
+        let res = try await Pages.render(req, "complaints/new", title: t["fileComplaint"]!, view, status: status)
+        res.cookies[formCookie] = HTTPCookies.Value(string: token, maxAge: 3600, path: "/complaints",
+                                                    isSecure: req.config.secureCookies, isHTTPOnly: true, sameSite: .strict)
+        return res
+    }
+
+    @Sendable static func newForm(_ req: Request) async throws -> Response {
+        try await renderForm(req, values: [:], errors: [], receipt: nil, status: .ok)
+    }
+
+    @Sendable static func file(_ req: Request) async throws -> Response {
+        let form = try req.content.decode([String: String].self)
+        let lang = L10n.lang(req)
+        guard let sent = form["_csrf"], let cookie = req.cookies[formCookie]?.string, sent == cookie else {
+            return try await renderForm(req, values: form, errors: [lang == "en" ? "The form has expired; try again" : "表单已失效，请重试"],
+                                        receipt: nil, status: .forbidden)
+        }
+        let user = req.auth.get(User.self)
+        do {
+            if user == nil { try req.rateLimit(req.application.complaintLimiter) }
+            let filing = Complaints.Filing(category: form["category"], unitCode: form["unitCode"], station: form["station"],
+                                           description: form["description"], contact: form["contact"],
+                                           channel: user == nil ? "web" : (form["channel"] ?? "web"))
+            let (_, receipt) = try await Complaints.file(filing, actor: user, on: req)
+            return try await renderForm(req, values: [:], errors: [], receipt: receipt, status: .created)
+        } catch let e as AppError where e.status.code < 500 {
+            let messages = e.details.isEmpty ? [lang == "en" ? e.message : e.messageZh] : e.details.map { lang == "en" ? $0.message : $0.messageZh }
+            let res = try await renderForm(req, values: form, errors: messages, receipt: nil, status: e.status)
+            for (name, value) in e.headers { res.headers.replaceOrAdd(name: name, value: value) }
+            return res
+        }
+    }
+
+    struct StatusView: Encodable { let receipt: String; let result: ComplaintsController.PublicStatus?; let error: String?; let categoryName: String? }
+
+    @Sendable static func status(_ req: Request) async throws -> Response {
+        let receipt = req.query[String.self, at: "receipt"] ?? ""
+        let lang = L10n.lang(req)
+        var result: ComplaintsController.PublicStatus?
+        var error: String?
+        var code = HTTPResponseStatus.ok
+        if !receipt.isEmpty {
+            do {
+                try req.rateLimit(req.application.verifyLimiter)
+                result = try await ComplaintsController.publicStatus(receipt, on: req.db)
+            } catch let e as AppError {
+                error = lang == "en" ? e.message : e.messageZh
+                code = e.status
+            }
+        }
+        let category = result.flatMap { ComplaintCategory(rawValue: $0.category) }.map { lang == "en" ? $0.nameEn : $0.nameZh }
+        return try await Pages.render(req, "complaints/status", title: L10n.strings(lang)["complaintStatus"]!,
+                                      StatusView(receipt: receipt, result: result, error: error, categoryName: category), status: code)
+    }
+
+    struct HotlinesView: Encodable {
+        let ministry: [String]; let units: [ComplaintsController.HotlinesDTO.UnitPhones]; let canEdit: Bool; let mine: String
+        let error: String?
+    }
+
+    static func renderHotlines(_ req: Request, error: String?, status: HTTPResponseStatus) async throws -> Response {
+        let dto = try await ComplaintsController.hotlines(req)
+        let user = req.auth.get(User.self)
+        let mine = dto.units.first { $0.unitCode == user?.unitCode }?.phones.joined(separator: "\n") ?? ""
+        return try await Pages.render(req, "complaints/hotlines", title: L10n.strings(L10n.lang(req))["hotlinesTitle"]!,
+                                      HotlinesView(ministry: dto.ministry, units: dto.units,
+                                                   canEdit: user?.role == .unit && user?.unitCode != nil, mine: mine, error: error),
+                                      status: status)
+    }
+
+    @Sendable static func hotlines(_ req: Request) async throws -> Response {
+        try await renderHotlines(req, error: nil, status: .ok)
+    }
+
+    struct PhonesForm: Content { let phones: String? }
+
+    @Sendable static func saveHotlines(_ req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        try req.requireCSRF()
+        guard user.role == .unit, let unit = user.unitCode else { throw AppError.forbidden }
+        let text = try req.content.decode(PhonesForm.self).phones ?? ""
+        let phones = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == "," || $0 == "，" })
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        do {
+            _ = try await Complaints.setHotlines(unit, phones: phones, on: req.db)
+        } catch let e as AppError where e.status.code < 500 {
+            let lang = L10n.lang(req)
+            return try await renderHotlines(req, error: e.details.map { lang == "en" ? $0.message : $0.messageZh }.joined(separator: "；"),
+                                            status: e.status)
+        }
+        return req.redirect(to: "/hotlines")
+    }
+
+    struct CaseRow: Encodable {
+        let id: String; let category: String; let unit: String; let owner: String; let status: String; let received: String
+        let due: String; let overdue: Bool; let channel: String
+    }
+    struct CasesView: Encodable { let rows: [CaseRow]; let isMinistry: Bool; let overdueOnly: Bool; let overdueCount: Int }
+
+    @Sendable static func cases(_ req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        let all = try await ComplaintsController.list(req)
+        let en = L10n.lang(req) == "en"
+        let names = Dictionary(uniqueKeysWithValues: try await UnitModel.query(on: req.db).all().map { ($0.id!, $0.name) })
+        let rows = all.map { c in
+            CaseRow(id: c.id.uuidString, category: ComplaintCategory(rawValue: c.category).map { en ? $0.nameEn : $0.nameZh } ?? c.category,
+                    unit: c.unitCode.flatMap { names[$0] } ?? (en ? "Unknown" : "不清楚"),
+                    owner: c.ownerCode.flatMap { names[$0] } ?? (en ? "Ministry" : "部"),
+                    status: ComplaintStatus(rawValue: c.status).map { en ? $0.nameEn : $0.nameZh } ?? c.status,
+                    received: Period.dayString(c.receivedAt), due: Period.dayString(c.dueAt), overdue: c.overdue, channel: c.channel)
+        }
+        return try await Pages.render(req, "complaints/cases", title: L10n.strings(L10n.lang(req))["casesTitle"]!,
+                                      CasesView(rows: rows, isMinistry: user.role == .ministry,
+                                                overdueOnly: req.query[Bool.self, at: "overdue"] == true,
+                                                overdueCount: rows.filter(\.overdue).count))
+    }
+
+    struct ShowView: Encodable {
+        let c: ComplaintsController.CaseDTO; let categoryName: String; let statusName: String; let unitName: String
+        let ownerName: String; let closed: Bool; let isMinistry: Bool; let units: [Option]; let targets: [Option]
+    }
+
+    static func renderShow(_ req: Request, _ dto: ComplaintsController.CaseDTO) async throws -> Response {
+        let user = try req.requireUser()
+        let en = L10n.lang(req) == "en"
+        let names = Dictionary(uniqueKeysWithValues: try await UnitModel.query(on: req.db).all().map { ($0.id!, $0.name) })
+        let status = ComplaintStatus(rawValue: dto.status) ?? .received
+        let targets = ComplaintStatus.allCases.filter { status.canMove(to: $0) }
+            .map { Option(value: $0.rawValue, name: en ? $0.nameEn : $0.nameZh) }
+        let view = ShowView(
+            c: dto, categoryName: ComplaintCategory(rawValue: dto.category).map { en ? $0.nameEn : $0.nameZh } ?? dto.category,
+            statusName: en ? status.nameEn : status.nameZh, unitName: dto.unitCode.flatMap { names[$0] } ?? (en ? "Unknown" : "不清楚"),
+            ownerName: dto.ownerCode.flatMap { names[$0] } ?? (en ? "Ministry" : "部"), closed: status.isClosed,
+            isMinistry: user.role == .ministry, units: try await options(req).units, targets: targets)
+        return try await Pages.render(req, "complaints/show", title: view.categoryName, view)
+    }
+
+    @Sendable static func show(_ req: Request) async throws -> Response {
+        try await renderShow(req, try await ComplaintsController.get(req))
+    }
+
+    @Sendable static func transition(_ req: Request) async throws -> Response {
+        _ = try req.requireUser()
+        try req.requireCSRF()
+        struct Form: Content { let to: String?; let note: String?; let publicNote: String?; let transferTo: String?; let referredToPolice: String? }
+        let f = try req.content.decode(Form.self)
+        let user = try req.requireUser()
+        let c = try await Complaints.handled(req.parameters.get("id", as: UUID.self), by: user, on: req.db)
+        _ = try await Complaints.transition(c, .init(to: f.to, note: f.note, publicNote: f.publicNote,
+                                                     transferTo: (f.transferTo ?? "").isEmpty ? nil : f.transferTo,
+                                                     referredToPolice: f.referredToPolice == "true"), actor: user, on: req)
+        // A unit that transferred the case no longer sees it.
+        if user.role == .unit && c.ownerCode != user.unitCode { return req.redirect(to: "/complaints/cases") }
+        return req.redirect(to: "/complaints/cases/\(c.id!)")
+    }
+
+    @Sendable static func reopen(_ req: Request) async throws -> Response {
+        let user = try req.requireMinistry()
+        try req.requireCSRF()
+        let c = try await Complaints.handled(req.parameters.get("id", as: UUID.self), by: user, on: req.db)
+        _ = try await Complaints.reopen(c, note: try req.content.decode(ComplaintsController.Note.self).note, actor: user, on: req)
+        return req.redirect(to: "/complaints/cases/\(c.id!)")
+    }
+
+    @Sendable static func stats(_ req: Request) async throws -> Response {
+        let s = try await ComplaintsController.stats(req)
+        return try await Pages.render(req, "complaints/stats", title: L10n.strings(L10n.lang(req))["statsTitle"]!, s)
+    }
+}

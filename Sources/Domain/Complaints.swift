@@ -1,0 +1,104 @@
+/// Whistle-blowing cases (群众举报): categories, the handling state machine, and how cases feed
+/// the bulletin's case columns.
+public enum ComplaintCategory: String, Sendable, CaseIterable, Codable {
+    case illegalTraining = "illegal_training"
+    case illegalExam = "illegal_exam"
+    case overcharge
+    case illegalFees = "illegal_fees"
+    case illegalCertificates = "illegal_certificates"
+    case other
+
+    public var nameZh: String {
+        switch self {
+        case .illegalTraining: "乱办班"
+        case .illegalExam: "乱考核"
+        case .overcharge: "超标准收费"
+        case .illegalFees: "其他乱收费"
+        case .illegalCertificates: "乱发证／自制、私制、伪造证书"
+        case .other: "其他违纪违规"
+        }
+    }
+
+    public var nameEn: String {
+        switch self {
+        case .illegalTraining: "Illegal training classes"
+        case .illegalExam: "Illegal examinations"
+        case .overcharge: "Charging above the standard"
+        case .illegalFees: "Other illegal fees"
+        case .illegalCertificates: "Illegal, self-made or forged certificates"
+        case .other: "Other violations"
+        }
+    }
+
+    /// The report group the case counts in: overcharge 9–11, certificates 21–23, the rest 17–19.
+    public var reportGroup: String {
+        switch self {
+        case .overcharge: "overcharge"
+        case .illegalCertificates: "forgery"
+        default: "violations"
+        }
+    }
+}
+
+public enum ComplaintStatus: String, Sendable, CaseIterable, Codable {
+    case received, investigating, handled, unfounded, transferred
+
+    public var isClosed: Bool { self == .handled || self == .unfounded }
+
+    public var nameZh: String {
+        switch self {
+        case .received: "已受理"
+        case .investigating: "调查中"
+        case .handled: "已查处"
+        case .unfounded: "不属实"
+        case .transferred: "已转办"
+        }
+    }
+
+    public var nameEn: String {
+        switch self {
+        case .received: "Received"
+        case .investigating: "Under investigation"
+        case .handled: "Handled"
+        case .unfounded: "Unfounded"
+        case .transferred: "Transferred"
+        }
+    }
+
+    /// The transitions a handler may make; a closed case reopens only through the ministry.
+    public func canMove(to next: ComplaintStatus) -> Bool {
+        switch (self, next) {
+        case (.received, .investigating), (.received, .unfounded), (.received, .transferred): true
+        case (.investigating, .handled), (.investigating, .unfounded), (.investigating, .transferred): true
+        case (.transferred, .investigating), (.transferred, .handled), (.transferred, .unfounded), (.transferred, .transferred): true
+        default: false
+        }
+    }
+}
+
+public enum ComplaintChannel: String, Sendable, CaseIterable, Codable {
+    case web, phone, letter, visit
+}
+
+/// Supervision hotline numbers: landlines (010-84201673), mobiles, and 400/800 service numbers.
+public enum Hotline {
+    public static let ministry = ["010-84201673", "010-84635476"]
+
+    public static func isValid(_ s: String) -> Bool {
+        let b = Array(s.utf8)
+        func digits(_ r: ArraySlice<UInt8>) -> Bool { !r.isEmpty && r.allSatisfy { $0 >= 48 && $0 <= 57 } }
+        // Landline: 0 + 2–3 digit area code, a dash, 7–8 digits, optional -extension.
+        let parts = s.split(separator: "-", omittingEmptySubsequences: false).map { Array($0.utf8) }
+        if parts.count >= 2, parts.count <= 3, parts[0].first == 48, (3...4).contains(parts[0].count),
+           digits(parts[0][...]), (7...8).contains(parts[1].count), digits(parts[1][...]),
+           parts.count == 2 || ((1...5).contains(parts[2].count) && digits(parts[2][...])) {
+            return true
+        }
+        // Mobile: 11 digits starting 13–19.
+        if b.count == 11, b[0] == 49, (51...57).contains(b[1]), digits(b[...]) { return true }
+        // 400/800 service numbers, with or without dashes.
+        let plain = b.filter { $0 != 45 }
+        if plain.count == 10, digits(plain[...]), plain[1] == 48, plain[2] == 48, plain[0] == 52 || plain[0] == 56 { return true }
+        return false
+    }
+}
