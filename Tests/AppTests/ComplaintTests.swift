@@ -195,6 +195,11 @@ extension AppTests {
                 let again = try t.object(try await t.send(.GET, "/api/v1/reports/2026Q2/110000/derived", token: bj2))
                 let disc = try #require(again["discrepancies"] as? [[String: Any]]).filter { ($0["field"] as? String ?? "").hasPrefix("forgery") }
                 #expect(disc.count == 1 && disc[0]["field"] as? String == "forgery.uninvestigated" && disc[0]["column"] as? Int == 23)
+                // The report form offers the register's counts.
+                let (cookie, _) = try await AppTests.Web.webLogin(t, "bj", "password-bj")
+                let form = try await t.send(.GET, "/reports/2026Q2/110000?fill=ledger", headers: AppTests.Web.headers(cookie))
+                #expect(form.body.string.contains(#"name="forgery.uninvestigated" value="1""#))
+                #expect(form.body.string.contains(#"name="overcharge.investigated" value="1""#))
                 _ = admin
             }
         }

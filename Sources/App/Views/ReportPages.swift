@@ -68,6 +68,8 @@ enum ReportPages {
         let history: [HistoryView]; let deadline: String; let late: Bool; let ratio: String; let saved: Bool
         /// The certificate ledger's year-to-date figures, offered to fill columns 25–28.
         let ledgerDue: String; let ledgerPaid: String; let ledgerDiffers: Bool; let filledFromLedger: Bool
+        /// The complaints register's counts (investigated/uninvestigated) for 9–11, 17–19, 21–23.
+        let casesText: String
     }
 
     static func fieldViews(values: [String: String], errors: [String: String], lang: String) -> [FieldView] {
@@ -108,11 +110,19 @@ enum ReportPages {
         if let report { for (k, v) in report.values.fields { values[k] = v } }
         if let formValues { values = formValues }
         let ledger = try await Certificates.ledger(unit: code, period: p, on: req.db)
+        let cases = try await Complaints.derived(unit: code, period: p, on: req.db)
         let fillFromLedger = editable && formValues == nil && req.query[String.self, at: "fill"] == "ledger"
         if fillFromLedger {
             values["payment.dueYuan"] = ledger.dueYuan.description
             values["payment.paidYuan"] = ledger.paidYuan.description
+            for (group, k) in cases {
+                values["\(group).investigated"] = String(k.investigated)
+                values["\(group).uninvestigated"] = String(k.uninvestigated)
+            }
         }
+        let casesText = ["overcharge", "violations", "forgery"].map { g in
+            "\(t["group_" + g]!) \(cases[g]!.investigated)/\(cases[g]!.uninvestigated)"
+        }.joined(separator: " · ")
         var errors: [String: String] = [:]
         for i in issues { errors[i.field] = errors[i.field].map { $0 + "；" } ?? "" + (lang == "en" ? i.message : i.messageZh) }
         let history = report == nil ? [] : try await Reports.history(p, unit: code, on: req.db).map {
@@ -135,7 +145,11 @@ enum ReportPages {
             findings: findings, comment: report?.comment, history: history, deadline: deadline, late: report?.late ?? false,
             ratio: report?.values.payment.ratio.map { "\($0)%" } ?? "—", saved: saved,
             ledgerDue: ledger.dueYuan.description, ledgerPaid: ledger.paidYuan.description,
-            ledgerDiffers: report.map { $0.values.payment != ledger } ?? true, filledFromLedger: fillFromLedger)
+            ledgerDiffers: report.map {
+                $0.values.payment != ledger || $0.values.overcharge != cases["overcharge"] || $0.values.violations != cases["violations"]
+                    || $0.values.forgery != cases["forgery"]
+            } ?? true,
+            filledFromLedger: fillFromLedger, casesText: casesText)
         return try await Pages.render(req, "reports/show", title: "\(unit.name) \(p)", view, status: status)
     }
 
