@@ -12,6 +12,9 @@ command -v python3 >/dev/null || need_apt+=(python3 python3-pip)
 if [ "${WITH_BROWSER:-0}" = 1 ]; then
   command -v chromium >/dev/null || need_apt+=(chromium)
   command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
+  # A real QR reader for the certificate codes: SVG → PNG → zbarimg.
+  command -v zbarimg >/dev/null || need_apt+=(zbar-tools)
+  command -v rsvg-convert >/dev/null || need_apt+=(librsvg2-bin)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "deps: installing ${need_apt[*]}"

@@ -231,6 +231,16 @@ def main():
             d.get(base + "/verify?t=" + token)
             assert d.find_element(By.ID, "verdict").get_attribute("data-result") == "valid"
             assert "二维码签名验证通过" in d.page_source
+            # A real QR reader decodes the SVG to the verification URL.
+            svg = os.path.join(tmp, "qr.svg")
+            req = urllib.request.Request(base + "/api/v1/certificates/000000000003/qr", headers={"Authorization": "Bearer " + bj_token})
+            with open(svg, "wb") as f:
+                f.write(urllib.request.urlopen(req).read())
+            png = os.path.join(tmp, "qr.png")
+            subprocess.run(["rsvg-convert", "-w", "600", "-b", "white", "-o", png, svg], check=True)
+            decoded = subprocess.run(["zbarimg", "--quiet", "--raw", png], capture_output=True, text=True)
+            assert decoded.returncode == 0, decoded.stderr
+            assert decoded.stdout.strip().endswith("/verify?t=" + token), decoded.stdout[:120]
             # Offline, with the published keys saved to a file.
             jwks = os.path.join(tmp, "jwks.json")
             with open(jwks, "wb") as f:
