@@ -63,6 +63,30 @@ extension AppTests {
             }
         }
 
+        @Test func ministry_addsIndustriesAndUsers_onTheAdminPage() async throws {
+            try await withTestApp { t in
+                _ = try await t.user("bj", role: "unit", unit: "110000")
+                let (cookie, csrf) = try await Self.webLogin(t, "admin", adminPassword)
+                let h = Self.headers(cookie)
+                #expect(try await t.send(.GET, "/admin", headers: h).status == .ok)
+                let added = try await t.send(.POST, "/admin/units", headers: h, body: "_csrf=\(csrf)&kind=industry&code=I100&name=%E7%94%B5%E5%8A%9B")
+                #expect(added.status == .seeOther)
+                let dup = try await t.send(.POST, "/admin/units", headers: h, body: "_csrf=\(csrf)&kind=industry&code=I100&name=x")
+                #expect(dup.status == .conflict)
+                #expect(dup.body.string.contains(#"id="admin-message""#))
+                let user = try await t.send(.POST, "/admin/users", headers: h,
+                                            body: "_csrf=\(csrf)&username=dl&password=password-dl&role=unit&unitCode=I100")
+                #expect(user.status == .seeOther)
+                #expect(try await t.login("dl", "password-dl").isEmpty == false)
+                #expect(try await t.send(.POST, "/admin/units/I100/active", headers: h, body: "_csrf=\(csrf)").status == .seeOther)
+                let units = try #require(try t.json(try await t.send(.GET, "/api/v1/units")) as? [[String: Any]])
+                #expect(units.first { $0["code"] as? String == "I100" }?["active"] as? Bool == false)
+                let (unitCookie, unitCSRF) = try await Self.webLogin(t, "bj", "password-bj")
+                #expect(try await t.send(.GET, "/admin", headers: Self.headers(unitCookie)).status == .forbidden)
+                #expect(try await t.send(.POST, "/admin/units", headers: Self.headers(unitCookie), body: "_csrf=\(unitCSRF)&kind=industry&code=I101&name=y").status == .forbidden)
+            }
+        }
+
         @Test func pages_requireLogin_andPublicPagesAreOpen() async throws {
             try await withTestApp { t in
                 var h = HTTPHeaders()

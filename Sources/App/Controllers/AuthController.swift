@@ -25,7 +25,8 @@ enum AuthController {
 
     @Sendable static func createUser(_ req: Request) async throws -> Response {
         _ = try req.requireMinistry()
-        let body = try req.content.decode(NewUser.self)
+        var body = try req.content.decode(NewUser.self)
+        if body.unitCode?.isEmpty == true { body = NewUser(username: body.username, password: body.password, role: body.role, unitCode: nil) }
         var issues: [ValidationIssue] = []
         let name = body.username.trimmingCharacters(in: .whitespaces)
         if name.isEmpty || name.count > 64 || name.contains(where: { $0.isWhitespace }) {

@@ -63,6 +63,7 @@ enum Pages {
         r.post("reports", ":period", ":unitCode", "return", use: ReportPages.returnReport)
         CertificatePages.register(r)
         ComplaintPages.register(r)
+        AdminPages.register(r)
     }
 
     struct Home: Encodable { let bulletins: [Bulletins.Summary] }

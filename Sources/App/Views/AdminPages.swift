@@ -1,0 +1,59 @@
+import Domain
+import Fluent
+import Vapor
+
+/// The ministry's administration page: units (add industries, (de)activate) and users.
+enum AdminPages {
+    static func register(_ r: any RoutesBuilder) {
+        r.get("admin", use: index)
+        r.post("admin", "units", use: addUnit)
+        r.post("admin", "units", ":code", "active", use: toggleUnit)
+        r.post("admin", "users", use: addUser)
+    }
+
+    struct View: Encodable {
+        let units: [UnitDTO]; let users: [UserDTO]; let message: String?; let roles: [String]
+    }
+
+    static func render(_ req: Request, message: String?, status: HTTPResponseStatus = .ok) async throws -> Response {
+        _ = try req.requireMinistry()
+        let units = try await UnitModel.query(on: req.db).sort(\.$sortKey).all().map(UnitDTO.init)
+        let users = try await User.query(on: req.db).sort(\.$username).all().map(UserDTO.init)
+        return try await Pages.render(req, "admin", title: L10n.strings(L10n.lang(req))["admin"]!,
+                                      View(units: units, users: users, message: message, roles: User.Role.allCases.map(\.rawValue)),
+                                      status: status)
+    }
+
+    @Sendable static func index(_ req: Request) async throws -> Response { try await render(req, message: nil) }
+
+    /// Runs the API handler behind a form; a refusal shows the page again with its reason.
+    static func form(_ req: Request, _ action: () async throws -> Void) async throws -> Response {
+        _ = try req.requireMinistry()
+        try req.requireCSRF()
+        do {
+            try await action()
+            return req.redirect(to: "/admin")
+        } catch let e as AppError where e.status.code < 500 {
+            let lang = L10n.lang(req)
+            let msg = e.details.isEmpty ? (lang == "en" ? e.message : e.messageZh)
+                : e.details.map { lang == "en" ? $0.message : $0.messageZh }.joined(separator: "；")
+            return try await render(req, message: msg, status: e.status)
+        }
+    }
+
+    @Sendable static func addUnit(_ req: Request) async throws -> Response {
+        try await form(req) { _ = try await UnitsController.create(req) }
+    }
+
+    @Sendable static func toggleUnit(_ req: Request) async throws -> Response {
+        try await form(req) {
+            let unit = try await Reports.unit(req.parameters.get("code") ?? "", on: req.db)
+            unit.active.toggle()
+            try await unit.save(on: req.db)
+        }
+    }
+
+    @Sendable static func addUser(_ req: Request) async throws -> Response {
+        try await form(req) { _ = try await AuthController.createUser(req) }
+    }
+}
