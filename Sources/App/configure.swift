@@ -27,6 +27,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.migrations.add(M003_CreateReports())
     app.migrations.add(M004_CreateCertificates())
     app.migrations.add(M005_CreateComplaints())
+    app.migrations.add(M006_CreateRegisters())
 
     // Stable, sorted keys and ISO 8601 dates in every JSON answer.
     let encoder = JSONEncoder()

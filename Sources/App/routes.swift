@@ -66,6 +66,24 @@ func routes(_ app: Application) throws {
     api.get("hotlines", use: ComplaintsController.hotlines)
     api.put("units", ":code", "hotlines", use: ComplaintsController.setHotlines)
 
+    // Registers: occupations, fee standards, stations, supervisors, visits, exam sessions
+    api.get("occupations", use: RegistersController.listOccupations)
+    api.post("occupations", use: RegistersController.createOccupation)
+    api.post("occupations", "import", use: RegistersController.importOccupations)
+    api.get("fee-standards", use: RegistersController.listFees)
+    api.post("fee-standards", use: RegistersController.createFee)
+    api.get("stations", use: RegistersController.listStations)
+    api.post("stations", use: RegistersController.createStation)
+    api.patch("stations", ":code", use: RegistersController.updateStation)
+    api.get("supervisors", use: RegistersController.listSupervisors)
+    api.post("supervisors", use: RegistersController.createSupervisor)
+    api.get("supervision-visits", use: RegistersController.listVisits)
+    api.post("supervision-visits", use: RegistersController.createVisit)
+    api.get("sessions", use: SessionsController.list)
+    api.post("sessions", use: SessionsController.create)
+    api.on(.POST, "sessions", "import", body: .collect(maxSize: "128mb"), use: SessionsController.importCSV)
+    api.get("derived", ":period", use: SessionsController.derivedAll)
+
     // Bulletins
     api.get("bulletins", use: BulletinsController.list)
     api.get("bulletins", ":period", use: BulletinsController.get)

@@ -182,6 +182,7 @@ public struct ValidationIssue: Sendable, Hashable, Codable {
 /// The refused values of one request, all of them.
 public struct ValidationFailure: Error, Sendable {
     public let issues: [ValidationIssue]
+    public init(issues: [ValidationIssue]) { self.issues = issues }
 }
 
 extension ReportValues {

@@ -55,54 +55,49 @@ enum ReportsController {
         let unitCode: String
         /// The registers the values come from.
         let sources: [String]
-        let payment: ReportValues.Payment
+        let standards: ReportValues.Standards
+        let banks: ReportValues.Banks
+        let feeStandard: Bool
         let overcharge: ReportValues.Cases
+        let crossRegion: Bool
+        let supervision: Bool
         let violations: ReportValues.Cases
         let forgery: ReportValues.Cases
+        let payment: ReportValues.Payment
+        let sessions: Int
         let discrepancies: [Discrepancy]
     }
 
-    /// Values derived from the registers for a unit and quarter, and where its report disagrees.
-    /// Today: the year-to-date certificate payment figures (columns 25–28) from the ledger, and the
-    /// case counts (9–11, 17–19, 21–23) from the complaints register.
+    /// Values derived from the registers for a unit and quarter — columns 1–24 from stations,
+    /// sessions, fee standards, supervision visits and complaints; 25–28 from the certificate
+    /// ledger — and where the unit's report disagrees, field by field.
     @Sendable static func derived(_ req: Request) async throws -> DerivedDTO {
         let (p, unit) = try target(req)
         _ = try req.requireRead(unit: unit)
         _ = try await Reports.unit(unit, on: req.db)
-        let payment = try await Certificates.ledger(unit: unit, period: p, on: req.db)
-        let cases = try await Complaints.derived(unit: unit, period: p, on: req.db)
+        return try await derivedDTO(p, unit: unit, on: req.db)
+    }
+
+    static func derivedDTO(_ p: Period, unit: String, on db: any Database) async throws -> DerivedDTO {
+        let d = try await Derivation.one(unit: unit, period: p, on: db)
+        let payment = try await Certificates.ledger(unit: unit, period: p, on: db)
+        let values = ReportValues(standards: d.standards, banks: d.banks, feeStandard: d.feeStandard, overcharge: d.overcharge,
+                                  crossRegion: d.crossRegion, supervision: d.supervision, violations: d.violations,
+                                  forgery: d.forgery, payment: payment)
         var discrepancies: [DerivedDTO.Discrepancy] = []
-        let reported = try await Reports.latest(p, unit, on: req.db)?.values
-        if let reported {
-            let groups: [(String, ReportValues.Cases, Int)] = [("overcharge", reported.overcharge, 10),
-                                                               ("violations", reported.violations, 18),
-                                                               ("forgery", reported.forgery, 22)]
-            for (name, mine, column) in groups {
-                let d = cases[name]!
-                if mine.investigated != d.investigated {
-                    discrepancies.append(.init(field: "\(name).investigated", column: column, reported: "\(mine.investigated)",
-                                               derived: "\(d.investigated)"))
-                }
-                if mine.uninvestigated != d.uninvestigated {
-                    discrepancies.append(.init(field: "\(name).uninvestigated", column: column + 1,
-                                               reported: "\(mine.uninvestigated)", derived: "\(d.uninvestigated)"))
-                }
+        if let reported = try await Reports.latest(p, unit, on: db)?.values {
+            let mine = Dictionary(uniqueKeysWithValues: reported.fields.map { ($0.key, $0.value) })
+            for (key, value) in values.fields where mine[key] != value {
+                var column = ReportValues.fieldColumns.first { $0.key == key }?.column
+                if key.hasPrefix("payment.") { column = Catalogue.paymentColumn(quarter: p.quarter) }
+                discrepancies.append(.init(field: key, column: column, reported: mine[key] ?? "", derived: value))
             }
         }
-        if let r = reported?.payment {
-            let column = Catalogue.paymentColumn(quarter: p.quarter)
-            if r.dueYuan != payment.dueYuan {
-                discrepancies.append(.init(field: "payment.dueYuan", column: column, reported: r.dueYuan.description,
-                                           derived: payment.dueYuan.description))
-            }
-            if r.paidYuan != payment.paidYuan {
-                discrepancies.append(.init(field: "payment.paidYuan", column: column, reported: r.paidYuan.description,
-                                           derived: payment.paidYuan.description))
-            }
-        }
-        return DerivedDTO(period: p.description, unitCode: unit, sources: ["certificate-ledger", "complaints"],
-                          payment: payment, overcharge: cases["overcharge"]!, violations: cases["violations"]!,
-                          forgery: cases["forgery"]!, discrepancies: discrepancies)
+        return DerivedDTO(period: p.description, unitCode: unit,
+                          sources: ["exam-sessions", "stations", "fee-standards", "supervision-visits", "complaints", "certificate-ledger"],
+                          standards: d.standards, banks: d.banks, feeStandard: d.feeStandard, overcharge: d.overcharge,
+                          crossRegion: d.crossRegion, supervision: d.supervision, violations: d.violations, forgery: d.forgery,
+                          payment: payment, sessions: d.sessions, discrepancies: discrepancies)
     }
 
     /// Who has and hasn't reported for a period (ministry).
