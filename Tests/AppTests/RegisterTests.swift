@@ -1,0 +1,154 @@
+@testable import App
+import Foundation
+import Testing
+import Vapor
+import VaporTesting
+
+extension AppTests {
+    @Suite struct Registers {
+        struct Setup { let admin: String; let bj: String; let tj: String; let supervisor: String }
+
+        static func setup(_ t: TestApp) async throws -> Setup {
+            let admin = try await t.admin()
+            let bj = try await t.user("bj", role: "unit", unit: "110000")
+            let tj = try await t.user("tj", role: "unit", unit: "120000")
+            for (code, name) in [("6-07-06-01", "电工"), ("6-18-02-04", "焊工"), ("6-18-01-01", "车工")] {
+                #expect(try await t.send(.POST, "/api/v1/occupations", token: admin, json: #"{"code":"\#(code)","name":"\#(name)"}"#).status == .created)
+            }
+            #expect(try await t.send(.POST, "/api/v1/stations", token: bj, json: #"""
+                {"code":"BJ-01","name":"北京第一鉴定站","unitCode":"110000","regionCode":"110000",
+                 "scope":[{"occupation":"6-07-06-01","maxLevel":"3"},{"occupation":"6-18-02-04","maxLevel":"5"}]}
+                """#).status == .created)
+            #expect(try await t.send(.POST, "/api/v1/stations", token: tj, json: #"""
+                {"code":"TJ-01","name":"天津鉴定站","unitCode":"120000","regionCode":"120000","scope":[{"occupation":"6-07-06-01","maxLevel":"5"}]}
+                """#).status == .created)
+            #expect(try await t.send(.POST, "/api/v1/fee-standards", token: bj, json: #"{"unitCode":"110000","level":"5","feeYuan":"100.00","document":"京价费〔2003〕1号"}"#).status == .created)
+            #expect(try await t.send(.POST, "/api/v1/fee-standards", token: bj, json: #"{"unitCode":"110000","level":"3","feeYuan":"200","document":"京价费〔2003〕1号"}"#).status == .created)
+            let sup = try t.object(try await t.send(.POST, "/api/v1/supervisors", token: bj, json: #"{"unitCode":"110000","name":"王督导","licenceNo":"DD-110-0001","validUntil":"2027-12-31"}"#))
+            return Setup(admin: admin, bj: bj, tj: tj, supervisor: try #require(sup["id"] as? String))
+        }
+
+        static func session(station: String = "BJ-01", occupation: String = "6-07-06-01", level: String = "4", date: String,
+                            region: String = "110000", standard: String = "national", bank: String = "national",
+                            bankCode: String = "B1", candidates: Int = 30, passed: Int = 20, fee: String = "100.00",
+                            supervisor: String? = nil) -> String {
+            let s = supervisor.map { "\"\($0)\"" } ?? "null"
+            return #"{"stationCode":"\#(station)","occupation":"\#(occupation)","level":"\#(level)","date":"\#(date)","regionCode":"\#(region)","standardKind":"\#(standard)","bankKind":"\#(bank)","bankCode":"\#(bankCode)","candidates":\#(candidates),"passed":\#(passed),"feeYuan":"\#(fee)","supervisorId":\#(s)}"#
+        }
+
+        @Test func sessions_validation_andEveryRefusal() async throws {
+            try await withTestApp(now: beijing("2026-07-20T10:00:00")) { t in
+                let s = try await Self.setup(t)
+                #expect(try await t.send(.POST, "/api/v1/sessions", token: s.bj, json: Self.session(date: "2026-05-01")).status == .created)
+                for (body, field, code) in [
+                    (Self.session(date: "2026-05-01", candidates: 10, passed: 11), "passed", "exceeds_candidates"),
+                    (Self.session(station: "TJ-01", date: "2026-05-01"), "stationCode", "unknown_station"),
+                    (Self.session(station: "XX", date: "2026-05-01"), "stationCode", "unknown_station"),
+                    (Self.session(occupation: "0-00", date: "2026-05-01"), "occupation", "unknown_occupation"),
+                    (Self.session(level: "9", date: "2026-05-01"), "level", "unknown_level"),
+                    (Self.session(date: "2026-08-01"), "date", "future_date"),
+                    (Self.session(date: "2026-02-30"), "date", "invalid_date"),
+                    (Self.session(date: "2026-05-01", region: "I001"), "regionCode", "unknown_region"),
+                    (Self.session(date: "2026-05-01", standard: "local"), "standardKind", "invalid"),
+                    (Self.session(date: "2026-05-01", fee: "1.234"), "feeYuan", "invalid_money"),
+                    (Self.session(date: "2026-05-01", candidates: -1, passed: 0), "candidates", "invalid"),
+                ] {
+                    let res = try await t.send(.POST, "/api/v1/sessions", token: s.bj, json: body)
+                    #expect(res.status == .unprocessableEntity, "\(code)")
+                    #expect(try t.error(res).details.contains { $0["field"] as? String == field && $0["code"] as? String == code }, "\(field) \(code)")
+                }
+                // Another unit's supervisor; a suspended station takes no new sessions.
+                let tjSup = try t.object(try await t.send(.POST, "/api/v1/supervisors", token: s.tj, json: #"{"unitCode":"120000","name":"李督导","licenceNo":"DD-120-0001"}"#))
+                let other = try await t.send(.POST, "/api/v1/sessions", token: s.bj, json: Self.session(date: "2026-05-01", supervisor: tjSup["id"] as? String))
+                #expect(try t.error(other).details.first?["code"] as? String == "unknown_supervisor")
+                #expect(try await t.send(.PATCH, "/api/v1/stations/BJ-01", token: s.bj, json: #"{"status":"suspended"}"#).status == .ok)
+                let suspended = try await t.send(.POST, "/api/v1/sessions", token: s.bj, json: Self.session(date: "2026-05-02"))
+                #expect(try t.error(suspended).details.first?["code"] as? String == "station_suspended")
+                #expect(try await t.send(.PATCH, "/api/v1/stations/BJ-01", token: s.tj, json: #"{"status":"active"}"#).status == .forbidden)
+                let sessions = try #require(try t.json(try await t.send(.GET, "/api/v1/sessions", token: s.bj)) as? [[String: Any]])
+                #expect(sessions.count == 1)
+                #expect(try #require(try t.json(try await t.send(.GET, "/api/v1/sessions", token: s.tj)) as? [Any]).isEmpty)
+                // Registers refuse bad values too.
+                #expect(try await t.send(.POST, "/api/v1/occupations", token: s.bj, json: #"{"code":"X-1","name":"x"}"#).status == .forbidden)
+                #expect(try await t.send(.POST, "/api/v1/occupations", token: s.admin, json: #"{"code":"6-07-06-01","name":"电工"}"#).status == .conflict)
+                #expect(try await t.send(.POST, "/api/v1/supervisors", token: s.bj, json: #"{"unitCode":"110000","name":"重复","licenceNo":"DD-110-0001"}"#).status == .conflict)
+                #expect(try await t.send(.POST, "/api/v1/fee-standards", token: s.bj, json: #"{"unitCode":"110000","level":"5","feeYuan":"1","document":""}"#).status == .unprocessableEntity)
+                #expect(try await t.send(.POST, "/api/v1/stations", token: s.bj, json: #"{"code":"BJ-02","name":"x","unitCode":"110000","regionCode":"110000","scope":[{"occupation":"nope","maxLevel":"3"}]}"#).status == .unprocessableEntity)
+            }
+        }
+
+        @Test func sessionImport_reportsBadLines_andCommitsGoodOnes() async throws {
+            try await withTestApp(now: beijing("2026-07-20T10:00:00")) { t in
+                let s = try await Self.setup(t)
+                let csv = """
+                stationCode,occupation,level,date,regionCode,standardKind,bankKind,bankCode,candidates,passed,feeYuan,supervisorId
+                BJ-01,6-07-06-01,4,2026-04-10,110000,national,national,B1,30,20,100.00,\(s.supervisor)
+                BJ-01,6-07-06-01,4,2026-04-11,110000,national,national,B1,30,40,100.00,
+                TJ-01,6-07-06-01,4,2026-04-12,120000,national,national,B1,30,20,100.00,
+                BJ-01,6-18-02-04,5,2026-04-13,110000,verifiedLocal,certifiedLocal,L1,10,9,80,
+
+                """
+                let r = try t.object(try await t.send(.POST, "/api/v1/sessions/import", token: s.bj, body: csv, contentType: "text/csv"))
+                #expect(r["imported"] as? Int == 2)
+                let errors = try #require(r["errors"] as? [[String: Any]])
+                #expect(errors.map { $0["line"] as? Int } == [3, 4])
+                #expect(errors.map { $0["code"] as? String } == ["exceeds_candidates", "unknown_station"])
+            }
+        }
+
+        /// The hand-computed case: sessions inside and outside 2026Q2, in and out of scope, with and
+        /// without supervisors, fees above and below the standard, and visits.
+        @Test func derivation_ofColumns1To24_andDiscrepancies() async throws {
+            try await withTestApp(now: beijing("2026-07-20T10:00:00")) { t in
+                let s = try await Self.setup(t)
+                func add(_ body: String, _ token: String) async throws -> String {
+                    let res = try await t.send(.POST, "/api/v1/sessions", token: token, json: body)
+                    #expect(res.status == .created, "\(res.body.string)")
+                    return (try? t.object(res)["id"] as? String) ?? ""
+                }
+                _ = try await add(Self.session(level: "4", date: "2026-04-10", supervisor: s.supervisor), s.bj)        // in scope, no standard for level 4
+                let over = try await add(Self.session(occupation: "6-18-02-04", level: "5", date: "2026-05-10", region: "120000",
+                                                      standard: "verifiedLocal", bank: "certifiedLocal", bankCode: "L1", fee: "120.00"), s.bj)
+                _ = try await add(Self.session(level: "3", date: "2026-06-01", standard: "unverifiedLocal", bank: "uncertifiedLocal",
+                                               bankCode: "U1", fee: "200.00"), s.bj)                                  // fee equal to the standard
+                _ = try await add(Self.session(occupation: "6-18-01-01", level: "5", date: "2026-03-30", fee: "500"), s.bj)  // Q1
+                _ = try await add(Self.session(occupation: "6-18-02-04", level: "5", date: "2026-07-02", fee: "500"), s.bj)  // Q3
+                _ = try await add(Self.session(station: "TJ-01", level: "3", date: "2026-05-05", region: "120000"), s.tj)   // level 3 is above TJ-01's highest (5)
+                #expect(try await t.send(.POST, "/api/v1/supervision-visits", token: s.bj, json: #"{"supervisorId":"\#(s.supervisor)","stationCode":"BJ-01","sessionId":"\#(over)","visitedOn":"2026-06-15","findings":"超标准收费，已责令退还","violationFound":true,"violationHandled":true}"#).status == .created)
+                #expect(try await t.send(.POST, "/api/v1/supervision-visits", token: s.bj, json: #"{"supervisorId":"\#(s.supervisor)","stationCode":"BJ-01","visitedOn":"2026-06-20","findings":"考场纪律松散","violationFound":true,"violationHandled":false}"#).status == .created)
+                #expect(try await t.send(.POST, "/api/v1/supervision-visits", token: s.bj, json: #"{"supervisorId":"\#(s.supervisor)","stationCode":"BJ-01","visitedOn":"2026-06-21","findings":"x","violationFound":false,"violationHandled":true}"#).status == .unprocessableEntity)
+
+                let d = try t.object(try await t.send(.GET, "/api/v1/reports/2026Q2/110000/derived", token: s.bj))
+                func group(_ k: String) -> [String: Int] { (d[k] as? [String: Int]) ?? [:] }
+                #expect(group("standards") == ["national": 1, "verifiedLocal": 1, "unverifiedLocal": 1])
+                #expect(group("banks") == ["national": 1, "certifiedLocal": 1, "uncertifiedLocal": 1])
+                #expect(d["feeStandard"] as? Bool == true)
+                #expect(group("overcharge") == ["investigated": 1, "uninvestigated": 0])
+                #expect(d["crossRegion"] as? Bool == true)
+                #expect(d["supervision"] as? Bool == true)
+                #expect(group("violations") == ["investigated": 1, "uninvestigated": 1])
+                #expect(d["sessions"] as? Int == 3)
+
+                let tj = try t.object(try await t.send(.GET, "/api/v1/reports/2026Q2/120000/derived", token: s.tj))
+                #expect(tj["feeStandard"] as? Bool == false)
+                #expect(tj["supervision"] as? Bool == false)
+                #expect(tj["crossRegion"] as? Bool == true)   // level 3 is above 5, the highest TJ-01 may appraise
+                let q1 = try t.object(try await t.send(.GET, "/api/v1/reports/2026Q1/110000/derived", token: s.bj))
+                #expect(q1["crossRegion"] as? Bool == true)     // 车工 is outside BJ-01's scope
+                #expect((q1["overcharge"] as? [String: Int])?["uninvestigated"] == 1)
+
+                // A report that says otherwise is listed field by field, with columns.
+                #expect(try await t.send(.PUT, "/api/v1/reports/2026Q2/110000", token: s.bj, json: reportJSON(
+                    national: 1, verifiedLocal: 1, unverifiedLocal: 0, banksNational: 1, certifiedLocal: 1, uncertifiedLocal: 1,
+                    overcharge: (1, 0), crossRegion: false, violations: (1, 1), due: "0.00", paid: "0.00")).status == .ok)
+                let again = try t.object(try await t.send(.GET, "/api/v1/reports/2026Q2/110000/derived", token: s.bj))
+                let disc = try #require(again["discrepancies"] as? [[String: Any]])
+                #expect(Set(disc.compactMap { $0["field"] as? String }) == ["standards.unverifiedLocal", "crossRegion"])
+                #expect(disc.first { $0["field"] as? String == "crossRegion" }?["column"] as? Int == 13)
+                let all = try t.object(try await t.send(.GET, "/api/v1/derived/2026Q2", token: s.admin))
+                #expect(((all["units"] as? [String: Any])?["110000"] as? [String: Any])?["sessions"] as? Int == 3)
+                #expect(try await t.send(.GET, "/api/v1/derived/2026Q2", token: s.bj).status == .forbidden)
+            }
+        }
+    }
+}
