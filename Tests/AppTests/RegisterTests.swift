@@ -148,6 +148,19 @@ extension AppTests {
                 let all = try t.object(try await t.send(.GET, "/api/v1/derived/2026Q2", token: s.admin))
                 #expect(((all["units"] as? [String: Any])?["110000"] as? [String: Any])?["sessions"] as? Int == 3)
                 #expect(try await t.send(.GET, "/api/v1/derived/2026Q2", token: s.bj).status == .forbidden)
+
+                // The form offers the derived values; the ministry's review and bulletin preview flag the disagreement.
+                let (unitCookie, _) = try await AppTests.Web.webLogin(t, "bj", "password-bj")
+                let filled = try await t.send(.GET, "/reports/2026Q2/110000?fill=registers", headers: AppTests.Web.headers(unitCookie))
+                #expect(filled.body.string.contains(#"name="standards.unverifiedLocal" value="1""#))
+                #expect(filled.body.string.contains(#"name="crossRegion" value="true" checked"#))
+                #expect(try await t.send(.POST, "/api/v1/reports/2026Q2/110000/submit", token: s.bj).status == .ok)
+                #expect(try await t.send(.POST, "/api/v1/reports/2026Q2/110000/accept", token: s.admin).status == .ok)
+                let (cookie, _) = try await AppTests.Web.webLogin(t, "admin", adminPassword)
+                let review = try await t.send(.GET, "/reports/2026Q2/110000", headers: AppTests.Web.headers(cookie))
+                #expect(review.body.string.contains(#"id="discrepancies""#))
+                let preview = try await t.send(.GET, "/bulletins/2026Q2", headers: AppTests.Web.headers(cookie))
+                #expect(preview.body.string.contains(#"class="flag""#))
             }
         }
     }

@@ -32,8 +32,17 @@ enum BulletinPages {
             let data = req.application.bulletinCache.artifact(snapshot.id, "\(kind)-\(lang)") { Data(make().utf8) }
             return String(decoding: data, as: UTF8.self)
         }
+        // In the ministry's preview, rows whose report disagrees with the registers are flagged.
+        var flagged = Set<String>()
+        if isMinistry && snapshot == nil {
+            for row in b.rows where row.reported {
+                if try await !ReportsController.derivedDTO(p, unit: row.unitCode, on: req.db).discrepancies.isEmpty {
+                    flagged.insert(row.unitCode)
+                }
+            }
+        }
         let view = makeView(b, lang: lang, canPublish: isMinistry && b.status == "draft", hasPublished: hasPublished,
-                            table: made("table") { table(b, lang: lang) }, chart: made("chart") { chart(b, lang: lang) })
+                            table: made("table") { table(b, lang: lang, flagged: flagged) }, chart: made("chart") { chart(b, lang: lang) })
         return try await Pages.render(req, "bulletins/show", title: view.title, view)
     }
 
@@ -61,7 +70,7 @@ enum BulletinPages {
 
     /// The bulletin table: the merged header from the catalogue, the 甲, 1 … 28 row, a row per
     /// unit (findings' columns highlighted, the change against last quarter beneath counts), 合计.
-    static func table(_ b: Bulletin, lang: String) -> String {
+    static func table(_ b: Bulletin, lang: String, flagged: Set<String> = []) -> String {
         let t = L10n.strings(lang)
         var h = "<table class=\"bulletin\" id=\"bulletin-table\"><thead>\n"
         for row in Catalogue.headerRows() {
@@ -76,6 +85,7 @@ enum BulletinPages {
             h += "<tr class=\"\(row.reported ? "reported" : "missing")\" data-unit=\"\(escape(row.unitCode))\">"
             h += "<th class=\"unit\">\(escape(row.unitName))"
             if row.late { h += " <span class=\"late\">（\(t["late"]!)）</span>" }
+            if flagged.contains(row.unitCode) { h += " <span class=\"flag\" title=\"\(t["disagrees"]!)\">⚑</span>" }
             h += "</th>"
             if row.reported {
                 let hits = Set(row.findings.flatMap(\.columns))

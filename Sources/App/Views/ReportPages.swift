@@ -68,8 +68,14 @@ enum ReportPages {
         let history: [HistoryView]; let deadline: String; let late: Bool; let ratio: String; let saved: Bool
         /// The certificate ledger's year-to-date figures, offered to fill columns 25–28.
         let ledgerDue: String; let ledgerPaid: String; let ledgerDiffers: Bool; let filledFromLedger: Bool
-        /// The complaints register's counts (investigated/uninvestigated) for 9–11, 17–19, 21–23.
+        /// The registers' case counts (investigated/uninvestigated) for 9–11, 17–19, 21–23.
         let casesText: String
+        /// Where the report disagrees with the registers, by field and column.
+        let discrepancies: [DiscrepancyView]
+        let sessions: Int
+    }
+    struct DiscrepancyView: Encodable {
+        let column: String; let field: String; let reported: String; let derived: String
     }
 
     static func fieldViews(values: [String: String], errors: [String: String], lang: String) -> [FieldView] {
@@ -109,20 +115,24 @@ enum ReportPages {
         var values: [String: String] = [:]
         if let report { for (k, v) in report.values.fields { values[k] = v } }
         if let formValues { values = formValues }
-        let ledger = try await Certificates.ledger(unit: code, period: p, on: req.db)
-        let cases = try await Complaints.derived(unit: code, period: p, on: req.db)
-        let fillFromLedger = editable && formValues == nil && req.query[String.self, at: "fill"] == "ledger"
+        // What the registers say (sessions, stations, fees, visits, complaints, the certificate ledger),
+        // offered to fill the form and compared with the report.
+        let derived = try await ReportsController.derivedDTO(p, unit: code, on: req.db)
+        let derivedValues = ReportValues(standards: derived.standards, banks: derived.banks, feeStandard: derived.feeStandard,
+                                         overcharge: derived.overcharge, crossRegion: derived.crossRegion,
+                                         supervision: derived.supervision, violations: derived.violations,
+                                         forgery: derived.forgery, payment: derived.payment)
+        let fillFromLedger = editable && formValues == nil && ["ledger", "registers"].contains(req.query[String.self, at: "fill"] ?? "")
         if fillFromLedger {
-            values["payment.dueYuan"] = ledger.dueYuan.description
-            values["payment.paidYuan"] = ledger.paidYuan.description
-            for (group, k) in cases {
-                values["\(group).investigated"] = String(k.investigated)
-                values["\(group).uninvestigated"] = String(k.uninvestigated)
-            }
+            for (k, v) in derivedValues.fields { values[k] = v }
         }
-        let casesText = ["overcharge", "violations", "forgery"].map { g in
-            "\(t["group_" + g]!) \(cases[g]!.investigated)/\(cases[g]!.uninvestigated)"
+        let ledger = derived.payment
+        let casesText = [("overcharge", derived.overcharge), ("violations", derived.violations), ("forgery", derived.forgery)].map { g, k in
+            "\(t["group_" + g]!) \(k.investigated)/\(k.uninvestigated)"
         }.joined(separator: " · ")
+        let discrepancies = derived.discrepancies.map { d in
+            DiscrepancyView(column: d.column.map(String.init) ?? "", field: d.field, reported: d.reported, derived: d.derived)
+        }
         var errors: [String: String] = [:]
         for i in issues { errors[i.field] = errors[i.field].map { $0 + "；" } ?? "" + (lang == "en" ? i.message : i.messageZh) }
         let history = report == nil ? [] : try await Reports.history(p, unit: code, on: req.db).map {
@@ -145,11 +155,8 @@ enum ReportPages {
             findings: findings, comment: report?.comment, history: history, deadline: deadline, late: report?.late ?? false,
             ratio: report?.values.payment.ratio.map { "\($0)%" } ?? "—", saved: saved,
             ledgerDue: ledger.dueYuan.description, ledgerPaid: ledger.paidYuan.description,
-            ledgerDiffers: report.map {
-                $0.values.payment != ledger || $0.values.overcharge != cases["overcharge"] || $0.values.violations != cases["violations"]
-                    || $0.values.forgery != cases["forgery"]
-            } ?? true,
-            filledFromLedger: fillFromLedger, casesText: casesText)
+            ledgerDiffers: report == nil || !derived.discrepancies.isEmpty,
+            filledFromLedger: fillFromLedger, casesText: casesText, discrepancies: discrepancies, sessions: derived.sessions)
         return try await Pages.render(req, "reports/show", title: "\(unit.name) \(p)", view, status: status)
     }
 
