@@ -6,7 +6,7 @@ PORT ?= 8080
 ZHIJIAN_ADMIN_PASSWORD ?= zhijian-admin
 export ZHIJIAN_ADMIN_PASSWORD
 
-.PHONY: deps build run test test-postgres browser-test bench clean
+.PHONY: deps build run demo test test-postgres browser-test bench clean
 
 deps:
 	@scripts/deps.sh
@@ -19,6 +19,10 @@ run: build
 	.build/debug/zhijian serve --hostname $(HOST) --port $(PORT)
 
 # The Swift suite through HTTP on in-memory SQLite, then a real browser against a real server.
+# Fills ./zhijian.sqlite (or DATABASE_URL) with deterministic demo data; then `make run`.
+demo: build
+	.build/debug/zhijian demo-data --scale $${SCALE:-1}
+
 test:
 	@WITH_BROWSER=1 scripts/deps.sh
 	python3 -c 'import yaml, openapi_spec_validator as v; v.validate(yaml.safe_load(open("openapi.yaml")))' && echo "openapi.yaml is valid OpenAPI 3.1"
@@ -37,6 +41,8 @@ browser-test:
 
 bench: deps
 	Benchmarks/bulletin.sh
+	Benchmarks/certificates.sh
+	Benchmarks/derive.sh
 
 clean:
 	rm -rf .build

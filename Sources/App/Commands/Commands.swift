@@ -9,6 +9,7 @@ public func registerCommands(_ app: Application) {
     app.asyncCommands.use(CreateUserCommand(), as: "create-user")
     app.asyncCommands.use(VerifyTokenCommand(), as: "verify-token")
     app.asyncCommands.use(RotateKeyCommand(), as: "rotate-signing-key")
+    app.asyncCommands.use(DemoDataCommand(), as: "demo-data")
 }
 
 /// `zhijian verify-token --jwks saved.json TOKEN|URL`: checks a certificate's token offline,
