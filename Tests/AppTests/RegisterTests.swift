@@ -77,6 +77,29 @@ extension AppTests {
             }
         }
 
+        @Test func registersPage_unitAddsAStationAndASession_andSuspendsTheStation() async throws {
+            try await withTestApp(now: beijing("2026-07-20T10:00:00")) { t in
+                _ = try await Self.setup(t)
+                let (cookie, csrf) = try await AppTests.Web.webLogin(t, "bj", "password-bj")
+                let h = AppTests.Web.headers(cookie)
+                #expect(try await t.send(.GET, "/registers", headers: h).status == .ok)
+                let station = try await t.send(.POST, "/registers/stations", headers: h,
+                    body: "_csrf=\(csrf)&code=BJ-09&name=x&regionCode=110000&scope=6-07-06-01%3A4")
+                #expect(station.status == .seeOther)
+                let session = try await t.send(.POST, "/registers/sessions", headers: h, body:
+                    "_csrf=\(csrf)&stationCode=BJ-09&occupation=6-07-06-01&level=5&date=2026-07-01&regionCode=110000&standardKind=national&bankKind=national&bankCode=B1&candidates=10&passed=9&feeYuan=90&supervisorId=")
+                #expect(session.status == .seeOther)
+                let bad = try await t.send(.POST, "/registers/sessions", headers: h, body:
+                    "_csrf=\(csrf)&stationCode=BJ-09&occupation=6-07-06-01&level=5&date=2026-07-01&regionCode=110000&standardKind=national&bankKind=national&bankCode=B1&candidates=10&passed=19&feeYuan=90")
+                #expect(bad.status == .unprocessableEntity)
+                #expect(bad.body.string.contains("合格人数不能多于考生人数"))
+                #expect(try await t.send(.POST, "/registers/stations/BJ-09/status", headers: h, body: "_csrf=\(csrf)&status=suspended").status == .seeOther)
+                let page = try await t.send(.GET, "/registers?q=BJ-09", headers: h)
+                #expect(page.body.string.contains(#"data-station="BJ-09""#) && page.body.string.contains("suspended"))
+                #expect(try await t.send(.POST, "/registers/stations/TJ-01/status", headers: h, body: "_csrf=\(csrf)&status=suspended").status == .forbidden)
+            }
+        }
+
         @Test func sessionImport_reportsBadLines_andCommitsGoodOnes() async throws {
             try await withTestApp(now: beijing("2026-07-20T10:00:00")) { t in
                 let s = try await Self.setup(t)

@@ -123,8 +123,12 @@ enum SessionsController {
 
     /// CSV with the header of `csvHeader`; bad lines by number, the good ones in one transaction.
     @Sendable static func importCSV(_ req: Request) async throws -> Issuance.ImportResult {
+        try await importRows(req.body.data ?? ByteBuffer(), on: req)
+    }
+
+    static func importRows(_ data: ByteBuffer, on req: Request) async throws -> Issuance.ImportResult {
         let (user, unit) = try scope(req)
-        let rows = CSV.parse(Array(req.body.data?.readableBytesView ?? ByteBuffer().readableBytesView))
+        let rows = CSV.parse(Array(data.readableBytesView))
         guard rows.first?.fields == csvHeader else {
             throw AppError.invalid(field: "file", code: "wrong_header", "The first line must be \(csvHeader.joined(separator: ","))",
                                    "第一行须为 \(csvHeader.joined(separator: ","))")

@@ -64,6 +64,7 @@ enum Pages {
         CertificatePages.register(r)
         ComplaintPages.register(r)
         AdminPages.register(r)
+        RegisterPages.register(r)
     }
 
     struct Home: Encodable { let bulletins: [Bulletins.Summary] }
