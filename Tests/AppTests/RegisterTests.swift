@@ -74,6 +74,19 @@ extension AppTests {
                 #expect(try await t.send(.POST, "/api/v1/supervisors", token: s.bj, json: #"{"unitCode":"110000","name":"重复","licenceNo":"DD-110-0001"}"#).status == .conflict)
                 #expect(try await t.send(.POST, "/api/v1/fee-standards", token: s.bj, json: #"{"unitCode":"110000","level":"5","feeYuan":"1","document":""}"#).status == .unprocessableEntity)
                 #expect(try await t.send(.POST, "/api/v1/stations", token: s.bj, json: #"{"code":"BJ-02","name":"x","unitCode":"110000","regionCode":"110000","scope":[{"occupation":"nope","maxLevel":"3"}]}"#).status == .unprocessableEntity)
+                // Deactivation: an inactive occupation or supervisor takes no new sessions; all of it is audited.
+                #expect(try await t.send(.PATCH, "/api/v1/stations/BJ-01", token: s.bj, json: #"{"status":"active"}"#).status == .ok)
+                #expect(try await t.send(.PATCH, "/api/v1/occupations/6-18-01-01", token: s.bj, json: #"{"active":false}"#).status == .forbidden)
+                #expect(try await t.send(.PATCH, "/api/v1/occupations/6-18-01-01", token: s.admin, json: #"{"active":false}"#).status == .ok)
+                let inactive = try await t.send(.POST, "/api/v1/sessions", token: s.bj, json: Self.session(occupation: "6-18-01-01", date: "2026-05-03"))
+                #expect(try t.error(inactive).details.first?["code"] as? String == "unknown_occupation")
+                #expect(try await t.send(.PATCH, "/api/v1/supervisors/\(s.supervisor)", token: s.tj, json: #"{"active":false}"#).status == .forbidden)
+                #expect(try await t.send(.PATCH, "/api/v1/supervisors/\(s.supervisor)", token: s.bj, json: #"{"active":false}"#).status == .ok)
+                let noSup = try await t.send(.POST, "/api/v1/sessions", token: s.bj, json: Self.session(date: "2026-05-03", supervisor: s.supervisor))
+                #expect(try t.error(noSup).details.first?["code"] as? String == "unknown_supervisor")
+                let events = try #require(try t.json(try await t.send(.GET, "/api/v1/register-events", token: s.admin)) as? [[String: Any]])
+                #expect(Set(events.compactMap { $0["register"] as? String }).isSuperset(of: ["occupation", "station", "supervisor", "fee-standard"]))
+                #expect(try await t.send(.GET, "/api/v1/register-events", token: s.bj).status == .forbidden)
             }
         }
 

@@ -49,6 +49,27 @@ enum RegistersController {
         return try await q.all().map { OccupationDTO(code: $0.id!, name: $0.name, active: $0.active) }
     }
 
+    struct OccupationPatch: Content { let name: String?; let active: Bool? }
+
+    /// Renames or (de)activates an occupation (ministry); an inactive one takes no new sessions or scopes.
+    @Sendable static func updateOccupation(_ req: Request) async throws -> OccupationDTO {
+        let user = try req.requireMinistry()
+        guard let o = try await Occupation.find(req.parameters.get("code"), on: req.db) else {
+            throw AppError.notFound("No such occupation", "没有该职业")
+        }
+        let b = try req.content.decode(OccupationPatch.self)
+        if let n = b.name?.trimmingCharacters(in: .whitespaces) {
+            try fail(checkOccupation(o.id!, n))
+            o.name = n
+        }
+        if let a = b.active { o.active = a }
+        try await req.db.transaction { db in
+            try await o.save(on: db)
+            try await audit("occupation", o.id!, "update", "\(o.name) active=\(o.active)", user, req, on: db)
+        }
+        return OccupationDTO(code: o.id!, name: o.name, active: o.active)
+    }
+
     /// CSV with the header `code,name`; existing codes with the same name are unchanged.
     @Sendable static func importOccupations(_ req: Request) async throws -> Issuance.ImportResult {
         let user = try req.requireMinistry()
@@ -237,6 +258,38 @@ enum RegistersController {
         var q = Supervisor.query(on: req.db).sort(\.$name)
         if user.role != .ministry { q = q.filter(\.$unit.$id == (user.unitCode ?? "")) }
         return try await q.all().map { SupervisorDTO(id: $0.id!, unitCode: $0.$unit.id, name: $0.name, licenceNo: $0.licenceNo, validUntil: $0.validUntil, active: $0.active) }
+    }
+
+    struct SupervisorPatch: Content { let active: Bool?; let validUntil: String? }
+
+    /// Deactivates (or reactivates) a supervisor, or extends the licence.
+    @Sendable static func updateSupervisor(_ req: Request) async throws -> SupervisorDTO {
+        let user = try req.requireUser()
+        guard let s = try await Supervisor.find(req.parameters.get("id", as: UUID.self), on: req.db) else {
+            throw AppError.notFound("No such supervisor", "没有该督导员")
+        }
+        _ = try req.requireWrite(unit: s.$unit.id)
+        let b = try req.content.decode(SupervisorPatch.self)
+        if let v = b.validUntil, !Certificates.isDay(v) {
+            throw AppError.invalid(field: "validUntil", code: "invalid_date", "A date YYYY-MM-DD", "日期格式应为 YYYY-MM-DD")
+        }
+        if let a = b.active { s.active = a }
+        if let v = b.validUntil { s.validUntil = v }
+        try await req.db.transaction { db in
+            try await s.save(on: db)
+            try await audit("supervisor", s.licenceNo, "update", "active=\(s.active) validUntil=\(s.validUntil ?? "")", user, req, on: db)
+        }
+        return SupervisorDTO(id: s.id!, unitCode: s.$unit.id, name: s.name, licenceNo: s.licenceNo, validUntil: s.validUntil, active: s.active)
+    }
+
+    struct EventDTO: Content { let register: String; let key: String; let action: String; let detail: String?; let user: String; let at: Date }
+
+    /// The registers' audit trail, newest first (ministry).
+    @Sendable static func events(_ req: Request) async throws -> [EventDTO] {
+        _ = try req.requireMinistry()
+        return try await RegisterEvent.query(on: req.db).sort(\.$at, .descending).limit(1000).all().map {
+            EventDTO(register: $0.register, key: $0.key, action: $0.action, detail: $0.detail, user: $0.actor, at: $0.at)
+        }
     }
 
     struct NewVisit: Content {

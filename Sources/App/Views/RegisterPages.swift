@@ -12,6 +12,8 @@ enum RegisterPages {
         r.post("registers", "stations", use: addStation)
         r.post("registers", "stations", ":code", "status", use: stationStatus)
         r.post("registers", "supervisors", use: addSupervisor)
+        r.post("registers", "supervisors", ":id", "active", use: supervisorActive)
+        r.post("registers", "occupations", ":code", "active", use: occupationActive)
         r.post("registers", "visits", use: addVisit)
         r.post("registers", "sessions", use: addSession)
         r.on(.POST, "registers", "sessions", "import", body: .collect(maxSize: "64mb"), use: importSessions)
@@ -106,6 +108,24 @@ enum RegisterPages {
             try req.content.encode(RegistersController.NewSupervisor(unitCode: user.unitCode, name: f.name, licenceNo: f.licenceNo,
                                                                        validUntil: (f.validUntil ?? "").isEmpty ? nil : f.validUntil), as: .json)
             _ = try await RegistersController.createSupervisor(req)
+        }
+    }
+
+    struct ActiveForm: Content { let active: String? }
+
+    @Sendable static func supervisorActive(_ req: Request) async throws -> Response {
+        try await form(req) {
+            let f = try req.content.decode(ActiveForm.self)
+            try req.content.encode(RegistersController.SupervisorPatch(active: f.active == "true", validUntil: nil), as: .json)
+            _ = try await RegistersController.updateSupervisor(req)
+        }
+    }
+
+    @Sendable static func occupationActive(_ req: Request) async throws -> Response {
+        try await form(req) {
+            let f = try req.content.decode(ActiveForm.self)
+            try req.content.encode(RegistersController.OccupationPatch(name: nil, active: f.active == "true"), as: .json)
+            _ = try await RegistersController.updateOccupation(req)
         }
     }
 
