@@ -71,10 +71,7 @@ enum CertificatesController {
 
     @Sendable static func createOrder(_ req: Request) async throws -> Response {
         let body = try req.content.decode(NewOrder.self)
-        let user = try req.requireUser()
-        let unit = body.unitCode ?? user.unitCode ?? ""
-        _ = try req.requireWrite(unit: unit)
-        _ = try await Reports.unit(unit, on: req.db)
+        let (user, unit) = try await req.writableUnit(body.unitCode)
         let level = try Certificates.level(body.level)
         let o = try await Certificates.order(unitCode: unit, level: level, quantity: body.quantity ?? 0, actor: user, on: req.db)
         return try await OrderDTO(o, paidFen: 0).encodeResponse(status: .created, for: req)

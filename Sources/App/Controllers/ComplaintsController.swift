@@ -200,14 +200,3 @@ enum ComplaintsController {
         return .init(unitCode: code, unitName: unit.name, phones: phones)
     }
 }
-
-extension Application {
-    private struct ComplaintLimiterKey: StorageKey { typealias Value = RateLimiter }
-
-    var complaintLimiter: RateLimiter {
-        if let l = storage[ComplaintLimiterKey.self] { return l }
-        let l = RateLimiter(limit: config.complaintsPerHour, window: 3600)
-        storage[ComplaintLimiterKey.self] = l
-        return l
-    }
-}

@@ -114,10 +114,7 @@ enum RegistersController {
     /// A new standard for a unit and level replaces the previous one (kept, inactive, for history).
     @Sendable static func createFee(_ req: Request) async throws -> Response {
         let b = try req.content.decode(NewFee.self)
-        let user = try req.requireUser()
-        let unit = b.unitCode ?? user.unitCode ?? ""
-        _ = try req.requireWrite(unit: unit)
-        _ = try await Reports.unit(unit, on: req.db)
+        let (user, unit) = try await req.writableUnit(b.unitCode)
         let level = try Certificates.level(b.level)
         let fee = try Certificates.money(b.feeYuan, field: "feeYuan")
         let doc = (b.document ?? "").trimmingCharacters(in: .whitespaces)
@@ -159,10 +156,7 @@ enum RegistersController {
 
     @Sendable static func createStation(_ req: Request) async throws -> Response {
         let b = try req.content.decode(NewStation.self)
-        let user = try req.requireUser()
-        let unit = b.unitCode ?? user.unitCode ?? ""
-        _ = try req.requireWrite(unit: unit)
-        _ = try await Reports.unit(unit, on: req.db)
+        let (user, unit) = try await req.writableUnit(b.unitCode)
         let code = (b.code ?? "").trimmingCharacters(in: .whitespaces), name = (b.name ?? "").trimmingCharacters(in: .whitespaces)
         var issues: [ValidationIssue] = []
         if !(2...30).contains(code.count) { issues.append(issue("code", "invalid", "Station code: 2–30 characters", "鉴定站代码须为2至30个字符")) }
@@ -230,10 +224,7 @@ enum RegistersController {
 
     @Sendable static func createSupervisor(_ req: Request) async throws -> Response {
         let b = try req.content.decode(NewSupervisor.self)
-        let user = try req.requireUser()
-        let unit = b.unitCode ?? user.unitCode ?? ""
-        _ = try req.requireWrite(unit: unit)
-        _ = try await Reports.unit(unit, on: req.db)
+        let (user, unit) = try await req.writableUnit(b.unitCode)
         let name = (b.name ?? "").trimmingCharacters(in: .whitespaces), licence = (b.licenceNo ?? "").trimmingCharacters(in: .whitespaces)
         var issues: [ValidationIssue] = []
         if name.isEmpty || name.count > 50 { issues.append(issue("name", "invalid", "Name: 1–50 characters", "姓名须为1至50个字符")) }

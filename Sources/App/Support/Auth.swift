@@ -118,6 +118,16 @@ extension Request {
         return u
     }
 
+    /// The unit a request writes for: the one named, or the caller's own; it must exist and the
+    /// caller may write for it.
+    func writableUnit(_ named: String?) async throws -> (User, String) {
+        let user = try requireUser()
+        let unit = named ?? user.unitCode ?? ""
+        _ = try requireWrite(unit: unit)
+        _ = try await Reports.unit(unit, on: db)
+        return (user, unit)
+    }
+
     /// Checks the CSRF token of a web form posted with a session cookie.
     func requireCSRF() throws {
         struct Form: Decodable { var _csrf: String? }

@@ -28,11 +28,17 @@ final class RateLimiter: @unchecked Sendable {
 
 extension Application {
     private struct VerifyLimiterKey: StorageKey { typealias Value = RateLimiter }
+    private struct ComplaintLimiterKey: StorageKey { typealias Value = RateLimiter }
 
-    var verifyLimiter: RateLimiter {
-        if let l = storage[VerifyLimiterKey.self] { return l }
-        let l = RateLimiter(limit: config.verifyPerMinute, window: 60)
-        storage[VerifyLimiterKey.self] = l
+    /// Public lookups (certificate verification, complaint status), per address per minute.
+    var verifyLimiter: RateLimiter { limiter(VerifyLimiterKey.self, limit: config.verifyPerMinute, window: 60) }
+    /// Public complaint filing, per address per hour.
+    var complaintLimiter: RateLimiter { limiter(ComplaintLimiterKey.self, limit: config.complaintsPerHour, window: 3600) }
+
+    private func limiter<K: StorageKey>(_ key: K.Type, limit: Int, window: TimeInterval) -> RateLimiter where K.Value == RateLimiter {
+        if let l = storage[key] { return l }
+        let l = RateLimiter(limit: limit, window: window)
+        storage[key] = l
         return l
     }
 }
