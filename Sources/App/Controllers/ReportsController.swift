@@ -78,8 +78,9 @@ enum ReportsController {
         return try await derivedDTO(p, unit: unit, on: req.db)
     }
 
-    static func derivedDTO(_ p: Period, unit: String, on db: any Database) async throws -> DerivedDTO {
-        let d = try await Derivation.one(unit: unit, period: p, on: db)
+    static func derivedDTO(_ p: Period, unit: String, registers: [String: Derivation.Derived]? = nil,
+                           on db: any Database) async throws -> DerivedDTO {
+        let d = try await Derivation.one(unit: unit, period: p, registers: registers, on: db)
         let payment = try await Certificates.ledger(unit: unit, period: p, on: db)
         let values = ReportValues(standards: d.standards, banks: d.banks, feeStandard: d.feeStandard, overcharge: d.overcharge,
                                   crossRegion: d.crossRegion, supervision: d.supervision, violations: d.violations,

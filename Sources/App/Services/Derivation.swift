@@ -115,8 +115,11 @@ enum Derivation {
     static func trueLiteral(_ sql: any SQLDatabase) -> String { sql.dialect.name == "sqlite" ? "1" : "true" }
 
     /// One unit's derived values: the registers' counts plus the complaints register's cases.
-    static func one(unit: String, period: Period, on db: any Database) async throws -> Derived {
-        var d = try await all(period, on: db)[unit] ?? Derived()
+    /// `registers` is the result of `all` when the caller already has it for the period.
+    static func one(unit: String, period: Period, registers: [String: Derived]? = nil, on db: any Database) async throws -> Derived {
+        let byUnit: [String: Derived]
+        if let registers { byUnit = registers } else { byUnit = try await all(period, on: db) }
+        var d = byUnit[unit] ?? Derived()
         let cases = try await Complaints.derived(unit: unit, period: period, on: db)
         func add(_ a: ReportValues.Cases, _ b: ReportValues.Cases) -> ReportValues.Cases {
             .init(investigated: a.investigated + b.investigated, uninvestigated: a.uninvestigated + b.uninvestigated)

@@ -35,8 +35,10 @@ enum BulletinPages {
         // In the ministry's preview, rows whose report disagrees with the registers are flagged.
         var flagged = Set<String>()
         if isMinistry && snapshot == nil {
+            // One aggregation over the registers for all units, not one per row.
+            let registers = try await Derivation.all(p, on: req.db)
             for row in b.rows where row.reported {
-                if try await !ReportsController.derivedDTO(p, unit: row.unitCode, on: req.db).discrepancies.isEmpty {
+                if try await !ReportsController.derivedDTO(p, unit: row.unitCode, registers: registers, on: req.db).discrepancies.isEmpty {
                     flagged.insert(row.unitCode)
                 }
             }
