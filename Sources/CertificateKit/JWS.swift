@@ -51,6 +51,11 @@ public enum JWS {
         return input + "." + base64url(signature)
     }
 
+    /// The first part of every token signed by the key `kid`, with its dot.
+    public static func headerPrefix(kid: String) throws -> String {
+        base64url(try JSONEncoder.sorted.encode(Header(alg: "EdDSA", kid: kid, typ: "JWT"))) + "."
+    }
+
     /// Checks a token against a key set and returns its payload.
     public static func verify(_ token: String, keys: JWKSet) throws(Failure) -> Data {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)

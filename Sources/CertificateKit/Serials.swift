@@ -1,6 +1,8 @@
 /// Certificate serial numbers: digit strings of a fixed width, allocated in ranges that never overlap.
 public enum Serials {
     public static let width = 12
+    /// The largest serial of `width` digits.
+    public static let maxSerial: Int64 = 999_999_999_999
 
     public static func format(_ n: Int64) -> String {
         let s = String(n)

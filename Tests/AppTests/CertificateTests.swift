@@ -225,8 +225,24 @@ extension AppTests {
             }
         }
 
-        @Test func verify_isRateLimitedPerAddress() async throws {
+        @Test func verify_spoofedForwardedHeaders_doNotLiftTheLimit() async throws {
             try await withTestApp { t in
+                for n in 0..<30 {
+                    var h = HTTPHeaders()
+                    h.replaceOrAdd(name: "X-Forwarded-For", value: "203.0.113.\(n)")
+                    h.replaceOrAdd(name: "Forwarded", value: "for=198.51.100.\(n)")
+                    let r = try await t.send(.GET, "/api/v1/verify?serial=000000000001&name=x", headers: h)
+                    #expect(r.status == .ok)
+                }
+                var last = HTTPHeaders()
+                last.replaceOrAdd(name: "X-Forwarded-For", value: "203.0.113.250")
+                let limited = try await t.send(.GET, "/api/v1/verify?serial=000000000001&name=x", headers: last)
+                #expect(limited.status == .tooManyRequests)
+            }
+        }
+
+        @Test func verify_isRateLimitedPerAddress_behindATrustedProxy() async throws {
+            try await withTestApp(trustedProxies: ["127.0.0.0/8"]) { t in
                 var h = HTTPHeaders()
                 h.replaceOrAdd(name: "X-Forwarded-For", value: "203.0.113.7")
                 for _ in 0..<30 {
@@ -262,7 +278,8 @@ extension AppTests {
                 #expect(try t.error(bad).code == "invalid_token")
 
                 // Rotate: the old certificate still verifies, a new one is signed with the new key.
-                _ = try await Signing.newKey(on: t.app.db)
+                let vault = t.app.keyVault
+                _ = try await t.app.write { try await Signing.newKey(vault: vault, on: $0) }
                 #expect(try t.object(try await t.send(.GET, "/api/v1/verify?token=\(token)"))["result"] as? String == "valid")
                 let second = try t.object(try await t.send(.POST, "/api/v1/certificates", token: s.bj, json: Self.cert("000000000002")))
                 let token2 = try #require(second["token"] as? String)

@@ -75,8 +75,16 @@ extension AppTests {
             }
         }
 
-        @Test func filing_isRateLimitedPerAddress() async throws {
+        @Test func filing_isRateLimitedPerAddress_behindATrustedProxy_andSpoofingDoesNotHelp() async throws {
             try await withTestApp { t in
+                for n in 0..<10 {
+                    let r = try await Self.file(t, ip: "203.0.113.\(n)").res
+                    #expect(r.status == .created)
+                }
+                let limited = try await Self.file(t, ip: "203.0.113.99").res
+                #expect(limited.status == .tooManyRequests)
+            }
+            try await withTestApp(trustedProxies: ["127.0.0.1"]) { t in
                 for _ in 0..<10 { #expect(try await Self.file(t, ip: "203.0.113.50").res.status == .created) }
                 let limited = try await Self.file(t, ip: "203.0.113.50").res
                 #expect(limited.status == .tooManyRequests)

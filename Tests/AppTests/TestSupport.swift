@@ -41,6 +41,8 @@ let adminPassword = "admin-secret-1"
 struct TestApp {
     let app: Application
     let clock: TestClock
+    /// A port when requests go over real HTTP on loopback (so the server sees a peer address).
+    var livePort: Int?
 
     func send(_ method: HTTPMethod, _ path: String, token: String? = nil, json: String? = nil,
               headers extra: HTTPHeaders = [:], body: String? = nil, contentType: String? = nil,
@@ -55,7 +57,8 @@ struct TestApp {
             headers.replaceOrAdd(name: .contentType, value: contentType ?? "application/x-www-form-urlencoded")
             buffer = ByteBuffer(string: body)
         }
-        let res = try await app.testing().sendRequest(method, path, headers: headers, body: buffer)
+        let tester = try livePort.map { try app.testing(method: .running(hostname: "127.0.0.1", port: $0)) } ?? app.testing()
+        let res = try await tester.sendRequest(method, path, headers: headers, body: buffer)
         #expect(res.status.code < 500, "\(method) \(path) answered \(res.status): \(res.body.string)",
                 sourceLocation: sourceLocation)
         return res
@@ -98,14 +101,16 @@ struct TestApp {
 }
 
 /// Runs `body` against a fresh application and database, always shutting down.
-func withTestApp(now: Date = beijing("2026-05-10T12:00:00"), deadlineDays: Int = 15,
+/// `trustedProxies` makes requests travel over real HTTP from 127.0.0.1, which the list may trust.
+func withTestApp(now: Date = beijing("2026-05-10T12:00:00"), deadlineDays: Int = 15, trustedProxies: [String]? = nil,
                  _ body: (TestApp) async throws -> Void) async throws {
     let app = try await Application.make(.testing)
     let clock = TestClock(now)
     let (database, cleanup) = testDatabase()
     defer { cleanup() }
-    let config = AppConfig(database: database, adminPassword: adminPassword, deadlineDays: deadlineDays,
+    var config = AppConfig(database: database, adminPassword: adminPassword, deadlineDays: deadlineDays,
                            bcryptCost: 4, now: { clock.now })
+    config.trustedProxies = (trustedProxies ?? []).compactMap(CIDR.init)
     do {
         try await configure(app, config: config)
         if case .postgres = database, let sql = app.db as? any SQLDatabase {
@@ -113,7 +118,7 @@ func withTestApp(now: Date = beijing("2026-05-10T12:00:00"), deadlineDays: Int =
             try await sql.raw("CREATE SCHEMA public").run()
         }
         try await prepareDatabase(app)
-        try await body(TestApp(app: app, clock: clock))
+        try await body(TestApp(app: app, clock: clock, livePort: trustedProxies == nil ? nil : freePort()))
     } catch {
         try? await app.asyncShutdown()
         throw error
@@ -151,4 +156,18 @@ func runPythonCheck(_ script: String, _ arguments: [String]) throws -> (status: 
     let data = out.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
     return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// A TCP port nobody listens on now.
+func freePort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = 0
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+    return Int(UInt16(bigEndian: addr.sin_port))
 }

@@ -127,7 +127,7 @@ extension AppTests {
         }
 
         @Test func login_guessingFromManyAddressesIsBoundedPerUserName() async throws {
-            try await withTestApp { t in
+            try await withTestApp(trustedProxies: ["127.0.0.1"]) { t in
                 for n in 0..<20 {
                     var h = HTTPHeaders()
                     h.replaceOrAdd(name: "X-Forwarded-For", value: "10.0.0.\(n / 5)")

@@ -1,5 +1,6 @@
 import CertificateKit
 import Fluent
+import SQLKit
 import Foundation
 import Vapor
 
@@ -9,6 +10,7 @@ public func registerCommands(_ app: Application) {
     app.asyncCommands.use(CreateUserCommand(), as: "create-user")
     app.asyncCommands.use(VerifyTokenCommand(), as: "verify-token")
     app.asyncCommands.use(RotateKeyCommand(), as: "rotate-signing-key")
+    app.asyncCommands.use(RetireKeyCommand(), as: "retire-signing-key")
     app.asyncCommands.use(DemoDataCommand(), as: "demo-data")
 }
 
@@ -51,8 +53,43 @@ struct RotateKeyCommand: AsyncCommand {
 
     func run(using context: CommandContext, signature: Signature) async throws {
         try await prepareDatabase(context.application)
-        let key = try await Signing.newKey(on: context.application.db)
+        let app = context.application
+        let vault = app.keyVault
+        let key = try await app.write { try await Signing.newKey(vault: vault, on: $0) }
         context.console.print("new signing key \(key.id ?? "")")
+    }
+}
+
+/// `zhijian retire-signing-key KID`: the key leaves the JWKS (a key believed compromised), so the
+/// certificates it signed no longer verify offline; they verify online, and their QR codes are
+/// signed anew with the active key on next request.
+struct RetireKeyCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Argument(name: "kid", help: "The key's id, as in /.well-known/jwks.json") var kid: String
+    }
+    var help: String { "Removes a signing key from the JWKS; its certificates get new tokens from the active key." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        try await prepareDatabase(app)
+        let kid = signature.kid, now = app.config.now(), vault = app.keyVault
+        let retired = try await app.write { tx -> Bool in
+            try await tx.lockForWrite(topic: "signing-key")
+            guard let m = try await SigningKeyModel.find(kid, on: tx), m.retiredAt == nil else { return false }
+            m.retiredAt = now
+            let wasActive = m.active
+            m.active = false
+            try await m.save(on: tx)
+            // Its tokens are dropped, so the next request signs the certificate again.
+            if let sql = tx as? any SQLDatabase {
+                let prefix = try JWS.headerPrefix(kid: kid)
+                try await sql.raw("UPDATE certificates SET token = NULL WHERE substr(token, 1, \(bind: prefix.count)) = \(bind: prefix)").run()
+            }
+            if wasActive { _ = try await Signing.newKey(vault: vault, on: tx) }
+            return true
+        }
+        guard retired else { throw ConfigError("no signing key \(kid) in use") }
+        context.console.print("retired signing key \(kid)")
     }
 }
 
@@ -95,8 +132,9 @@ struct CreateUserCommand: AsyncCommand {
             throw ConfigError("set ZHIJIAN_NEW_PASSWORD (at least 8 characters)")
         }
         guard let role = User.Role(rawValue: signature.role) else { throw ConfigError("role must be ministry, unit or supervisor") }
-        let hash = try await app.password.async.hash(password)
-        try await User(username: signature.username, passwordHash: hash, role: role, unitCode: signature.unit).create(on: app.db)
+        let hash = try await app.passwordPool.hash(password)
+        let user = User(username: signature.username, passwordHash: hash, role: role, unitCode: signature.unit)
+        try await app.write { try await user.create(on: $0) }
         context.console.print("created \(signature.username)")
     }
 }

@@ -57,7 +57,7 @@ struct DemoDataCommand: AsyncCommand {
         let scale = max(1, signature.scale ?? 1)
         let state = State(seed: signature.seed ?? 2003)
         let db = app.db
-        guard let sql = db as? any SQLDatabase else { return }
+        guard db is any SQLDatabase else { return }
         let now = app.config.now()
         let today = Period.dayString(now)
         let existing = try await ExamSession.query(on: db).count()
@@ -68,7 +68,7 @@ struct DemoDataCommand: AsyncCommand {
 
         // Units, occupations, fee standards, stations, supervisors.
         let unitCodes = Regions.all.map(\.code) + (1...Self.industries.count).map { String(format: "I%02d", $0) }
-        try await db.transaction { tx in
+        try await app.write { tx in
             for (i, name) in Self.industries.enumerated() {
                 let code = String(format: "I%02d", i + 1)
                 if try await UnitModel.find(code, on: tx) == nil { try await UnitModel(code: code, name: name, kind: .industry).create(on: tx) }
@@ -78,7 +78,7 @@ struct DemoDataCommand: AsyncCommand {
             }
         }
         let regionCodes = Regions.all.map(\.code)
-        try await db.transaction { tx in
+        try await app.write { tx in
             for unit in unitCodes {
                 for level in Level.allCases where Int.random(in: 0..<100, using: &state.rng) < 85 {
                     let f = FeeStandard()
@@ -122,7 +122,8 @@ struct DemoDataCommand: AsyncCommand {
         var total = 0
         func flush() async throws {
             guard !rows.isEmpty else { return }
-            try await sql.raw(SQLQueryString("INSERT INTO exam_sessions (id, station_code, unit_code, occupation_code, level, date, region_code, standard_kind, bank_kind, bank_code, candidates, passed, fee_fen, supervisor_id, created_by) VALUES " + rows.joined(separator: ","))).run()
+            let statement = SQLQueryString("INSERT INTO exam_sessions (id, station_code, unit_code, occupation_code, level, date, region_code, standard_kind, bank_kind, bank_code, candidates, passed, fee_fen, supervisor_id, created_by) VALUES " + rows.joined(separator: ","))
+            try await app.write { tx in try await (tx as! any SQLDatabase).raw(statement).run() }
             total += rows.count
             rows.removeAll(keepingCapacity: true)
         }
@@ -157,7 +158,7 @@ struct DemoDataCommand: AsyncCommand {
         try await flush()
 
         // Supervision visits, a few certificates and complaints.
-        try await db.transaction { tx in
+        try await app.write { tx in
             for st in state.stations where Int.random(in: 0..<100, using: &state.rng) < 60 {
                 guard let sv = state.supervisors[st.unit]?.randomElement(using: &state.rng) else { continue }
                 let v = SupervisionVisit()

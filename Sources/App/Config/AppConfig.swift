@@ -34,6 +34,12 @@ public struct AppConfig: Sendable {
     public var complaintsPerHour: Int = 10
     /// The address printed in QR codes (`ZHIJIAN_PUBLIC_URL`), without a trailing slash.
     public var publicURL: String = "http://127.0.0.1:8080"
+    /// Reverse proxies whose `X-Forwarded-For`/`Forwarded` headers are believed
+    /// (`ZHIJIAN_TRUSTED_PROXIES`, addresses or CIDR blocks separated by commas; default none).
+    public var trustedProxies: [CIDR] = []
+    /// The key-encryption key's file (`ZHIJIAN_KEY_FILE`, default `./zhijian.key`, created 0600 on
+    /// first start); nil keeps a key in memory only (tests).
+    public var keyFile: String?
     /// The clock; tests inject a fixed date.
     public var now: @Sendable () -> Date
 
@@ -84,6 +90,14 @@ public struct AppConfig: Sendable {
             guard let n = Int(v), n > 0 else { throw ConfigError("ZHIJIAN_COMPLAINTS_PER_HOUR must be a positive number") }
             c.complaintsPerHour = n
         }
+        if let t = Environment.get("ZHIJIAN_TRUSTED_PROXIES"), !t.isEmpty {
+            c.trustedProxies = try t.split(separator: ",").map { item in
+                let text = item.trimmingCharacters(in: .whitespaces)
+                guard let cidr = CIDR(text) else { throw ConfigError("ZHIJIAN_TRUSTED_PROXIES: \(text) is not an address or CIDR block") }
+                return cidr
+            }
+        }
+        c.keyFile = Environment.get("ZHIJIAN_KEY_FILE").flatMap { $0.isEmpty ? nil : $0 } ?? "zhijian.key"
         if let u = Environment.get("ZHIJIAN_PUBLIC_URL") {
             guard u.hasPrefix("http://") || u.hasPrefix("https://") else { throw ConfigError("ZHIJIAN_PUBLIC_URL must be an http(s) URL") }
             c.publicURL = u.hasSuffix("/") ? String(u.dropLast()) : u

@@ -15,7 +15,7 @@ enum AuthController {
 
     @Sendable static func logout(_ req: Request) async throws -> HTTPStatus {
         _ = try req.requireUser()
-        try await req.currentToken?.delete(on: req.db)
+        if let id = req.currentToken?.id { try await req.write { try await UserToken.query(on: $0).filter(\.$id == id).delete() } }
         return .noContent
     }
 
@@ -33,10 +33,7 @@ enum AuthController {
             issues.append(.init(field: "username", column: nil, code: "invalid", message: "User name: 1–64 characters, no spaces",
                                 messageZh: "用户名须为1至64个字符，不含空格"))
         }
-        if body.password.count < 8 || body.password.count > 128 {
-            issues.append(.init(field: "password", column: nil, code: "too_short", message: "Password: 8–128 characters",
-                                messageZh: "密码须为8至128个字符"))
-        }
+        if let issue = passwordIssue(body.password, field: "password") { issues.append(issue) }
         let role = User.Role(rawValue: body.role)
         if role == nil {
             issues.append(.init(field: "role", column: nil, code: "invalid", message: "Role must be ministry, unit or supervisor",
@@ -55,13 +52,65 @@ enum AuthController {
                                 messageZh: "没有代码为\(code)的单位"))
         }
         if !issues.isEmpty { throw AppError.invalid(issues) }
-        if try await User.query(on: req.db).filter(\.$username == name).first() != nil {
-            throw AppError.conflict("duplicate", "User \(name) exists", "用户\(name)已存在")
-        }
-        let hash = try await req.password.async.hash(body.password)
+        let hash = try await req.application.passwordPool.hash(body.password)
         let user = User(username: name, passwordHash: hash, role: role!, unitCode: body.unitCode)
-        try await user.create(on: req.db)
+        try await req.write { db in
+            if try await User.query(on: db).filter(\.$username == name).first() != nil {
+                throw AppError.conflict("duplicate", "User \(name) exists", "用户\(name)已存在")
+            }
+            try await user.create(on: db)
+        }
         return try await UserDTO(user).encodeResponse(status: .created, for: req)
+    }
+
+    static func passwordIssue(_ password: String, field: String) -> ValidationIssue? {
+        guard password.count < 8 || password.count > 128 else { return nil }
+        return .init(field: field, column: nil, code: "too_short", message: "Password: 8–128 characters",
+                     messageZh: "密码须为8至128个字符")
+    }
+
+    struct UserPatch: Content { let active: Bool?; let password: String? }
+
+    /// The ministry disables (or re-enables) a user, or sets a new password; either ends the
+    /// user's sessions and tokens at once.
+    @Sendable static func updateUser(_ req: Request) async throws -> UserDTO {
+        let me = try req.requireMinistry()
+        let name = req.parameters.get("username") ?? ""
+        let body = try req.content.decode(UserPatch.self)
+        if let p = body.password, let issue = passwordIssue(p, field: "password") { throw AppError.invalid([issue]) }
+        if body.active == false && name == me.username {
+            throw AppError.conflict("self", "You cannot disable yourself", "不能停用自己的账号")
+        }
+        var newHash: String?
+        if let p = body.password { newHash = try await req.application.passwordPool.hash(p) }
+        let hash = newHash
+        return try await req.write { db in
+            guard let user = try await User.query(on: db).filter(\.$username == name).first() else {
+                throw AppError.notFound("No user \(name)", "没有用户\(name)")
+            }
+            if let active = body.active { user.active = active }
+            if let hash { user.passwordHash = hash }
+            try await user.save(on: db)
+            try await Auth.revokeTokens(users: [try user.requireID()], on: db)
+            return UserDTO(user)
+        }
+    }
+
+    struct PasswordChange: Content { let currentPassword: String; let newPassword: String }
+
+    /// A user changes its own password; its other sessions and tokens end.
+    @Sendable static func changePassword(_ req: Request) async throws -> HTTPStatus {
+        let user = try req.requireUser()
+        let body = try req.content.decode(PasswordChange.self)
+        if let issue = passwordIssue(body.newPassword, field: "newPassword") { throw AppError.invalid([issue]) }
+        _ = try await Auth.verify(username: user.username, password: body.currentPassword, on: req)
+        let hash = try await req.application.passwordPool.hash(body.newPassword)
+        let id = try user.requireID(), keep = req.currentToken?.id
+        try await req.write { db in
+            try await User.query(on: db).filter(\.$id == id).set(\.$passwordHash, to: hash).update()
+            try await Auth.revokeTokens(users: [id], keeping: keep, on: db)
+        }
+        return .noContent
     }
 
     @Sendable static func listUsers(_ req: Request) async throws -> [UserDTO] {

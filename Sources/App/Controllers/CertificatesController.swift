@@ -73,7 +73,8 @@ enum CertificatesController {
         let body = try req.content.decode(NewOrder.self)
         let (user, unit) = try await req.writableUnit(body.unitCode)
         let level = try Certificates.level(body.level)
-        let o = try await Certificates.order(unitCode: unit, level: level, quantity: body.quantity ?? 0, actor: user, on: req.db)
+        let quantity = body.quantity ?? 0
+        let o = try await req.write { try await Certificates.order(unitCode: unit, level: level, quantity: quantity, actor: user, on: $0) }
         return try await OrderDTO(o, paidFen: 0).encodeResponse(status: .created, for: req)
     }
 
@@ -107,12 +108,10 @@ enum CertificatesController {
         _ = try req.requireMinistry()
         let body = try req.content.decode(Allocation.self)
         let price = try Certificates.money(body.unitPriceYuan, field: "unitPriceYuan")
-        guard price.fen > 0 else {
-            throw AppError.invalid(field: "unitPriceYuan", code: "not_positive", "The unit price must be above zero", "单价须大于零")
-        }
         let day = try body.allocatedOn.map { try Certificates.pastDate($0, field: "allocatedOn", now: req.now) }
             ?? Period.dayString(req.now)
-        let o = try await Certificates.allocate(try orderID(req), unitPrice: price, allocatedOn: day, on: req.db)
+        let id = try orderID(req)
+        let o = try await req.write { try await Certificates.allocate(id, unitPrice: price, allocatedOn: day, on: $0) }
         return OrderDTO(o, paidFen: 0)
     }
 
@@ -123,7 +122,8 @@ enum CertificatesController {
         let body = try req.content.decode(NewPayment.self)
         let amount = try Certificates.money(body.amountYuan, field: "amountYuan")
         let day = try Certificates.pastDate(body.paidOn, field: "paidOn", now: req.now)
-        let p = try await Certificates.pay(try orderID(req), amount: amount, paidOn: day, actor: user, on: req.db)
+        let id = try orderID(req)
+        let p = try await req.write { try await Certificates.pay(id, amount: amount, paidOn: day, actor: user, on: $0) }
         return try await PaymentDTO(p).encodeResponse(status: .created, for: req)
     }
 
@@ -154,7 +154,7 @@ enum CertificatesController {
         let input = Issuance.Input(serial: b.serial ?? "", holderName: b.holderName ?? "", idNumber: b.idNumber ?? "",
                                    occupation: b.occupation ?? "", level: b.level ?? "", issuedOn: b.issuedOn ?? "")
         let c = try await Issuance.issueOne(input, unit: unit, actor: user, on: req)
-        let token = try await Signing.token(for: c, on: req.db)
+        let token = try await Signing.token(for: c, vault: req.application.keyVault, store: req.store)
         return try await CertificateDTO(c, token: token, publicURL: req.config.publicURL).encodeResponse(status: .created, for: req)
     }
 
@@ -187,11 +187,10 @@ enum CertificatesController {
         if let st = req.query[String.self, at: "status"], let status = Certificate.Status(rawValue: st) {
             q = q.filter(\.$status == status)
         }
-        let per = min(max(req.query[Int.self, at: "per"] ?? 50, 1), 200)
-        let page = max(req.query[Int.self, at: "page"] ?? 1, 1)
+        let paging = try Paging(req, defaultPer: 50, maxPer: 200)
         let total = try await q.copy().count()
-        let items = try await q.sort(\.$id).range(((page - 1) * per)..<(page * per)).all()
-        return Page(items: items.map { CertificateDTO($0) }, page: page, per: per, total: total)
+        let items = try await q.sort(\.$id).range(paging.range).all()
+        return Page(items: items.map { CertificateDTO($0) }, page: paging.page, per: paging.per, total: total)
     }
 
     static func find(_ req: Request) async throws -> (User, Certificate) {
@@ -207,14 +206,14 @@ enum CertificatesController {
     @Sendable static func get(_ req: Request) async throws -> CertificateDTO {
         let (_, c) = try await find(req)
         guard c.status != .voided else { return CertificateDTO(c) }
-        let token = try await Signing.token(for: c, on: req.db)
+        let token = try await Signing.token(for: c, vault: req.application.keyVault, store: req.store)
         return CertificateDTO(c, token: token, publicURL: req.config.publicURL)
     }
 
     @Sendable static func qr(_ req: Request) async throws -> Response {
         let (_, c) = try await find(req)
         guard c.status != .voided else { throw AppError.conflict("wrong_state", "A voided blank has no QR code", "已作废的证书没有二维码") }
-        let token = try await Signing.token(for: c, on: req.db)
+        let token = try await Signing.token(for: c, vault: req.application.keyVault, store: req.store)
         let svg = try Signing.qrSVG(Signing.verifyURL(token, publicURL: req.config.publicURL), title: token)
         let res = Response(status: .ok, body: .init(string: svg))
         res.headers.contentType = HTTPMediaType(type: "image", subType: "svg+xml")
@@ -236,8 +235,10 @@ enum CertificatesController {
         guard user.role != .supervisor else { throw AppError.forbidden }
         let why = try reason(req, required: true)
         let now = req.now
-        try await req.db.transaction { db in
-            guard c.status == .issued else {
+        // Re-read under the row's lock: of two revocations (or a revoke racing a void) one wins.
+        let revoked = try await req.write { db -> Certificate in
+            try await db.lockForWrite("certificates", "serial", c.serial)
+            guard let c = try await Certificate.find(c.serial, on: db), c.status == .issued else {
                 throw AppError.conflict("wrong_state", "Only an issued certificate can be revoked (this one is \(c.status.rawValue))",
                                         "只能撤销已发放的证书")
             }
@@ -246,8 +247,9 @@ enum CertificatesController {
             try await c.save(on: db)
             try await CertificateEvent(serial: c.serial, unitCode: c.unitCode, action: "revoke", reason: why,
                                        actor: user.username, at: now).create(on: db)
+            return c
         }
-        return CertificateDTO(c)
+        return CertificateDTO(revoked)
     }
 
     /// Voids a spoiled blank of the unit's own stock.
@@ -262,15 +264,17 @@ enum CertificatesController {
         }
         let ranges = try await Certificates.ranges(on: req.db)
         guard let r = Certificates.owner(of: n, in: ranges), r.unitCode == unit else {
-            try await Issuance.recordBreaches([(serial, Certificates.owner(of: n, in: ranges)?.unitCode)], unit: unit,
-                                              source: "void", actor: user.username, now: now, on: req.db)
+            let owner = Certificates.owner(of: n, in: ranges)?.unitCode
+            try await req.write { try await Issuance.recordBreaches([(serial, owner)], unit: unit, source: "void",
+                                                                   actor: user.username, now: now, on: $0) }
             throw AppError.invalid(field: "serial", code: "serial_not_allocated_to_unit",
                                    "Serial \(serial) is not in this unit's stock; the attempt is recorded",
                                    "证书编号\(serial)不在本单位领用的证书范围内，此次操作已记录").with(code: "serial_not_allocated_to_unit")
         }
         let c = Certificate()
         c.id = serial; c.$unit.id = unit; c.status = .voided; c.reason = why; c.level = r.level
-        try await req.db.transaction { db in
+        try await req.write { db in
+            try await Reports.lockUnit(unit, active: true, on: db)
             if let existing = try await Certificate.find(serial, on: db) {
                 throw AppError.conflict(existing.status == .voided ? "serial_voided" : "serial_already_issued",
                                         "Serial \(serial) is already \(existing.status.rawValue)", "证书编号\(serial)已使用或已作废")

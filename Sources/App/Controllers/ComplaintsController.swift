@@ -196,7 +196,7 @@ enum ComplaintsController {
         _ = try req.requireWrite(unit: code)
         let unit = try await Reports.unit(code, on: req.db)
         let body = try req.content.decode(Phones.self)
-        let phones = try await Complaints.setHotlines(code, phones: body.phones ?? [], on: req.db)
+        let phones = try await Complaints.setHotlines(code, phones: body.phones ?? [], store: req.store)
         return .init(unitCode: code, unitName: unit.name, phones: phones)
     }
 }

@@ -9,7 +9,8 @@ struct UserDTO: Content {
     let username: String
     let role: String
     let unitCode: String?
-    init(_ u: User) { username = u.username; role = u.role.rawValue; unitCode = u.unitCode }
+    let active: Bool
+    init(_ u: User) { username = u.username; role = u.role.rawValue; unitCode = u.unitCode; active = u.active }
 
     /// `unitCode` is always present, `null` for the ministry.
     func encode(to encoder: any Encoder) throws {
@@ -17,6 +18,7 @@ struct UserDTO: Content {
         try c.encode(username, forKey: .username)
         try c.encode(role, forKey: .role)
         try c.encode(unitCode, forKey: .unitCode)
+        try c.encode(active, forKey: .active)
     }
 }
 

@@ -16,6 +16,14 @@ enum RegistersController {
             .create(on: db)
     }
 
+    /// Codes are plain — ASCII letters, digits and dashes — because they travel in URLs and
+    /// form actions: a code holding `/`, `#` or `..` could point a button at another record.
+    static func isPlainCode(_ code: String, _ length: ClosedRange<Int>) -> Bool {
+        length.contains(code.utf8.count) && code.utf8.allSatisfy { b in
+            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D
+        }
+    }
+
     // MARK: Occupations
 
     struct OccupationDTO: Content { let code: String; let name: String; let active: Bool }
@@ -23,7 +31,7 @@ enum RegistersController {
 
     static func checkOccupation(_ code: String, _ name: String) -> [ValidationIssue] {
         var issues: [ValidationIssue] = []
-        if !(2...20).contains(code.count) || !code.allSatisfy({ $0.isASCII && ($0.isNumber || $0.isLetter || $0 == "-") }) {
+        if !isPlainCode(code, 2...20) {
             issues.append(issue("code", "invalid", "Occupation code: 2–20 letters, digits or dashes", "职业代码须为2至20位字母、数字或连字符"))
         }
         if name.isEmpty || name.count > 100 { issues.append(issue("name", "invalid", "Name: 1–100 characters", "名称须为1至100个字符")) }
@@ -36,7 +44,7 @@ enum RegistersController {
         let code = (b.code ?? "").trimmingCharacters(in: .whitespaces), name = (b.name ?? "").trimmingCharacters(in: .whitespaces)
         try fail(checkOccupation(code, name))
         if try await Occupation.find(code, on: req.db) != nil { throw AppError.conflict("duplicate", "Occupation \(code) exists", "职业\(code)已存在") }
-        try await req.db.transaction { db in
+        try await req.write { db in
             try await Occupation(code: code, name: name).create(on: db)
             try await audit("occupation", code, "create", name, user, req, on: db)
         }
@@ -63,7 +71,7 @@ enum RegistersController {
             o.name = n
         }
         if let a = b.active { o.active = a }
-        try await req.db.transaction { db in
+        try await req.write { db in
             try await o.save(on: db)
             try await audit("occupation", o.id!, "update", "\(o.name) active=\(o.active)", user, req, on: db)
         }
@@ -77,7 +85,7 @@ enum RegistersController {
         guard rows.first?.fields == ["code", "name"] else {
             throw AppError.invalid(field: "file", code: "wrong_header", "The first line must be code,name", "第一行须为 code,name")
         }
-        return try await req.db.transaction { db in
+        return try await req.write { db in
             var result = Issuance.ImportResult()
             let existing = Dictionary(uniqueKeysWithValues: try await Occupation.query(on: db).all().map { ($0.id!, $0.name) })
             var seen = Set<String>()
@@ -121,7 +129,8 @@ enum RegistersController {
         try fail(doc.isEmpty || doc.count > 200 ? [issue("document", "required", "Cite the document that sets the fee", "请填写收费标准的文件依据")] : [])
         let f = FeeStandard()
         f.$unit.id = unit; f.level = level.rawValue; f.feeFen = fee.fen; f.document = doc; f.active = true
-        try await req.db.transaction { db in
+        try await req.write { db in
+            try await Reports.lockUnit(unit, active: true, on: db)
             try await FeeStandard.query(on: db).filter(\.$unit.$id == unit).filter(\.$level == level.rawValue).set(\.$active, to: false).update()
             try await f.create(on: db)
             try await audit("fee-standard", "\(unit)/\(level.rawValue)", "create", "\(fee) \(doc)", user, req, on: db)
@@ -159,7 +168,9 @@ enum RegistersController {
         let (user, unit) = try await req.writableUnit(b.unitCode)
         let code = (b.code ?? "").trimmingCharacters(in: .whitespaces), name = (b.name ?? "").trimmingCharacters(in: .whitespaces)
         var issues: [ValidationIssue] = []
-        if !(2...30).contains(code.count) { issues.append(issue("code", "invalid", "Station code: 2–30 characters", "鉴定站代码须为2至30个字符")) }
+        if !isPlainCode(code, 2...30) {
+            issues.append(issue("code", "invalid", "Station code: 2–30 letters, digits or dashes", "鉴定站代码须为2至30位字母、数字或连字符"))
+        }
         if name.isEmpty || name.count > 100 { issues.append(issue("name", "invalid", "Name: 1–100 characters", "名称须为1至100个字符")) }
         let region = try await UnitModel.find(b.regionCode ?? "", on: req.db)
         if region?.kind != .region { issues.append(issue("regionCode", "unknown_region", "A region code of GB/T 2260", "须为地区代码（GB/T 2260）")) }
@@ -168,7 +179,7 @@ enum RegistersController {
         if try await Station.find(code, on: req.db) != nil { throw AppError.conflict("duplicate", "Station \(code) exists", "鉴定站\(code)已存在") }
         let s = Station()
         s.id = code; s.name = name; s.$unit.id = unit; s.$region.id = region!.id!; s.status = .active
-        try await req.db.transaction { db in
+        try await req.write { db in
             try await s.create(on: db)
             for sc in b.scope ?? [] { try await StationScope(station: code, occupation: sc.occupation, maxLevel: sc.maxLevel).create(on: db) }
             try await audit("station", code, "create", name, user, req, on: db)
@@ -203,7 +214,7 @@ enum RegistersController {
         if let st = b.status, Station.Status(rawValue: st) == nil { issues.append(issue("status", "invalid", "Status: active, suspended or revoked", "状态须为正常、暂停或撤销")) }
         if let scope = b.scope { issues += try await checkScope(scope, on: req.db) }
         try fail(issues)
-        try await req.db.transaction { db in
+        try await req.write { db in
             if let n = b.name?.trimmingCharacters(in: .whitespaces), !n.isEmpty { s.name = n }
             if let st = b.status.flatMap(Station.Status.init(rawValue:)) { s.status = st }
             try await s.save(on: db)
@@ -236,7 +247,7 @@ enum RegistersController {
         }
         let s = Supervisor()
         s.$unit.id = unit; s.name = name; s.licenceNo = licence; s.validUntil = b.validUntil; s.active = true
-        try await req.db.transaction { db in
+        try await req.write { db in
             try await s.create(on: db)
             try await audit("supervisor", licence, "create", name, user, req, on: db)
         }
@@ -266,7 +277,7 @@ enum RegistersController {
         }
         if let a = b.active { s.active = a }
         if let v = b.validUntil { s.validUntil = v }
-        try await req.db.transaction { db in
+        try await req.write { db in
             try await s.save(on: db)
             try await audit("supervisor", s.licenceNo, "update", "active=\(s.active) validUntil=\(s.validUntil ?? "")", user, req, on: db)
         }
@@ -318,7 +329,7 @@ enum RegistersController {
         v.supervisorID = supervisor.id!; v.unitCode = station.$unit.id; v.stationCode = station.id!; v.sessionID = b.sessionId
         v.visitedOn = day; v.findings = findings; v.violationFound = b.violationFound ?? false
         v.violationHandled = b.violationHandled ?? false; v.recordedBy = user.username
-        try await req.db.transaction { db in
+        try await req.write { db in
             try await v.create(on: db)
             try await audit("visit", v.id!.uuidString, "create", station.id, user, req, on: db)
         }

@@ -105,7 +105,11 @@ enum SessionsController {
         case .failure(let f): throw AppError.invalid(f.issues)
         case .success(let s):
             s.createdBy = user.username
-            try await s.create(on: req.db)
+            let fresh = try await req.write { db in try await store([s], on: db) }
+            guard fresh.count == 1 else {
+                throw AppError.conflict("duplicate", "This session is registered already (same station, occupation, level, date, bank and figures)",
+                                        "该考试场次已登记（鉴定站、职业、等级、日期、题库及人数、收费均相同）")
+            }
             return try await SessionDTO(s).encodeResponse(status: .created, for: req)
         }
     }
@@ -117,8 +121,8 @@ enum SessionsController {
         if let p = try req.query[String.self, at: "period"].map({ try Reports.period($0) }) {
             q = q.filter(\.$date >= Period.dayString(p.start)).filter(\.$date <= p.lastDay)
         }
-        let per = min(max(req.query[Int.self, at: "per"] ?? 100, 1), 500), page = max(req.query[Int.self, at: "page"] ?? 1, 1)
-        return try await q.range(((page - 1) * per)..<(page * per)).all().map(SessionDTO.init)
+        let paging = try Paging(req, defaultPer: 100, maxPer: 500)
+        return try await q.range(paging.range).all().map(SessionDTO.init)
     }
 
     /// CSV with the header of `csvHeader`; bad lines by number, the good ones in one transaction.
@@ -136,6 +140,7 @@ enum SessionsController {
         let ctx = try await Context.load(on: req)
         var result = Issuance.ImportResult()
         var good: [ExamSession] = []
+        var goodLines: [Int] = []
         for row in rows.dropFirst() where !(row.fields.count == 1 && row.fields[0].isEmpty) {
             guard row.fields.count == csvHeader.count else {
                 result.errors.append(.init(line: row.line, code: "wrong_field_count", message: "Expected \(csvHeader.count) fields",
@@ -154,16 +159,61 @@ enum SessionsController {
             case .success(let s):
                 s.createdBy = user.username
                 good.append(s)
+                goodLines.append(row.line)
             }
         }
-        let chunks = stride(from: 0, to: good.count, by: 1000).map { Array(good[$0..<min($0 + 1000, good.count)]) }
-        try await req.db.transaction { db in
-            for chunk in chunks {
-                try await chunk.create(on: db)
+        // A line repeated in the file is one session: the second is reported, not stored.
+        var seen: [NaturalKey: Int] = [:]
+        var distinct: [ExamSession] = []
+        for (line, s) in zip(goodLines, good) {
+            if let first = seen[NaturalKey(s)] {
+                result.errors.append(.init(line: line, code: "duplicate_in_file", message: "The same session as line \(first)",
+                                           messageZh: "与第\(first)行为同一考试场次"))
+            } else {
+                seen[NaturalKey(s)] = line
+                distinct.append(s)
             }
         }
-        result.imported = good.count
+        let candidates = distinct
+        let stored = try await req.write { db in try await store(candidates, on: db) }
+        result.imported = stored.count
+        result.unchanged = candidates.count - stored.count
+        result.errors.sort { $0.line < $1.line }
         return result
+    }
+
+    /// What makes two records the same session: a retried upload or a repeated POST finds it
+    /// already there and changes nothing.
+    struct NaturalKey: Hashable {
+        let station: String, occupation: String, level: String, date: String, bank: String
+        let candidates: Int, passed: Int, feeFen: Int64, supervisor: UUID?
+        init(_ s: ExamSession) {
+            station = s.$station.id; occupation = s.occupation; level = s.level; date = s.date; bank = s.bankCode
+            candidates = s.candidates; passed = s.passed; feeFen = s.feeFen; supervisor = s.supervisorID
+        }
+    }
+
+    /// Stores the sessions not registered already, inside a write transaction; returns those
+    /// stored. Session writes are serialised (per process on SQLite, across processes on
+    /// PostgreSQL), so two uploads of one file cannot both find it absent.
+    static func store(_ sessions: [ExamSession], on db: any Database) async throws -> [ExamSession] {
+        guard let first = sessions.first else { return [] }
+        try await db.lockForWrite(topic: "exam-sessions")
+        for unit in Set(sessions.map(\.unitCode)).sorted() { try await Reports.lockUnit(unit, active: true, on: db) }
+        let stations = Array(Set(sessions.map { $0.$station.id }))
+        let from = sessions.map(\.date).min() ?? first.date, to = sessions.map(\.date).max() ?? first.date
+        var existing = Set<NaturalKey>()
+        for part in stride(from: 0, to: stations.count, by: 500).map({ Array(stations[$0..<min($0 + 500, stations.count)]) }) {
+            for s in try await ExamSession.query(on: db).filter(\.$station.$id ~~ part)
+                .filter(\.$date >= from).filter(\.$date <= to).all() {
+                existing.insert(NaturalKey(s))
+            }
+        }
+        let fresh = sessions.filter { !existing.contains(NaturalKey($0)) }
+        for start in stride(from: 0, to: fresh.count, by: 1000) {
+            try await Array(fresh[start..<min(start + 1000, fresh.count)]).create(on: db)
+        }
+        return fresh
     }
 
     // MARK: Derived values

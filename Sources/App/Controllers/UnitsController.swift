@@ -29,13 +29,15 @@ enum UnitsController {
                                 messageZh: "只能新增行业；32个地区为固定名单"))
         }
         if !issues.isEmpty { throw AppError.invalid(issues) }
-        let sameCode = try await UnitModel.find(code, on: req.db)
-        let sameName = try await UnitModel.query(on: req.db).filter(\.$name == name).first()
-        if sameCode != nil || sameName != nil {
-            throw AppError.conflict("duplicate", "A unit with this code or name exists", "已存在相同代码或名称的单位")
-        }
         let unit = UnitModel(code: code, name: name, kind: .industry)
-        try await unit.create(on: req.db)
+        try await req.write { db in
+            let sameCode = try await UnitModel.find(code, on: db)
+            let sameName = try await UnitModel.query(on: db).filter(\.$name == name).first()
+            if sameCode != nil || sameName != nil {
+                throw AppError.conflict("duplicate", "A unit with this code or name exists", "已存在相同代码或名称的单位")
+            }
+            try await unit.create(on: db)
+        }
         return try await UnitDTO(unit).encodeResponse(status: .created, for: req)
     }
 
@@ -44,9 +46,16 @@ enum UnitsController {
     /// Renames an industry or (de)activates any unit; inactive units leave the bulletin.
     @Sendable static func update(_ req: Request) async throws -> UnitDTO {
         _ = try req.requireMinistry()
-        let unit = try await Reports.unit(req.parameters.get("code") ?? "", on: req.db)
+        let code = req.parameters.get("code") ?? ""
         let body = try req.content.decode(UnitPatch.self)
-        if let name = body.name?.trimmingCharacters(in: .whitespaces) {
+        return try await req.write { db in try await setUnit(code, name: body.name, active: body.active, on: db) }
+    }
+
+    /// Renames an industry and/or (de)activates a unit, inside a write transaction. Deactivation
+    /// ends the sessions and tokens of the unit's users.
+    static func setUnit(_ code: String, name: String?, active: Bool?, on db: any Database) async throws -> UnitDTO {
+        let unit = try await Reports.lockUnit(code, active: false, on: db)
+        if let name = name?.trimmingCharacters(in: .whitespaces) {
             guard unit.kind == .industry else {
                 throw AppError.invalid(field: "name", code: "fixed", "Region names are official (GB/T 2260)",
                                        "地区名称为国家标准名称，不能修改")
@@ -56,8 +65,12 @@ enum UnitsController {
             }
             unit.name = name
         }
-        if let active = body.active { unit.active = active }
-        try await unit.save(on: req.db)
+        if let active { unit.active = active }
+        try await unit.save(on: db)
+        if active == false {
+            let users = try await User.query(on: db).filter(\.$unit.$id == code).all(\.$id)
+            try await Auth.revokeTokens(users: users, on: db)
+        }
         return UnitDTO(unit)
     }
 }

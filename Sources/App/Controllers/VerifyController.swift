@@ -57,7 +57,8 @@ enum VerifyController {
                 .filter(\.$serialFrom <= number).filter(\.$serialTo >= number).count() > 0
             if !allocated {
                 // Never allocated by the ministry: somebody holds a forged serial.
-                try await ForgeryLead(serial: serial, day: Period.dayString(req.now), at: req.now).create(on: req.db)
+                let lead = ForgeryLead(serial: serial, day: Period.dayString(req.now), at: req.now)
+                try await req.write { try await lead.create(on: $0) }
             }
             return Answer(result: "not_found", certificate: nil, signatureValid: nil)
         }
@@ -68,7 +69,7 @@ enum VerifyController {
     }
 
     static func byToken(_ token: String, on req: Request) async throws -> Answer {
-        let keys = try await Signing.jwks(on: req.db)
+        let keys = try await Signing.jwks(vault: req.application.keyVault, on: req.db)
         let payload: Data
         do {
             payload = try JWS.verify(token, keys: keys)
@@ -101,7 +102,7 @@ enum VerifyController {
     }
 
     @Sendable static func jwks(_ req: Request) async throws -> Response {
-        let set = try await Signing.jwks(on: req.db)
+        let set = try await Signing.jwks(vault: req.application.keyVault, on: req.db)
         let res = Response(status: .ok, body: .init(data: try JSONEncoder.sortedKeys.encode(set)))
         res.headers.contentType = HTTPMediaType(type: "application", subType: "jwk-set+json")
         res.headers.cacheControl = .init(maxAge: 300)

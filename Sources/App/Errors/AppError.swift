@@ -20,6 +20,9 @@ struct AppError: Error, Sendable {
                                     message: "Your role may not do this", messageZh: "您的角色无权执行此操作")
     static let otherUnit = AppError(status: .forbidden, code: "other_unit",
                                     message: "This belongs to another unit", messageZh: "这是其他单位的数据，您无权访问")
+    static func unitInactive(_ u: UnitModel) -> AppError {
+        conflict("unit_inactive", "\(u.name) is deactivated and can change nothing", "\(u.name)已停用，不能填报或修改数据")
+    }
     static func notFound(_ en: String, _ zh: String) -> AppError {
         AppError(status: .notFound, code: "not_found", message: en, messageZh: zh)
     }

@@ -136,6 +136,8 @@ final class SigningKeyModel: Model, @unchecked Sendable {
     @Field(key: "private_key") var privateKey: String
     @Field(key: "active") var active: Bool
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+    /// Set by `retire-signing-key`: the key leaves the JWKS and its tokens no longer verify.
+    @OptionalField(key: "retired_at") var retiredAt: Date?
 
     init() {}
     init(kid: String, privateKey: String, active: Bool) { self.id = kid; self.privateKey = privateKey; self.active = active }

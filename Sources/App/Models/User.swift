@@ -12,12 +12,14 @@ final class User: Model, Authenticatable, @unchecked Sendable {
     @Enum(key: "role") var role: Role
     @OptionalParent(key: "unit_code") var unit: UnitModel?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+    /// A disabled user cannot log in, and its sessions and tokens are gone.
+    @Field(key: "active") var active: Bool
 
     init() {}
 
     init(username: String, passwordHash: String, role: Role, unitCode: String?) {
         self.username = username; self.passwordHash = passwordHash; self.role = role
-        self.$unit.id = unitCode
+        self.$unit.id = unitCode; self.active = true
     }
 
     var unitCode: String? { $unit.id }

@@ -137,7 +137,9 @@ enum Bulletins {
             throw AppError.conflict("period_not_ended", "\(p) has not ended yet; its bulletin cannot be published",
                                     "\(p)尚未结束，不能发布通报")
         }
-        return try await req.db.transaction { db in
+        return try await req.write { db in
+            // One publication of a period at a time, across processes.
+            try await db.lockForWrite(topic: "bulletin-" + p.description)
             let pending = try await ReportModel.query(on: db).filter(\.$period == p.description)
                 .filter(\.$status == .submitted).all().map(\.unitCode)
             if !pending.isEmpty {

@@ -84,7 +84,7 @@ enum Complaints {
         c.receivedAt = now
         c.dueAt = now.addingTimeInterval(Double(req.config.complaintDays) * 86400)
         c.recordedBy = actor?.username
-        try await req.db.transaction { db in
+        try await req.write { db in
             try await c.create(on: db)
             if let contact, !contact.isEmpty { try await ComplaintContact(complaintID: c.id!, contact: contact).create(on: db) }
             try await update(c, from: nil, to: .received, note: nil, publicNote: nil, fromOwner: nil, toOwner: owner,
@@ -133,27 +133,35 @@ enum Complaints {
         if (publicNote?.count ?? 0) > 1000 {
             throw AppError.invalid(field: "publicNote", code: "too_long", "The public note: at most 1000 characters", "公开说明不能超过1000字")
         }
-        if c.status.isClosed {
-            throw AppError.conflict("case_closed", "The case is closed; only the ministry can reopen it", "该举报已办结，只能由部重新启用")
-        }
-        guard c.status.canMove(to: to) else {
-            throw AppError.conflict("wrong_state", "A case \(c.status.rawValue) cannot become \(to.rawValue)",
-                                    "举报当前为“\(c.status.nameZh)”，不能变为“\(to.nameZh)”")
-        }
-        var newOwner = c.ownerCode
         if to == .transferred {
             guard let target = t.transferTo, try await UnitModel.find(target, on: req.db) != nil else {
                 throw AppError.invalid(field: "transferTo", code: "unknown_unit", "Transfer to which unit?", "请指定转办单位")
             }
-            guard target != c.ownerCode else {
-                throw AppError.invalid(field: "transferTo", code: "same_unit", "The case is already with this unit", "该举报已由该单位办理")
-            }
-            newOwner = target
         }
         let now = req.now
-        let from = c.status, oldOwner = c.ownerCode, target = newOwner
         let referred = t.referredToPolice == true
-        try await req.db.transaction { db in
+        let id = try c.requireID()
+        // The case is re-read under its row's lock: of two handlers acting at once, the second
+        // sees the first one's result (and answers 409 where it no longer applies).
+        return try await req.write { db in
+            try await db.lockForWrite("complaints", "id", id)
+            guard let c = try await Complaint.find(id, on: db) else { throw AppError.notFound("No such complaint", "没有该举报") }
+            if actor.role == .unit && c.ownerCode != actor.unitCode { throw AppError.otherUnit }
+            if c.status.isClosed {
+                throw AppError.conflict("case_closed", "The case is closed; only the ministry can reopen it", "该举报已办结，只能由部重新启用")
+            }
+            guard c.status.canMove(to: to) else {
+                throw AppError.conflict("wrong_state", "A case \(c.status.rawValue) cannot become \(to.rawValue)",
+                                        "举报当前为“\(c.status.nameZh)”，不能变为“\(to.nameZh)”")
+            }
+            var target = c.ownerCode
+            if to == .transferred, let dest = t.transferTo {
+                guard dest != c.ownerCode else {
+                    throw AppError.invalid(field: "transferTo", code: "same_unit", "The case is already with this unit", "该举报已由该单位办理")
+                }
+                target = dest
+            }
+            let from = c.status, oldOwner = c.ownerCode
             c.status = to
             c.$owner.id = target
             if referred { c.referredToPolice = true }
@@ -161,8 +169,8 @@ enum Complaints {
             try await c.save(on: db)
             try await update(c, from: from, to: to, note: note, publicNote: (publicNote?.isEmpty ?? true) ? nil : publicNote,
                              fromOwner: oldOwner, toOwner: target, referred: referred, actor: actor.username, at: now, on: db)
+            return c
         }
-        return c
     }
 
     static func reopen(_ c: Complaint, note: String?, actor: User, on req: Request) async throws -> Complaint {
@@ -170,18 +178,21 @@ enum Complaints {
         guard (1...2000).contains(note.count) else {
             throw AppError.invalid(field: "note", code: "required", "Say why the case reopens", "请说明重新启用的原因")
         }
-        guard c.status.isClosed else {
-            throw AppError.conflict("wrong_state", "Only a closed case reopens", "只有已办结的举报才能重新启用")
-        }
-        let now = req.now, from = c.status
-        try await req.db.transaction { db in
+        let now = req.now, id = try c.requireID()
+        return try await req.write { db in
+            try await db.lockForWrite("complaints", "id", id)
+            guard let c = try await Complaint.find(id, on: db) else { throw AppError.notFound("No such complaint", "没有该举报") }
+            guard c.status.isClosed else {
+                throw AppError.conflict("wrong_state", "Only a closed case reopens", "只有已办结的举报才能重新启用")
+            }
+            let from = c.status
             c.status = .investigating
             c.closedAt = nil
             try await c.save(on: db)
             try await update(c, from: from, to: .investigating, note: "重新启用 reopened: " + note, publicNote: nil,
                              fromOwner: c.ownerCode, toOwner: c.ownerCode, referred: false, actor: actor.username, at: now, on: db)
+            return c
         }
-        return c
     }
 
     /// The case counts of a unit for a quarter: each case received in the quarter counts once, in
@@ -217,7 +228,7 @@ enum Complaints {
         }
     }
 
-    static func setHotlines(_ unit: String, phones raw: [String], on db: any Database) async throws -> [String] {
+    static func setHotlines(_ unit: String, phones raw: [String], store: Store) async throws -> [String] {
         let phones = raw.map { $0.trimmingCharacters(in: .whitespaces) }
         var issues: [ValidationIssue] = []
         if phones.count > 5 {
@@ -232,7 +243,8 @@ enum Complaints {
             issues.append(.init(field: "phones", column: nil, code: "duplicate", message: "A number is listed twice", messageZh: "电话号码重复"))
         }
         if !issues.isEmpty { throw AppError.invalid(issues) }
-        try await db.transaction { tx in
+        try await store.write { tx in
+            try await Reports.lockUnit(unit, active: true, on: tx)
             try await UnitHotline.query(on: tx).filter(\.$unit.$id == unit).delete()
             for (i, p) in phones.enumerated() { try await UnitHotline(unitCode: unit, phone: p, position: i).create(on: tx) }
         }

@@ -208,13 +208,14 @@ enum Issuance {
         let ranges = try await Certificates.ranges(on: req.db)
         if let p = check(i, unit: unit, ranges: ranges, today: Period.dayString(now)) {
             if let owner = p.breachOwner {
-                try await recordBreaches([(i.serial, owner)], unit: unit, source: "single", actor: actor.username, now: now, on: req.db)
+                try await req.write { try await recordBreaches([(i.serial, owner)], unit: unit, source: "single", actor: actor.username, now: now, on: $0) }
             }
             throw AppError.invalid([ValidationIssue(field: p.field, column: nil, code: p.code, message: p.message, messageZh: p.messageZh)])
                 .with(code: p.code)
         }
-        return try await req.db.transaction { db in
+        return try await req.write { db in
             guard let sql = db as? any SQLDatabase else { throw AppError.malformed("SQL database required", "需要SQL数据库") }
+            try await Reports.lockUnit(unit, active: true, on: db)
             if let e = try await existing([i.serial], on: sql)[i.serial] {
                 let p = conflict(e, i) ?? Problem(field: "serial", code: "serial_already_issued",
                                                   message: "Serial \(i.serial) has been issued before",
@@ -286,8 +287,9 @@ enum Issuance {
         let good = candidates
         let errorsSoFar = result
         let breachList = breaches
-        let final = try await req.db.transaction { db -> ImportResult in
+        let final = try await req.write { db -> ImportResult in
             guard let sql = db as? any SQLDatabase else { throw AppError.malformed("SQL database required", "需要SQL数据库") }
+            try await Reports.lockUnit(unit, active: true, on: db)
             var r = errorsSoFar
             let chunkSize = 2000
             // First sort out what is registered already, then write the new rows: the SQL text of

@@ -28,6 +28,16 @@ enum Reports {
         return u
     }
 
+    /// Locks a unit's row for the rest of the write transaction (PostgreSQL; SQLite's writer is
+    /// alone) and checks that it exists and, where asked, that it is active.
+    @discardableResult
+    static func lockUnit(_ code: String, active: Bool, on db: any Database) async throws -> UnitModel {
+        try await db.lockForWrite("units", "code", code)
+        let u = try await unit(code, on: db)
+        if active && !u.active { throw AppError.unitInactive(u) }
+        return u
+    }
+
     static func latest(_ p: Period, _ unit: String, on db: any Database) async throws -> ReportModel? {
         try await ReportModel.query(on: db).filter(\.$period == p.description).filter(\.$unit.$id == unit)
             .sort(\.$revision, .descending).first()
@@ -46,18 +56,14 @@ enum Reports {
     /// (a new revision) of an accepted one. A submitted report awaits review and cannot change.
     static func save(_ p: Period, unit: String, json: JSONValue, actor: User, on req: Request) async throws -> ReportModel {
         try requireNotFuture(p, now: req.now)
-        let unitModel = try await Self.unit(unit, on: req.db)
-        guard unitModel.active else {
-            throw AppError.conflict("unit_inactive", "\(unitModel.name) is deactivated and takes no reports",
-                                    "\(unitModel.name)已停用，不能填报")
-        }
         let values: ReportValues
         switch ReportValues.parse(json) {
         case .success(let v): values = v
         case .failure(let f): throw AppError.invalid(f.issues)
         }
         let now = req.now
-        return try await req.db.transaction { db in
+        return try await req.write { db in
+            try await lockUnit(unit, active: true, on: db)
             let latest = try await latest(p, unit, on: db)
             let prev = p.quarter > 1 ? try await Self.latest(p.previous, unit, on: db)?.values.payment : nil
             let next = p.quarter < 4 ? try await Self.latest(p.next, unit, on: db)?.values.payment : nil
@@ -105,7 +111,8 @@ enum Reports {
 
     static func submit(_ p: Period, unit: String, actor: User, on req: Request) async throws -> ReportModel {
         try requireNotFuture(p, now: req.now)
-        return try await transition(p, unit: unit, from: [.draft, .returned], to: .submitted, actor: actor, on: req) { r in
+        return try await transition(p, unit: unit, from: [.draft, .returned], to: .submitted, actor: actor,
+                                    unitMustBeActive: true, on: req) { r in
             r.submittedAt = req.now
             // Lateness is the original's: a correction does not make a report late.
             if r.revision == 1 { r.late = req.now > deadline(p, req) }
@@ -131,11 +138,13 @@ enum Reports {
     }
 
     private static func transition(_ p: Period, unit: String, from: Set<ReportModel.Status>, to: ReportModel.Status,
-                                   actor: User, comment: String? = nil, on req: Request,
+                                   actor: User, comment: String? = nil, unitMustBeActive: Bool = false, on req: Request,
                                    apply: @Sendable @escaping (ReportModel) -> Void) async throws -> ReportModel {
-        _ = try await Self.unit(unit, on: req.db)
         let now = req.now
-        return try await req.db.transaction { db in
+        return try await req.write { db in
+            // The unit's row lock orders every change of its reports: a save racing a submit, or
+            // an accept racing a return, sees the other's result and answers 409.
+            try await lockUnit(unit, active: unitMustBeActive, on: db)
             let r = try await require(p, unit, on: db)
             guard from.contains(r.status) else {
                 throw AppError.conflict("wrong_state", "The report is \(r.status.rawValue); it cannot become \(to.rawValue)",

@@ -23,33 +23,59 @@ enum Signing {
         let iat: String
     }
 
-    static func newKey(on db: any Database) async throws -> SigningKeyModel {
+    /// Makes a new active key (the others stop signing); inside a write transaction. Serialised
+    /// across processes, and the unique index on the active key keeps it to one whatever happens.
+    static func newKey(vault: KeyVault, on tx: any Database) async throws -> SigningKeyModel {
+        try await tx.lockForWrite(topic: "signing-key")
         let key = Curve25519.Signing.PrivateKey()
-        let kid = "zj-" + Auth.randomSecret().prefix(12)
-        let m = SigningKeyModel(kid: String(kid), privateKey: key.rawRepresentation.base64EncodedString(), active: true)
-        try await db.transaction { tx in
-            try await SigningKeyModel.query(on: tx).set(\.$active, to: false).update()
-            try await m.create(on: tx)
-        }
+        let kid = "zj-" + String(Auth.randomSecret().prefix(12))
+        let m = SigningKeyModel(kid: kid, privateKey: try vault.seal(key.rawRepresentation, context: kid), active: true)
+        try await SigningKeyModel.query(on: tx).filter(\.$active == true).set(\.$active, to: false).update()
+        try await m.create(on: tx)
         return m
     }
 
-    /// The key that signs new tokens; made on first use.
-    static func activeKey(on db: any Database) async throws -> JWS.Key {
-        let m = try await SigningKeyModel.query(on: db).filter(\.$active == true).sort(\.$createdAt, .descending).first()
-        let model: SigningKeyModel
-        if let m { model = m } else { model = try await newKey(on: db) }
-        guard let raw = Data(base64Encoded: model.privateKey) else { throw Abort(.internalServerError) }
-        return try JWS.Key(kid: model.id!, raw: raw)
+    /// The private key of a stored key: sealed by the vault, or (before encryption) in clear.
+    static func privateKey(_ m: SigningKeyModel, vault: KeyVault) throws -> Data {
+        if let raw = try vault.open(m.privateKey, context: m.id ?? "") { return raw }
+        guard let raw = Data(base64Encoded: m.privateKey) else { throw Abort(.internalServerError, reason: "unreadable signing key") }
+        return raw
     }
 
-    /// Every key ever used, so that certificates signed before a rotation still verify.
-    static func jwks(on db: any Database) async throws -> JWS.JWKSet {
-        let all = try await SigningKeyModel.query(on: db).sort(\.$createdAt).all()
-        return JWS.JWKSet(keys: try all.compactMap { m in
-            guard let raw = Data(base64Encoded: m.privateKey) else { return nil }
-            return try JWS.Key(kid: m.id!, raw: raw).jwk
-        })
+    /// Seals every key still stored in clear (databases from before key encryption); at start.
+    static func sealClearKeys(vault: KeyVault, store: Store) async throws {
+        try await store.write { tx in
+            for m in try await SigningKeyModel.query(on: tx).all() where !KeyVault.isSealed(m.privateKey) {
+                guard let raw = Data(base64Encoded: m.privateKey) else { continue }
+                m.privateKey = try vault.seal(raw, context: m.id ?? "")
+                try await m.save(on: tx)
+            }
+        }
+    }
+
+    /// The key that signs new tokens; made on first use (once, however many ask at once).
+    static func activeKey(vault: KeyVault, store: Store) async throws -> JWS.Key {
+        @Sendable func active(_ db: any Database) async throws -> SigningKeyModel? {
+            try await SigningKeyModel.query(on: db).filter(\.$active == true).first()
+        }
+        let model: SigningKeyModel
+        if let m = try await active(store.db) {
+            model = m
+        } else {
+            model = try await store.write { tx in
+                try await tx.lockForWrite(topic: "signing-key")
+                if let m = try await active(tx) { return m }
+                return try await newKey(vault: vault, on: tx)
+            }
+        }
+        return try JWS.Key(kid: model.id!, raw: privateKey(model, vault: vault))
+    }
+
+    /// Every key not retired, public halves only, so that certificates signed before a rotation
+    /// still verify.
+    static func jwks(vault: KeyVault, on db: any Database) async throws -> JWS.JWKSet {
+        let all = try await SigningKeyModel.query(on: db).filter(\.$retiredAt == nil).sort(\.$createdAt).all()
+        return JWS.JWKSet(keys: try all.map { m in try JWS.Key(kid: m.id!, raw: privateKey(m, vault: vault)).jwk })
     }
 
     static func claims(_ c: Certificate) -> Claims {
@@ -59,13 +85,22 @@ enum Signing {
 
     /// The certificate's token, signed on first request and kept (import stays fast; a token
     /// once given out never changes).
-    static func token(for c: Certificate, on db: any Database) async throws -> String {
+    static func token(for c: Certificate, vault: KeyVault, store: Store) async throws -> String {
         if let t = c.token { return t }
-        let key = try await activeKey(on: db)
+        let key = try await activeKey(vault: vault, store: store)
         let t = try JWS.sign(try JSONEncoder.sortedKeys.encode(claims(c)), with: key)
-        c.token = t
-        try await c.save(on: db)
-        return t
+        let serial = c.serial
+        // Only the first token is kept: of two requests signing at once, both answer the stored one.
+        let kept = try await store.write { tx -> String in
+            try await tx.lockForWrite("certificates", "serial", serial)
+            guard let fresh = try await Certificate.find(serial, on: tx) else { return t }
+            if let stored = fresh.token { return stored }
+            fresh.token = t
+            try await fresh.save(on: tx)
+            return t
+        }
+        c.token = kept
+        return kept
     }
 
     static func verifyURL(_ token: String, publicURL: String) -> String {

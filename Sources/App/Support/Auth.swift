@@ -19,43 +19,63 @@ enum Auth {
         SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
-    /// Checks a user name and password, throttling repeated failures per user name and address.
+    /// Checks a user name and password. The attempt is recorded (as a failure) before the hash is
+    /// checked, in the same write transaction that counts the earlier ones, so parallel guesses
+    /// are each counted; a success erases it. Limits, within `loginWindow`:
+    /// - one user name from one address: `loginMaxFailures`, then 429;
+    /// - one address over all names: 4 × that, then 429;
+    /// - one user name from all addresses (forwarded addresses can be forged or rented): past
+    ///   4 × that, a backoff instead of a lock — one try per 2^(n − limit) seconds, at most one a
+    ///   minute — so strangers slow the guessing of `admin` without locking its owner out.
     static func verify(username: String, password: String, on req: Request) async throws -> User {
         let cfg = req.config
         let now = req.now
         let since = now.addingTimeInterval(-cfg.loginWindow)
-        let address = req.peerAddress?.ipAddress ?? "unknown"
-        let recent = try await LoginFailure.query(on: req.db)
-            .filter(\.$at > since)
-            .group(.or) { $0.filter(\.$username == username).filter(\.$address == address) }
-            .all()
-        // Three limits: one user name from one address; one address across names; and one user
-        // name across addresses (forwarded addresses can be forged, so this one bounds guessing).
-        let limits: [([LoginFailure], Int)] = [
-            (recent.filter { $0.username == username && $0.address == address }, cfg.loginMaxFailures),
-            (recent.filter { $0.address == address }, cfg.loginMaxFailures * 4),
-            (recent.filter { $0.username == username }, cfg.loginMaxFailures * 4),
-        ]
-        if let (hit, _) = limits.first(where: { $0.0.count >= $0.1 }) {
-            let oldest = hit.map(\.at).min() ?? now
-            let retry = max(1, Int(oldest.addingTimeInterval(cfg.loginWindow).timeIntervalSince(now).rounded(.up)))
-            var e = AppError(status: .tooManyRequests, code: "too_many_attempts",
-                             message: "Too many failed logins; try again in \(retry) seconds",
-                             messageZh: "登录失败次数过多，请\(retry)秒后再试")
-            e.headers.replaceOrAdd(name: .retryAfter, value: String(retry))
-            throw e
+        let address = req.clientAddress
+        let attempt = try await req.write { db -> UUID in
+            try await db.lockForWrite(topic: "login:" + username)
+            try await LoginFailure.query(on: db).filter(\.$at <= since).delete()
+            let recent = try await LoginFailure.query(on: db)
+                .filter(\.$at > since)
+                .group(.or) { $0.filter(\.$username == username).filter(\.$address == address) }
+                .all()
+            let pair = recent.filter { $0.username == username && $0.address == address }
+            let fromAddress = recent.filter { $0.address == address }
+            let forUser = recent.filter { $0.username == username }.map(\.at).sorted()
+            var retry: Int?
+            for (hit, limit) in [(pair, cfg.loginMaxFailures), (fromAddress, cfg.loginMaxFailures * 4)] where hit.count >= limit {
+                let oldest = hit.map(\.at).min() ?? now
+                retry = max(retry ?? 0, Int(oldest.addingTimeInterval(cfg.loginWindow).timeIntervalSince(now).rounded(.up)))
+            }
+            let userLimit = cfg.loginMaxFailures * 4
+            if forUser.count >= userLimit, let last = forUser.last {
+                let spacing = min(60, 1 << min(6, forUser.count - userLimit))
+                let wait = last.addingTimeInterval(TimeInterval(spacing)).timeIntervalSince(now)
+                if wait > 0 { retry = max(retry ?? 0, Int(wait.rounded(.up))) }
+            }
+            if let retry {
+                var e = AppError(status: .tooManyRequests, code: "too_many_attempts",
+                                 message: "Too many failed logins; try again in \(max(1, retry)) seconds",
+                                 messageZh: "登录失败次数过多，请\(max(1, retry))秒后再试")
+                e.headers.replaceOrAdd(name: .retryAfter, value: String(max(1, retry)))
+                throw e
+            }
+            let f = LoginFailure(username: username, address: address, at: now)
+            try await f.create(on: db)
+            return try f.requireID()
         }
         let user = try await User.query(on: req.db).filter(\.$username == username).first()
         // Spend the same time whether or not the user exists.
         let hash = user?.passwordHash ?? "$2b$12$C6UzMDM.H6dfI/f/IKcEeO9nbdPj1mYvTl9WA1TSiYo8i8FhZb3xW"
-        let ok = try await req.password.async.verify(password, created: hash)
-        guard ok, let user else {
-            try await LoginFailure.query(on: req.db).filter(\.$at <= since).delete()
-            try await LoginFailure(username: username, address: address, at: now).create(on: req.db)
+        let ok = try await req.application.passwordPool.verify(password, created: hash)
+        guard ok, let user, user.active else {
             throw AppError(status: .unauthorized, code: "invalid_credentials",
                            message: "Wrong user name or password", messageZh: "用户名或密码错误")
         }
-        try await LoginFailure.query(on: req.db).filter(\.$username == username).filter(\.$address == address).delete()
+        try await req.write { db in
+            try await LoginFailure.query(on: db).filter(\.$username == username).filter(\.$address == address).delete()
+            try await LoginFailure.query(on: db).filter(\.$id == attempt).delete()
+        }
         return user
     }
 
@@ -64,8 +84,17 @@ enum Auth {
         let secret = randomSecret()
         let token = UserToken(tokenHash: hash(secret), userID: try user.requireID(), kind: kind,
                               csrf: randomSecret(), expiresAt: req.now.addingTimeInterval(req.config.tokenLifetime))
-        try await token.create(on: req.db)
+        try await req.write { try await token.create(on: $0) }
         return (secret, token)
+    }
+
+    /// Ends every session and token of the given users (disabled, their unit deactivated, or a
+    /// password changed), except `keeping`.
+    static func revokeTokens(users: [UUID], keeping: UUID? = nil, on db: any Database) async throws {
+        guard !users.isEmpty else { return }
+        var q = UserToken.query(on: db).filter(\.$user.$id ~~ users)
+        if let keeping { q = q.filter(\.$id != keeping) }
+        try await q.delete()
     }
 }
 
@@ -80,7 +109,8 @@ struct UserAuthMiddleware: AsyncMiddleware {
             .filter(\.$kind == (isAPI ? "api" : "session"))
             .filter(\.$expiresAt > request.now)
             .with(\.$user)
-            .first() {
+            .first(),
+           token.user.active {
             request.auth.login(token.user)
             request.storage[CurrentTokenKey.self] = token
         }
@@ -124,7 +154,8 @@ extension Request {
         let user = try requireUser()
         let unit = named ?? user.unitCode ?? ""
         _ = try requireWrite(unit: unit)
-        _ = try await Reports.unit(unit, on: db)
+        let u = try await Reports.unit(unit, on: db)
+        if !u.active { throw AppError.unitInactive(u) }
         return (user, unit)
     }
 

@@ -2,27 +2,45 @@ import Fluent
 import Foundation
 import Vapor
 
-/// A fixed-window counter per client address, in this process. Each server process limits on
-/// its own, so N processes allow N times the rate: enough to stop enumeration from one address.
+/// A fixed-window counter per client address, in this process. Memory is bounded: windows are
+/// aligned, so a new window simply replaces the old table (no scan under the lock), and past
+/// `maxKeys` addresses in one window the rest share one counter, so a flood of fresh addresses
+/// limits itself instead of growing the table. IPv6 clients count by their /64 network.
 final class RateLimiter: @unchecked Sendable {
     private let lock = NSLock()
-    private var windows: [String: (start: Date, count: Int)] = [:]
+    private var windowStart = Date.distantPast
+    private var counts: [String: Int] = [:]
     let limit: Int
     let window: TimeInterval
+    let maxKeys: Int
 
-    init(limit: Int, window: TimeInterval) { self.limit = limit; self.window = window }
+    init(limit: Int, window: TimeInterval, maxKeys: Int = 100_000) {
+        self.limit = limit; self.window = window; self.maxKeys = maxKeys
+    }
 
     /// Nil when allowed; otherwise the seconds to wait.
     func hit(_ key: String, now: Date) -> Int? {
-        lock.withLock {
-            if windows.count > 100_000 { windows = windows.filter { now.timeIntervalSince($0.value.start) < window } }
-            var w = windows[key] ?? (now, 0)
-            if now.timeIntervalSince(w.start) >= window { w = (now, 0) }
-            w.count += 1
-            windows[key] = w
-            guard w.count > limit else { return nil }
-            return max(1, Int((w.start.addingTimeInterval(window).timeIntervalSince(now)).rounded(.up)))
+        let key = Self.bucket(key)
+        var expired: [String: Int] = [:]
+        defer { _ = expired }   // the old table is freed after the lock is released
+        return lock.withLock {
+            let start = Date(timeIntervalSince1970: (now.timeIntervalSince1970 / window).rounded(.down) * window)
+            if start != windowStart {
+                windowStart = start
+                swap(&expired, &counts)
+            }
+            let slot = counts[key] != nil || counts.count < maxKeys ? key : "overflow"
+            let n = (counts[slot] ?? 0) + 1
+            counts[slot] = n
+            guard n > limit else { return nil }
+            return max(1, Int(start.addingTimeInterval(window).timeIntervalSince(now).rounded(.up)))
         }
+    }
+
+    /// The counting unit of an address: itself for IPv4, its /64 network for IPv6.
+    static func bucket(_ address: String) -> String {
+        guard address.contains(":"), let b = CIDR.parse(address), b.count == 16 else { return address }
+        return b[0..<8].map { String($0, radix: 16) }.joined(separator: ":") + "::/64"
     }
 }
 
@@ -46,7 +64,7 @@ extension Application {
 extension Request {
     /// Refuses with 429 and Retry-After once this client has used its share.
     func rateLimit(_ limiter: RateLimiter) throws {
-        let address = peerAddress?.ipAddress ?? remoteAddress?.ipAddress ?? "unknown"
+        let address = clientAddress
         if let retry = limiter.hit(address, now: now) {
             var e = AppError(status: .tooManyRequests, code: "rate_limited",
                              message: "Too many requests; try again in \(retry) seconds",

@@ -47,9 +47,11 @@ enum AdminPages {
 
     @Sendable static func toggleUnit(_ req: Request) async throws -> Response {
         try await form(req) {
-            let unit = try await Reports.unit(req.parameters.get("code") ?? "", on: req.db)
-            unit.active.toggle()
-            try await unit.save(on: req.db)
+            let code = req.parameters.get("code") ?? ""
+            _ = try await req.write { db in
+                let unit = try await Reports.unit(code, on: db)
+                return try await UnitsController.setUnit(code, name: nil, active: !unit.active, on: db)
+            }
         }
     }
 

@@ -124,8 +124,8 @@ enum CertificatePages {
             guard let unit = user.unitCode else { throw AppError.forbidden }
             _ = try req.requireWrite(unit: unit)
             let f = try req.content.decode(OrderForm.self)
-            _ = try await Certificates.order(unitCode: unit, level: try Certificates.level(f.level),
-                                             quantity: Int(f.quantity ?? "") ?? 0, actor: user, on: req.db)
+            let level = try Certificates.level(f.level), quantity = Int(f.quantity ?? "") ?? 0
+            _ = try await req.write { try await Certificates.order(unitCode: unit, level: level, quantity: quantity, actor: user, on: $0) }
             return nil
         }
     }
@@ -137,10 +137,10 @@ enum CertificatePages {
             _ = try req.requireMinistry()
             let f = try req.content.decode(AllocateForm.self)
             let price = try Certificates.money(f.unitPriceYuan.map { .string($0) }, field: "unitPriceYuan")
-            guard price.fen > 0 else { throw AppError.invalid(field: "unitPriceYuan", code: "not_positive", "The unit price must be above zero", "单价须大于零") }
             let day = try Certificates.pastDate((f.allocatedOn ?? "").isEmpty ? Period.dayString(req.now) : f.allocatedOn,
                                                 field: "allocatedOn", now: req.now)
-            _ = try await Certificates.allocate(try CertificatesController.orderID(req), unitPrice: price, allocatedOn: day, on: req.db)
+            let id = try CertificatesController.orderID(req)
+            _ = try await req.write { try await Certificates.allocate(id, unitPrice: price, allocatedOn: day, on: $0) }
             return nil
         }
     }
@@ -151,10 +151,10 @@ enum CertificatePages {
         try await form(req) {
             let user = try req.requireMinistry()
             let f = try req.content.decode(PayForm.self)
-            _ = try await Certificates.pay(try CertificatesController.orderID(req),
-                                           amount: try Certificates.money(f.amountYuan.map { .string($0) }, field: "amountYuan"),
-                                           paidOn: try Certificates.pastDate(f.paidOn, field: "paidOn", now: req.now),
-                                           actor: user, on: req.db)
+            let id = try CertificatesController.orderID(req)
+            let amount = try Certificates.money(f.amountYuan.map { .string($0) }, field: "amountYuan")
+            let day = try Certificates.pastDate(f.paidOn, field: "paidOn", now: req.now)
+            _ = try await req.write { try await Certificates.pay(id, amount: amount, paidOn: day, actor: user, on: $0) }
             return nil
         }
     }

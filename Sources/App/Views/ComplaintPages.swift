@@ -125,7 +125,7 @@ enum ComplaintPages {
         let phones = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == "," || $0 == "，" })
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         do {
-            _ = try await Complaints.setHotlines(unit, phones: phones, on: req.db)
+            _ = try await Complaints.setHotlines(unit, phones: phones, store: req.store)
         } catch let e as AppError where e.status.code < 500 {
             let lang = L10n.lang(req)
             return try await renderHotlines(req, error: e.details.map { lang == "en" ? $0.message : $0.messageZh }.joined(separator: "；"),

@@ -92,9 +92,13 @@ enum AuthPages {
         return res
     }
 
-    /// Only local paths: never redirect a user to another site after login.
+    /// Only local paths: never redirect a user to another site after login. Printable ASCII
+    /// only — no tab or CR LF (browsers drop a tab, turning `/\t/evil` into `//evil`; CR LF
+    /// would write headers), no backslash, no `//` — so the value is safe in a `Location` header.
     static func safeNext(_ next: String?) -> String {
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\") else { return "/reports" }
+        guard let next, next.hasPrefix("/"), next.utf8.count <= 2000,
+              next.utf8.allSatisfy({ (0x21...0x7E).contains($0) && $0 != UInt8(ascii: "\\") }),
+              !next.hasPrefix("//") else { return "/reports" }
         return next
     }
 
@@ -123,7 +127,7 @@ enum AuthPages {
 
     @Sendable static func logout(_ req: Request) async throws -> Response {
         if req.currentToken != nil { try req.requireCSRF() }
-        try await req.currentToken?.delete(on: req.db)
+        if let id = req.currentToken?.id { try await req.write { try await UserToken.query(on: $0).filter(\.$id == id).delete() } }
         let res = req.redirect(to: "/")
         res.cookies[Auth.sessionCookie] = HTTPCookies.Value(string: "", expires: Date(timeIntervalSince1970: 0), isHTTPOnly: true)
         return res

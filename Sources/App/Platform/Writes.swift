@@ -1,0 +1,161 @@
+import Fluent
+import Foundation
+import NIOConcurrencyHelpers
+import SQLKit
+import Vapor
+
+/// The one way Zhijian writes to its database. Every write — a report save, a login failure, a
+/// ten-million-row import — is `req.write { db in … }` (or `app.write`): one transaction whose
+/// body uses only the `db` it is given. `WritePathTests` fails the build's tests if a
+/// transaction or a write is opened any other way.
+///
+/// **SQLite** allows one writer per file. A deferred transaction (`BEGIN`, what Fluent opens)
+/// that reads first and writes later must upgrade its read snapshot to a write lock; when
+/// another connection committed in between, SQLite refuses with `busy`/`busyInSnapshot` and no
+/// busy handler can help. So writes here are queued through one in-process FIFO gate and open
+/// with `BEGIN IMMEDIATE`, taking the write lock before their first read: a write waits its turn
+/// and never fails for contention. Readers never wait for the gate: in WAL mode they read
+/// their own snapshot beside the writer. `busy_timeout` covers other processes on the same file
+/// (the CLI commands) as a last resort. Measured with `Benchmarks/soak.sh` (see the README).
+///
+/// **PostgreSQL** runs many writers at once, in any number of processes, so a write transaction
+/// there is a plain `BEGIN`; the invariants that a read-check-write would break under races are
+/// held by row locks (`lockForWrite`), conditional updates and constraints.
+enum Writes {
+    /// Runs `body` as one write transaction; an error rolls everything back.
+    static func run<T: Sendable>(on db: any Database, gate: WriteGate?,
+                                 _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        // A write inside a write would wait for itself on SQLite (the gate is held, and the
+        // connection of this event loop too): refuse it loudly, on both databases alike.
+        guard !inWrite else {
+            throw AppError(status: .internalServerError, code: "internal", message: "Internal error: a write inside a write",
+                           messageZh: "服务器内部错误")
+        }
+        return try await $inWrite.withValue(true) { try await transaction(on: db, gate: gate, body) }
+    }
+
+    @TaskLocal static var inWrite = false
+
+    private static func transaction<T: Sendable>(on db: any Database, gate: WriteGate?,
+                                                 _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        guard let gate else { return try await db.transaction(body) }
+        await gate.acquire()
+        defer { gate.release() }
+        return try await db.withConnection { conn in
+            guard let sql = conn as? any SQLDatabase else { fatalError("SQLite is an SQL database") }
+            try await sql.raw("PRAGMA busy_timeout = \(unsafeRaw: String(busyTimeoutMilliseconds))").run()
+            try await sql.raw("BEGIN IMMEDIATE").run()
+            do {
+                let result = try await body(conn)
+                try await sql.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await sql.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+
+    /// How long a writer waits for another process holding the file's write lock.
+    static let busyTimeoutMilliseconds = 10_000
+}
+
+/// A first-in, first-out lock for async code: one holder at a time, waiters resumed in order.
+final class WriteGate: Sendable {
+    private struct State {
+        var held = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+        var head = 0
+    }
+    private let state = NIOLockedValueBox(State())
+
+    func acquire() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let now = state.withLockedValue { s -> Bool in
+                if !s.held { s.held = true; return true }
+                s.waiters.append(c)
+                return false
+            }
+            if now { c.resume() }
+        }
+    }
+
+    func release() {
+        let next = state.withLockedValue { s -> CheckedContinuation<Void, Never>? in
+            guard s.head < s.waiters.count else {
+                s.held = false
+                s.waiters.removeAll(keepingCapacity: true)
+                s.head = 0
+                return nil
+            }
+            let c = s.waiters[s.head]
+            s.head += 1
+            // The lock passes straight to the next waiter; compact the queue now and then.
+            if s.head > 1024 { s.waiters.removeFirst(s.head); s.head = 0 }
+            return c
+        }
+        next?.resume()
+    }
+
+    /// Writers waiting for their turn (for metrics and tests).
+    var waiting: Int { state.withLockedValue { $0.waiters.count - $0.head } }
+}
+
+/// The database as services see it: `db` to read, `write` for one write transaction. Services
+/// take a `Store` instead of a `Request`, so the API, the pages and the commands share them.
+struct Store: Sendable {
+    let db: any Database
+    let gate: WriteGate?
+
+    func write<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        try await Writes.run(on: db, gate: gate, body)
+    }
+}
+
+extension Application {
+    private struct WriteGateKey: StorageKey { typealias Value = WriteGate }
+
+    /// The SQLite write gate; nil on PostgreSQL.
+    var writeGate: WriteGate? {
+        get { storage[WriteGateKey.self] }
+        set { storage[WriteGateKey.self] = newValue }
+    }
+
+    var store: Store { Store(db: db, gate: writeGate) }
+
+    /// One write transaction on the application's database (commands, start-up).
+    func write<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        try await Writes.run(on: db, gate: writeGate, body)
+    }
+}
+
+extension Request {
+    var store: Store { Store(db: db, gate: application.writeGate) }
+
+    /// One write transaction for this request; see `Writes`.
+    func write<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        try await Writes.run(on: db, gate: application.writeGate, body)
+    }
+}
+
+extension Database {
+    var isPostgres: Bool { (self as? any SQLDatabase)?.dialect.name == "postgresql" }
+
+    /// Locks one row until the transaction ends, so that what is read of it next stays true until
+    /// the commit. PostgreSQL only: on SQLite the write transaction already excludes every other
+    /// writer. `FOR NO KEY UPDATE` leaves inserts of rows that refer to it (foreign keys) free.
+    /// Returns whether the row exists.
+    @discardableResult
+    func lockForWrite(_ table: String, _ column: String, _ value: some Encodable & Sendable) async throws -> Bool {
+        guard let sql = self as? any SQLDatabase else { return true }
+        let lock: SQLQueryString = isPostgres ? " FOR NO KEY UPDATE" : ""
+        return try await sql.raw("SELECT 1 AS one FROM \(ident: table) WHERE \(ident: column) = \(bind: value)\(lock)").first() != nil
+    }
+
+    /// Serialises one kind of work across every process on PostgreSQL until the transaction ends
+    /// (allocation of the next serial range, for one); SQLite's writer is already alone.
+    func lockForWrite(topic: String) async throws {
+        guard isPostgres, let sql = self as? any SQLDatabase else { return }
+        try await sql.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: topic)))").run()
+    }
+}
