@@ -46,7 +46,9 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     let decoder = JSONDecoder()
     decoder.dateDecodingStrategy = .iso8601
     ContentConfiguration.global.use(encoder: encoder, for: .json)
-    ContentConfiguration.global.use(decoder: decoder, for: .json)
+    ContentConfiguration.global.use(decoder: CheckedJSONDecoder(inner: decoder), for: .json)
+    ContentConfiguration.global.use(decoder: CheckedFormDecoder(), for: .urlEncodedForm)
+    ContentConfiguration.global.use(urlDecoder: CheckedQueryDecoder())
 
     app.views.use(.leaf)
     app.leaf.cache.isEnabled = app.environment.isRelease
@@ -54,9 +56,11 @@ public func configure(_ app: Application, config: AppConfig) async throws {
 
     app.middleware = Middlewares()
     app.middleware.use(RedactingRouteLogger())
-    app.middleware.use(ErrorMiddleware())
-    app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
+    // Outside the error middleware and the files: every answer carries the headers.
     app.middleware.use(SecurityHeadersMiddleware())
+    app.middleware.use(ErrorMiddleware())
+    app.middleware.use(PathCheckMiddleware())
+    app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
 
     try routes(app)
 }
@@ -91,13 +95,28 @@ struct RedactingRouteLogger: AsyncMiddleware {
     }
 }
 
-/// Headers every answer carries: no framing, no sniffing, a strict referrer.
+/// Headers every answer carries, errors and static files included: no framing, no sniffing, a
+/// strict referrer, a Content-Security-Policy that allows only this site's own scripts and
+/// styles (inline `style` attributes are kept for the server-drawn SVG charts), and no caching
+/// of anything personal — every answer except static files and published bulletins is
+/// `no-store`, so receipts, ID numbers and reports never sit in shared or browser caches.
 struct SecurityHeadersMiddleware: AsyncMiddleware {
+    static let csp = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        + "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let res = try await next.respond(to: request)
         res.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
         res.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
         res.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
+        res.headers.replaceOrAdd(name: "Content-Security-Policy", value: Self.csp)
+        res.headers.replaceOrAdd(name: "Cross-Origin-Opener-Policy", value: "same-origin")
+        if request.application.config.secureCookies {
+            res.headers.replaceOrAdd(name: "Strict-Transport-Security", value: "max-age=31536000")
+        }
+        if !res.headers.contains(name: .cacheControl) {
+            res.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        }
         return res
     }
 }

@@ -14,6 +14,8 @@ func routes(_ app: Application) throws {
     api.get("auth", "me", use: AuthController.me)
     api.get("users", use: AuthController.listUsers)
     api.post("users", use: AuthController.createUser)
+    api.patch("users", ":username", use: AuthController.updateUser)
+    api.post("auth", "password", use: AuthController.changePassword)
 
     // Units
     api.get("units", use: UnitsController.list)

@@ -31,7 +31,9 @@ enum Writes {
             throw AppError(status: .internalServerError, code: "internal", message: "Internal error: a write inside a write",
                            messageZh: "服务器内部错误")
         }
-        return try await $inWrite.withValue(true) { try await transaction(on: db, gate: gate, body) }
+        // The drivers run the body in a task of their own, which inherits no task-local value:
+        // the flag is set again inside.
+        return try await transaction(on: db, gate: gate) { tx in try await $inWrite.withValue(true) { try await body(tx) } }
     }
 
     @TaskLocal static var inWrite = false
