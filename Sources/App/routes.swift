@@ -45,7 +45,9 @@ func routes(_ app: Application) throws {
     let certificates = api.grouped("certificates")
     certificates.get(use: CertificatesController.list)
     certificates.post(use: CertificatesController.issue)
-    certificates.on(.POST, "import", body: .collect(maxSize: "256mb"), use: CertificatesController.importCSV)
+    // Bodies of imports are read only once the caller is known to be allowed (RequireRole runs
+    // before the body is collected or streamed).
+    certificates.grouped(RequireRole([.unit])).on(.POST, "import", body: .stream, use: CertificatesController.importCSV)
     certificates.get(":serial", use: CertificatesController.get)
     certificates.get(":serial", "qr", use: CertificatesController.qr)
     certificates.post(":serial", "revoke", use: CertificatesController.revoke)
@@ -86,7 +88,8 @@ func routes(_ app: Application) throws {
     api.post("supervision-visits", use: RegistersController.createVisit)
     api.get("sessions", use: SessionsController.list)
     api.post("sessions", use: SessionsController.create)
-    api.on(.POST, "sessions", "import", body: .collect(maxSize: "128mb"), use: SessionsController.importCSV)
+    api.grouped(RequireRole([.ministry, .unit])).on(.POST, "sessions", "import", body: .collect(maxSize: "32mb"),
+                                                    use: SessionsController.importCSV)
     api.get("derived", ":period", use: SessionsController.derivedAll)
 
     // Bulletins

@@ -160,10 +160,9 @@ enum CertificatesController {
 
     @Sendable static func importCSV(_ req: Request) async throws -> Issuance.ImportResult {
         let (user, unit) = try issuingUnit(req)
-        guard let body = req.body.data else {
-            throw AppError.invalid(field: "file", code: "empty_file", "The file is empty", "文件为空")
-        }
-        return try await Issuance.importCSV(body, unit: unit, actor: user, on: req)
+        // Authorised above (and by the route's RequireRole before a byte of the body was read).
+        let upload = try await Upload.spool(req, maxBytes: Issuance.maxImportBytes)
+        return try await Issuance.importCSV(upload, unit: unit, actor: user, on: req)
     }
 
     struct Page: Content { let items: [CertificateDTO]; let page: Int; let per: Int; let total: Int }

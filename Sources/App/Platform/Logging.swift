@@ -29,6 +29,11 @@ struct LogLevelCap: LogHandler {
         set { inner[metadataKey: key] = newValue }
     }
 
+    func log(event: LogEvent) {
+        guard event.level >= .debug else { return }
+        inner.log(event: event)
+    }
+
     func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
              file: String, function: String, line: UInt) {
         guard level >= .debug else { return }

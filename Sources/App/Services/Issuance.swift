@@ -79,7 +79,7 @@ enum Issuance {
     static func isText(_ s: String, max: Int) -> Bool {
         var n = 0
         for u in s.unicodeScalars {
-            if u.value < 32 || u.value == 127 { return false }
+            if u.value < 32 || (0x7F...0x9F).contains(u.value) { return false }
             n += 1
             if n > max * 2 { return false }
         }
@@ -236,101 +236,117 @@ enum Issuance {
         var errors: [LineError] = []
     }
 
+    /// Bad lines listed in an answer; past this many, one more entry says how many were left out.
+    static let maxListedErrors = 1000
+    /// Breaches recorded from one file; a file of a million foreign serials records the first ones.
+    static let maxRecordedBreaches = 10_000
+    static let batchSize = 2000
+    /// The largest certificate file accepted: about four million lines.
+    static let maxImportBytes = 256 << 20
+
     /// Imports a CSV file with the header `serial,holderName,idNumber,occupation,level,issuedOn`.
-    /// Every bad line is reported by its number; the good ones are committed together; a line
-    /// already imported with the same data is unchanged, so importing a file twice changes nothing.
-    static func importCSV(_ data: ByteBuffer, unit: String, actor: User, on req: Request) async throws -> ImportResult {
+    /// Every bad line is reported by its number; the good ones are committed together, in one
+    /// write transaction; a line already imported with the same data is unchanged, so importing a
+    /// file twice changes nothing. The file is read in batches (see `Upload`): memory stays at a
+    /// batch and a set of the file's serial numbers, whatever the file's size.
+    static func importCSV(_ upload: Upload, unit: String, actor: User, on req: Request) async throws -> ImportResult {
         let now = req.now
         let today = Period.dayString(now)
+        let ranges = try await Certificates.ranges(on: req.db)
         let clock = ContinuousClock()
         let t0 = clock.now
-        var rows = CSV.parse(Array(data.readableBytesView))
-        let t1 = clock.now
-        guard let header = rows.first?.fields else {
-            throw AppError.invalid(field: "file", code: "empty_file", "The file is empty", "文件为空")
-        }
-        guard header == csvHeader else {
-            throw AppError.invalid(field: "file", code: "wrong_header", "The first line must be \(csvHeader.joined(separator: ","))",
-                                   "第一行须为 \(csvHeader.joined(separator: ","))")
-        }
-        rows.removeFirst()
-        let ranges = try await Certificates.ranges(on: req.db)
-        var result = ImportResult()
-        var breaches: [(serial: String, owner: String?)] = []
-        var candidates: [(line: Int, input: Input)] = []
-        var seen: [String: Int] = [:]
-        func fail(_ line: Int, _ code: String, _ en: String, _ zh: String) {
-            result.errors.append(.init(line: line, code: code, message: en, messageZh: zh))
-        }
-        for row in rows {
-            if row.fields.count == 1 && row.fields[0].isEmpty { continue }   // blank line
-            guard row.fields.count == 6 else {
-                fail(row.line, "wrong_field_count", "Expected 6 fields, found \(row.fields.count)", "应为6个字段，实为\(row.fields.count)个")
-                continue
+        let result = try await upload.withRows { reader -> ImportResult in
+            guard let header = try reader.next(1)?.first?.fields else {
+                throw AppError.invalid(field: "file", code: "empty_file", "The file is empty", "文件为空")
             }
-            let f = row.fields
-            let i = normalised(Input(serial: f[0], holderName: f[1], idNumber: f[2], occupation: f[3], level: f[4], issuedOn: f[5]))
-            if let p = check(i, unit: unit, ranges: ranges, today: today) {
-                fail(row.line, p.code, p.message, p.messageZh)
-                if let owner = p.breachOwner { breaches.append((i.serial, owner)) }
-                continue
+            guard header == csvHeader else {
+                throw AppError.invalid(field: "file", code: "wrong_header", "The first line must be \(csvHeader.joined(separator: ","))",
+                                       "第一行须为 \(csvHeader.joined(separator: ","))")
             }
-            if let first = seen[i.serial] {
-                fail(row.line, "duplicate_in_file", "Serial \(i.serial) already appears on line \(first)",
-                     "证书编号\(i.serial)与第\(first)行重复")
-                continue
-            }
-            seen[i.serial] = row.line
-            candidates.append((row.line, i))
-        }
-        let t2 = clock.now
-        let good = candidates
-        let errorsSoFar = result
-        let breachList = breaches
-        let final = try await req.write { db -> ImportResult in
-            guard let sql = db as? any SQLDatabase else { throw AppError.malformed("SQL database required", "需要SQL数据库") }
-            try await Reports.lockUnit(unit, active: true, on: db)
-            var r = errorsSoFar
-            let chunkSize = 2000
-            // First sort out what is registered already, then write the new rows: the SQL text of
-            // the next chunk is built while the database writes the previous one.
-            var freshChunks: [[Input]] = []
-            for start in stride(from: 0, to: good.count, by: chunkSize) {
-                let chunk = good[start..<min(start + chunkSize, good.count)]
-                let found = try await existing(in: chunk.map(\.input.serial), on: sql)
-                var fresh: [Input] = []
-                for (line, i) in chunk {
-                    if let e = found[i.serial] {
-                        if let p = conflict(e, i) {
-                            r.errors.append(.init(line: line, code: p.code, message: p.message, messageZh: p.messageZh))
-                        } else {
-                            r.unchanged += 1
-                        }
-                    } else {
-                        fresh.append(i)
-                    }
+            let box = ReaderBox(reader)
+            return try await req.write { db -> ImportResult in
+                guard let sql = db as? any SQLDatabase else { throw AppError.malformed("SQL database required", "需要SQL数据库") }
+                try await Reports.lockUnit(unit, active: true, on: db)
+                var r = ImportResult()
+                var lastLine = 0
+                let omitted = Counter()
+                var breaches: [(serial: String, owner: String?)] = []
+                var seen: [Int64: Int32] = [:]
+                var firstSerial: String?
+                func fail(_ line: Int, _ code: String, _ en: String, _ zh: String) {
+                    if r.errors.count < maxListedErrors { r.errors.append(.init(line: line, code: code, message: en, messageZh: zh)) }
+                    else { omitted.value += 1 }
                 }
-                if !fresh.isEmpty { freshChunks.append(fresh) }
-                r.imported += fresh.count
-            }
-            var writing: Task<Void, any Error>?
-            for fresh in freshChunks {
-                let statement = insertStatement(fresh, unit: unit, now: now, dialect: sql.dialect.name)
+                // While the database writes one batch, the next is read and checked.
+                var writing: Task<Void, any Error>?
+                while let rows = try box.next(batchSize) {
+                    var candidates: [(line: Int, input: Input)] = []
+                    for row in rows {
+                        lastLine = row.line
+                        if row.fields.count == 1 && row.fields[0].isEmpty { continue }   // blank line
+                        guard row.fields.count == 6 else {
+                            fail(row.line, "wrong_field_count", "Expected 6 fields, found \(row.fields.count)", "应为6个字段，实为\(row.fields.count)个")
+                            continue
+                        }
+                        let f = row.fields
+                        let i = normalised(Input(serial: f[0], holderName: f[1], idNumber: f[2], occupation: f[3], level: f[4], issuedOn: f[5]))
+                        if let p = check(i, unit: unit, ranges: ranges, today: today) {
+                            fail(row.line, p.code, p.message, p.messageZh)
+                            if let owner = p.breachOwner, breaches.count < maxRecordedBreaches { breaches.append((i.serial, owner)) }
+                            continue
+                        }
+                        let n = Serials.parse(i.serial)!   // checked above
+                        if let first = seen[n] {
+                            fail(row.line, "duplicate_in_file", "Serial \(i.serial) already appears on line \(first)",
+                                 "证书编号\(i.serial)与第\(first)行重复")
+                            continue
+                        }
+                        seen[n] = Int32(clamping: row.line)
+                        candidates.append((row.line, i))
+                    }
+                    try await writing?.value
+                    writing = nil
+                    guard !candidates.isEmpty else { continue }
+                    let found = try await existing(in: candidates.map(\.input.serial), on: sql)
+                    var fresh: [Input] = []
+                    for (line, i) in candidates {
+                        if let e = found[i.serial] {
+                            if let p = conflict(e, i) { fail(line, p.code, p.message, p.messageZh) } else { r.unchanged += 1 }
+                        } else {
+                            fresh.append(i)
+                        }
+                    }
+                    guard !fresh.isEmpty else { continue }
+                    firstSerial = firstSerial ?? fresh[0].serial
+                    r.imported += fresh.count
+                    let statement = insertStatement(fresh, unit: unit, now: now, dialect: sql.dialect.name)
+                    writing = Task { try await sql.raw(statement).run() }
+                }
                 try await writing?.value
-                writing = Task { try await sql.raw(statement).run() }
+                if omitted.value > 0 {
+                    r.errors.append(.init(line: lastLine, code: "too_many_errors", message: "\(omitted.value) more bad lines are not listed",
+                                          messageZh: "另有\(omitted.value)行错误未列出"))
+                }
+                if r.imported > 0 {
+                    try await CertificateEvent(serial: firstSerial ?? "", unitCode: unit, action: "import",
+                                               reason: "\(r.imported) certificates", actor: actor.username, at: now).create(on: db)
+                }
+                try await recordBreaches(breaches, unit: unit, source: "import", actor: actor.username, now: now, on: db)
+                return r
             }
-            try await writing?.value
-            if r.imported > 0 {
-                try await CertificateEvent(serial: good.first?.input.serial ?? "", unitCode: unit, action: "import",
-                                           reason: "\(r.imported) certificates", actor: actor.username, at: now).create(on: db)
-            }
-            try await recordBreaches(breachList, unit: unit, source: "import", actor: actor.username, now: now, on: db)
-            return r
         }
-        let t3 = clock.now
-        req.logger.debug("import \(rows.count) lines: parse \(t1 - t0), check \(t2 - t1), store \(t3 - t2)")
-        return ImportResult(imported: final.imported, unchanged: final.unchanged,
-                            errors: final.errors.sorted { $0.line < $1.line })
+        req.logger.debug("import of \(upload.size) bytes in \(clock.now - t0)")
+        return ImportResult(imported: result.imported, unchanged: result.unchanged,
+                            errors: result.errors.sorted { $0.line < $1.line })
+    }
+
+    final class Counter: @unchecked Sendable { var value = 0 }
+
+    /// The reader, handed into the write transaction's closure (which runs in a task of its own).
+    final class ReaderBox: @unchecked Sendable {
+        private var reader: CSVFileReader
+        init(_ reader: CSVFileReader) { self.reader = reader }
+        func next(_ n: Int) throws -> [CSV.Row]? { try reader.next(n) }
     }
 }
 
@@ -345,42 +361,13 @@ extension AppError {
 
 /// A small RFC 4180 reader: quoted fields, doubled quotes, CRLF or LF, an optional UTF-8 BOM.
 enum CSV {
-    struct Row { let line: Int; let fields: [String] }
+    struct Row: Sendable { let line: Int; let fields: [String] }
 
     static func parse(_ bytes: [UInt8]) -> [Row] {
+        var stream = CSVStream()
         var rows: [Row] = []
-        var fields: [String] = []
-        var field: [UInt8] = []
-        var i = (bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF) ? 3 : 0
-        var line = 1, rowLine = 1
-        var quoted = false
-        func endField() { fields.append(String(decoding: field, as: UTF8.self)); field.removeAll(keepingCapacity: true) }
-        while i < bytes.count {
-            let b = bytes[i]
-            if quoted {
-                if b == UInt8(ascii: "\"") {
-                    if i + 1 < bytes.count && bytes[i + 1] == UInt8(ascii: "\"") { field.append(b); i += 1 } else { quoted = false }
-                } else {
-                    if b == UInt8(ascii: "\n") { line += 1 }
-                    field.append(b)
-                }
-            } else if b == UInt8(ascii: "\"") && field.isEmpty {
-                quoted = true
-            } else if b == UInt8(ascii: ",") {
-                endField()
-            } else if b == UInt8(ascii: "\n") || b == UInt8(ascii: "\r") {
-                if b == UInt8(ascii: "\r") && i + 1 < bytes.count && bytes[i + 1] == UInt8(ascii: "\n") { i += 1 }
-                endField()
-                rows.append(Row(line: rowLine, fields: fields))
-                fields.removeAll(keepingCapacity: true)
-                line += 1
-                rowLine = line
-            } else {
-                field.append(b)
-            }
-            i += 1
-        }
-        if !field.isEmpty || !fields.isEmpty { endField(); rows.append(Row(line: rowLine, fields: fields)) }
+        stream.feed(bytes, into: &rows)
+        stream.finish(into: &rows)
         return rows
     }
 }

@@ -169,3 +169,16 @@ extension Request {
         }
     }
 }
+
+/// Refuses a request (401, or 403 for another role) before its body is read: put on routes that
+/// take large bodies, so an anonymous client cannot make the server collect one.
+struct RequireRole: AsyncMiddleware {
+    let roles: Set<User.Role>
+    init(_ roles: Set<User.Role>) { self.roles = roles }
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let user = try request.requireUser()
+        guard roles.contains(user.role) else { throw AppError.forbidden }
+        return try await next.respond(to: request)
+    }
+}

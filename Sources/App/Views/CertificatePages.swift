@@ -14,7 +14,7 @@ enum CertificatePages {
         r.post("certificates", "orders", ":id", "allocate", use: allocate)
         r.post("certificates", "orders", ":id", "payments", use: pay)
         r.post("certificates", "issue", use: issue)
-        r.on(.POST, "certificates", "import", body: .collect(maxSize: "64mb"), use: importFile)
+        r.grouped(RequireRole([.unit])).on(.POST, "certificates", "import", body: .collect(maxSize: "64mb"), use: importFile)
         r.post("certificates", ":serial", "revoke", use: revoke)
         r.post("certificates", "void", use: void)
     }
@@ -181,7 +181,7 @@ enum CertificatePages {
                                          importResult: nil, status: .unprocessableEntity)
         }
         do {
-            let result = try await Issuance.importCSV(data, unit: unit, actor: user, on: req)
+            let result = try await Issuance.importCSV(try Upload.from(data), unit: unit, actor: user, on: req)
             return try await renderIndex(req, message: nil, importResult: result)
         } catch let e as AppError where e.status.code < 500 {
             return try await renderIndex(req, message: L10n.lang(req) == "en" ? e.message : e.messageZh,

@@ -16,7 +16,8 @@ enum RegisterPages {
         r.post("registers", "occupations", ":code", "active", use: occupationActive)
         r.post("registers", "visits", use: addVisit)
         r.post("registers", "sessions", use: addSession)
-        r.on(.POST, "registers", "sessions", "import", body: .collect(maxSize: "64mb"), use: importSessions)
+        r.grouped(RequireRole([.ministry, .unit])).on(.POST, "registers", "sessions", "import", body: .collect(maxSize: "32mb"),
+                                                      use: importSessions)
     }
 
     struct View: Encodable {
