@@ -50,6 +50,9 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     ContentConfiguration.global.use(decoder: CheckedFormDecoder(), for: .urlEncodedForm)
     ContentConfiguration.global.use(urlDecoder: CheckedQueryDecoder())
 
+    if let root = config.root ?? locateRoot(app.directory.workingDirectory) {
+        app.directory = DirectoryConfiguration(workingDirectory: root.hasSuffix("/") ? root : root + "/")
+    }
     app.views.use(.leaf)
     app.leaf.cache.isEnabled = app.environment.isRelease
     app.routes.defaultMaxBodySize = "2mb"
@@ -63,6 +66,19 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
 
     try routes(app)
+}
+
+/// The directory with the templates: the working directory, or else the nearest parent of the
+/// executable (`.build/debug/zhijian` → the checkout) that has `Resources/Views`.
+func locateRoot(_ workingDirectory: String) -> String? {
+    let fm = FileManager.default
+    if fm.fileExists(atPath: workingDirectory + "Resources/Views") { return nil }
+    var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().deletingLastPathComponent()
+    for _ in 0..<5 {
+        if fm.fileExists(atPath: dir.appendingPathComponent("Resources/Views").path) { return dir.path }
+        dir.deleteLastPathComponent()
+    }
+    return nil
 }
 
 /// Runs the migrations, switches SQLite to WAL and creates the first ministry user.

@@ -400,6 +400,28 @@ extension AppTests {
             }
         }
 
+        @Test func aPageThatCannotBeRendered_answers500_notADroppedConnection() async throws {
+            try await withTestApp { t in
+                t.app.directory = DirectoryConfiguration(workingDirectory: "/nonexistent-\(UUID().uuidString)/")
+                let r = try await t.app.testing().sendRequest(.GET, "/", headers: ["Accept": "text/html"])
+                #expect(r.status == .internalServerError)
+                #expect(r.body.string.hasPrefix("500 "), "\(r.body.string)")
+                #expect(r.headers.contentType == .plainText)
+                #expect(r.headers.first(name: "Content-Security-Policy") != nil)
+            }
+        }
+
+        @Test func imports_refuseStrangersBeforeTheBody() async throws {
+            try await withTestApp { t in
+                let big = String(repeating: "000000000001,张三,11010519491231002X,电工,5,2026-03-01\n", count: 20_000)
+                let anonymous = try await t.send(.POST, "/api/v1/certificates/import", body: big, contentType: "text/csv")
+                #expect(anonymous.status == .unauthorized)
+                let supervisor = try await t.user("sv", role: "supervisor", unit: "110000")
+                #expect(try await t.send(.POST, "/api/v1/certificates/import", token: supervisor, body: big, contentType: "text/csv").status == .forbidden)
+                #expect(try await t.send(.POST, "/api/v1/sessions/import", body: big, contentType: "text/csv").status == .unauthorized)
+            }
+        }
+
         // MARK: Headers
 
         @Test func everyAnswer_carriesSecurityHeaders_andPersonalDataIsNotCached() async throws {

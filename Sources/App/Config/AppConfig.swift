@@ -40,6 +40,9 @@ public struct AppConfig: Sendable {
     /// The key-encryption key's file (`ZHIJIAN_KEY_FILE`, default `./zhijian.key`, created 0600 on
     /// first start); nil keeps a key in memory only (tests).
     public var keyFile: String?
+    /// The directory holding `Resources/` and `Public/` (`ZHIJIAN_ROOT`); unset: the working
+    /// directory when it has them, else the nearest parent of the executable that does.
+    public var root: String?
     /// The clock; tests inject a fixed date.
     public var now: @Sendable () -> Date
 
@@ -96,6 +99,12 @@ public struct AppConfig: Sendable {
                 guard let cidr = CIDR(text) else { throw ConfigError("ZHIJIAN_TRUSTED_PROXIES: \(text) is not an address or CIDR block") }
                 return cidr
             }
+        }
+        if let r = Environment.get("ZHIJIAN_ROOT"), !r.isEmpty {
+            guard FileManager.default.fileExists(atPath: r + "/Resources/Views") else {
+                throw ConfigError("ZHIJIAN_ROOT \(r) has no Resources/Views")
+            }
+            c.root = r
         }
         c.keyFile = Environment.get("ZHIJIAN_KEY_FILE").flatMap { $0.isEmpty ? nil : $0 } ?? "zhijian.key"
         if let u = Environment.get("ZHIJIAN_PUBLIC_URL") {

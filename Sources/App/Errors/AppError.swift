@@ -69,8 +69,23 @@ struct ErrorMiddleware: AsyncMiddleware {
                                                               messageZh: e.messageZh, details: e.details)))
                 return res
             }
-            return try await Pages.errorPage(request, error: e)
+            do {
+                return try await Pages.errorPage(request, error: e)
+            } catch {
+                // The error page itself cannot be drawn (templates missing, say): a plain answer
+                // with the status still goes out, never a dropped connection.
+                request.logger.report(error: error)
+                return Self.plain(e)
+            }
         }
+    }
+
+    /// A bilingual plain-text answer that needs no template.
+    static func plain(_ e: AppError) -> Response {
+        var headers = e.headers
+        headers.contentType = .plainText
+        return Response(status: e.status, headers: headers,
+                        body: .init(string: "\(e.status.code) \(e.messageZh)\n\(e.message)\n"))
     }
 
     static func map(_ error: any Error, request: Request) -> AppError {
