@@ -12,7 +12,7 @@ swift build -c release --product zhijian >/dev/null
 BIN=.build/release/zhijian
 TMP=$(mktemp -d)
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$TMP"' EXIT
-export DATABASE_URL="sqlite://$TMP/demo.sqlite" ZHIJIAN_ADMIN_PASSWORD=bench-admin ZHIJIAN_BCRYPT_COST=4
+export DATABASE_URL="sqlite://$TMP/demo.sqlite" ZHIJIAN_KEY_FILE="$TMP/zhijian.key" ZHIJIAN_ADMIN_PASSWORD=bench-admin ZHIJIAN_BCRYPT_COST=4
 t0=$(date +%s.%N); "$BIN" demo-data --scale "$SCALE" | tail -1; t1=$(date +%s.%N)
 printf 'demo data written in %.1f s\n' "$(echo "$t1 - $t0" | bc -l)"
 # The last complete quarter.

@@ -48,9 +48,13 @@ extension AppTests {
                 }
                 var html = HTTPHeaders()
                 html.replaceOrAdd(name: .accept, value: "text/html")
-                let page = try await t.send(.GET, "/complaints/status?receipt=\(receipt)", headers: html)
+                let page = try await t.send(.POST, "/complaints/status", headers: html, body: "receipt=\(receipt)")
                 #expect(page.body.string.contains(#"data-status="received""#))
                 #expect(!page.body.string.contains("13800138000"))
+                #expect(page.headers.first(name: .cacheControl) == "no-store")
+                // In the address, a receipt is not read: it would stay in histories and logs.
+                let viaURL = try await t.send(.GET, "/complaints/status?receipt=\(receipt)", headers: html)
+                #expect(!viaURL.body.string.contains(#"data-status="received""#))
             }
         }
 

@@ -8,6 +8,7 @@ import Vapor
 enum CertificatePages {
     static func register(_ r: any RoutesBuilder) {
         r.get("verify", use: verify)
+        r.post("verify", use: verify)
         r.get("certificates", use: index)
         r.get("certificates", ":serial", use: show)
         r.post("certificates", "orders", use: order)
@@ -30,8 +31,16 @@ enum CertificatePages {
     @Sendable static func verify(_ req: Request) async throws -> Response {
         let lang = L10n.lang(req)
         let t = L10n.strings(lang)
-        var q = try req.query.decode(VerifyController.Query.self)
-        if let scanned = req.query[String.self, at: "t"] { q = .init(serial: nil, name: nil, idNumber: nil, token: scanned) }
+        // A person's name and ID number travel in the form's body, never in the address (history,
+        // proxy logs, Referer); only a scanned QR code's signed token comes in the URL.
+        var q = VerifyController.Query(serial: nil, name: nil, idNumber: nil, token: nil)
+        if req.method == .POST {
+            struct Form: Content { let serial: String?; let name: String?; let idNumber: String? }
+            let f = try req.content.decode(Form.self)
+            q = .init(serial: f.serial, name: f.name, idNumber: f.idNumber, token: nil)
+        } else if let scanned = req.query[String.self, at: "t"] {
+            q = .init(serial: nil, name: nil, idNumber: nil, token: scanned)
+        }
         let asked = q.token != nil || q.serial != nil
         var answer: VerifyController.Answer?
         var error: String?

@@ -10,6 +10,7 @@ enum ComplaintPages {
         r.get("complaints", "new", use: newForm)
         r.post("complaints", use: file)
         r.get("complaints", "status", use: status)
+        r.post("complaints", "status", use: status)
         r.get("hotlines", use: hotlines)
         r.post("hotlines", use: saveHotlines)
         r.get("complaints", "cases", use: cases)
@@ -77,7 +78,9 @@ enum ComplaintPages {
     struct StatusView: Encodable { let receipt: String; let result: ComplaintsController.PublicStatus?; let error: String?; let categoryName: String? }
 
     @Sendable static func status(_ req: Request) async throws -> Response {
-        let receipt = req.query[String.self, at: "receipt"] ?? ""
+        // The receipt opens the case: it comes in a form's body, never in the address.
+        struct Form: Content { let receipt: String? }
+        let receipt = req.method == .POST ? ((try req.content.decode(Form.self)).receipt ?? "") : ""
         let lang = L10n.lang(req)
         var result: ComplaintsController.PublicStatus?
         var error: String?
