@@ -303,7 +303,9 @@ extension AppTests {
                 for (method, path, body) in [(HTTPMethod.PUT, "/api/v1/reports/2026Q1/110000", reportJSON()),
                                              (.POST, "/api/v1/certificate-orders", #"{"level":"5","quantity":10}"#),
                                              (.POST, "/api/v1/fee-standards", #"{"unitCode":"110000","level":"5","feeYuan":"1","document":"x"}"#),
-                                             (.PUT, "/api/v1/units/110000/hotlines", #"{"phones":["010-84201673"]}"#)] {
+                                             (.PUT, "/api/v1/units/110000/hotlines", #"{"phones":["010-84201673"]}"#),
+                                             (.POST, "/api/v1/certificates", AppTests.Certificates.cert("000000000001")),
+                                             (.POST, "/api/v1/sessions", AppTests.Registers.session(date: "2026-05-01"))] {
                     let r = try await t.send(method, path, token: back, json: body)
                     #expect(r.status == .conflict, "\(path)")
                     #expect(try t.error(r).code == "unit_inactive", "\(path)")

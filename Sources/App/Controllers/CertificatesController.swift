@@ -145,6 +145,7 @@ enum CertificatesController {
     static func issuingUnit(_ req: Request) throws -> (User, String) {
         let user = try req.requireUser()
         guard user.role == .unit, let unit = user.unitCode else { throw AppError.forbidden }
+        try user.requireActiveUnit()
         return (user, unit)
     }
 

@@ -34,7 +34,9 @@ enum RegistersController {
         if !isPlainCode(code, 2...20) {
             issues.append(issue("code", "invalid", "Occupation code: 2–20 letters, digits or dashes", "职业代码须为2至20位字母、数字或连字符"))
         }
-        if name.isEmpty || name.count > 100 { issues.append(issue("name", "invalid", "Name: 1–100 characters", "名称须为1至100个字符")) }
+        if name.isEmpty || name.count > 100 || TextCheck.hasControl(name) {
+            issues.append(issue("name", "invalid", "Name: 1–100 characters", "名称须为1至100个字符"))
+        }
         return issues
     }
 

@@ -56,7 +56,9 @@ enum SessionsController {
         if !standardKinds.contains(i.standardKind ?? "") { add("standardKind", "invalid", "national, verifiedLocal or unverifiedLocal", "标准类别无效") }
         if !bankKinds.contains(i.bankKind ?? "") { add("bankKind", "invalid", "national, certifiedLocal or uncertifiedLocal", "题库类别无效") }
         let bank = (i.bankCode ?? "").trimmingCharacters(in: .whitespaces)
-        if bank.isEmpty || bank.count > 50 { add("bankCode", "invalid", "Bank code: 1–50 characters", "题库代码须为1至50个字符") }
+        if bank.isEmpty || bank.count > 50 || TextCheck.hasControl(bank) {
+            add("bankCode", "invalid", "Bank code: 1–50 characters, no control characters", "题库代码须为1至50个字符，不含控制字符")
+        }
         let candidates = i.candidates ?? -1, passed = i.passed ?? -1
         if candidates < 0 || candidates > 100_000 { add("candidates", "invalid", "Candidates: a whole number 0–100000", "考生人数须为0至100000的整数") }
         if passed < 0 { add("passed", "invalid", "Passes: a whole number ≥ 0", "合格人数须为不小于0的整数") }
@@ -82,7 +84,9 @@ enum SessionsController {
         let user = try req.requireUser()
         switch user.role {
         case .ministry: return (user, nil)
-        case .unit: return (user, user.unitCode ?? "")
+        case .unit:
+            try user.requireActiveUnit()
+            return (user, user.unitCode ?? "")
         case .supervisor: throw AppError.forbidden
         }
     }

@@ -144,6 +144,7 @@ enum Complaints {
         // The case is re-read under its row's lock: of two handlers acting at once, the second
         // sees the first one's result (and answers 409 where it no longer applies).
         return try await req.write { db in
+            if actor.role == .unit, let own = actor.unitCode { try await Reports.lockUnit(own, active: true, on: db) }
             try await db.lockForWrite("complaints", "id", id)
             guard let c = try await Complaint.find(id, on: db) else { throw AppError.notFound("No such complaint", "没有该举报") }
             if actor.role == .unit && c.ownerCode != actor.unitCode { throw AppError.otherUnit }

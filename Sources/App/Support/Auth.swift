@@ -108,7 +108,7 @@ struct UserAuthMiddleware: AsyncMiddleware {
             .filter(\.$tokenHash == Auth.hash(secret))
             .filter(\.$kind == (isAPI ? "api" : "session"))
             .filter(\.$expiresAt > request.now)
-            .with(\.$user)
+            .with(\.$user, { $0.with(\.$unit) })
             .first(),
            token.user.active {
             request.auth.login(token.user)
@@ -145,6 +145,7 @@ extension Request {
     func requireWrite(unit code: String) throws -> User {
         let u = try requireRead(unit: code)
         guard u.role != .supervisor else { throw AppError.forbidden }
+        try u.requireActiveUnit()
         return u
     }
 
@@ -167,6 +168,14 @@ extension Request {
             throw AppError(status: .forbidden, code: "csrf", message: "The form has expired; reload the page and try again",
                            messageZh: "表单已失效，请刷新页面后重试")
         }
+    }
+}
+
+extension User {
+    /// A unit's user whose unit is deactivated writes nothing (409 `unit_inactive`); the unit was
+    /// loaded with the user's token.
+    func requireActiveUnit() throws {
+        if role != .ministry, let loaded = $unit.value, let unit = loaded, !unit.active { throw AppError.unitInactive(unit) }
     }
 }
 
