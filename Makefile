@@ -6,7 +6,7 @@ PORT ?= 8080
 ZHIJIAN_ADMIN_PASSWORD ?= zhijian-admin
 export ZHIJIAN_ADMIN_PASSWORD
 
-.PHONY: deps build run demo test test-postgres browser-test bench clean
+.PHONY: deps build run demo test test-postgres browser-test crash-test fuzz fuzz-postgres soak soak-postgres bench clean
 
 deps:
 	@scripts/deps.sh
@@ -29,6 +29,7 @@ test:
 	swift test
 	swift build --product zhijian
 	python3 Tests/browser/test_browser.py
+	python3 Tests/crash/test_crash.py
 
 # The same suite on a throw-away PostgreSQL server (as CI runs it).
 test-postgres: deps
@@ -38,6 +39,27 @@ browser-test:
 	@WITH_BROWSER=1 scripts/deps.sh
 	swift build --product zhijian
 	python3 Tests/browser/test_browser.py
+
+crash-test: deps
+	swift build --product zhijian
+	python3 Tests/crash/test_crash.py
+
+# schemathesis against openapi.yaml on a running server (ministry, unit, anonymous); fails on any 5xx.
+fuzz: deps
+	swift build --product zhijian
+	scripts/fuzz.sh $${EXAMPLES:-25}
+
+fuzz-postgres: deps
+	swift build --product zhijian
+	scripts/with-postgres.sh bash -c 'FUZZ_DATABASE_URL=$$TEST_DATABASE_URL scripts/fuzz.sh $${EXAMPLES:-25}'
+
+# Mixed load on a release server: report saves, verification, complaints; fails on any 5xx.
+soak: deps
+	Benchmarks/soak.sh $${SOAK_SECONDS:-30} $${UNITS:-20}
+
+soak-postgres: deps
+	swift build -c release --product zhijian
+	scripts/with-postgres.sh bash -c 'SOAK_DATABASE_URL=$$TEST_DATABASE_URL Benchmarks/soak.sh $${SOAK_SECONDS:-30} $${UNITS:-20}'
 
 bench: deps
 	Benchmarks/bulletin.sh
