@@ -22,7 +22,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
         app.writeGate = WriteGate()
     case .sqliteFile(let path):
         app.databases.use(.sqlite(.file(path), connectionPoolTimeout: .seconds(120), sqlLogLevel: nil), as: .sqlite)
-        app.writeGate = WriteGate()
+        app.writeGate = WriteGate(queued: config.sqliteQueuedWrites, synchronous: config.sqliteSynchronous)
     case .postgres(let url):
         // TLS follows the URL's sslmode (tlsmode); without one the driver prefers TLS when the
         // server offers it. Trace-level logs, which would show binds, are cut by `LogLevelCap`.

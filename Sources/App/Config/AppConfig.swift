@@ -43,6 +43,11 @@ public struct AppConfig: Sendable {
     /// The directory holding `Resources/` and `Public/` (`ZHIJIAN_ROOT`); unset: the working
     /// directory when it has them, else the nearest parent of the executable that does.
     public var root: String?
+    /// SQLite writes queue in-process before `BEGIN IMMEDIATE` (`ZHIJIAN_SQLITE_WRITES=queued`, the
+    /// default) or only rely on the busy timeout (`unqueued`, to measure the alternative).
+    public var sqliteQueuedWrites = true
+    /// `PRAGMA synchronous` for SQLite writes (`ZHIJIAN_SQLITE_SYNCHRONOUS=full|normal`); nil keeps FULL.
+    public var sqliteSynchronous: String?
     /// The clock; tests inject a fixed date.
     public var now: @Sendable () -> Date
 
@@ -105,6 +110,14 @@ public struct AppConfig: Sendable {
                 throw ConfigError("ZHIJIAN_ROOT \(r) has no Resources/Views")
             }
             c.root = r
+        }
+        if let w = Environment.get("ZHIJIAN_SQLITE_WRITES") {
+            guard ["queued", "unqueued"].contains(w) else { throw ConfigError("ZHIJIAN_SQLITE_WRITES must be queued or unqueued") }
+            c.sqliteQueuedWrites = w == "queued"
+        }
+        if let sync = Environment.get("ZHIJIAN_SQLITE_SYNCHRONOUS") {
+            guard ["full", "normal"].contains(sync.lowercased()) else { throw ConfigError("ZHIJIAN_SQLITE_SYNCHRONOUS must be full or normal") }
+            c.sqliteSynchronous = sync.uppercased()
         }
         c.keyFile = Environment.get("ZHIJIAN_KEY_FILE").flatMap { $0.isEmpty ? nil : $0 } ?? "zhijian.key"
         if let u = Environment.get("ZHIJIAN_PUBLIC_URL") {

@@ -100,11 +100,11 @@ enum Reports {
                 action = "correct"
                 try await report.create(on: db)
             }
-            try await event(report, action, actor: actor, at: now, on: db)
+            // The save and its changed values go to the trail in one statement.
             let old = Dictionary(uniqueKeysWithValues: oldValues?.fields.map { ($0.key, $0.value) } ?? [])
-            for (key, value) in values.fields where old[key] != value {
-                try await event(report, "value", field: key, old: old[key], new: value, actor: actor, at: now, on: db)
-            }
+            var entries = [(action, String?.none, String?.none, String?.none)]
+            for (key, value) in values.fields where old[key] != value { entries.append(("value", key, old[key], value)) }
+            try await events(report, entries, actor: actor, at: now, on: db)
             return report
         }
     }
@@ -166,6 +166,17 @@ enum Reports {
         let last = try await ReportEvent.query(on: db).filter(\.$report.$id == r.requireID()).max(\.$seq)
         try await ReportEvent(report: r, action: action, field: field, old: old, new: new, comment: comment,
                               actor: actor.username, at: at, seq: (last ?? -1) + 1).create(on: db)
+    }
+
+    /// Appends entries (action, field, old, new) to a report's audit trail in one insert.
+    static func events(_ r: ReportModel, _ entries: [(String, String?, String?, String?)], actor: User, at: Date,
+                       on db: any Database) async throws {
+        let id = try r.requireID()
+        let last = try await ReportEvent.query(on: db).filter(\.$report.$id == id).max(\.$seq) ?? -1
+        try await entries.enumerated().map { n, e in
+            try ReportEvent(report: r, action: e.0, field: e.1, old: e.2, new: e.3, comment: nil, actor: actor.username, at: at,
+                        seq: last + 1 + n)
+        }.create(on: db)
     }
 
     static func history(_ p: Period, unit: String, on db: any Database) async throws -> [ReportEvent] {

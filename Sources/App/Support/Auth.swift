@@ -155,7 +155,9 @@ extension Request {
         let user = try requireUser()
         let unit = named ?? user.unitCode ?? ""
         _ = try requireWrite(unit: unit)
-        let u = try await Reports.unit(unit, on: db)
+        guard let u = try await UnitModel.find(unit, on: db) else {
+            throw AppError.invalid(field: "unitCode", code: "unknown_unit", "No unit with code \"\(unit)\"", "没有代码为“\(unit)”的单位")
+        }
         if !u.active { throw AppError.unitInactive(u) }
         return (user, unit)
     }
