@@ -11,8 +11,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${1:-10}
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-swift build -c release --product zhijian >/dev/null
-BIN=.build/release/zhijian
+# ZHIJIAN_BIN: a binary already built (otherwise the release build here).
+[ -n "${ZHIJIAN_BIN:-}" ] || swift build -c release --product zhijian >/dev/null
+BIN=${ZHIJIAN_BIN:-.build/release/zhijian}
 
 TMP=$(mktemp -d)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

@@ -15,8 +15,9 @@ ROWS=${1:-1000000}
 DURATION=${2:-10}
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 command -v sqlite3 >/dev/null || { apt-get update -qq && apt-get install -y -qq sqlite3 >/dev/null; }
-swift build -c release --product zhijian >/dev/null
-BIN=.build/release/zhijian
+# ZHIJIAN_BIN: a binary already built (otherwise the release build here).
+[ -n "${ZHIJIAN_BIN:-}" ] || swift build -c release --product zhijian >/dev/null
+BIN=${ZHIJIAN_BIN:-.build/release/zhijian}
 TMP=$(mktemp -d)
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$TMP"' EXIT
 CSV="$TMP/certificates.csv"

@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 SCALE=${1:-5}
 RUNS=${2:-5}
 command -v sqlite3 >/dev/null || { apt-get update -qq && apt-get install -y -qq sqlite3 >/dev/null; }
-swift build -c release --product zhijian >/dev/null
-BIN=.build/release/zhijian
+# ZHIJIAN_BIN: a binary already built (otherwise the release build here).
+[ -n "${ZHIJIAN_BIN:-}" ] || swift build -c release --product zhijian >/dev/null
+BIN=${ZHIJIAN_BIN:-.build/release/zhijian}
 TMP=$(mktemp -d)
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$TMP"' EXIT
 export DATABASE_URL="sqlite://$TMP/demo.sqlite" ZHIJIAN_KEY_FILE="$TMP/zhijian.key" ZHIJIAN_ADMIN_PASSWORD=bench-admin ZHIJIAN_BCRYPT_COST=4
