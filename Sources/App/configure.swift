@@ -131,7 +131,9 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
             res.headers.replaceOrAdd(name: "Strict-Transport-Security", value: "max-age=31536000")
         }
         if !res.headers.contains(name: .cacheControl) {
-            res.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+            // This site's own CSS and script are public and change only with a release.
+            let asset = res.status == .ok && (request.url.path.hasPrefix("/css/") || request.url.path.hasPrefix("/js/"))
+            res.headers.replaceOrAdd(name: .cacheControl, value: asset ? "public, max-age=3600" : "no-store")
         }
         return res
     }
