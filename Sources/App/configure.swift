@@ -47,6 +47,8 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     decoder.dateDecodingStrategy = .iso8601
     ContentConfiguration.global.use(encoder: encoder, for: .json)
     ContentConfiguration.global.use(decoder: CheckedJSONDecoder(inner: decoder), for: .json)
+    ContentConfiguration.global.use(decoder: CheckedJSONDecoder(inner: decoder), for: .jsonAPI)
+    ContentConfiguration.global.use(decoder: CheckedMultipartDecoder(), for: .formData)
     ContentConfiguration.global.use(decoder: CheckedFormDecoder(), for: .urlEncodedForm)
     ContentConfiguration.global.use(urlDecoder: CheckedQueryDecoder())
 

@@ -243,6 +243,51 @@ extension AppTests {
             }
         }
 
+        @Test func controlCharacters_cannotBeSmuggledPastTheCheck() async throws {
+            try await withTestApp { t in
+                for body in [
+                    // JSONDecoder keeps the first of two keys, JSONSerialization the last.
+                    #"{"category":"other","unitCode":"110000","station":null,"description":"0123456789\u0000x","description":"harmless text here","contact":null,"channel":"web"}"#,
+                    // A number no parser can hold, in a field nobody reads.
+                    #"{"x":1e400,"category":"other","unitCode":"110000","station":null,"description":"0123456789\u0000x","contact":null,"channel":"web"}"#,
+                ] {
+                    let r = try await t.send(.POST, "/api/v1/complaints", json: body)
+                    #expect(r.status == .unprocessableEntity, "\(r.body.string)")
+                    #expect(try t.error(r).details.first?["field"] as? String == "description")
+                }
+                var h = HTTPHeaders()
+                h.replaceOrAdd(name: .contentType, value: "application/vnd.api+json")
+                let api = try await t.app.testing().sendRequest(.POST, "/api/v1/auth/login", headers: h,
+                                                                body: ByteBuffer(string: #"{"username":"a\u0000","password":"x"}"#))
+                #expect(api.status == .unprocessableEntity)
+                let admin = try await t.admin()
+                let none = try #require(try t.json(try await t.send(.GET, "/api/v1/complaints", token: admin)) as? [Any])
+                #expect(none.isEmpty)
+            }
+        }
+
+        @Test func login_theOwnersKnownDevice_isSparedTheBackoffStrangersCause() async throws {
+            try await withTestApp(trustedProxies: ["127.0.0.1"]) { t in
+                var home = HTTPHeaders()
+                home.replaceOrAdd(name: "X-Forwarded-For", value: "192.0.2.1")
+                let first = try await t.send(.POST, "/api/v1/auth/login", json: #"{"username":"admin","password":"\#(adminPassword)"}"#, headers: home)
+                let device = try #require(first.headers.setCookie?[Auth.deviceCookie]?.string)
+                for n in 0..<20 {
+                    var h = HTTPHeaders()
+                    h.replaceOrAdd(name: "X-Forwarded-For", value: "10.0.0.\(n / 5)")
+                    #expect(try await t.send(.POST, "/api/v1/auth/login", json: #"{"username":"admin","password":"wrong"}"#, headers: h).status == .unauthorized)
+                }
+                var stranger = HTTPHeaders()
+                stranger.replaceOrAdd(name: "X-Forwarded-For", value: "10.0.0.99")
+                #expect(try await t.send(.POST, "/api/v1/auth/login", json: #"{"username":"admin","password":"\#(adminPassword)"}"#, headers: stranger).status == .tooManyRequests)
+                home.replaceOrAdd(name: .cookie, value: "\(Auth.deviceCookie)=\(device)")
+                #expect(try await t.send(.POST, "/api/v1/auth/login", json: #"{"username":"admin","password":"\#(adminPassword)"}"#, headers: home).status == .ok)
+                // A forged proof is no proof.
+                stranger.replaceOrAdd(name: .cookie, value: "\(Auth.deviceCookie)=forged")
+                #expect(try await t.send(.POST, "/api/v1/auth/login", json: #"{"username":"admin","password":"\#(adminPassword)"}"#, headers: stranger).status == .tooManyRequests)
+            }
+        }
+
         @Test func login_next_onlyLocalPaths_noHeaderInjection() async throws {
             try await withTestApp { t in
                 let page = try await t.send(.GET, "/login")
@@ -305,7 +350,8 @@ extension AppTests {
                                              (.POST, "/api/v1/fee-standards", #"{"unitCode":"110000","level":"5","feeYuan":"1","document":"x"}"#),
                                              (.PUT, "/api/v1/units/110000/hotlines", #"{"phones":["010-84201673"]}"#),
                                              (.POST, "/api/v1/certificates", AppTests.Certificates.cert("000000000001")),
-                                             (.POST, "/api/v1/sessions", AppTests.Registers.session(date: "2026-05-01"))] {
+                                             (.POST, "/api/v1/sessions", AppTests.Registers.session(date: "2026-05-01")),
+                                             (.POST, "/api/v1/supervision-visits", #"{"supervisorId":null,"stationCode":"X","visitedOn":"2026-05-01","findings":"x"}"#)] {
                     let r = try await t.send(method, path, token: back, json: body)
                     #expect(r.status == .conflict, "\(path)")
                     #expect(try t.error(r).code == "unit_inactive", "\(path)")

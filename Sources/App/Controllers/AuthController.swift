@@ -6,11 +6,13 @@ enum AuthController {
     struct LoginBody: Content { let username: String; let password: String }
     struct LoginResult: Content { let token: String; let expiresAt: Date; let user: UserDTO }
 
-    @Sendable static func login(_ req: Request) async throws -> LoginResult {
+    @Sendable static func login(_ req: Request) async throws -> Response {
         let body = try req.content.decode(LoginBody.self)
         let user = try await Auth.verify(username: body.username, password: body.password, on: req)
         let (secret, token) = try await Auth.issue(for: user, kind: "api", on: req)
-        return LoginResult(token: secret, expiresAt: token.expiresAt, user: UserDTO(user))
+        let res = try await LoginResult(token: secret, expiresAt: token.expiresAt, user: UserDTO(user)).encodeResponse(for: req)
+        res.cookies[Auth.deviceCookie] = Auth.deviceCookieValue(user, on: req)
+        return res
     }
 
     @Sendable static func logout(_ req: Request) async throws -> HTTPStatus {
@@ -103,11 +105,17 @@ enum AuthController {
         let user = try req.requireUser()
         let body = try req.content.decode(PasswordChange.self)
         if let issue = passwordIssue(body.newPassword, field: "newPassword") { throw AppError.invalid([issue]) }
-        _ = try await Auth.verify(username: user.username, password: body.currentPassword, on: req)
+        let verified = try await Auth.verify(username: user.username, password: body.currentPassword, on: req)
         let hash = try await req.application.passwordPool.hash(body.newPassword)
-        let id = try user.requireID(), keep = req.currentToken?.id
+        let id = try user.requireID(), keep = req.currentToken?.id, old = verified.passwordHash
         try await req.write { db in
-            try await User.query(on: db).filter(\.$id == id).set(\.$passwordHash, to: hash).update()
+            // Changed only if the password checked is still the password (a reset made meanwhile wins).
+            try await db.lockForWrite("users", "id", id)
+            guard let fresh = try await User.find(id, on: db), fresh.passwordHash == old else {
+                throw AppError.conflict("password_changed", "The password was changed meanwhile", "密码已被修改，请重新登录后再试")
+            }
+            fresh.passwordHash = hash
+            try await fresh.save(on: db)
             try await Auth.revokeTokens(users: [id], keeping: keep, on: db)
         }
         return .noContent

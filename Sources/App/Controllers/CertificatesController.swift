@@ -237,6 +237,7 @@ enum CertificatesController {
         let now = req.now
         // Re-read under the row's lock: of two revocations (or a revoke racing a void) one wins.
         let revoked = try await req.write { db -> Certificate in
+            try await Reports.lockUnit(c.unitCode, active: true, on: db)
             try await db.lockForWrite("certificates", "serial", c.serial)
             guard let c = try await Certificate.find(c.serial, on: db), c.status == .issued else {
                 throw AppError.conflict("wrong_state", "Only an issued certificate can be revoked (this one is \(c.status.rawValue))",

@@ -304,6 +304,7 @@ enum RegistersController {
     /// A supervisor (or the unit) records a visit to one of the unit's stations or sessions.
     @Sendable static func createVisit(_ req: Request) async throws -> Response {
         let user = try req.requireUser()
+        try user.requireActiveUnit()
         let b = try req.content.decode(NewVisit.self)
         var issues: [ValidationIssue] = []
         let supervisor = try await Supervisor.find(b.supervisorId, on: req.db)
@@ -332,6 +333,7 @@ enum RegistersController {
         v.visitedOn = day; v.findings = findings; v.violationFound = b.violationFound ?? false
         v.violationHandled = b.violationHandled ?? false; v.recordedBy = user.username
         try await req.write { db in
+            try await Reports.lockUnit(v.unitCode, active: true, on: db)
             try await v.create(on: db)
             try await audit("visit", v.id!.uuidString, "create", station.id, user, req, on: db)
         }

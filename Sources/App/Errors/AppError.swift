@@ -1,5 +1,6 @@
 import Domain
 import Fluent
+import PostgresNIO
 import Vapor
 
 /// An error with a safe bilingual message, mapped to its HTTP status at the edge.
@@ -58,9 +59,7 @@ struct ErrorMiddleware: AsyncMiddleware {
             return try await next.respond(to: request)
         } catch {
             let e = Self.map(error, request: request)
-            if e.status.code >= 500 {
-                request.logger.report(error: error)
-            }
+            if e.status.code >= 500 { Self.log(error, request) }
             let isAPI = request.url.path.hasPrefix("/api/") || request.url.path == "/healthz"
             let wantsHTML = request.headers.accept.contains { $0.mediaType == .html }
             if isAPI || !wantsHTML {
@@ -74,9 +73,24 @@ struct ErrorMiddleware: AsyncMiddleware {
             } catch {
                 // The error page itself cannot be drawn (templates missing, say): a plain answer
                 // with the status still goes out, never a dropped connection.
-                request.logger.report(error: error)
+                Self.log(error, request)
                 return Self.plain(e)
             }
+        }
+    }
+
+    /// Logs a server error without what it may carry of the request's data: a database error's
+    /// full reflection holds its SQL, and the bulk import's SQL holds names and ID numbers as
+    /// literals; only the error's type, SQLSTATE and the server's message are written.
+    static func log(_ error: any Error, _ request: Request) {
+        if let pg = error as? PSQLError {
+            let state = pg.serverInfo?[.sqlState] ?? "-"
+            let message = pg.serverInfo?[.message] ?? "\(pg.code)"
+            request.logger.error("database error \(state): \(message)")
+        } else if error is any DatabaseError {
+            request.logger.error("database error: \(String(describing: error))")
+        } else {
+            request.logger.report(error: error)
         }
     }
 

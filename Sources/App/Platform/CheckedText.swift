@@ -54,24 +54,6 @@ enum TextCheck {
         return false
     }
 
-    /// The path of the first string (key or value) holding a forbidden character.
-    static func offendingPath(_ value: Any, path: String = "") -> String? {
-        switch value {
-        case let s as String:
-            return hasControl(s) ? (path.isEmpty ? "body" : path) : nil
-        case let a as [Any]:
-            for (i, v) in a.enumerated() { if let p = offendingPath(v, path: "\(path)[\(i)]") { return p } }
-        case let d as [String: Any]:
-            for (k, v) in d.sorted(by: { $0.key < $1.key }) {
-                let p = path.isEmpty ? k : "\(path).\(k)"
-                if hasControl(k) { return p }
-                if let found = offendingPath(v, path: p) { return found }
-            }
-        default: break
-        }
-        return nil
-    }
-
     /// Each `name=value` of a form or query string, decoded.
     static func formPairs(_ text: Substring) -> [(String, String)] {
         text.split(separator: "&").map { pair in
@@ -84,6 +66,53 @@ enum TextCheck {
         }
     }
 
+    /// Walks a decoded value's strings (through optionals, collections, dictionaries, structs and
+    /// enums; never into classes or raw bytes) and refuses the first holding a forbidden
+    /// character, naming its path. Bounded: at most `limit` nodes are visited.
+    static func checkDecoded(_ value: Any, limit: Int = 200_000) throws {
+        var budget = limit
+        if let path = offendingString(value, path: "", depth: 0, budget: &budget) {
+            throw refusal(field: path.isEmpty ? "body" : path)
+        }
+    }
+
+    private static func offendingString(_ value: Any, path: String, depth: Int, budget: inout Int) -> String? {
+        budget -= 1
+        guard budget > 0, depth < 32 else { return nil }
+        if let s = value as? String { return hasControl(s) ? path : nil }
+        if let s = value as? Substring { return hasControl(String(s)) ? path : nil }
+        if value is ByteBuffer || value is Data { return nil }
+        let mirror = Mirror(reflecting: value)
+        switch mirror.displayStyle {
+        case .class?, nil:
+            return nil
+        case .dictionary?:
+            for child in mirror.children {
+                let pair = Mirror(reflecting: child.value).children.map(\.value)
+                guard pair.count == 2 else { continue }
+                let key = (pair[0] as? String) ?? "\(pair[0])"
+                let p = path.isEmpty ? key : "\(path).\(key)"
+                if hasControl(key) { return p }
+                if let found = offendingString(pair[1], path: p, depth: depth + 1, budget: &budget) { return found }
+            }
+        case .collection?, .set?:
+            for (i, child) in mirror.children.enumerated() {
+                if let found = offendingString(child.value, path: "\(path)[\(i)]", depth: depth + 1, budget: &budget) { return found }
+            }
+        case .optional?:
+            if let child = mirror.children.first { return offendingString(child.value, path: path, depth: depth + 1, budget: &budget) }
+        default:   // struct, enum (its payload), tuple
+            for child in mirror.children {
+                let label = child.label.map { $0.hasPrefix("_") ? String($0.dropFirst()) : $0 }
+                // An enum's payload (JSONValue.string) or a tuple's element keeps its parent's path.
+                let isPayload = mirror.displayStyle == .enum || mirror.displayStyle == .tuple
+                let p = isPayload || label == nil ? path : (path.isEmpty ? label! : "\(path).\(label!)")
+                if let found = offendingString(child.value, path: p, depth: depth + 1, budget: &budget) { return found }
+            }
+        }
+        return nil
+    }
+
     static func checkForm(_ text: Substring) throws {
         for (k, v) in formPairs(text) where hasControl(k) || hasControl(v) {
             throw refusal(field: hasControl(k) ? "parameter" : k)
@@ -91,7 +120,10 @@ enum TextCheck {
     }
 }
 
-/// JSON bodies, checked for control characters before decoding.
+/// JSON bodies (`application/json` and `application/vnd.api+json`). When the raw text could carry a
+/// control character at all, what the handler receives is checked after decoding — whatever the
+/// parser made of duplicate keys, huge numbers or ignored fields, the check sees exactly what
+/// the handler will use.
 struct CheckedJSONDecoder: ContentDecoder {
     let inner: JSONDecoder
 
@@ -101,12 +133,25 @@ struct CheckedJSONDecoder: ContentDecoder {
 
     func decode<D: Decodable>(_ decodable: D.Type, from body: ByteBuffer, headers: HTTPHeaders,
                               userInfo: [CodingUserInfoKey: Sendable]) throws -> D {
-        if TextCheck.jsonMaySmuggle(body),
-           let tree = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView), options: [.fragmentsAllowed]),
-           let field = TextCheck.offendingPath(tree) {
-            throw TextCheck.refusal(field: field)
-        }
-        return try inner.decode(D.self, from: body, headers: headers, userInfo: userInfo)
+        let value = try inner.decode(D.self, from: body, headers: headers, userInfo: userInfo)
+        if TextCheck.jsonMaySmuggle(body) { try TextCheck.checkDecoded(value) }
+        return value
+    }
+}
+
+/// Multipart forms (uploads): their text fields, as decoded, are checked likewise.
+struct CheckedMultipartDecoder: ContentDecoder {
+    let inner = FormDataDecoder()
+
+    func decode<D: Decodable>(_ decodable: D.Type, from body: ByteBuffer, headers: HTTPHeaders) throws -> D {
+        try decode(D.self, from: body, headers: headers, userInfo: [:])
+    }
+
+    func decode<D: Decodable>(_ decodable: D.Type, from body: ByteBuffer, headers: HTTPHeaders,
+                              userInfo: [CodingUserInfoKey: Sendable]) throws -> D {
+        let value = try inner.decode(D.self, from: body, headers: headers, userInfo: userInfo)
+        try TextCheck.checkDecoded(value)
+        return value
     }
 }
 

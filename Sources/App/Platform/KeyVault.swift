@@ -65,6 +65,14 @@ struct KeyVault: Sendable {
     }
 
     static func isSealed(_ text: String) -> Bool { text.hasPrefix(prefix) }
+
+    /// An HMAC-SHA256 of `text` under a key derived from the vault's, base64url: a proof only this
+    /// system can make.
+    func mac(_ text: String) -> String {
+        let key = SymmetricKey(data: HMAC<SHA256>.authenticationCode(for: Data("zhijian-mac".utf8), using: kek))
+        return Data(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: key)).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
 }
 
 extension Application {

@@ -75,11 +75,12 @@ enum Issuance {
         return nil
     }
 
-    /// 1…max characters, none of them a control character.
+    /// 1…max characters, none of them a control character or a backslash (names are written into
+    /// SQL literals by the bulk import, quoted by doubled quotes; no backslash ever reaches them).
     static func isText(_ s: String, max: Int) -> Bool {
         var n = 0
         for u in s.unicodeScalars {
-            if u.value < 32 || (0x7F...0x9F).contains(u.value) { return false }
+            if u.value < 32 || (0x7F...0x9F).contains(u.value) || u == "\\" { return false }
             n += 1
             if n > max * 2 { return false }
         }
@@ -241,8 +242,9 @@ enum Issuance {
     /// Breaches recorded from one file; a file of a million foreign serials records the first ones.
     static let maxRecordedBreaches = 10_000
     static let batchSize = 2000
-    /// The largest certificate file accepted: about four million lines.
-    static let maxImportBytes = 256 << 20
+    /// The largest certificate file accepted: about a million lines, a few seconds in the one
+    /// SQLite writer. Larger registers are imported as several files.
+    static let maxImportBytes = 64 << 20
 
     /// Imports a CSV file with the header `serial,holderName,idNumber,occupation,level,issuedOn`.
     /// Every bad line is reported by its number; the good ones are committed together, in one
@@ -252,10 +254,10 @@ enum Issuance {
     static func importCSV(_ upload: Upload, unit: String, actor: User, on req: Request) async throws -> ImportResult {
         let now = req.now
         let today = Period.dayString(now)
-        let ranges = try await Certificates.ranges(on: req.db)
         let clock = ContinuousClock()
         let t0 = clock.now
         let result = try await upload.withRows { reader -> ImportResult in
+            let ranges = try await Certificates.ranges(on: req.db)
             guard let header = try reader.next(1)?.first?.fields else {
                 throw AppError.invalid(field: "file", code: "empty_file", "The file is empty", "文件为空")
             }
@@ -279,6 +281,8 @@ enum Issuance {
                 }
                 // While the database writes one batch, the next is read and checked.
                 var writing: Task<Void, any Error>?
+                // An insert still running when something fails must end before the rollback: see the catch.
+                do {
                 while let rows = try box.next(batchSize) {
                     var candidates: [(line: Int, input: Input)] = []
                     for row in rows {
@@ -322,7 +326,13 @@ enum Issuance {
                     let statement = insertStatement(fresh, unit: unit, now: now, dialect: sql.dialect.name)
                     writing = Task { try await sql.raw(statement).run() }
                 }
+                } catch {
+                    _ = try? await writing?.value
+                    writing = nil
+                    throw error
+                }
                 try await writing?.value
+                writing = nil
                 if omitted.value > 0 {
                     r.errors.append(.init(line: lastLine, code: "too_many_errors", message: "\(omitted.value) more bad lines are not listed",
                                           messageZh: "另有\(omitted.value)行错误未列出"))

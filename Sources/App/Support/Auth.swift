@@ -6,6 +6,19 @@ import Vapor
 enum Auth {
     static let sessionCookie = "zj_session"
     static let loginCSRFCookie = "zj_login_csrf"
+    /// Set after a successful login: this browser or client has known the user's password. Its
+    /// tries are spared the per-user backoff, so strangers guessing `admin` cannot keep the owner
+    /// out. It names the user and the password hash, so a new password voids it.
+    static let deviceCookie = "zj_device"
+
+    static func deviceProof(_ user: User, vault: KeyVault) -> String {
+        vault.mac("device\n\(user.username)\n\(user.passwordHash)")
+    }
+
+    static func deviceCookieValue(_ user: User, on req: Request) -> HTTPCookies.Value {
+        HTTPCookies.Value(string: deviceProof(user, vault: req.application.keyVault), maxAge: 180 * 86400,
+                          isSecure: req.config.secureCookies, isHTTPOnly: true, sameSite: .strict)
+    }
 
     /// A fresh random secret, 256 bits, URL-safe.
     static func randomSecret() -> String {
@@ -31,7 +44,15 @@ enum Auth {
         let cfg = req.config
         let now = req.now
         let since = now.addingTimeInterval(-cfg.loginWindow)
-        let address = req.clientAddress
+        // IPv6 clients count by their /64, as in every other limit.
+        let address = RateLimiter.bucket(req.clientAddress)
+        // A flood is turned away in memory before it costs a write.
+        try req.rateLimit(req.application.loginLimiter)
+        let device = req.cookies[deviceCookie]?.string
+        let vault = req.application.keyVault
+        let known = try await device.asyncMap { proof in
+            try await User.query(on: req.db).filter(\.$username == username).first().map { deviceProof($0, vault: vault) == proof } ?? false
+        } ?? false
         let attempt = try await req.write { db -> UUID in
             try await db.lockForWrite(topic: "login:" + username)
             try await LoginFailure.query(on: db).filter(\.$at <= since).delete()
@@ -48,7 +69,7 @@ enum Auth {
                 retry = max(retry ?? 0, Int(oldest.addingTimeInterval(cfg.loginWindow).timeIntervalSince(now).rounded(.up)))
             }
             let userLimit = cfg.loginMaxFailures * 4
-            if forUser.count >= userLimit, let last = forUser.last {
+            if !known, forUser.count >= userLimit, let last = forUser.last {
                 let spacing = min(60, 1 << min(6, forUser.count - userLimit))
                 let wait = last.addingTimeInterval(TimeInterval(spacing)).timeIntervalSince(now)
                 if wait > 0 { retry = max(retry ?? 0, Int(wait.rounded(.up))) }
@@ -82,9 +103,19 @@ enum Auth {
     /// Issues a token (API) or a session (web); returns the secret, shown once.
     static func issue(for user: User, kind: String, on req: Request) async throws -> (secret: String, token: UserToken) {
         let secret = randomSecret()
-        let token = UserToken(tokenHash: hash(secret), userID: try user.requireID(), kind: kind,
+        let id = try user.requireID(), checkedHash = user.passwordHash
+        let token = UserToken(tokenHash: hash(secret), userID: id, kind: kind,
                               csrf: randomSecret(), expiresAt: req.now.addingTimeInterval(req.config.tokenLifetime))
-        try await req.write { try await token.create(on: $0) }
+        try await req.write { db in
+            // The password checked must still be the password, and the user still enabled: a reset
+            // or a disable made while bcrypt ran wins.
+            try await db.lockForWrite("users", "id", id)
+            guard let fresh = try await User.find(id, on: db), fresh.active, fresh.passwordHash == checkedHash else {
+                throw AppError(status: .unauthorized, code: "invalid_credentials",
+                               message: "Wrong user name or password", messageZh: "用户名或密码错误")
+            }
+            try await token.create(on: db)
+        }
         return (secret, token)
     }
 
@@ -170,6 +201,13 @@ extension Request {
             throw AppError(status: .forbidden, code: "csrf", message: "The form has expired; reload the page and try again",
                            messageZh: "表单已失效，请刷新页面后重试")
         }
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
     }
 }
 

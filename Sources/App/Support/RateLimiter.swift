@@ -29,12 +29,19 @@ final class RateLimiter: @unchecked Sendable {
                 windowStart = start
                 swap(&expired, &counts)
             }
-            let slot = counts[key] != nil || counts.count < maxKeys ? key : "overflow"
+            // Past maxKeys, newcomers count by a wide network (IPv4 /16, IPv6 /32): a flood of
+            // fresh addresses limits itself without sharing one counter with everybody.
+            let slot = counts[key] != nil || counts.count < maxKeys ? key : Self.wide(key)
             let n = (counts[slot] ?? 0) + 1
             counts[slot] = n
             guard n > limit else { return nil }
             return max(1, Int(start.addingTimeInterval(window).timeIntervalSince(now).rounded(.up)))
         }
+    }
+
+    static func wide(_ bucket: String) -> String {
+        if bucket.hasSuffix("::/64") { return bucket.split(separator: ":").prefix(2).joined(separator: ":") + "::/32" }
+        return bucket.split(separator: ".").prefix(2).joined(separator: ".") + ".0.0/16"
     }
 
     /// The counting unit of an address: itself for IPv4, its /64 network for IPv6.
@@ -47,6 +54,10 @@ final class RateLimiter: @unchecked Sendable {
 extension Application {
     private struct VerifyLimiterKey: StorageKey { typealias Value = RateLimiter }
     private struct ComplaintLimiterKey: StorageKey { typealias Value = RateLimiter }
+    private struct LoginLimiterKey: StorageKey { typealias Value = RateLimiter }
+
+    /// Login attempts per address per minute, counted in memory before any database work.
+    var loginLimiter: RateLimiter { limiter(LoginLimiterKey.self, limit: 60, window: 60) }
 
     /// Public lookups (certificate verification, complaint status), per address per minute.
     var verifyLimiter: RateLimiter { limiter(VerifyLimiterKey.self, limit: config.verifyPerMinute, window: 60) }

@@ -15,7 +15,7 @@ enum CertificatePages {
         r.post("certificates", "orders", ":id", "allocate", use: allocate)
         r.post("certificates", "orders", ":id", "payments", use: pay)
         r.post("certificates", "issue", use: issue)
-        r.grouped(RequireRole([.unit])).on(.POST, "certificates", "import", body: .collect(maxSize: "64mb"), use: importFile)
+        r.grouped(RequireRole([.unit])).on(.POST, "certificates", "import", body: .collect(maxSize: "16mb"), use: importFile)
         r.post("certificates", ":serial", "revoke", use: revoke)
         r.post("certificates", "void", use: void)
     }

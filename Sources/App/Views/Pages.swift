@@ -116,6 +116,7 @@ enum AuthPages {
             let res = req.redirect(to: safeNext(f.next))
             res.cookies[Auth.sessionCookie] = HTTPCookies.Value(string: secret, expires: token.expiresAt,
                                                                 isSecure: req.config.secureCookies, isHTTPOnly: true, sameSite: .lax)
+            res.cookies[Auth.deviceCookie] = Auth.deviceCookieValue(user, on: req)
             return res
         } catch let e as AppError {
             let res = try await form(req, error: L10n.lang(req) == "en" ? e.message : e.messageZh, status: e.status,
