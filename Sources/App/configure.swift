@@ -22,7 +22,12 @@ public func configure(_ app: Application, config: AppConfig) async throws {
         app.writeGate = WriteGate()
     case .sqliteFile(let path):
         app.databases.use(.sqlite(.file(path), connectionPoolTimeout: .seconds(120), sqlLogLevel: nil), as: .sqlite)
-        app.writeGate = WriteGate(queued: config.sqliteQueuedWrites, synchronous: config.sqliteSynchronous)
+        // Writes get connections of their own, so a long write never holds the connection
+        // that reads on the same event loop need.
+        app.databases.use(.sqlite(.file(path), connectionPoolTimeout: .seconds(120), sqlLogLevel: nil), as: .sqliteWriter,
+                          isDefault: false)
+        app.writeGate = WriteGate(queued: config.sqliteQueuedWrites, synchronous: config.sqliteSynchronous,
+                                  database: .sqliteWriter)
     case .postgres(let url):
         // TLS follows the URL's sslmode (tlsmode); without one the driver prefers TLS when the
         // server offers it. Trace-level logs, which would show binds, are cut by `LogLevelCap`.

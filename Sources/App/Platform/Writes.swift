@@ -14,8 +14,9 @@ import Vapor
 /// another connection committed in between, SQLite refuses with `busy`/`busyInSnapshot` and no
 /// busy handler can help. So writes here are queued through one in-process FIFO gate and open
 /// with `BEGIN IMMEDIATE`, taking the write lock before their first read: a write waits its turn
-/// and never fails for contention. Readers never wait for the gate: in WAL mode they read
-/// their own snapshot beside the writer. `busy_timeout` covers other processes on the same file
+/// and never fails for contention. Writes run on connections of their own (`.sqliteWriter`), so
+/// readers never wait for the gate nor for a connection a write holds: in WAL mode they read their
+/// own snapshot beside the writer. `busy_timeout` covers other processes on the same file
 /// (the CLI commands) as a last resort. Measured with `Benchmarks/soak.sh` (see the README).
 ///
 /// **PostgreSQL** runs many writers at once, in any number of processes, so a write transaction
@@ -70,10 +71,13 @@ enum Writes {
 final class WriteGate: Sendable {
     let queued: Bool
     let synchronous: String?
+    /// The connections writes use (their own pool beside the readers'), nil: the default ones.
+    let database: DatabaseID?
 
-    init(queued: Bool = true, synchronous: String? = nil) {
+    init(queued: Bool = true, synchronous: String? = nil, database: DatabaseID? = nil) {
         self.queued = queued
         self.synchronous = synchronous
+        self.database = database
     }
 
     private struct State {
@@ -119,11 +123,18 @@ final class WriteGate: Sendable {
 /// take a `Store` instead of a `Request`, so the API, the pages and the commands share them.
 struct Store: Sendable {
     let db: any Database
+    /// Where write transactions run: on SQLite the writer's own connections.
+    let writer: any Database
     let gate: WriteGate?
 
     func write<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
-        try await Writes.run(on: db, gate: gate, body)
+        try await Writes.run(on: writer, gate: gate, body)
     }
+}
+
+extension DatabaseID {
+    /// SQLite's connections for writes, beside the default ones that read.
+    static let sqliteWriter = DatabaseID(string: "sqlite-writer")
 }
 
 extension Application {
@@ -135,20 +146,23 @@ extension Application {
         set { storage[WriteGateKey.self] = newValue }
     }
 
-    var store: Store { Store(db: db, gate: writeGate) }
+    var store: Store { Store(db: db, writer: writeGate?.database.map { db($0) } ?? db, gate: writeGate) }
 
     /// One write transaction on the application's database (commands, start-up).
     func write<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
-        try await Writes.run(on: db, gate: writeGate, body)
+        try await store.write(body)
     }
 }
 
 extension Request {
-    var store: Store { Store(db: db, gate: application.writeGate) }
+    var store: Store {
+        let gate = application.writeGate
+        return Store(db: db, writer: gate?.database.map { db($0) } ?? db, gate: gate)
+    }
 
     /// One write transaction for this request; see `Writes`.
     func write<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
-        try await Writes.run(on: db, gate: application.writeGate, body)
+        try await store.write(body)
     }
 }
 
