@@ -54,6 +54,27 @@ extension AppTests {
             }
         }
 
+        /// A write in progress holds its own connection, never the one reads need: reads on every
+        /// event loop answer while the write is still open (if they waited for it, this would hang).
+        @Test func reads_answerWhileAWriteIsOpen() async throws {
+            try await withTestApp { t in
+                let released = TestClock(Date.distantPast)   // a flag: distantFuture once released
+                let writing = Task {
+                    try await t.app.write { db in
+                        _ = try await UnitModel.query(on: db).count()
+                        while released.now == .distantPast { try await Task.sleep(for: .milliseconds(5)) }
+                    }
+                }
+                try await Task.sleep(for: .milliseconds(50))
+                for _ in 0..<20 {
+                    #expect(try await t.send(.GET, "/api/v1/units").status == .ok)
+                    #expect(try await t.send(.GET, "/api/v1/bulletins").status == .ok)
+                }
+                released.set(.distantFuture)
+                try await writing.value
+            }
+        }
+
         // MARK: Concurrent saves (SQLite under load)
 
         /// 50 units save at once, then one unit saves 50 times at once: every answer is 200 (or a
