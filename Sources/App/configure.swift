@@ -61,6 +61,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
         app.directory = DirectoryConfiguration(workingDirectory: root.hasSuffix("/") ? root : root + "/")
     }
     app.views.use(.leaf)
+    app.leaf.tags["segment"] = SegmentTag()
     app.leaf.cache.isEnabled = app.environment.isRelease
     app.routes.defaultMaxBodySize = "2mb"
 

@@ -325,6 +325,25 @@ extension AppTests {
             }
         }
 
+        /// A code stored before codes were plain (or by any other way) still cannot steer a button:
+        /// every path segment a page builds is percent-encoded.
+        @Test func pages_encodeEveryPathSegment() async throws {
+            try await withTestApp { t in
+                try await t.app.write { db in
+                    let s = Station()
+                    s.id = "../110000#x"; s.name = "旧站"; s.$unit.id = "110000"; s.$region.id = "110000"; s.status = .active
+                    try await s.create(on: db)
+                }
+                let (cookie, _) = try await AppTests.Web.webLogin(t, "admin", adminPassword)
+                var h = AppTests.Web.headers(cookie)
+                h.replaceOrAdd(name: .accept, value: "text/html")
+                let page = try await t.send(.GET, "/registers", headers: h)
+                #expect(page.status == .ok)
+                #expect(page.body.string.contains(#"action="/registers/stations/%2E%2E%2F110000%23x/status""#), "\(page.body.string.prefix(0))")
+                #expect(!page.body.string.contains(#"action="/registers/stations/../110000"#))
+            }
+        }
+
         @Test func stationCodes_arePlain() async throws {
             try await withTestApp { t in
                 let bj = try await t.user("bj", role: "unit", unit: "110000")
