@@ -100,11 +100,22 @@ struct TestApp {
     }
 }
 
+/// Tests log at warning level: their output shows the tests, not every request.
+let quietLogging: Void = {
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = ProcessInfo.processInfo.environment["TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        return handler
+    }
+}()
+
 /// Runs `body` against a fresh application and database, always shutting down.
 /// `trustedProxies` makes requests travel over real HTTP from 127.0.0.1, which the list may trust.
 func withTestApp(now: Date = beijing("2026-05-10T12:00:00"), deadlineDays: Int = 15, trustedProxies: [String]? = nil,
                  _ body: (TestApp) async throws -> Void) async throws {
+    _ = quietLogging
     let app = try await Application.make(.testing)
+    app.logger.logLevel = .warning
     let clock = TestClock(now)
     let (database, cleanup) = testDatabase()
     defer { cleanup() }
