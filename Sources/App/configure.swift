@@ -51,9 +51,9 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     let decoder = JSONDecoder()
     decoder.dateDecodingStrategy = .iso8601
     ContentConfiguration.global.use(encoder: encoder, for: .json)
-    ContentConfiguration.global.use(decoder: CheckedJSONDecoder(inner: decoder), for: .json)
-    ContentConfiguration.global.use(decoder: CheckedJSONDecoder(inner: decoder), for: .jsonAPI)
-    ContentConfiguration.global.use(decoder: CheckedMultipartDecoder(), for: .formData)
+    ContentConfiguration.global.use(decoder: CheckedDecoder.json(decoder), for: .json)
+    ContentConfiguration.global.use(decoder: CheckedDecoder.json(decoder), for: .jsonAPI)
+    ContentConfiguration.global.use(decoder: CheckedDecoder.multipart, for: .formData)
     ContentConfiguration.global.use(decoder: CheckedFormDecoder(), for: .urlEncodedForm)
     ContentConfiguration.global.use(urlDecoder: CheckedQueryDecoder())
 

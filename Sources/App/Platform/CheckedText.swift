@@ -120,12 +120,17 @@ enum TextCheck {
     }
 }
 
-/// JSON bodies (`application/json` and `application/vnd.api+json`). When the raw text could carry a
-/// control character at all, what the handler receives is checked after decoding — whatever the
-/// parser made of duplicate keys, huge numbers or ignored fields, the check sees exactly what
-/// the handler will use.
-struct CheckedJSONDecoder: ContentDecoder {
-    let inner: JSONDecoder
+/// A body decoder whose result is checked: what the handler receives holds no control character,
+/// whatever the parser made of duplicate keys, huge numbers or ignored fields. For JSON
+/// (`application/json`, `application/vnd.api+json`) a cheap scan of the raw text first tells
+/// whether a forbidden character could be there at all; multipart forms are always checked.
+struct CheckedDecoder: ContentDecoder {
+    let inner: any ContentDecoder
+    /// Whether the raw body could hold a forbidden character; nil: always check.
+    let mayHold: (@Sendable (ByteBuffer) -> Bool)?
+
+    static func json(_ decoder: JSONDecoder) -> CheckedDecoder { CheckedDecoder(inner: decoder, mayHold: TextCheck.jsonMaySmuggle) }
+    static let multipart = CheckedDecoder(inner: FormDataDecoder(), mayHold: nil)
 
     func decode<D: Decodable>(_ decodable: D.Type, from body: ByteBuffer, headers: HTTPHeaders) throws -> D {
         try decode(D.self, from: body, headers: headers, userInfo: [:])
@@ -134,23 +139,7 @@ struct CheckedJSONDecoder: ContentDecoder {
     func decode<D: Decodable>(_ decodable: D.Type, from body: ByteBuffer, headers: HTTPHeaders,
                               userInfo: [CodingUserInfoKey: Sendable]) throws -> D {
         let value = try inner.decode(D.self, from: body, headers: headers, userInfo: userInfo)
-        if TextCheck.jsonMaySmuggle(body) { try TextCheck.checkDecoded(value) }
-        return value
-    }
-}
-
-/// Multipart forms (uploads): their text fields, as decoded, are checked likewise.
-struct CheckedMultipartDecoder: ContentDecoder {
-    let inner = FormDataDecoder()
-
-    func decode<D: Decodable>(_ decodable: D.Type, from body: ByteBuffer, headers: HTTPHeaders) throws -> D {
-        try decode(D.self, from: body, headers: headers, userInfo: [:])
-    }
-
-    func decode<D: Decodable>(_ decodable: D.Type, from body: ByteBuffer, headers: HTTPHeaders,
-                              userInfo: [CodingUserInfoKey: Sendable]) throws -> D {
-        let value = try inner.decode(D.self, from: body, headers: headers, userInfo: userInfo)
-        try TextCheck.checkDecoded(value)
+        if mayHold?(body) ?? true { try TextCheck.checkDecoded(value) }
         return value
     }
 }
