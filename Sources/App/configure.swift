@@ -89,22 +89,59 @@ func locateRoot(_ workingDirectory: String) -> String? {
     return nil
 }
 
-/// Runs the migrations, switches SQLite to WAL and creates the first ministry user.
+/// Runs the migrations, switches SQLite to WAL and creates the first ministry user — under a
+/// lock, so that any number of processes starting at once on one database take turns: the
+/// first migrates, the others find it done.
 public func prepareDatabase(_ app: Application) async throws {
-    if case .sqliteFile = app.config.database, let sql = app.db as? any SQLDatabase {
-        try await sql.raw("PRAGMA journal_mode=WAL").run()
-    }
-    try await app.autoMigrate()
-    try await Signing.sealClearKeys(vault: app.keyVault, store: app.store)
-    if let password = app.config.adminPassword,
-       try await User.query(on: app.db).filter(\.$username == "admin").first() == nil {
-        let hash = try await app.passwordPool.hash(password)
-        let created = try await app.write { db -> Bool in
-            guard try await User.query(on: db).filter(\.$username == "admin").first() == nil else { return false }
-            try await User(username: "admin", passwordHash: hash, role: .ministry, unitCode: nil).create(on: db)
-            return true
+    try await withStartLock(app) {
+        if case .sqliteFile = app.config.database, let sql = app.db as? any SQLDatabase {
+            try await sql.raw("PRAGMA journal_mode=WAL").run()
         }
-        if created { app.logger.notice("created the ministry user admin from ZHIJIAN_ADMIN_PASSWORD") }
+        try await app.autoMigrate()
+        try await Signing.sealClearKeys(vault: app.keyVault, store: app.store)
+        if let password = app.config.adminPassword,
+           try await User.query(on: app.db).filter(\.$username == "admin").first() == nil {
+            let hash = try await app.passwordPool.hash(password)
+            let created = try await app.write { db -> Bool in
+                guard try await User.query(on: db).filter(\.$username == "admin").first() == nil else { return false }
+                try await User(username: "admin", passwordHash: hash, role: .ministry, unitCode: nil).create(on: db)
+                return true
+            }
+            if created { app.logger.notice("created the ministry user admin from ZHIJIAN_ADMIN_PASSWORD") }
+        }
+    }
+}
+
+/// PostgreSQL: a session advisory lock held on one connection while `body` runs on the others.
+/// SQLite: an exclusive `flock` on a file beside the database. In memory: nothing to share.
+func withStartLock(_ app: Application, _ body: @escaping @Sendable () async throws -> Void) async throws {
+    switch app.config.database {
+    case .postgres:
+        let key: Int64 = 0x7A68_696A_6961_6E00   // "zhijian\0"
+        try await app.db.withConnection { conn in
+            guard let sql = conn as? any SQLDatabase else { return }
+            try await sql.raw("SELECT pg_advisory_lock(\(bind: key))").run()
+            do {
+                try await body()
+            } catch {
+                try? await sql.raw("SELECT pg_advisory_unlock(\(bind: key))").run()
+                throw error
+            }
+            try await sql.raw("SELECT pg_advisory_unlock(\(bind: key))").run()
+        }
+    case .sqliteFile(let path):
+        let fd = open(path + "-start.lock", O_RDWR | O_CREAT, 0o600)
+        guard fd >= 0 else { throw ConfigError("cannot open \(path)-start.lock: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        // Polled, not blocking: a blocked thread would be one the lock holder's own work may need.
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR else { throw ConfigError("cannot lock \(path)-start.lock") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        defer { flock(fd, LOCK_UN) }
+        try await body()
+    case .sqliteMemory:
+        try await body()
     }
 }
 

@@ -1,4 +1,5 @@
 import App
+import Foundation
 import Logging
 import Vapor
 
@@ -13,9 +14,10 @@ enum Entrypoint {
             registerCommands(app)
             try await app.execute()
         } catch {
-            app.logger.report(error: error)
+            // A clear message and exit status 1, never a trap: scripts and service managers read it.
+            app.logger.critical("zhijian stopped: \(String(describing: error))")
             try? await app.asyncShutdown()
-            throw error
+            exit(1)
         }
         try await app.asyncShutdown()
     }

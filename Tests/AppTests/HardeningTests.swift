@@ -75,6 +75,37 @@ extension AppTests {
             }
         }
 
+        /// Three servers starting at once on one fresh database take turns under the start lock:
+        /// all come up, the schema is made once, and there is one admin.
+        @Test func start_threeAtOnceOnOneDatabase_allComeUp() async throws {
+            _ = quietLogging
+            let (database, cleanup) = testDatabase()
+            defer { cleanup() }
+            var apps: [Application] = []
+            for _ in 0..<3 {
+                let app = try await Application.make(.testing)
+                app.logger.logLevel = .warning
+                try await configure(app, config: AppConfig(database: database, adminPassword: adminPassword, bcryptCost: 4))
+                apps.append(app)
+            }
+            do {
+                if case .postgres = database, let sql = apps[0].db as? any SQLDatabase {
+                    try await sql.raw("DROP SCHEMA public CASCADE").run()
+                    try await sql.raw("CREATE SCHEMA public").run()
+                }
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for app in apps { group.addTask { try await prepareDatabase(app) } }
+                    try await group.waitForAll()
+                }
+                #expect(try await User.query(on: apps[0].db).filter(\.$username == "admin").count() == 1)
+                #expect(try await UnitModel.query(on: apps[1].db).filter(\.$kind == .region).count() == 32)
+            } catch {
+                for app in apps { try? await app.asyncShutdown() }
+                throw error
+            }
+            for app in apps { try await app.asyncShutdown() }
+        }
+
         // MARK: Concurrent saves (SQLite under load)
 
         /// 50 units save at once, then one unit saves 50 times at once: every answer is 200 (or a
