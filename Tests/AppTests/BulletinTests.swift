@@ -140,6 +140,36 @@ extension AppTests {
             }
         }
 
+        /// Two server processes on one database: a revision published through one is what the other
+        /// serves at once (their caches are keyed by the immutable revision, looked up per request).
+        @Test func republished_throughOneProcess_isServedByAnother() async throws {
+            try await withTestApp { t in
+                let (admin, bj, _) = try await Self.scenario(t)
+                let other = try await Application.make(.testing)
+                other.logger.logLevel = .warning
+                try await configure(other, config: t.app.config)
+                do {
+                    let b = TestApp(app: other, clock: t.clock)
+                    #expect(try await t.send(.POST, "/api/v1/bulletins/2026Q2/publish", token: admin).status == .ok)
+                    let first = try Self.bulletin(try await b.send(.GET, "/api/v1/bulletins/2026Q2"))
+                    #expect(first.revision == 1)
+                    _ = try await t.send(.PUT, "/api/v1/reports/2026Q2/110000", token: bj,
+                        json: reportJSON(national: 13, verifiedLocal: 3, unverifiedLocal: 1, overcharge: (2, 1), forgery: (1, 0), due: "3000.00", paid: "3000.00"))
+                    #expect(try await t.send(.POST, "/api/v1/reports/2026Q2/110000/submit", token: bj).status == .ok)
+                    #expect(try await t.send(.POST, "/api/v1/reports/2026Q2/110000/accept", token: admin).status == .ok)
+                    #expect(try await t.send(.POST, "/api/v1/bulletins/2026Q2/publish", token: admin).status == .ok)
+                    let second = try Self.bulletin(try await b.send(.GET, "/api/v1/bulletins/2026Q2"))
+                    #expect(second.revision == 2 && Self.cells(second.rows[0].cells)[0] == "13")
+                    let csv = try await b.send(.GET, "/api/v1/bulletins/2026Q2.csv")
+                    #expect(csv.body.string.contains("13"))
+                } catch {
+                    try? await other.asyncShutdown()
+                    throw error
+                }
+                try await other.asyncShutdown()
+            }
+        }
+
         @Test func publish_refusedBeforeTheQuarterEnds() async throws {
             try await withTestApp { t in
                 let admin = try await t.admin()
