@@ -106,6 +106,32 @@ extension AppTests {
             for app in apps { try await app.asyncShutdown() }
         }
 
+        /// On PostgreSQL every process counts against one public limit: 20 lookups through one
+        /// process and 10 through another use up the 30 a minute, and the next is 429 on both.
+        @Test func publicLimits_areSharedByEveryProcess_onPostgreSQL() async throws {
+            try await withTestApp { t in
+                guard case .postgres = t.app.config.database else { return }   // SQLite serves one process
+                let other = try await Application.make(.testing)
+                other.logger.logLevel = .warning
+                try await configure(other, config: t.app.config)
+                do {
+                    let b = TestApp(app: other, clock: t.clock)
+                    for n in 0..<30 {
+                        let r = try await (n < 20 ? t : b).send(.GET, "/api/v1/verify?serial=000000000001&name=x")
+                        #expect(r.status == .ok, "lookup \(n)")
+                    }
+                    #expect(try await t.send(.GET, "/api/v1/verify?serial=000000000001&name=x").status == .tooManyRequests)
+                    #expect(try await b.send(.GET, "/api/v1/verify?serial=000000000001&name=x").status == .tooManyRequests)
+                    t.clock.advance(61)
+                    #expect(try await b.send(.GET, "/api/v1/verify?serial=000000000001&name=x").status == .ok)
+                } catch {
+                    try? await other.asyncShutdown()
+                    throw error
+                }
+                try await other.asyncShutdown()
+            }
+        }
+
         // MARK: Concurrent saves (SQLite under load)
 
         /// 50 units save at once, then one unit saves 50 times at once: every answer is 200 (or a

@@ -42,7 +42,7 @@ enum ComplaintsController {
 
     @Sendable static func file(_ req: Request) async throws -> Response {
         let user = req.auth.get(User.self)
-        if user == nil { try req.rateLimit(req.application.complaintLimiter) }
+        if user == nil { try await req.rateLimit(req.application.complaintLimiter) }
         let f = try req.content.decode(Complaints.Filing.self)
         let (c, receipt) = try await Complaints.file(f, actor: user, on: req)
         // Staff get the case's id too; the public only its receipt.
@@ -60,7 +60,7 @@ enum ComplaintsController {
 
     /// The case's public status, opened only by its receipt; nothing about the filer.
     @Sendable static func byReceipt(_ req: Request) async throws -> PublicStatus {
-        try req.rateLimit(req.application.verifyLimiter)
+        try await req.rateLimit(req.application.verifyLimiter)
         return try await publicStatus(req.parameters.get("receipt") ?? "", on: req.db)
     }
 

@@ -30,7 +30,7 @@ enum VerifyController {
     struct Query: Content { let serial: String?; let name: String?; let idNumber: String?; let token: String? }
 
     @Sendable static func verify(_ req: Request) async throws -> Answer {
-        try req.rateLimit(req.application.verifyLimiter)
+        try await req.rateLimit(req.application.verifyLimiter)
         let q = try req.query.decode(Query.self)
         return try await answer(q, on: req)
     }

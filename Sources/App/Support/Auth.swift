@@ -47,7 +47,7 @@ enum Auth {
         // IPv6 clients count by their /64, as in every other limit.
         let address = RateLimiter.bucket(req.clientAddress)
         // A flood is turned away in memory before it costs a write.
-        try req.rateLimit(req.application.loginLimiter)
+        try await req.rateLimit(req.application.loginLimiter)
         let device = req.cookies[deviceCookie]?.string
         let vault = req.application.keyVault
         let known = try await device.asyncMap { proof in

@@ -1,4 +1,6 @@
 import Fluent
+import NIOConcurrencyHelpers
+import SQLKit
 import Foundation
 import Vapor
 
@@ -13,9 +15,13 @@ final class RateLimiter: @unchecked Sendable {
     let limit: Int
     let window: TimeInterval
     let maxKeys: Int
+    /// On PostgreSQL the counts of a shared limiter live in the database, so that every server
+    /// process counts against one limit (see `SharedLimits`); `scope` names its counters there.
+    let scope: String?
+    fileprivate let lastSweep = NIOLockedValueBox(Date.distantPast)
 
-    init(limit: Int, window: TimeInterval, maxKeys: Int = 100_000) {
-        self.limit = limit; self.window = window; self.maxKeys = maxKeys
+    init(limit: Int, window: TimeInterval, maxKeys: Int = 100_000, sharedAs scope: String? = nil) {
+        self.limit = limit; self.window = window; self.maxKeys = maxKeys; self.scope = scope
     }
 
     /// Nil when allowed; otherwise the seconds to wait.
@@ -60,13 +66,16 @@ extension Application {
     var loginLimiter: RateLimiter { limiter(LoginLimiterKey.self, limit: 60, window: 60) }
 
     /// Public lookups (certificate verification, complaint status), per address per minute.
-    var verifyLimiter: RateLimiter { limiter(VerifyLimiterKey.self, limit: config.verifyPerMinute, window: 60) }
+    var verifyLimiter: RateLimiter { limiter(VerifyLimiterKey.self, limit: config.verifyPerMinute, window: 60, shared: "verify") }
     /// Public complaint filing, per address per hour.
-    var complaintLimiter: RateLimiter { limiter(ComplaintLimiterKey.self, limit: config.complaintsPerHour, window: 3600) }
+    var complaintLimiter: RateLimiter {
+        limiter(ComplaintLimiterKey.self, limit: config.complaintsPerHour, window: 3600, shared: "complaint")
+    }
 
-    private func limiter<K: StorageKey>(_ key: K.Type, limit: Int, window: TimeInterval) -> RateLimiter where K.Value == RateLimiter {
+    private func limiter<K: StorageKey>(_ key: K.Type, limit: Int, window: TimeInterval,
+                                        shared: String? = nil) -> RateLimiter where K.Value == RateLimiter {
         if let l = storage[key] { return l }
-        let l = RateLimiter(limit: limit, window: window)
+        let l = RateLimiter(limit: limit, window: window, sharedAs: shared)
         storage[key] = l
         return l
     }
@@ -74,15 +83,49 @@ extension Application {
 
 extension Request {
     /// Refuses with 429 and Retry-After once this client has used its share.
-    func rateLimit(_ limiter: RateLimiter) throws {
+    func rateLimit(_ limiter: RateLimiter) async throws {
         let address = clientAddress
-        if let retry = limiter.hit(address, now: now) {
+        let retry: Int?
+        if let scope = limiter.scope, db.isPostgres {
+            retry = try await SharedLimits.hit(limiter, scope: scope, key: RateLimiter.bucket(address), now: now, on: db)
+        } else {
+            retry = limiter.hit(address, now: now)
+        }
+        if let retry {
             var e = AppError(status: .tooManyRequests, code: "rate_limited",
                              message: "Too many requests; try again in \(retry) seconds",
                              messageZh: "请求过于频繁，请\(retry)秒后再试")
             e.headers.replaceOrAdd(name: .retryAfter, value: String(retry))
             throw e
         }
+    }
+}
+
+/// Limits shared by every server process on PostgreSQL: one upsert per hit into an UNLOGGED
+/// table (counters need no crash safety, and skip the WAL), windows aligned as in memory, expired
+/// windows swept by whichever process passes by after a minute. A single autocommit statement,
+/// not a write transaction: a counter is not data, and one round trip is all a hit may cost.
+enum SharedLimits {
+    static func hit(_ limiter: RateLimiter, scope: String, key: String, now: Date, on db: any Database) async throws -> Int? {
+        guard let sql = db as? any SQLDatabase else { return nil }
+        let start = Int64((now.timeIntervalSince1970 / limiter.window).rounded(.down) * limiter.window)
+        struct Row: Decodable { let hits: Int }
+        let row = try await sql.raw("""
+            INSERT INTO rate_limits (scope, key, window_start, hits) VALUES (\(bind: scope), \(bind: key), \(bind: start), 1)
+            ON CONFLICT (scope, key, window_start) DO UPDATE SET hits = rate_limits.hits + 1 RETURNING hits
+            """).first(decoding: Row.self)
+        let sweep = limiter.lastSweep.withLockedValue { last -> Bool in
+            guard now.timeIntervalSince(last) > 60 else { return false }
+            last = now
+            return true
+        }
+        if sweep {
+            // Windows end; their rows go. Two hours covers the longest window (complaints, one hour).
+            let horizon = Int64(now.timeIntervalSince1970) - 7200
+            Task { try? await sql.raw("DELETE FROM rate_limits WHERE window_start < \(bind: horizon)").run() }
+        }
+        guard let hits = row?.hits, hits > limiter.limit else { return nil }
+        return max(1, Int((Double(start) + limiter.window - now.timeIntervalSince1970).rounded(.up)))
     }
 }
 

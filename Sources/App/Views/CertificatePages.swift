@@ -47,7 +47,7 @@ enum CertificatePages {
         var status = HTTPResponseStatus.ok
         if asked {
             do {
-                try req.rateLimit(req.application.verifyLimiter)
+                try await req.rateLimit(req.application.verifyLimiter)
                 answer = try await VerifyController.answer(q, on: req)
             } catch let e as AppError {
                 error = lang == "en" ? e.message : e.messageZh

@@ -61,7 +61,7 @@ enum ComplaintPages {
         }
         let user = req.auth.get(User.self)
         do {
-            if user == nil { try req.rateLimit(req.application.complaintLimiter) }
+            if user == nil { try await req.rateLimit(req.application.complaintLimiter) }
             let filing = Complaints.Filing(category: form["category"], unitCode: form["unitCode"], station: form["station"],
                                            description: form["description"], contact: form["contact"],
                                            channel: user == nil ? "web" : (form["channel"] ?? "web"))
@@ -87,7 +87,7 @@ enum ComplaintPages {
         var code = HTTPResponseStatus.ok
         if !receipt.isEmpty {
             do {
-                try req.rateLimit(req.application.verifyLimiter)
+                try await req.rateLimit(req.application.verifyLimiter)
                 result = try await ComplaintsController.publicStatus(receipt, on: req.db)
             } catch let e as AppError {
                 error = lang == "en" ? e.message : e.messageZh
