@@ -11,6 +11,8 @@ public func registerCommands(_ app: Application) {
     app.asyncCommands.use(VerifyTokenCommand(), as: "verify-token")
     app.asyncCommands.use(RotateKeyCommand(), as: "rotate-signing-key")
     app.asyncCommands.use(RetireKeyCommand(), as: "retire-signing-key")
+    app.asyncCommands.use(BackupCommand(), as: "backup")
+    app.asyncCommands.use(RestoreCommand(), as: "restore")
     app.asyncCommands.use(DemoDataCommand(), as: "demo-data")
 }
 
