@@ -35,7 +35,7 @@ base=$(echo "$t1 - $t0" | bc -l)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 URL="http://127.0.0.1:$PORT"
 DATABASE_URL="sqlite://$TMP/bench.sqlite" ZHIJIAN_KEY_FILE="$TMP/zhijian.key" ZHIJIAN_ADMIN_PASSWORD=bench-admin ZHIJIAN_BCRYPT_COST=4 \
-  ZHIJIAN_VERIFY_PER_MINUTE=100000000 "$BIN" serve --hostname 127.0.0.1 --port "$PORT" >"$TMP/server.log" 2>&1 &
+  ZHIJIAN_VERIFY_PER_MINUTE=100000000 "$BIN" serve --env production --log warning --hostname 127.0.0.1 --port "$PORT" >"$TMP/server.log" 2>&1 &
 SERVER=$!
 for _ in $(seq 100); do curl -sf "$URL/healthz" >/dev/null && break; sleep 0.1; done
 json() { python3 -c "import sys,json; print(json.load(sys.stdin)$1)"; }

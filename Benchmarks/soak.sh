@@ -61,7 +61,7 @@ ADMIN_PASSWORD="soak-admin-$RANDOM$RANDOM"
 # The working directory is the repository: the server reads Resources/ and Public/ relative to it.
 DATABASE_URL="$DB_URL" ZHIJIAN_KEY_FILE="$TMP/zhijian.key" ZHIJIAN_ADMIN_PASSWORD="$ADMIN_PASSWORD" ZHIJIAN_BCRYPT_COST=4 \
   ZHIJIAN_VERIFY_PER_MINUTE=100000000 ZHIJIAN_COMPLAINTS_PER_HOUR=100000000 \
-  "$BIN" serve --env production --hostname 127.0.0.1 --port "$PORT" >"$TMP/server.log" 2>&1 &
+  "$BIN" serve --env production --log warning --hostname 127.0.0.1 --port "$PORT" >"$TMP/server.log" 2>&1 &
 SERVER=$!
 up=""
 for _ in $(seq 600); do   # up to 60 s: the first start migrates the database

@@ -148,12 +148,17 @@ func withStartLock(_ app: Application, _ body: @escaping @Sendable () async thro
 
 /// Logs each request's method and path, with complaint receipts blanked out: a receipt opens a
 /// case's status, so it must not sit in log files.
+/// One access line per request at notice (so production logs show it), with the request id
+/// Vapor gives every request's logger, the status and the time taken.
 struct RedactingRouteLogger: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         var path = request.url.path
         if let r = path.range(of: "/complaints/receipt/") { path = String(path[..<r.upperBound]) + "…" }
-        request.logger.info("\(request.method) \(path)")
-        return try await next.respond(to: request)
+        let start = ContinuousClock.now
+        let response = try await next.respond(to: request)
+        let ms = (ContinuousClock.now - start) / .milliseconds(1)
+        request.logger.notice("\(request.method) \(path) \(response.status.code) \(String(format: "%.1f", ms)) ms")
+        return response
     }
 }
 
