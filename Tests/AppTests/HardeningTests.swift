@@ -268,6 +268,22 @@ extension AppTests {
             }
         }
 
+        /// Past its table's bound a limiter counts newcomers by a wide network (IPv4 /16, IPv6 /32),
+        /// never by one counter for everybody.
+        @Test func limiter_pastItsBound_countsNewcomersByWideNetworks() {
+            let l = RateLimiter(limit: 2, window: 60, maxKeys: 1)
+            let now = Date(timeIntervalSince1970: 600)
+            #expect(l.hit("203.0.113.1", now: now) == nil)
+            #expect(l.hit("198.51.100.1", now: now) == nil && l.hit("198.51.100.2", now: now) == nil)
+            #expect(l.hit("198.51.100.3", now: now) != nil)          // 198.51.0.0/16 used up
+            #expect(l.hit("192.0.2.1", now: now) == nil)             // another /16 still free
+            #expect(RateLimiter.bucket("2001:db8:1:2:3:4:5:6") == "20:1:d:b8:0:1:0:2::/64")
+            #expect(RateLimiter.wide(RateLimiter.bucket("2001:db8:1:2:3:4:5:6")) == "20:1:d:b8::/32")
+            #expect(l.hit("2001:db8:ffff::1", now: now) == nil && l.hit("2001:db8:eeee::1", now: now) == nil)
+            #expect(l.hit("2001:db8:dddd::1", now: now) != nil)      // 2001:db8::/32 used up
+            #expect(l.hit("2001:db9::1", now: now) == nil)
+        }
+
         // MARK: Hostile input
 
         @Test func paging_andPrices_outOfRange_are4xx_neverACrash() async throws {

@@ -6,7 +6,7 @@ import Vapor
 
 /// The one way Zhijian writes to its database. Every write — a report save, a login failure, a
 /// ten-million-row import — is `req.write { db in … }` (or `app.write`): one transaction whose
-/// body uses only the `db` it is given. `WritePathTests` fails the build's tests if a
+/// body uses only the `db` it is given. The test `writes_goThroughTheOneWritePath` fails if a
 /// transaction or a write is opened any other way.
 ///
 /// **SQLite** allows one writer per file. A deferred transaction (`BEGIN`, what Fluent opens)

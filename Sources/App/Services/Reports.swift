@@ -73,6 +73,7 @@ enum Reports {
             let report: ReportModel
             let oldValues: ReportValues?
             var action = "update"
+            var entries: [TrailEntry] = []
             switch latest {
             case nil:
                 report = ReportModel(period: p, unitCode: unit, revision: 1, values: values)
@@ -84,7 +85,7 @@ enum Reports {
                 oldValues = r.values
                 r.values = values
                 if r.status == .returned {
-                    try await event(r, "status", field: "status", old: r.status.rawValue, new: "draft", actor: actor, at: now, on: db)
+                    entries.append(TrailEntry(action: "status", field: "status", old: r.status.rawValue, new: "draft"))
                     r.status = .draft
                 }
                 try await r.save(on: db)
@@ -102,8 +103,10 @@ enum Reports {
             }
             // The save and its changed values go to the trail in one statement.
             let old = Dictionary(uniqueKeysWithValues: oldValues?.fields.map { ($0.key, $0.value) } ?? [])
-            var entries = [(action, String?.none, String?.none, String?.none)]
-            for (key, value) in values.fields where old[key] != value { entries.append(("value", key, old[key], value)) }
+            entries.append(TrailEntry(action: action))
+            for (key, value) in values.fields where old[key] != value {
+                entries.append(TrailEntry(action: "value", field: key, old: old[key], new: value))
+            }
             try await events(report, entries, actor: actor, at: now, on: db)
             return report
         }
@@ -154,28 +157,29 @@ enum Reports {
             apply(r)
             r.status = to
             try await r.save(on: db)
-            try await event(r, "status", field: "status", old: old.rawValue, new: to.rawValue, comment: comment,
-                            actor: actor, at: now, on: db)
+            try await events(r, [TrailEntry(action: "status", field: "status", old: old.rawValue, new: to.rawValue, comment: comment)],
+                             actor: actor, at: now, on: db)
             return r
         }
     }
 
-    /// Appends one entry to a report's audit trail; `seq` orders entries written in the same instant.
-    static func event(_ r: ReportModel, _ action: String, field: String? = nil, old: String? = nil, new: String? = nil,
-                      comment: String? = nil, actor: User, at: Date, on db: any Database) async throws {
-        let last = try await ReportEvent.query(on: db).filter(\.$report.$id == r.requireID()).max(\.$seq)
-        try await ReportEvent(report: r, action: action, field: field, old: old, new: new, comment: comment,
-                              actor: actor.username, at: at, seq: (last ?? -1) + 1).create(on: db)
+    /// One entry of a report's audit trail.
+    struct TrailEntry {
+        var action: String
+        var field: String? = nil
+        var old: String? = nil
+        var new: String? = nil
+        var comment: String? = nil
     }
 
-    /// Appends entries (action, field, old, new) to a report's audit trail in one insert.
-    static func events(_ r: ReportModel, _ entries: [(String, String?, String?, String?)], actor: User, at: Date,
-                       on db: any Database) async throws {
+    /// Appends entries to a report's audit trail in one insert; `seq` orders entries written in
+    /// the same instant.
+    static func events(_ r: ReportModel, _ entries: [TrailEntry], actor: User, at: Date, on db: any Database) async throws {
         let id = try r.requireID()
         let last = try await ReportEvent.query(on: db).filter(\.$report.$id == id).max(\.$seq) ?? -1
         try await entries.enumerated().map { n, e in
-            try ReportEvent(report: r, action: e.0, field: e.1, old: e.2, new: e.3, comment: nil, actor: actor.username, at: at,
-                        seq: last + 1 + n)
+            try ReportEvent(report: r, action: e.action, field: e.field, old: e.old, new: e.new, comment: e.comment,
+                            actor: actor.username, at: at, seq: last + 1 + n)
         }.create(on: db)
     }
 

@@ -48,11 +48,10 @@ enum Auth {
         let address = RateLimiter.bucket(req.clientAddress)
         // A flood is turned away in memory before it costs a write.
         try await req.rateLimit(req.application.loginLimiter)
-        let device = req.cookies[deviceCookie]?.string
-        let vault = req.application.keyVault
-        let known = try await device.asyncMap { proof in
-            try await User.query(on: req.db).filter(\.$username == username).first().map { deviceProof($0, vault: vault) == proof } ?? false
-        } ?? false
+        // Read once: its hash for bcrypt, and for the known-device proof (`issue` re-checks both
+        // under the user's lock).
+        let user = try await User.query(on: req.db).filter(\.$username == username).first()
+        let known = user.map { u in req.cookies[deviceCookie]?.string == deviceProof(u, vault: req.application.keyVault) } ?? false
         let attempt = try await req.write { db -> UUID in
             try await db.lockForWrite(topic: "login:" + username)
             try await LoginFailure.query(on: db).filter(\.$at <= since).delete()
@@ -85,7 +84,6 @@ enum Auth {
             try await f.create(on: db)
             return try f.requireID()
         }
-        let user = try await User.query(on: req.db).filter(\.$username == username).first()
         // Spend the same time whether or not the user exists.
         let hash = user?.passwordHash ?? "$2b$12$C6UzMDM.H6dfI/f/IKcEeO9nbdPj1mYvTl9WA1TSiYo8i8FhZb3xW"
         let ok = try await req.application.passwordPool.verify(password, created: hash)
@@ -201,13 +199,6 @@ extension Request {
             throw AppError(status: .forbidden, code: "csrf", message: "The form has expired; reload the page and try again",
                            messageZh: "表单已失效，请刷新页面后重试")
         }
-    }
-}
-
-extension Optional {
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let value = self else { return nil }
-        return try await transform(value)
     }
 }
 

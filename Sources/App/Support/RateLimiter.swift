@@ -6,8 +6,8 @@ import Vapor
 
 /// A fixed-window counter per client address, in this process. Memory is bounded: windows are
 /// aligned, so a new window simply replaces the old table (no scan under the lock), and past
-/// `maxKeys` addresses in one window the rest share one counter, so a flood of fresh addresses
-/// limits itself instead of growing the table. IPv6 clients count by their /64 network.
+/// `maxKeys` addresses in one window newcomers count by a wide network, so a flood of fresh
+/// addresses limits itself instead of growing the table. IPv6 clients count by their /64 network.
 final class RateLimiter: @unchecked Sendable {
     private let lock = NSLock()
     private var windowStart = Date.distantPast
@@ -45,8 +45,10 @@ final class RateLimiter: @unchecked Sendable {
         }
     }
 
+    /// The network a bucket falls in once the table is full: IPv4 /16, IPv6 /32 (the first four
+    /// of the /64 bucket's eight byte groups).
     static func wide(_ bucket: String) -> String {
-        if bucket.hasSuffix("::/64") { return bucket.split(separator: ":").prefix(2).joined(separator: ":") + "::/32" }
+        if bucket.hasSuffix("::/64") { return bucket.split(separator: ":").prefix(4).joined(separator: ":") + "::/32" }
         return bucket.split(separator: ".").prefix(2).joined(separator: ".") + ".0.0/16"
     }
 
