@@ -20,12 +20,25 @@ import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.common.by import By
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.support.ui import WebDriverWait as _Wait
 
 
-def WebDriverWait(driver, timeout):  # noqa: N802 - waits that survive a page being replaced
-    return _Wait(driver, timeout, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
+class WebDriverWait(_Wait):  # waits that survive a page being replaced
+    def __init__(self, driver, timeout):
+        super().__init__(driver, timeout, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
+
+    def until(self, method, message=""):
+        # Chromium reports an element of the page being replaced as a node that "does not belong
+        # to the document" (a plain WebDriverException, not a stale-element one): try again.
+        def tolerant(driver):
+            try:
+                return method(driver)
+            except WebDriverException as e:
+                if "does not belong to the document" in str(e):
+                    return False
+                raise
+        return super().until(tolerant, message)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BINARY = os.path.join(ROOT, ".build", "debug", "zhijian")
