@@ -2,45 +2,6 @@ import Domain
 import Foundation
 import Vapor
 
-extension Bulletin: Content {}
-extension JSONValue: Content {}
-
-struct UserDTO: Content {
-    let username: String
-    let role: String
-    let unitCode: String?
-    let active: Bool
-    init(_ u: User) { username = u.username; role = u.role.rawValue; unitCode = u.unitCode; active = u.active }
-
-    /// `unitCode` is always present, `null` for the ministry.
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(username, forKey: .username)
-        try c.encode(role, forKey: .role)
-        try c.encode(unitCode, forKey: .unitCode)
-        try c.encode(active, forKey: .active)
-    }
-}
-
-struct UnitDTO: Content {
-    let code: String
-    let name: String
-    let kind: String
-    let active: Bool
-    init(_ u: UnitModel) { code = u.id!; name = u.name; kind = u.kind.rawValue; active = u.active }
-}
-
-/// An answer that is only ever written, never read back.
-protocol EncodableAnswer: Encodable, AsyncResponseEncodable {}
-
-extension EncodableAnswer {
-    func encodeResponse(for request: Request) async throws -> Response {
-        let res = Response(status: .ok)
-        try res.content.encode(self, as: .json)
-        return res
-    }
-}
-
 struct ReportDTO: EncodableAnswer {
     let period: String
     let unitCode: String
