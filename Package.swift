@@ -16,7 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
     ],
     targets: [
-        .target(name: "Domain"),
+        .target(name: "Domain", dependencies: ["CertificateKit"]),
         .target(name: "CertificateKit", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .systemLibrary(
             name: "CXlsxWriter",

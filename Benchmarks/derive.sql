@@ -1,4 +1,4 @@
--- The aggregation of Sources/App/Services/Derivation.swift as plain SQL, for sqlite3.
+-- The aggregation of Sources/App/Reports/Derivation.swift as plain SQL, for sqlite3.
 -- :from and :to are replaced by the benchmark script with the quarter's first and last day.
 SELECT unit_code, standard_kind, COUNT(DISTINCT occupation_code) FROM exam_sessions
  WHERE date >= ':from' AND date <= ':to' GROUP BY unit_code, standard_kind;

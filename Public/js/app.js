@@ -14,3 +14,12 @@ document.addEventListener("click", function (event) {
   if (link.getAttribute("data-action") === "back") history.back();
   if (link.getAttribute("data-action") === "print") window.print();
 });
+
+// Irreversible actions ask first: a form or button with data-confirm="…" submits only when the
+// person agrees.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  var button = event.submitter;
+  var question = (button && button.getAttribute("data-confirm")) || form.getAttribute("data-confirm");
+  if (question && !window.confirm(question)) event.preventDefault();
+});

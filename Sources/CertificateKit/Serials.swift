@@ -37,4 +37,14 @@ public enum Level: String, Sendable, CaseIterable, Codable {
         case .one: "一级/高级技师"
         }
     }
+
+    public var nameEn: String {
+        switch self {
+        case .five: "Level 5 / junior worker"
+        case .four: "Level 4 / intermediate worker"
+        case .three: "Level 3 / senior worker"
+        case .two: "Level 2 / technician"
+        case .one: "Level 1 / senior technician"
+        }
+    }
 }

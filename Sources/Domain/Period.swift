@@ -24,6 +24,12 @@ public struct Period: Sendable, Hashable, Comparable, CustomStringConvertible, C
 
     public var description: String { "\(year)Q\(quarter)" }
 
+    /// As an official writes it: 2025年第一季度.
+    public var nameZh: String { "\(year)年第\(["一", "二", "三", "四"][quarter - 1])季度" }
+
+    /// In English: Q1 2025.
+    public var nameEn: String { "Q\(quarter) \(year)" }
+
     public static func < (a: Period, b: Period) -> Bool { (a.year, a.quarter) < (b.year, b.quarter) }
 
     public var previous: Period {

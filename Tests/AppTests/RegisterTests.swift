@@ -97,7 +97,7 @@ extension AppTests {
                 let h = AppTests.Web.headers(cookie)
                 #expect(try await t.send(.GET, "/registers", headers: h).status == .ok)
                 let station = try await t.send(.POST, "/registers/stations", headers: h,
-                    body: "_csrf=\(csrf)&code=BJ-09&name=x&regionCode=110000&scope=6-07-06-01%3A4")
+                    body: "_csrf=\(csrf)&code=BJ-09&name=x&regionCode=110000&scopeOccupation[]=6-07-06-01&scopeLevel[]=4&scopeOccupation[]=&scopeLevel[]=5")
                 #expect(station.status == .seeOther)
                 let session = try await t.send(.POST, "/registers/sessions", headers: h, body:
                     "_csrf=\(csrf)&stationCode=BJ-09&occupation=6-07-06-01&level=5&date=2026-07-01&regionCode=110000&standardKind=national&bankKind=national&bankCode=B1&candidates=10&passed=9&feeYuan=90&supervisorId=")
@@ -108,7 +108,8 @@ extension AppTests {
                 #expect(bad.body.string.contains("合格人数不能多于考生人数"))
                 #expect(try await t.send(.POST, "/registers/stations/BJ-09/status", headers: h, body: "_csrf=\(csrf)&status=suspended").status == .seeOther)
                 let page = try await t.send(.GET, "/registers?q=BJ-09", headers: h)
-                #expect(page.body.string.contains(#"data-station="BJ-09""#) && page.body.string.contains("suspended"))
+                #expect(page.body.string.contains(#"data-station="BJ-09""#) && page.body.string.contains("<td>暂停</td>"))
+                #expect(page.body.string.contains("电工（最高四级/中级工）"))
                 #expect(try await t.send(.POST, "/registers/stations/TJ-01/status", headers: h, body: "_csrf=\(csrf)&status=suspended").status == .forbidden)
             }
         }

@@ -39,10 +39,39 @@ extension AppTests {
             return h
         }
 
-        @Test func interfaceStrings_haveUniqueKeys_inBothLanguages() {
-            let keys = L10n.keys.map(\.0)
-            #expect(Set(keys).count == keys.count, "duplicate keys: \(Dictionary(grouping: keys, by: { $0 }).filter { $1.count > 1 }.keys)")
-            #expect(L10n.keys.allSatisfy { !$0.1.isEmpty && !$0.2.isEmpty })
+        @Test func interfaceStrings_haveEveryKey_inBothLanguages() {
+            for key in L10n.Key.allCases {
+                #expect(!key.text.zh.isEmpty && !key.text.en.isEmpty, "\(key) lacks a language")
+            }
+            #expect(L10n.zh.count == L10n.Key.allCases.count && L10n.en.count == L10n.Key.allCases.count)
+        }
+
+        /// A template naming a string that does not exist would show nothing where a label belongs.
+        @Test func templates_nameOnlyExistingStrings() throws {
+            let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Resources/Views")
+            let files = try #require(FileManager.default.enumerator(at: root.standardized, includingPropertiesForKeys: nil))
+            let pattern = try Regex(#"base\.t\.([A-Za-z_]+)"#)
+            var used = 0
+            for case let file as URL in files where file.pathExtension == "leaf" {
+                let text = try String(contentsOf: file, encoding: .utf8)
+                for m in text.matches(of: pattern) {
+                    let key = String(text[m.output[1].range!])
+                    #expect(L10n.Key(rawValue: key) != nil, "\(file.lastPathComponent) names base.t.\(key)")
+                    used += 1
+                }
+            }
+            #expect(used > 100)
+        }
+
+        /// Strings are looked up by `L10n.Key`, and nothing on a request path force-unwraps a lookup.
+        @Test func sources_haveNoStringLookupsByText_andNoForcedSubscripts() throws {
+            let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Sources/App")
+            let files = try #require(FileManager.default.enumerator(at: root.standardized, includingPropertiesForKeys: nil))
+            for case let file as URL in files where file.pathExtension == "swift" {
+                let text = try String(contentsOf: file, encoding: .utf8)
+                #expect(!text.contains("L10n.strings(L10n.lang(req))["), "\(file.lastPathComponent)")
+                #expect(!text.contains("]!"), "\(file.lastPathComponent) force-unwraps a subscript")
+            }
         }
 
         @Test func login_withoutTheCSRFCookieIsRefused_andWrongPasswordShowsAnError() async throws {

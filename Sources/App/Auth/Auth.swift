@@ -127,10 +127,15 @@ enum Auth {
     }
 }
 
-/// Authenticates `Authorization: Bearer` under /api and the session cookie on web pages.
+/// Authenticates `Authorization: Bearer` on the API group and the session cookie on the web
+/// group: an API token never opens a page, a session cookie never calls the API.
 struct UserAuthMiddleware: AsyncMiddleware {
+    enum Kind: Sendable { case api, session }
+    let kind: Kind
+    init(_ kind: Kind) { self.kind = kind }
+
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        let isAPI = request.url.path.hasPrefix("/api/")
+        let isAPI = kind == .api
         let secret = isAPI ? request.headers.bearerAuthorization?.token : request.cookies[Auth.sessionCookie]?.string
         if let secret, !secret.isEmpty,
            let token = try await UserToken.query(on: request.db)
@@ -157,38 +162,14 @@ extension Request {
         return u
     }
 
-    func requireMinistry() throws -> User {
-        let u = try requireUser()
-        guard u.role == .ministry else { throw AppError.forbidden }
-        return u
-    }
+    func requireMinistry() throws -> User { try requireUser().requireMinistry() }
+    func requireRead(unit code: String) throws -> User { try requireUser().requireRead(unit: code) }
+    func requireWrite(unit code: String) throws -> User { try requireUser().requireWrite(unit: code) }
 
-    /// The ministry reads every unit; a unit's users read only their own.
-    func requireRead(unit code: String) throws -> User {
-        let u = try requireUser()
-        guard u.role == .ministry || u.unitCode == code else { throw AppError.otherUnit }
-        return u
-    }
-
-    /// Report values are entered by the unit's operators (and by the ministry on its behalf).
-    func requireWrite(unit code: String) throws -> User {
-        let u = try requireRead(unit: code)
-        guard u.role != .supervisor else { throw AppError.forbidden }
-        try u.requireActiveUnit()
-        return u
-    }
-
-    /// The unit a request writes for: the one named, or the caller's own; it must exist and the
-    /// caller may write for it.
+    /// The unit a request writes for: the one named, or the caller's own.
     func writableUnit(_ named: String?) async throws -> (User, String) {
         let user = try requireUser()
-        let unit = named ?? user.unitCode ?? ""
-        _ = try requireWrite(unit: unit)
-        guard let u = try await UnitModel.find(unit, on: db) else {
-            throw AppError.invalid(field: "unitCode", code: "unknown_unit", "No unit with code \"\(unit)\"", "没有代码为“\(unit)”的单位")
-        }
-        if !u.active { throw AppError.unitInactive(u) }
-        return (user, unit)
+        return (user, try await user.writableUnit(named, on: db))
     }
 
     /// Checks the CSRF token of a web form posted with a session cookie.
@@ -202,7 +183,45 @@ extension Request {
     }
 }
 
+/// What a user may read and write: the services take the acting `User` and ask it.
 extension User {
+    func requireMinistry() throws -> User {
+        guard role == .ministry else { throw AppError.forbidden }
+        return self
+    }
+
+    /// The ministry reads every unit; a unit's users read only their own.
+    @discardableResult
+    func requireRead(unit code: String) throws -> User {
+        guard role == .ministry || unitCode == code else { throw AppError.otherUnit }
+        return self
+    }
+
+    /// Register and report values are entered by the unit's operators (and by the ministry on
+    /// its behalf); supervisors only read.
+    @discardableResult
+    func requireWrite(unit code: String) throws -> User {
+        try requireRead(unit: code)
+        guard role != .supervisor else { throw AppError.forbidden }
+        try requireActiveUnit()
+        return self
+    }
+
+    /// Units whose rows this user sees in a list: nil for all (the ministry), else its own.
+    var readableUnit: String? { role == .ministry ? nil : (unitCode ?? "") }
+
+    /// The unit a write is for: the one named, or the user's own; it must exist, be active, and
+    /// the user may write for it.
+    func writableUnit(_ named: String?, on db: any Database) async throws -> String {
+        let unit = named ?? unitCode ?? ""
+        try requireWrite(unit: unit)
+        guard let u = try await UnitModel.find(unit, on: db) else {
+            throw AppError.invalid(field: "unitCode", code: "unknown_unit", "No unit with code \"\(unit)\"", "没有代码为“\(unit)”的单位")
+        }
+        if !u.active { throw AppError.unitInactive(u) }
+        return unit
+    }
+
     /// A unit's user whose unit is deactivated writes nothing (409 `unit_inactive`); the unit was
     /// loaded with the user's token.
     func requireActiveUnit() throws {

@@ -16,7 +16,7 @@ enum BulletinPages {
     struct ListView: Encodable { let bulletins: [Bulletins.Summary] }
 
     @Sendable static func list(_ req: Request) async throws -> Response {
-        try await Pages.render(req, "bulletins/list", title: L10n.strings(L10n.lang(req))["bulletins"]!,
+        try await Pages.render(req, "bulletins/list", title: L10n.t(req)[.bulletins],
                                ListView(bulletins: try await Bulletins.list(on: req)))
     }
 
@@ -53,7 +53,7 @@ enum BulletinPages {
         let user = try req.requireMinistry()
         try req.requireCSRF()
         _ = try await Bulletins.publish(p, actor: user, on: req)
-        return req.redirect(to: "/bulletins/\(p)?draft=false")
+        return req.redirect(to: SiteURL.bulletin(.value(p.description)).with([("draft", "false")]))
     }
 
     static func makeView(_ b: Bulletin, lang: String, canPublish: Bool, hasPublished: Bool, table: String,
@@ -73,7 +73,7 @@ enum BulletinPages {
     /// The bulletin table: the merged header from the catalogue, the 甲, 1 … 28 row, a row per
     /// unit (findings' columns highlighted, the change against last quarter beneath counts), 合计.
     static func table(_ b: Bulletin, lang: String, flagged: Set<String> = []) -> String {
-        let t = L10n.strings(lang)
+        let t = L10n.Strings(lang: lang)
         var h = "<table class=\"bulletin\" id=\"bulletin-table\"><thead>\n"
         for row in Catalogue.headerRows() {
             h += "<tr>"
@@ -86,8 +86,8 @@ enum BulletinPages {
         for row in b.rows {
             h += "<tr class=\"\(row.reported ? "reported" : "missing")\" data-unit=\"\(escape(row.unitCode))\">"
             h += "<th class=\"unit\">\(escape(row.unitName))"
-            if row.late { h += " <span class=\"late\">（\(t["late"]!)）</span>" }
-            if flagged.contains(row.unitCode) { h += " <span class=\"flag\" title=\"\(t["disagrees"]!)\">⚑</span>" }
+            if row.late { h += " <span class=\"late\">（\(t[.late])）</span>" }
+            if flagged.contains(row.unitCode) { h += " <span class=\"flag\" title=\"\(t[.disagrees])\">⚑</span>" }
             h += "</th>"
             if row.reported {
                 let hits = Set(row.findings.flatMap(\.columns))
@@ -98,11 +98,11 @@ enum BulletinPages {
                     h += "</td>"
                 }
             } else {
-                h += "<td colspan=\"28\" class=\"not-reported\">\(t["notReported"]!)</td>"
+                h += "<td colspan=\"28\" class=\"not-reported\">\(t[.notReported])</td>"
             }
             h += "</tr>\n"
         }
-        h += "<tr class=\"total\"><th>\(t["total"]!)</th>"
+        h += "<tr class=\"total\"><th>\(t[.total])</th>"
         for (i, c) in b.total.cells.enumerated() { h += "<td>\(escape(b.printed(c, column: i + 1)))</td>" }
         return h + "</tr>\n</tbody>\n</table>"
     }

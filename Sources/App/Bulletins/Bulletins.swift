@@ -178,6 +178,6 @@ enum Bulletins {
             byPeriod[m.period, default: []].append(.init(revision: m.revision, publishedAt: m.publishedAt,
                                                          changes: s.bulletin.changes.count))
         }
-        return order.map { Summary(period: $0, revisions: byPeriod[$0]!) }
+        return order.map { Summary(period: $0, revisions: byPeriod[$0] ?? []) }
     }
 }

@@ -7,17 +7,17 @@ import Vapor
 /// ledger, and the public verification page.
 enum CertificatePages {
     static func register(_ r: any RoutesBuilder) {
-        r.get("verify", use: verify)
-        r.post("verify", use: verify)
-        r.get("certificates", use: index)
-        r.get("certificates", ":serial", use: show)
-        r.post("certificates", "orders", use: order)
-        r.post("certificates", "orders", ":id", "allocate", use: allocate)
-        r.post("certificates", "orders", ":id", "payments", use: pay)
-        r.post("certificates", "issue", use: issue)
-        r.grouped(RequireRole([.unit])).on(.POST, "certificates", "import", body: .collect(maxSize: "16mb"), use: importFile)
-        r.post("certificates", ":serial", "revoke", use: revoke)
-        r.post("certificates", "void", use: void)
+        r.get(.verify, use: verify)
+        r.post(.verify, use: verify)
+        r.get(.certificates, use: index)
+        r.get(.certificate(.key), use: show)
+        r.post(.certificateOrders, use: order)
+        r.post(.certificateOrderAllocate(.key), use: allocate)
+        r.post(.certificateOrderPayments(.key), use: pay)
+        r.post(.certificateIssue, use: issue)
+        r.grouped(RequireRole([.unit])).on(.POST, .certificateImport, body: .collect(maxSize: "16mb"), use: importFile)
+        r.post(.certificateRevoke(.key), use: revoke)
+        r.post(.certificateVoid, use: void)
     }
 
     // MARK: Public verification
@@ -30,7 +30,7 @@ enum CertificatePages {
 
     @Sendable static func verify(_ req: Request) async throws -> Response {
         let lang = L10n.lang(req)
-        let t = L10n.strings(lang)
+        let t = L10n.Strings(lang: lang)
         // A person's name and ID number travel in the form's body, never in the address (history,
         // proxy logs, Referer); only a scanned QR code's signed token comes in the URL.
         var q = VerifyController.Query(serial: nil, name: nil, idNumber: nil, token: nil)
@@ -55,9 +55,9 @@ enum CertificatePages {
             }
         }
         let view = VerifyView(serial: q.serial ?? "", name: q.name ?? "", idNumber: q.idNumber ?? "", asked: asked,
-                              result: answer?.result, resultText: answer.map { t["verify_" + $0.result] ?? $0.result },
+                              result: answer?.result, resultText: answer.map { t[dynamic: "verify_" + $0.result, fallback: $0.result] },
                               certificate: answer?.certificate, signatureValid: answer?.signatureValid, error: error)
-        return try await Pages.render(req, "certificates/verify", title: t["verifyTitle"]!, view, status: status)
+        return try await Pages.render(req, "certificates/verify", title: t[.verifyTitle], view, status: status)
     }
 
     // MARK: Staff pages
@@ -82,7 +82,7 @@ enum CertificatePages {
     static func renderIndex(_ req: Request, message: String?, importResult: Issuance.ImportResult?,
                             status: HTTPResponseStatus = .ok) async throws -> Response {
         let user = try req.requireUser()
-        let t = L10n.strings(L10n.lang(req))
+        let t = L10n.t(req)
         let units = Dictionary(uniqueKeysWithValues: try await UnitModel.query(on: req.db).all().map { ($0.id!, $0.name) })
         let orders = try await CertificatesController.listOrders(req).map { o in
             OrderRow(id: o.id.uuidString, unitCode: o.unitCode, unitName: units[o.unitCode] ?? o.unitCode, level: o.level,
@@ -102,14 +102,14 @@ enum CertificatePages {
             isMinistry: user.role == .ministry, isUnit: user.role == .unit, orders: orders,
             certificates: page.items.map {
                 CertRow(serial: $0.serial, holderName: $0.holderName ?? "", occupation: $0.occupation ?? "", level: $0.level ?? "",
-                        issuedOn: $0.issuedOn ?? "", status: t["cert_" + $0.status] ?? $0.status)
+                        issuedOn: $0.issuedOn ?? "", status: t[dynamic: "cert_" + $0.status, fallback: $0.status])
             },
             total: page.total, page: page.page, pages: pages, q: req.query[String.self, at: "q"] ?? "",
             status: req.query[String.self, at: "status"] ?? "", prevPage: page.page > 1 ? page.page - 1 : nil,
             nextPage: page.page < pages ? page.page + 1 : nil, breaches: breaches, leads: leads, message: message,
             importResult: importResult, today: Period.dayString(req.now),
             levels: Level.allCases.map { LevelOption(value: $0.rawValue, name: $0.nameZh) })
-        return try await Pages.render(req, "certificates/index", title: t["certificates"]!, view, status: status)
+        return try await Pages.render(req, "certificates/index", title: t[.certificates], view, status: status)
     }
 
     /// Runs a form action; a refused one shows the page again with the reason, in the reader's language.
@@ -118,7 +118,7 @@ enum CertificatePages {
         try req.requireCSRF()
         do {
             let note = try await action()
-            return req.redirect(to: "/certificates" + (note.map { "?note=" + ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "") } ?? ""))
+            return req.redirect(to: SiteURL.certificates.with(note.map { [("note", $0)] } ?? []))
         } catch let e as AppError where e.status.code < 500 && e.status != .unauthorized {
             let msg = (L10n.lang(req) == "en" ? e.message : e.messageZh)
             return try await renderIndex(req, message: msg, importResult: nil, status: e.status)
@@ -213,7 +213,7 @@ enum CertificatePages {
         _ = try req.requireUser()
         try req.requireCSRF()
         _ = try await CertificatesController.revoke(req)
-        return req.redirect(to: "/certificates/\(req.parameters.get("serial") ?? "")")
+        return req.redirect(to: SiteURL.certificate(.value(req.parameters.get("serial") ?? "")).path)
     }
 
     struct ShowView: Encodable {
@@ -224,10 +224,10 @@ enum CertificatePages {
     @Sendable static func show(_ req: Request) async throws -> Response {
         let dto = try await CertificatesController.get(req)
         let user = try req.requireUser()
-        let t = L10n.strings(L10n.lang(req))
+        let t = L10n.t(req)
         let qr = try dto.verifyURL.map { try Signing.qrSVG($0, title: dto.token ?? "") }
         let view = ShowView(certificate: dto, qr: qr, canRevoke: dto.status == "issued" && user.role != .supervisor,
-                            levelName: Level(rawValue: dto.level ?? "")?.nameZh ?? "", statusText: t["cert_" + dto.status] ?? dto.status)
+                            levelName: Level(rawValue: dto.level ?? "")?.nameZh ?? "", statusText: t[dynamic: "cert_" + dto.status, fallback: dto.status])
         return try await Pages.render(req, "certificates/show", title: dto.serial, view)
     }
 }

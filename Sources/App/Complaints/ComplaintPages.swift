@@ -7,17 +7,17 @@ enum ComplaintPages {
     static let formCookie = "zj_form_csrf"
 
     static func register(_ r: any RoutesBuilder) {
-        r.get("complaints", "new", use: newForm)
-        r.post("complaints", use: file)
-        r.get("complaints", "status", use: status)
-        r.post("complaints", "status", use: status)
-        r.get("hotlines", use: hotlines)
-        r.post("hotlines", use: saveHotlines)
-        r.get("complaints", "cases", use: cases)
-        r.get("complaints", "cases", ":id", use: show)
-        r.post("complaints", "cases", ":id", "transition", use: transition)
-        r.post("complaints", "cases", ":id", "reopen", use: reopen)
-        r.get("complaints", "stats", use: stats)
+        r.get(.complaintNew, use: newForm)
+        r.post(.complaints, use: file)
+        r.get(.complaintStatus, use: status)
+        r.post(.complaintStatus, use: status)
+        r.get(.hotlines, use: hotlines)
+        r.post(.hotlines, use: saveHotlines)
+        r.get(.complaintCases, use: cases)
+        r.get(.complaintCase(.key), use: show)
+        r.post(.complaintTransition(.key), use: transition)
+        r.post(.complaintReopen(.key), use: reopen)
+        r.get(.complaintStats, use: stats)
     }
 
     struct Option: Encodable { let value: String; let name: String }
@@ -38,11 +38,11 @@ enum ComplaintPages {
                            status: HTTPResponseStatus) async throws -> Response {
         let (categories, units) = try await options(req)
         let token = Auth.randomSecret()
-        let t = L10n.strings(L10n.lang(req))
+        let t = L10n.t(req)
         let view = FormView(categories: categories, units: units,
-                            channels: ComplaintChannel.allCases.map { Option(value: $0.rawValue, name: t["channel_" + $0.rawValue] ?? $0.rawValue) },
+                            channels: ComplaintChannel.allCases.map { Option(value: $0.rawValue, name: t[dynamic: "channel_" + $0.rawValue, fallback: $0.rawValue]) },
                             isStaff: req.auth.get(User.self) != nil, token: token, values: values, errors: errors, receipt: receipt)
-        let res = try await Pages.render(req, "complaints/new", title: t["fileComplaint"]!, view, status: status)
+        let res = try await Pages.render(req, "complaints/new", title: t[.fileComplaint], view, status: status)
         res.cookies[formCookie] = HTTPCookies.Value(string: token, maxAge: 3600, path: "/complaints",
                                                     isSecure: req.config.secureCookies, isHTTPOnly: true, sameSite: .strict)
         return res
@@ -95,7 +95,7 @@ enum ComplaintPages {
             }
         }
         let category = result.flatMap { ComplaintCategory(rawValue: $0.category) }.map { lang == "en" ? $0.nameEn : $0.nameZh }
-        return try await Pages.render(req, "complaints/status", title: L10n.strings(lang)["complaintStatus"]!,
+        return try await Pages.render(req, "complaints/status", title: L10n.Strings(lang: lang)[.complaintStatus],
                                       StatusView(receipt: receipt, result: result, error: error, categoryName: category), status: code)
     }
 
@@ -108,7 +108,7 @@ enum ComplaintPages {
         let dto = try await ComplaintsController.hotlines(req)
         let user = req.auth.get(User.self)
         let mine = dto.units.first { $0.unitCode == user?.unitCode }?.phones.joined(separator: "\n") ?? ""
-        return try await Pages.render(req, "complaints/hotlines", title: L10n.strings(L10n.lang(req))["hotlinesTitle"]!,
+        return try await Pages.render(req, "complaints/hotlines", title: L10n.t(req)[.hotlinesTitle],
                                       HotlinesView(ministry: dto.ministry, units: dto.units,
                                                    canEdit: user?.role == .unit && user?.unitCode != nil, mine: mine, error: error),
                                       status: status)
@@ -134,7 +134,7 @@ enum ComplaintPages {
             return try await renderHotlines(req, error: e.details.map { lang == "en" ? $0.message : $0.messageZh }.joined(separator: "；"),
                                             status: e.status)
         }
-        return req.redirect(to: "/hotlines")
+        return req.redirect(to: SiteURL.hotlines.path)
     }
 
     struct CaseRow: Encodable {
@@ -155,7 +155,7 @@ enum ComplaintPages {
                     status: ComplaintStatus(rawValue: c.status).map { en ? $0.nameEn : $0.nameZh } ?? c.status,
                     received: Period.dayString(c.receivedAt), due: Period.dayString(c.dueAt), overdue: c.overdue, channel: c.channel)
         }
-        return try await Pages.render(req, "complaints/cases", title: L10n.strings(L10n.lang(req))["casesTitle"]!,
+        return try await Pages.render(req, "complaints/cases", title: L10n.t(req)[.casesTitle],
                                       CasesView(rows: rows, isMinistry: user.role == .ministry,
                                                 overdueOnly: req.query[Bool.self, at: "overdue"] == true,
                                                 overdueCount: rows.filter(\.overdue).count))
@@ -196,8 +196,8 @@ enum ComplaintPages {
                                                      transferTo: (f.transferTo ?? "").isEmpty ? nil : f.transferTo,
                                                      referredToPolice: f.referredToPolice == "true"), actor: user, on: req)
         // A unit that transferred the case no longer sees it.
-        if user.role == .unit && c.ownerCode != user.unitCode { return req.redirect(to: "/complaints/cases") }
-        return req.redirect(to: "/complaints/cases/\(c.id!)")
+        if user.role == .unit && c.ownerCode != user.unitCode { return req.redirect(to: SiteURL.complaintCases.path) }
+        return req.redirect(to: SiteURL.complaintCase(.value(c.id?.uuidString ?? "")).path)
     }
 
     @Sendable static func reopen(_ req: Request) async throws -> Response {
@@ -205,11 +205,11 @@ enum ComplaintPages {
         try req.requireCSRF()
         let c = try await Complaints.handled(req.parameters.get("id", as: UUID.self), by: user, on: req.db)
         _ = try await Complaints.reopen(c, note: try req.content.decode(ComplaintsController.Note.self).note, actor: user, on: req)
-        return req.redirect(to: "/complaints/cases/\(c.id!)")
+        return req.redirect(to: SiteURL.complaintCase(.value(c.id?.uuidString ?? "")).path)
     }
 
     @Sendable static func stats(_ req: Request) async throws -> Response {
         let s = try await ComplaintsController.stats(req)
-        return try await Pages.render(req, "complaints/stats", title: L10n.strings(L10n.lang(req))["statsTitle"]!, s)
+        return try await Pages.render(req, "complaints/stats", title: L10n.t(req)[.statsTitle], s)
     }
 }

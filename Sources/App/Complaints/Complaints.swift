@@ -212,7 +212,10 @@ enum Complaints {
         ]
         for c in cases {
             let closed = lastStatus[c.id!].flatMap(ComplaintStatus.init(rawValue:))?.isClosed ?? false
-            if closed { result[c.category.reportGroup]!.investigated += 1 } else { result[c.category.reportGroup]!.uninvestigated += 1 }
+            let none = ReportValues.Cases(investigated: 0, uninvestigated: 0)
+            if closed { result[c.category.reportGroup, default: none].investigated += 1 } else {
+                result[c.category.reportGroup, default: none].uninvestigated += 1
+            }
         }
         return result
     }

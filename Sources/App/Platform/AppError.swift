@@ -51,23 +51,36 @@ struct ErrorBody: Content {
     let error: Inner
 }
 
-/// Turns every error into a status and a safe message: JSON under /api (and for clients that
-/// ask for JSON), an HTML page elsewhere. Raw errors are logged, never echoed.
+/// The API group's errors: always the JSON error body, whatever the client accepts.
+struct APIErrorMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        do {
+            return try await next.respond(to: request)
+        } catch {
+            let e = ErrorMiddleware.map(error, request: request)
+            if e.status.code >= 500 { ErrorMiddleware.log(error, request) }
+            return try ErrorMiddleware.json(e)
+        }
+    }
+}
+
+/// Turns every other error into a status and a safe message: an HTML page for a browser, JSON
+/// for clients that do not ask for HTML. Raw errors are logged, never echoed.
 struct ErrorMiddleware: AsyncMiddleware {
+    static func json(_ e: AppError) throws -> Response {
+        let res = Response(status: e.status, headers: e.headers)
+        try res.content.encode(ErrorBody(error: .init(code: e.code, message: e.message, messageZh: e.messageZh, details: e.details)))
+        return res
+    }
+
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         do {
             return try await next.respond(to: request)
         } catch {
             let e = Self.map(error, request: request)
             if e.status.code >= 500 { Self.log(error, request) }
-            let isAPI = request.url.path.hasPrefix("/api/") || request.url.path == "/healthz"
             let wantsHTML = request.headers.accept.contains { $0.mediaType == .html }
-            if isAPI || !wantsHTML {
-                let res = Response(status: e.status, headers: e.headers)
-                try res.content.encode(ErrorBody(error: .init(code: e.code, message: e.message,
-                                                              messageZh: e.messageZh, details: e.details)))
-                return res
-            }
+            if !wantsHTML { return try Self.json(e) }
             do {
                 return try await Pages.errorPage(request, error: e)
             } catch {

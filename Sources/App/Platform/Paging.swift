@@ -5,10 +5,19 @@ import Vapor
 struct Paging: Sendable {
     let page: Int
     let per: Int
+    /// Rows read past the page, to learn whether a next page exists.
+    var extra = 0
     static let maxPage = 100_000
 
     var offset: Int { (page - 1) * per }   // ≤ 100,000 × 500: far inside Int
-    var range: Range<Int> { offset..<(offset + per) }
+    var range: Range<Int> { offset..<(offset + per + extra) }
+
+    /// The same page and one row more: `count > per` means there is a next page.
+    var peeking: Paging {
+        var p = self
+        p.extra = 1
+        return p
+    }
 
     init(page: Int, per: Int) { self.page = page; self.per = per }
 
@@ -24,4 +33,28 @@ struct Paging: Sendable {
         page = try number("page", default: 1, max: Self.maxPage)
         per = try number("per", default: defaultPer, max: maxPer)
     }
+}
+
+/// Previous and next links of a paged list on a page, keeping the other query parameters.
+struct Pager: Encodable, Sendable {
+    let page: Int
+    let prev: String?
+    let next: String?
+
+    init(_ req: Request, paging: Paging, hasMore: Bool) {
+        func link(_ page: Int) -> String {
+            var c = URLComponents()
+            c.path = req.url.path
+            var items = (URLComponents(string: req.url.string)?.queryItems ?? []).filter { $0.name != "page" }
+            items.append(URLQueryItem(name: "page", value: String(page)))
+            c.queryItems = items
+            return c.string ?? req.url.path
+        }
+        page = paging.page
+        prev = paging.page > 1 ? link(paging.page - 1) : nil
+        next = hasMore ? link(paging.page + 1) : nil
+    }
+
+    /// Whether there is more than one page at all.
+    var isNeeded: Bool { prev != nil || next != nil }
 }

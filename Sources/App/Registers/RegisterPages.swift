@@ -3,169 +3,289 @@ import Domain
 import Fluent
 import Vapor
 
-/// One page for the registers behind columns 1–24: lists with search, create forms, status changes.
+/// One page for the registers behind columns 1–24: lists with search and pages, forms whose
+/// choices come from the registers, each refusal shown next to its field.
 enum RegisterPages {
     static func register(_ r: any RoutesBuilder) {
-        r.get("registers", use: index)
-        r.post("registers", "occupations", use: addOccupation)
-        r.post("registers", "fee-standards", use: addFee)
-        r.post("registers", "stations", use: addStation)
-        r.post("registers", "stations", ":code", "status", use: stationStatus)
-        r.post("registers", "supervisors", use: addSupervisor)
-        r.post("registers", "supervisors", ":id", "active", use: supervisorActive)
-        r.post("registers", "occupations", ":code", "active", use: occupationActive)
-        r.post("registers", "visits", use: addVisit)
-        r.post("registers", "sessions", use: addSession)
-        r.grouped(RequireRole([.ministry, .unit])).on(.POST, "registers", "sessions", "import", body: .collect(maxSize: "32mb"),
-                                                      use: importSessions)
+        r.get(.registers, use: index)
+        r.post(.registerOccupations, use: addOccupation)
+        r.post(.registerFees, use: addFee)
+        r.post(.registerStations, use: addStation)
+        r.post(.registerStationStatus(.key), use: stationStatus)
+        r.post(.registerSupervisors, use: addSupervisor)
+        r.post(.registerSupervisorActive(.key), use: supervisorActive)
+        r.post(.registerOccupationActive(.key), use: occupationActive)
+        r.post(.registerVisits, use: addVisit)
+        r.post(.registerSessions, use: addSession)
+        r.grouped(RequireRole([.ministry, .unit])).on(
+            .POST, .registerSessionsImport, body: .collect(maxSize: "32mb"), use: importSessions)
+    }
+
+    /// The form that was refused, its fields' messages and the values to show again.
+    struct Refusal: Encodable {
+        let form: String
+        let message: String?
+        let fields: [String: String]
+        let values: [String: String]
     }
 
     struct View: Encodable {
-        let isMinistry: Bool; let canWrite: Bool; let q: String; let message: String?; let importResult: Issuance.ImportResult?
-        let occupations: [RegistersController.OccupationDTO]; let fees: [RegistersController.FeeDTO]
-        let stations: [StationRow]; let supervisors: [RegistersController.SupervisorDTO]
-        let visits: [RegistersController.VisitDTO]; let sessions: [SessionsController.SessionDTO]; let today: String
-        let regions: [ComplaintPages.Option]; let levels: [CertificatePages.LevelOption]
+        let isMinistry: Bool; let canWrite: Bool; let q: String; let refusal: Refusal?; let importResult: Issuance.ImportResult?
+        let occupations: [OccupationRow]; let fees: [FeeRow]; let stations: [StationRow]; let supervisors: [SupervisorRow]
+        let visits: [VisitRow]; let sessions: [SessionRow]; let sessionPages: Pager?; let today: String
+        let regions: [Names.Option]; let levels: [Names.Option]; let standardKinds: [Names.Option]; let bankKinds: [Names.Option]
+        let occupationChoices: [Names.Option]; let stationChoices: [Names.Option]; let supervisorChoices: [Names.Option]
+        let csvHeader: String; let scopeRows: [Int]
+        let actions: Actions
     }
-    struct StationRow: Encodable { let code: String; let name: String; let unitCode: String; let regionCode: String; let status: String; let scope: String }
 
-    static func render(_ req: Request, message: String?, importResult: Issuance.ImportResult? = nil,
+    struct Actions: Encodable {
+        let search = SiteURL.registers.path, occupations = SiteURL.registerOccupations.path, fees = SiteURL.registerFees.path
+        let stations = SiteURL.registerStations.path, supervisors = SiteURL.registerSupervisors.path
+        let visits = SiteURL.registerVisits.path, sessions = SiteURL.registerSessions.path
+        let sessionsImport = SiteURL.registerSessionsImport.path
+    }
+
+    struct OccupationRow: Encodable { let code: String; let name: String; let active: Bool; let action: String }
+    struct FeeRow: Encodable { let unit: String; let level: String; let feeYuan: String; let document: String; let active: Bool }
+    struct StationRow: Encodable {
+        let code: String; let name: String; let unit: String; let region: String; let status: String; let active: Bool
+        let scope: String; let action: String
+    }
+    struct SupervisorRow: Encodable {
+        let name: String; let licenceNo: String; let validUntil: String; let active: Bool; let expired: Bool; let action: String
+    }
+    struct VisitRow: Encodable {
+        let visitedOn: String; let station: String; let supervisor: String; let findings: String; let violationFound: Bool
+        let violationHandled: Bool
+    }
+    struct SessionRow: Encodable {
+        let date: String; let station: String; let occupation: String; let level: String; let region: String
+        let standard: String; let bank: String; let candidates: Int; let passed: Int; let feeYuan: String; let breaches: String
+    }
+
+    static let sessionsPerPage = 50
+
+    static func render(_ req: Request, refusal: Refusal? = nil, importResult: Issuance.ImportResult? = nil,
                        status: HTTPResponseStatus = .ok) async throws -> Response {
         let user = try req.requireUser()
-        let q = req.query[String.self, at: "q"] ?? ""
-        let stations = try await RegistersController.listStations(req).filter { q.isEmpty || $0.code.contains(q) || $0.name.contains(q) }
+        let names = Names(L10n.t(req))
+        let q = (req.query[String.self, at: "q"] ?? "").trimmingCharacters(in: .whitespaces)
+        let db = req.db
+        let units = try await UnitNames.all(on: db)
+        let occupations = try await Registers.occupations(matching: nil, on: db)
+        let occupationName = Dictionary(uniqueKeysWithValues: occupations.map { ($0.code, $0.name) })
+        let regionName = Dictionary(uniqueKeysWithValues: Regions.all.map { ($0.code, $0.name) })
+        let stations = try await Registers.stations(for: user, matching: q, on: db)
+        let allStations = q.isEmpty ? stations : try await Registers.stations(for: user, on: db)
+        let stationName = Dictionary(uniqueKeysWithValues: allStations.map { ($0.code, $0.name) })
+        let supervisors = try await Registers.supervisors(for: user, on: db)
+        let supervisorName = Dictionary(uniqueKeysWithValues: supervisors.map { ($0.id, $0.name) })
+        let today = Period.dayString(req.now)
+
+        var sessions: [SessionRow] = []
+        var pager: Pager?
+        if user.role != .supervisor {
+            let paging = try Paging(req, defaultPer: sessionsPerPage, maxPer: 200)
+            let page = try await Registers.sessions(for: user, .init(unitCode: nil, period: nil, paging: paging.peeking), on: db)
+            pager = Pager(req, paging: paging, hasMore: page.count > paging.per)
+            let scopes = Dictionary(uniqueKeysWithValues: allStations.map { s in
+                (s.code, ExamSessions.StationFacts(
+                    unitCode: s.unitCode, status: .active, regionCode: s.regionCode,
+                    scope: s.scope.compactMap { sc in Level(rawValue: sc.maxLevel).map { .init(occupation: sc.occupation, maxLevel: $0) } }))
+            })
+            sessions = page.prefix(paging.per).map { s in
+                let breaches = scopes[s.stationCode].flatMap { st in
+                    Level(rawValue: s.level).map { ExamSessions.breaches(regionCode: s.regionCode, occupation: s.occupation, level: $0, at: st) }
+                } ?? []
+                return SessionRow(
+                    date: s.date, station: stationName[s.stationCode] ?? s.stationCode,
+                    occupation: occupationName[s.occupation] ?? s.occupation, level: names.level(s.level),
+                    region: regionName[s.regionCode] ?? s.regionCode, standard: names.standardKind(s.standardKind),
+                    bank: "\(names.bankKind(s.bankKind)) \(s.bankCode)", candidates: s.candidates, passed: s.passed,
+                    feeYuan: s.feeYuan, breaches: breaches.map { names.en ? $0.rawValue : $0.nameZh }.joined(separator: "、"))
+            }
+        }
+        let visits = try await Registers.visits(for: user, limit: 50, on: db)
         let view = View(
-            isMinistry: user.role == .ministry, canWrite: user.role != .supervisor, q: q, message: message, importResult: importResult,
-            occupations: try await RegistersController.listOccupations(req), fees: try await RegistersController.listFees(req),
-            stations: stations.map { s in
-                StationRow(code: s.code, name: s.name, unitCode: s.unitCode, regionCode: s.regionCode, status: s.status,
-                           scope: s.scope.map { "\($0.occupation)≥\($0.maxLevel)" }.joined(separator: " "))
+            isMinistry: user.role == .ministry, canWrite: user.role != .supervisor, q: q, refusal: refusal, importResult: importResult,
+            occupations: occupations.map {
+                OccupationRow(code: $0.code, name: $0.name, active: $0.active, action: SiteURL.registerOccupationActive(.value($0.code)).path)
             },
-            supervisors: try await RegistersController.listSupervisors(req),
-            visits: Array(try await RegistersController.listVisits(req).prefix(50)),
-            sessions: user.role == .supervisor ? [] : try await SessionsController.list(req),
-            today: Period.dayString(req.now),
-            regions: Regions.all.map { ComplaintPages.Option(value: $0.code, name: $0.name) },
-            levels: Level.allCases.map { CertificatePages.LevelOption(value: $0.rawValue, name: $0.nameZh) })
-        return try await Pages.render(req, "registers", title: L10n.strings(L10n.lang(req))["registers"]!, view, status: status)
+            fees: try await Registers.fees(for: user, on: db).map {
+                FeeRow(unit: units[$0.unitCode] ?? $0.unitCode, level: names.level($0.level), feeYuan: $0.feeYuan,
+                       document: $0.document, active: $0.active)
+            },
+            stations: stations.map { s in
+                StationRow(code: s.code, name: s.name, unit: units[s.unitCode] ?? s.unitCode, region: regionName[s.regionCode] ?? s.regionCode,
+                           status: names.stationStatus(s.status), active: s.status == "active",
+                           scope: names.scope(s.scope, occupations: occupationName), action: SiteURL.registerStationStatus(.value(s.code)).path)
+            },
+            supervisors: supervisors.map { s in
+                SupervisorRow(name: s.name, licenceNo: s.licenceNo, validUntil: s.validUntil ?? "", active: s.active,
+                              expired: s.validUntil.map { $0 < today } ?? false,
+                              action: SiteURL.registerSupervisorActive(.value(s.id.uuidString)).path)
+            },
+            visits: visits.map { v in
+                VisitRow(visitedOn: v.visitedOn, station: stationName[v.stationCode] ?? v.stationCode,
+                         supervisor: supervisorName[v.supervisorId] ?? "", findings: v.findings,
+                         violationFound: v.violationFound, violationHandled: v.violationHandled)
+            },
+            sessions: sessions, sessionPages: pager, today: today,
+            regions: names.regions, levels: names.levels, standardKinds: names.standardKinds, bankKinds: names.bankKinds,
+            occupationChoices: occupations.filter(\.active).map { Names.Option(value: $0.code, name: "\($0.name)（\($0.code)）") },
+            stationChoices: allStations.filter { $0.status == "active" }.map { Names.Option(value: $0.code, name: "\($0.name)（\($0.code)）") },
+            supervisorChoices: supervisors.filter { $0.active && !($0.validUntil.map { $0 < today } ?? false) }.map {
+                Names.Option(value: $0.id.uuidString, name: "\($0.name)（\($0.licenceNo)）")
+            },
+            csvHeader: Registers.sessionCSVHeader.joined(separator: ","), scopeRows: [0, 1, 2, 3],
+            actions: Actions())
+        return try await Pages.render(req, "registers", title: L10n.t(req)[.registers], view, status: status)
     }
 
-    @Sendable static func index(_ req: Request) async throws -> Response { try await render(req, message: nil) }
+    @Sendable static func index(_ req: Request) async throws -> Response { try await render(req) }
 
-    /// Runs an API handler behind a form: redirect on success, the page with the reasons otherwise.
-    static func form(_ req: Request, _ action: () async throws -> Void) async throws -> Response {
-        _ = try req.requireUser()
+    /// Runs one `Registers` action behind a form: back to the page on success, the page with the
+    /// reasons next to the fields (and the values typed) otherwise.
+    static func form(_ req: Request, _ name: String, _ action: (User) async throws -> Void) async throws -> Response {
+        let user = try req.requireUser()
         try req.requireCSRF()
         do {
-            try await action()
-            return req.redirect(to: "/registers")
+            try await action(user)
+            return req.redirect(to: SiteURL.registers.path)
         } catch let e as AppError where e.status.code < 500 && e.status != .unauthorized {
             let en = L10n.lang(req) == "en"
-            let msg = e.details.isEmpty ? (en ? e.message : e.messageZh) : e.details.map { en ? $0.message : $0.messageZh }.joined(separator: "；")
-            return try await render(req, message: msg, status: e.status)
+            var fields: [String: String] = [:]
+            for d in e.details {
+                // scope[2].occupation → scope
+                let field = String(d.field.prefix { $0 != "[" && $0 != "." })
+                fields[field, default: ""] += (fields[field] == nil ? "" : "；") + (en ? d.message : d.messageZh)
+            }
+            let values = (try? req.content.decode([String: String].self)) ?? [:]
+            let refusal = Refusal(form: name, message: e.details.isEmpty ? (en ? e.message : e.messageZh) : nil,
+                                  fields: fields, values: values.filter { $0.key != "_csrf" })
+            return try await render(req, refusal: refusal, status: e.status)
         }
     }
 
-    @Sendable static func addOccupation(_ req: Request) async throws -> Response { try await form(req) { _ = try await RegistersController.createOccupation(req) } }
+    static func text(_ s: String?) -> String? { (s ?? "").isEmpty ? nil : s }
+
+    @Sendable static func addOccupation(_ req: Request) async throws -> Response {
+        try await form(req, "occupation") { user in
+            _ = try await Registers.createOccupation(try req.content.decode(Registers.NewOccupation.self), by: user,
+                                                     on: req.store, now: req.now)
+        }
+    }
+
+    struct FeeForm: Content { let level: String?; let feeYuan: String?; let document: String? }
+
     @Sendable static func addFee(_ req: Request) async throws -> Response {
-        try await form(req) {
-            // The form posts text; the API takes the amount as a string as well.
-            _ = try await RegistersController.createFee(req)
+        try await form(req, "fee") { user in
+            let f = try req.content.decode(FeeForm.self)
+            let input = Registers.NewFee(unitCode: nil, level: f.level, feeYuan: f.feeYuan.map { .string($0) }, document: f.document)
+            _ = try await Registers.createFee(input, by: user, on: req.store, now: req.now)
         }
     }
 
-    struct StationForm: Content { let code: String?; let name: String?; let regionCode: String?; let scope: String? }
+    /// The scope as rows of two lists (occupation, highest level); empty rows are skipped.
+    struct StationForm: Content {
+        let code: String?; let name: String?; let regionCode: String?; let scopeOccupation: [String]?; let scopeLevel: [String]?
+    }
 
     @Sendable static func addStation(_ req: Request) async throws -> Response {
-        try await form(req) {
-            let user = try req.requireUser()
+        try await form(req, "station") { user in
             let f = try req.content.decode(StationForm.self)
-            // Scope as lines "occupation-code:max-level".
-            let scope = (f.scope ?? "").split(whereSeparator: \.isNewline).compactMap { line -> RegistersController.ScopeDTO? in
-                let parts = line.split(separator: ":").map { $0.trimmingCharacters(in: .whitespaces) }
-                return parts.count == 2 ? .init(occupation: parts[0], maxLevel: parts[1]) : nil
-            }
-            try req.content.encode(RegistersController.NewStation(code: f.code, name: f.name, unitCode: user.unitCode,
-                                                                    regionCode: f.regionCode, scope: scope), as: .json)
-            _ = try await RegistersController.createStation(req)
+            let scope = zip(f.scopeOccupation ?? [], f.scopeLevel ?? []).filter { !$0.0.isEmpty }
+                .map { Registers.ScopeDTO(occupation: $0.0, maxLevel: $0.1) }
+            let input = Registers.NewStation(code: f.code, name: f.name, unitCode: nil, regionCode: f.regionCode, scope: scope)
+            _ = try await Registers.createStation(input, by: user, on: req.store, now: req.now)
         }
     }
 
     struct StatusForm: Content { let status: String? }
 
     @Sendable static func stationStatus(_ req: Request) async throws -> Response {
-        try await form(req) {
-            let f = try req.content.decode(StatusForm.self)
-            try req.content.encode(RegistersController.StationPatch(name: nil, status: f.status, scope: nil), as: .json)
-            _ = try await RegistersController.updateStation(req)
+        try await form(req, "station") { user in
+            let patch = Registers.StationPatch(name: nil, status: try req.content.decode(StatusForm.self).status, scope: nil)
+            _ = try await Registers.updateStation(req.parameters.get("code") ?? "", patch, by: user, on: req.store, now: req.now)
         }
     }
 
+    struct SupervisorForm: Content { let name: String?; let licenceNo: String?; let validUntil: String? }
+
     @Sendable static func addSupervisor(_ req: Request) async throws -> Response {
-        try await form(req) {
-            let user = try req.requireUser()
-            struct F: Content { let name: String?; let licenceNo: String?; let validUntil: String? }
-            let f = try req.content.decode(F.self)
-            try req.content.encode(RegistersController.NewSupervisor(unitCode: user.unitCode, name: f.name, licenceNo: f.licenceNo,
-                                                                       validUntil: (f.validUntil ?? "").isEmpty ? nil : f.validUntil), as: .json)
-            _ = try await RegistersController.createSupervisor(req)
+        try await form(req, "supervisor") { user in
+            let f = try req.content.decode(SupervisorForm.self)
+            let input = Registers.NewSupervisor(unitCode: nil, name: f.name, licenceNo: f.licenceNo, validUntil: text(f.validUntil))
+            _ = try await Registers.createSupervisor(input, by: user, on: req.store, now: req.now)
         }
     }
 
     struct ActiveForm: Content { let active: String? }
 
     @Sendable static func supervisorActive(_ req: Request) async throws -> Response {
-        try await form(req) {
-            let f = try req.content.decode(ActiveForm.self)
-            try req.content.encode(RegistersController.SupervisorPatch(active: f.active == "true", validUntil: nil), as: .json)
-            _ = try await RegistersController.updateSupervisor(req)
+        try await form(req, "supervisor") { user in
+            let patch = Registers.SupervisorPatch(active: try req.content.decode(ActiveForm.self).active == "true", validUntil: nil)
+            _ = try await Registers.updateSupervisor(req.parameters.get("id", as: UUID.self), patch, by: user, on: req.store, now: req.now)
         }
     }
 
     @Sendable static func occupationActive(_ req: Request) async throws -> Response {
-        try await form(req) {
-            let f = try req.content.decode(ActiveForm.self)
-            try req.content.encode(RegistersController.OccupationPatch(name: nil, active: f.active == "true"), as: .json)
-            _ = try await RegistersController.updateOccupation(req)
+        try await form(req, "occupation") { user in
+            let patch = Registers.OccupationPatch(name: nil, active: try req.content.decode(ActiveForm.self).active == "true")
+            _ = try await Registers.updateOccupation(req.parameters.get("code") ?? "", patch, by: user, on: req.store, now: req.now)
         }
+    }
+
+    struct VisitForm: Content {
+        let supervisorId: String?; let stationCode: String?; let visitedOn: String?; let findings: String?
+        let violationFound: String?; let violationHandled: String?
     }
 
     @Sendable static func addVisit(_ req: Request) async throws -> Response {
-        try await form(req) {
-            struct F: Content { let supervisorId: String?; let stationCode: String?; let visitedOn: String?; let findings: String?; let violationFound: String?; let violationHandled: String? }
-            let f = try req.content.decode(F.self)
-            try req.content.encode(RegistersController.NewVisit(
+        try await form(req, "visit") { user in
+            let f = try req.content.decode(VisitForm.self)
+            let input = Registers.NewVisit(
                 supervisorId: f.supervisorId.flatMap(UUID.init(uuidString:)), stationCode: f.stationCode, sessionId: nil,
                 visitedOn: f.visitedOn, findings: f.findings, violationFound: f.violationFound == "true",
-                violationHandled: f.violationHandled == "true"), as: .json)
-            _ = try await RegistersController.createVisit(req)
+                violationHandled: f.violationHandled == "true")
+            _ = try await Registers.createVisit(input, by: user, on: req.store, now: req.now)
         }
     }
 
+    struct SessionForm: Content {
+        let stationCode: String?; let occupation: String?; let level: String?; let date: String?; let regionCode: String?
+        let standardKind: String?; let bankKind: String?; let bankCode: String?; let candidates: String?; let passed: String?
+        let feeYuan: String?; let supervisorId: String?
+    }
+
     @Sendable static func addSession(_ req: Request) async throws -> Response {
-        try await form(req) {
-            let f = try req.content.decode([String: String].self)
-            try req.content.encode(SessionsController.Input(
-                stationCode: f["stationCode"], occupation: f["occupation"], level: f["level"], date: f["date"], regionCode: f["regionCode"],
-                standardKind: f["standardKind"], bankKind: f["bankKind"], bankCode: f["bankCode"], candidates: f["candidates"].flatMap { Int($0) },
-                passed: f["passed"].flatMap { Int($0) }, feeYuan: f["feeYuan"].map { .string($0) },
-                supervisorId: f["supervisorId"].flatMap(UUID.init(uuidString:))), as: .json)
-            _ = try await SessionsController.create(req)
+        try await form(req, "session") { user in
+            let f = try req.content.decode(SessionForm.self)
+            let input = Registers.SessionInput(
+                stationCode: f.stationCode, occupation: f.occupation, level: f.level, date: f.date, regionCode: f.regionCode,
+                standardKind: f.standardKind, bankKind: f.bankKind, bankCode: f.bankCode, candidates: f.candidates.flatMap { Int($0) },
+                passed: f.passed.flatMap { Int($0) }, feeYuan: f.feeYuan.map { .string($0) },
+                supervisorId: text(f.supervisorId).flatMap(UUID.init(uuidString:)))
+            _ = try await Registers.createSession(input, by: user, on: req.store, now: req.now)
         }
     }
 
     struct ImportForm: Content { let file: File? }
 
     @Sendable static func importSessions(_ req: Request) async throws -> Response {
-        _ = try req.requireUser()
+        let user = try req.requireUser()
         try req.requireCSRF()
+        let en = L10n.lang(req) == "en"
         guard let file = try req.content.decode(ImportForm.self).file, file.data.readableBytes > 0 else {
-            return try await render(req, message: L10n.lang(req) == "en" ? "Choose a CSV file" : "请选择CSV文件", status: .unprocessableEntity)
+            let refusal = Refusal(form: "import", message: en ? "Choose a CSV file" : "请选择CSV文件", fields: [:], values: [:])
+            return try await render(req, refusal: refusal, status: .unprocessableEntity)
         }
         do {
-            return try await render(req, message: nil, importResult: try await SessionsController.importRows(file.data, on: req))
+            return try await render(req, importResult: try await Registers.importSessions(file.data, by: user, on: req.store, now: req.now))
         } catch let e as AppError where e.status.code < 500 {
-            return try await render(req, message: L10n.lang(req) == "en" ? e.message : e.messageZh, status: e.status)
+            let refusal = Refusal(form: "import", message: en ? e.message : e.messageZh, fields: [:], values: [:])
+            return try await render(req, refusal: refusal, status: e.status)
         }
     }
 }

@@ -124,9 +124,9 @@ enum Derivation {
         func add(_ a: ReportValues.Cases, _ b: ReportValues.Cases) -> ReportValues.Cases {
             .init(investigated: a.investigated + b.investigated, uninvestigated: a.uninvestigated + b.uninvestigated)
         }
-        d.overcharge = add(d.overcharge, cases["overcharge"]!)
-        d.violations = add(d.violations, cases["violations"]!)
-        d.forgery = add(d.forgery, cases["forgery"]!)
+        d.overcharge = add(d.overcharge, cases["overcharge"] ?? .init(investigated: 0, uninvestigated: 0))
+        d.violations = add(d.violations, cases["violations"] ?? .init(investigated: 0, uninvestigated: 0))
+        d.forgery = add(d.forgery, cases["forgery"] ?? .init(investigated: 0, uninvestigated: 0))
         return d
     }
 }

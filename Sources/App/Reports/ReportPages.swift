@@ -23,19 +23,19 @@ enum ReportPages {
         var recent: [Period] = []
         var p = current
         for _ in 0..<8 { recent.append(p); p = p.previous }
-        let t = L10n.strings(L10n.lang(req))
+        let t = L10n.t(req)
         if user.role == .ministry {
             let chosen = try (req.query[String.self, at: "period"]).map { try Reports.period($0) } ?? current.previous
             let statuses = try await ReportsController.statuses(chosen, on: req.db)
             let rows = statuses.map {
                 StatusRow(unitCode: $0.unitCode, unitName: $0.unitName, status: $0.status,
-                          statusText: $0.status.flatMap { t[$0] }, revision: $0.revision,
+                          statusText: $0.status.map { t[dynamic: $0, fallback: $0] }, revision: $0.revision,
                           submittedAt: $0.submittedAt.map { Period.dayString($0) }, late: $0.late,
                           acceptedRevision: $0.acceptedRevision)
             }
             let reported = statuses.filter { $0.status == "submitted" || $0.status == "accepted" || $0.acceptedRevision != nil }.count
             let deadline = chosen.deadlineDay(days: req.config.deadlineDays)
-            return try await Pages.render(req, "reports/index", title: t["reports"]!, IndexView(
+            return try await Pages.render(req, "reports/index", title: t[.reports], IndexView(
                 isMinistry: true, unitName: nil, unitCode: nil, quarters: [], period: chosen.description, statuses: rows,
                 reportedCount: reported, unitCount: statuses.count, periods: recent.map(\.description), deadline: deadline))
         }
@@ -45,10 +45,10 @@ enum ReportPages {
         for period in recent {
             let r = try await Reports.latest(period, code, on: req.db)
             quarters.append(QuarterRow(period: period.description, status: r?.status.rawValue,
-                                       statusText: r.map { t[$0.status.rawValue]! }, revision: r?.revision,
+                                       statusText: r.map { t[dynamic: $0.status.rawValue, fallback: $0.status.rawValue] }, revision: r?.revision,
                                        late: r?.late ?? false, future: period.isFuture(now: now)))
         }
-        return try await Pages.render(req, "reports/index", title: t["reports"]!, IndexView(
+        return try await Pages.render(req, "reports/index", title: t[.reports], IndexView(
             isMinistry: false, unitName: unit.name, unitCode: code, quarters: quarters, period: current.description,
             statuses: [], reportedCount: 0, unitCount: 0, periods: [], deadline: ""))
     }
@@ -79,10 +79,10 @@ enum ReportPages {
     }
 
     static func fieldViews(values: [String: String], errors: [String: String], lang: String) -> [FieldView] {
-        let t = L10n.strings(lang)
+        let t = L10n.Strings(lang: lang)
         return ReportValues.fieldColumns.map { f in
             if f.kind == .money {
-                let label = t[f.key == "payment.dueYuan" ? "dueYuan" : "paidYuan"]!
+                let label = t[f.key == "payment.dueYuan" ? .dueYuan : .paidYuan]
                 return FieldView(key: f.key, column: 0, group: Catalogue.column(25).path[1], label: label, kind: f.kind.rawValue,
                                  value: values[f.key] ?? "", error: errors[f.key], yes: "", no: "")
             }
@@ -93,7 +93,7 @@ enum ReportPages {
             return FieldView(key: f.key, column: f.column, group: group,
                              label: lang == "en" ? col.english : leaf, kind: f.kind.rawValue,
                              value: values[f.key] ?? "", error: errors[f.key],
-                             yes: isShi ? t["isYes"]! : t["yes"]!, no: isShi ? t["isNo"]! : t["no"]!)
+                             yes: isShi ? t[.isYes] : t[.yes], no: isShi ? t[.isNo] : t[.no])
         }
     }
 
@@ -108,7 +108,7 @@ enum ReportPages {
         let user = try req.requireRead(unit: code)
         let unit = try await Reports.unit(code, on: req.db)
         let lang = L10n.lang(req)
-        let t = L10n.strings(lang)
+        let t = L10n.Strings(lang: lang)
         let report = try await Reports.latest(p, code, on: req.db)
         let canWrite = user.role == .unit || user.role == .ministry
         let editable = canWrite && !p.isFuture(now: req.now) && report?.status != .submitted
@@ -128,7 +128,7 @@ enum ReportPages {
         }
         let ledger = derived.payment
         let casesText = [("overcharge", derived.overcharge), ("violations", derived.violations), ("forgery", derived.forgery)].map { g, k in
-            "\(t["group_" + g]!) \(k.investigated)/\(k.uninvestigated)"
+            "\(t[dynamic: "group_" + g, fallback: g]) \(k.investigated)/\(k.uninvestigated)"
         }.joined(separator: " · ")
         let discrepancies = derived.discrepancies.map { d in
             DiscrepancyView(column: d.column.map(String.init) ?? "", field: d.field, reported: d.reported, derived: d.derived)
@@ -147,7 +147,7 @@ enum ReportPages {
         let deadline = p.deadlineDay(days: req.config.deadlineDays)
         let view = ReportView(
             period: p.description, unitCode: code, unitName: unit.name, status: report?.status.rawValue,
-            statusText: report.map { t[$0.status.rawValue]! } ?? t["none"]!, revision: report?.revision,
+            statusText: report.map { t[dynamic: $0.status.rawValue, fallback: $0.status.rawValue] } ?? t[.none], revision: report?.revision,
             editable: editable, canSubmit: canWrite && (report?.status == .draft || report?.status == .returned),
             canReview: user.role == .ministry && report?.status == .submitted, published: published,
             fields: fieldViews(values: values, errors: errors, lang: lang),
@@ -198,7 +198,7 @@ enum ReportPages {
         } catch let e as AppError where e.status == .unprocessableEntity {
             return try await renderForm(req, formValues: form, issues: e.details, status: .unprocessableEntity)
         }
-        return req.redirect(to: "/reports/\(p)/\(code)?saved=1")
+        return req.redirect(to: SiteURL.report(.value(p.description), .value(code)).with([("saved", "1")]))
     }
 
     static func action(_ req: Request, _ run: (Period, String, User) async throws -> Void) async throws -> Response {
@@ -207,7 +207,7 @@ enum ReportPages {
         let user = try req.requireUser()
         try req.requireCSRF()
         try await run(p, code, user)
-        return req.redirect(to: "/reports/\(p)/\(code)")
+        return req.redirect(to: SiteURL.report(.value(p.description), .value(code)).path)
     }
 
     @Sendable static func submit(_ req: Request) async throws -> Response {

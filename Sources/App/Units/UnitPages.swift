@@ -5,10 +5,10 @@ import Vapor
 /// The ministry's administration page: units (add industries, (de)activate) and users.
 enum AdminPages {
     static func register(_ r: any RoutesBuilder) {
-        r.get("admin", use: index)
-        r.post("admin", "units", use: addUnit)
-        r.post("admin", "units", ":code", "active", use: toggleUnit)
-        r.post("admin", "users", use: addUser)
+        r.get(.admin, use: index)
+        r.post(.adminUnits, use: addUnit)
+        r.post(.adminUnitActive(.key), use: toggleUnit)
+        r.post(.adminUsers, use: addUser)
     }
 
     struct View: Encodable {
@@ -19,7 +19,7 @@ enum AdminPages {
         _ = try req.requireMinistry()
         let units = try await UnitModel.query(on: req.db).sort(\.$sortKey).all().map(UnitDTO.init)
         let users = try await User.query(on: req.db).sort(\.$username).all().map(UserDTO.init)
-        return try await Pages.render(req, "admin", title: L10n.strings(L10n.lang(req))["admin"]!,
+        return try await Pages.render(req, "admin", title: L10n.t(req)[.admin],
                                       View(units: units, users: users, message: message, roles: User.Role.allCases.map(\.rawValue)),
                                       status: status)
     }
@@ -32,7 +32,7 @@ enum AdminPages {
         try req.requireCSRF()
         do {
             try await action()
-            return req.redirect(to: "/admin")
+            return req.redirect(to: SiteURL.admin.path)
         } catch let e as AppError where e.status.code < 500 {
             let lang = L10n.lang(req)
             let msg = e.details.isEmpty ? (lang == "en" ? e.message : e.messageZh)

@@ -13,136 +13,503 @@ enum L10n {
         lang == "en" ? en : zh
     }
 
-    static let keys: [(String, String, String)] = [
-        ("app", "职业技能鉴定质量监督系统", "Vocational Skill Appraisal Quality Supervision"),
-        ("appShort", "职鉴", "Zhijian"),
-        ("home", "首页", "Home"),
-        ("bulletins", "质量通报", "Bulletins"),
-        ("reports", "季度报表", "Quarterly reports"),
-        ("login", "登录", "Log in"),
-        ("logout", "退出", "Log out"),
-        ("username", "用户名", "User name"),
-        ("password", "密码", "Password"),
-        ("switchLang", "English", "中文"),
-        ("hotlines", "劳动保障部职业技能鉴定质量监督电话", "Ministry supervision hotlines"),
-        ("intro", "依据劳动和社会保障部2003年8月6日通知建立的职业资格证书制度质量通报制度：各地区、各行业每季度报送28项质量工作指标，部对执行国家职业标准、使用题库、考务管理、证书核发与管理等情况进行公开通报。",
-         "The quality bulletin system of the Ministry of Labour and Social Security's notice of 6 August 2003: every quarter each region and industry reports 28 indicators, and the ministry publishes how each applies national standards, uses question banks, runs exams and issues certificates."),
-        ("published", "已发布的通报", "Published bulletins"),
-        ("noBulletins", "尚无已发布的通报。", "No bulletin has been published yet."),
-        ("period", "报告期", "Period"),
-        ("revision", "版次", "Revision"),
-        ("publishedAt", "发布时间", "Published"),
-        ("changes", "更正内容", "Changes"),
-        ("unit", "单位", "Unit"),
-        ("status", "状态", "Status"),
-        ("submittedAt", "报送时间", "Submitted"),
-        ("late", "迟报", "Late"),
-        ("notReported", "未报", "Not reported"),
-        ("missing", "未报单位", "Units that did not report"),
-        ("findings", "通报问题", "Findings"),
-        ("total", "合计", "Total"),
-        ("draft", "草稿", "Draft"),
-        ("submitted", "已报送", "Submitted"),
-        ("accepted", "已通过", "Accepted"),
-        ("returned", "已退回", "Returned"),
-        ("none", "未填报", "None"),
-        ("open", "打开", "Open"),
-        ("save", "保存", "Save"),
-        ("submit", "报送", "Submit"),
-        ("accept", "审核通过", "Accept"),
-        ("return", "退回", "Return"),
-        ("comment", "意见", "Comment"),
-        ("history", "修改记录", "History"),
-        ("publish", "发布通报", "Publish"),
-        ("preview", "通报预览（草稿）", "Bulletin preview (draft)"),
-        ("download", "下载", "Download"),
-        ("print", "打印", "Print"),
-        ("deadline", "截止日期", "Deadline"),
-        ("errors", "请更正以下错误", "Please correct these errors"),
-        ("warnings", "提示：以下情况将列入通报问题", "Note: these will be listed as findings"),
-        ("yes", "有", "Yes"), ("no", "无", "No"), ("isYes", "是", "Yes"), ("isNo", "否", "No"),
-        ("investigated", "已查处", "Investigated"), ("uninvestigated", "未查处", "Not investigated"),
-        ("dueYuan", "应缴款累计（元）", "Due, year to date (yuan)"),
-        ("paidYuan", "已缴款累计（元）", "Paid, year to date (yuan)"),
-        ("ratio", "缴款比例", "Payment ratio"),
-        ("whoReported", "报送情况", "Who has reported"),
-        ("myReports", "本单位季度报表", "Our quarterly reports"),
-        ("fill", "填报", "Fill in"),
-        ("view", "查看", "View"),
-        ("when", "时间", "When"), ("who", "操作人", "Who"), ("action", "操作", "Action"),
-        ("field", "字段", "Field"), ("old", "原值", "Old"), ("new", "新值", "New"),
-        ("chartTitle", "各单位通报问题数", "Findings per unit"),
-        ("correctionNote", "本期通报已发布：修改将作为更正版本，经部审核通过后进入通报。", "This period is published: a change makes a correction that enters the bulletin once the ministry accepts it."),
-        ("returnedWith", "退回意见", "Returned with"),
-        ("reportedCount", "已报", "Reported"),
-        ("lateFinding", "迟报", "late"),
-        ("error", "出错了", "Something went wrong"),
-        ("back", "返回", "Back"),
-        ("publicNote", "公众可查看已发布的通报。各单位请登录填报。", "Anyone may read published bulletins. Units log in to report."),
-        ("liveDraft", "实时草稿", "Live draft"),
-        ("viewPublished", "查看已发布版本", "View published revision"),
-        ("viewDraft", "查看草稿", "View draft"),
-        ("certificates", "证书管理", "Certificates"),
-        ("registers", "鉴定站与考务", "Stations and sessions"), ("occupationsTitle", "职业目录", "Occupations"),
-        ("feeStandards", "收费标准", "Fee standards"), ("stations", "鉴定站（所）", "Stations"), ("supervisors", "督导员", "Supervisors"),
-        ("visits", "督导检查", "Supervision visits"), ("sessions", "考试场次", "Exam sessions"), ("add", "添加", "Add"),
-        ("scopeHelp", "授权范围：每行 职业代码:最高等级（如 6-07-06-01:3）", "Scope: one line per occupation, code:highest level (6-07-06-01:3)"),
-        ("suspend", "暂停", "Suspend"), ("revokeStation", "撤销", "Revoke"), ("licenceNo", "督导员证号", "Licence no."),
-        ("validUntil", "有效期至", "Valid until"), ("findingsText", "督导情况", "Findings"), ("violationFound", "发现违规", "Violation found"),
-        ("violationHandled", "已查处", "Handled"), ("document", "文件依据", "Document"), ("fee", "收费（元）", "Fee (yuan)"),
-        ("candidates", "考生", "Candidates"), ("passed", "合格", "Passed"), ("standardKind", "标准", "Standard"),
-        ("bankKind", "题库", "Bank"), ("bankCode", "题库代码", "Bank code"), ("regionCode", "地区", "Region"),
-        ("admin", "单位与用户", "Units and users"), ("units", "单位", "Units"), ("users", "用户", "Users"),
-        ("code", "代码", "Code"), ("industryName", "行业名称", "Industry name"), ("addIndustry", "新增行业", "Add industry"),
-        ("inactive", "已停用", "Inactive"), ("deactivate", "停用", "Deactivate"), ("activate", "启用", "Activate"),
-        ("role", "角色", "Role"), ("addUser", "新增用户", "Add user"),
-        ("fileComplaint", "举报", "Report a violation"), ("complaintStatus", "举报办理进度", "Case status"),
-        ("hotlinesTitle", "监督电话", "Supervision hotlines"), ("casesTitle", "举报办理", "Complaints"),
-        ("statsTitle", "举报统计", "Complaint statistics"),
-        ("complaintIntro", "欢迎对乱办班、乱考核、乱收费、乱发证以及其他违纪违规行为进行举报。可以匿名举报；提交后将得到一个回执号，凭回执号查询办理进度。", "Report illegal classes, exams, fees, certificates or other violations. You may stay anonymous: you get a receipt to follow the case."),
-        ("category", "举报类别", "Category"), ("unitUnknown", "不清楚", "Don't know"), ("station", "鉴定站（所）", "Appraisal station"),
-        ("description", "举报内容", "What happened"), ("contact", "联系方式（选填，仅办理单位可见）", "Contact (optional, seen only by the handlers)"),
-        ("channel", "渠道", "Channel"), ("channel_web", "网上", "Web"), ("channel_phone", "电话", "Phone"),
-        ("channel_letter", "来信", "Letter"), ("channel_visit", "来访", "Visit"), ("send", "提交举报", "Submit"),
-        ("receiptTitle", "举报已受理，请保存回执号", "Received: keep your receipt"),
-        ("receiptNote", "回执号只显示这一次，是查询办理进度的唯一凭证。", "The receipt is shown only this once; it alone opens the case's status."),
-        ("copy", "复制", "Copy"), ("receipt", "回执号", "Receipt"), ("checkStatus", "查询进度", "Check status"),
-        ("receivedAt", "受理时间", "Received"), ("dueAt", "办理期限", "Due"), ("overdue", "逾期", "Overdue"),
-        ("owner", "办理单位", "Handled by"), ("transition", "办理", "Act"), ("note", "办理说明（内部）", "Note (internal)"),
-        ("publicReply", "公开答复（选填）", "Public reply (optional)"), ("transferTo", "转办至", "Transfer to"),
-        ("referredToPolice", "提请公安、司法部门依法惩处", "Referred to police and judiciary"), ("reopen", "重新启用", "Reopen"),
-        ("onlyOverdue", "只看逾期", "Overdue only"), ("editHotlines", "本单位监督电话（每行一个）", "Our hotlines (one per line)"),
-        ("ledger", "登记数据：证书缴款台账（自1月1日起累计）", "Registers: certificate ledger (year to date)"),
-        ("fillFromLedger", "按登记数据填入", "Fill from the registers"),
-        ("filledFromLedger", "已按证书台账和举报登记填入金额和案件数，请核对后保存。", "Amounts and case counts filled from the registers: check them, then save."),
-        ("casesRegister", "登记案件（已查处/未查处）", "Registered cases (investigated/not)"),
-        ("discrepancies", "报表与登记数据不一致", "The report disagrees with the registers"),
-        ("sessionsCount", "本季度考试场次", "sessions this quarter"), ("reported", "报表", "Reported"),
-        ("derivedValue", "登记数据", "Registers"), ("disagrees", "与登记不符", "disagrees with the registers"),
-        ("group_overcharge", "超标准收费", "Overcharging"), ("group_violations", "违规违纪", "Violations"),
-        ("group_forgery", "自制私制证书", "Certificates"),
-        ("verifyTitle", "职业资格证书查询", "Verify a certificate"),
-        ("verifyNav", "证书查询", "Verify"),
-        ("verifyHelp", "请输入证书编号，以及持证人姓名或公民身份号码；也可扫描证书上的二维码。", "Enter the serial and the holder's name or ID number, or scan the certificate's QR code."),
-        ("serial", "证书编号", "Serial"), ("holderName", "姓名", "Name"), ("idNumber", "公民身份号码", "ID number"),
-        ("occupation", "职业（工种）", "Occupation"), ("level", "等级", "Level"), ("issuedOn", "发证日期", "Issued on"),
-        ("issuer", "发证单位", "Issued by"), ("query", "查询", "Verify"),
-        ("verify_valid", "证书有效", "Valid"), ("verify_revoked", "证书已撤销", "Revoked"),
-        ("verify_not_found", "查无此证", "Not found"), ("verify_mismatch", "证书信息不符", "Details don't match"),
-        ("signatureOK", "二维码签名验证通过", "QR code signature verified"),
-        ("cert_issued", "有效", "Issued"), ("cert_revoked", "已撤销", "Revoked"), ("cert_voided", "已作废", "Voided"),
-        ("orders", "证书订购", "Orders"), ("quantity", "数量", "Quantity"), ("range", "编号范围", "Serial range"),
-        ("unitPrice", "单价（元）", "Unit price (yuan)"), ("due", "应缴（元）", "Due (yuan)"), ("paid", "已缴（元）", "Paid (yuan)"),
-        ("allocatedOn", "分配日期", "Allocated on"), ("order", "订购", "Order"), ("allocate", "分配", "Allocate"),
-        ("pay", "登记缴款", "Record payment"), ("amount", "金额（元）", "Amount (yuan)"), ("paidOn", "缴款日期", "Paid on"),
-        ("issue", "发放证书", "Issue"), ("importCSV", "批量导入（CSV）", "Import (CSV)"), ("upload", "上传", "Upload"),
-        ("voidBlank", "作废空白证书", "Void a spoiled blank"), ("reason", "原因", "Reason"), ("revoke", "撤销证书", "Revoke"),
-        ("search", "搜索", "Search"), ("issued", "已发证书", "Issued certificates"), ("breaches", "越权使用编号记录", "Serials used outside a unit's stock"),
-        ("leads", "伪造证书线索（查询未分配编号）", "Forgery leads (lookups of never-allocated serials)"), ("count", "次数", "Count"),
-        ("imported", "导入", "Imported"), ("unchanged", "未变", "Unchanged"), ("line", "行", "Line"),
-        ("prev", "上一页", "Previous"), ("next", "下一页", "Next"), ("all", "全部", "All"),
-    ]
+    /// The strings of one language for Swift code: `t[.reports]`, never a missing key.
+    struct Strings: Sendable {
+        let lang: String
+        var en: Bool { lang == "en" }
+        subscript(_ key: Key) -> String { en ? key.text.en : key.text.zh }
+        /// A key made at run time (`"cert_" + status`): the key's text, or `fallback` for an unknown one.
+        subscript(dynamic name: String, fallback fallback: String) -> String { Key(rawValue: name).map { self[$0] } ?? fallback }
+    }
 
-    static let zh: [String: String] = Dictionary(uniqueKeysWithValues: keys.map { ($0.0, $0.1) })
-    static let en: [String: String] = Dictionary(uniqueKeysWithValues: keys.map { ($0.0, $0.2) })
+    static func t(_ req: Request) -> Strings { Strings(lang: lang(req)) }
+
+    /// Every interface string, by key; `text` gives both languages, so no key can lack one.
+    enum Key: String, CaseIterable, Sendable {
+        case app
+        case appShort
+        case home
+        case bulletins
+        case reports
+        case login
+        case logout
+        case username
+        case password
+        case switchLang
+        case hotlines
+        case intro
+        case published
+        case noBulletins
+        case period
+        case revision
+        case publishedAt
+        case changes
+        case unit
+        case status
+        case submittedAt
+        case late
+        case notReported
+        case missing
+        case findings
+        case total
+        case draft
+        case submitted
+        case accepted
+        case returned
+        case `none`
+        case `open`
+        case `save`
+        case `submit`
+        case accept
+        case `return`
+        case comment
+        case history
+        case publish
+        case preview
+        case download
+        case `print`
+        case deadline
+        case errors
+        case warnings
+        case yes
+        case no
+        case isYes
+        case isNo
+        case investigated
+        case uninvestigated
+        case dueYuan
+        case paidYuan
+        case ratio
+        case whoReported
+        case myReports
+        case fill
+        case `view`
+        case when
+        case who
+        case action
+        case field
+        case old
+        case new
+        case chartTitle
+        case correctionNote
+        case returnedWith
+        case reportedCount
+        case lateFinding
+        case error
+        case back
+        case publicNote
+        case liveDraft
+        case viewPublished
+        case viewDraft
+        case certificates
+        case registers
+        case occupationsTitle
+        case feeStandards
+        case stations
+        case supervisors
+        case visits
+        case sessions
+        case add
+        case scopeHelp
+        case suspend
+        case revokeStation
+        case licenceNo
+        case validUntil
+        case findingsText
+        case violationFound
+        case violationHandled
+        case document
+        case fee
+        case candidates
+        case passed
+        case standardKind
+        case bankKind
+        case bankCode
+        case regionCode
+        case admin
+        case units
+        case users
+        case code
+        case industryName
+        case addIndustry
+        case inactive
+        case deactivate
+        case activate
+        case role
+        case addUser
+        case fileComplaint
+        case complaintStatus
+        case hotlinesTitle
+        case casesTitle
+        case statsTitle
+        case complaintIntro
+        case category
+        case unitUnknown
+        case station
+        case description
+        case contact
+        case channel
+        case channel_web
+        case channel_phone
+        case channel_letter
+        case channel_visit
+        case send
+        case receiptTitle
+        case receiptNote
+        case copy
+        case receipt
+        case checkStatus
+        case receivedAt
+        case dueAt
+        case overdue
+        case owner
+        case transition
+        case note
+        case publicReply
+        case transferTo
+        case referredToPolice
+        case reopen
+        case onlyOverdue
+        case editHotlines
+        case ledger
+        case fillFromLedger
+        case filledFromLedger
+        case casesRegister
+        case discrepancies
+        case sessionsCount
+        case reported
+        case derivedValue
+        case disagrees
+        case group_overcharge
+        case group_violations
+        case group_forgery
+        case verifyTitle
+        case verifyNav
+        case verifyHelp
+        case serial
+        case holderName
+        case idNumber
+        case occupation
+        case level
+        case issuedOn
+        case issuer
+        case query
+        case verify_valid
+        case verify_revoked
+        case verify_not_found
+        case verify_mismatch
+        case signatureOK
+        case cert_issued
+        case cert_revoked
+        case cert_voided
+        case orders
+        case quantity
+        case range
+        case unitPrice
+        case due
+        case paid
+        case allocatedOn
+        case order
+        case allocate
+        case pay
+        case amount
+        case paidOn
+        case issue
+        case importCSV
+        case upload
+        case voidBlank
+        case reason
+        case revoke
+        case search
+        case issued
+        case breaches
+        case leads
+        case `count`
+        case imported
+        case unchanged
+        case line
+        case `prev`
+        case `next`
+        case `all`
+
+        case roleMinistry
+        case roleUnit
+        case roleSupervisor
+        case kindRegion
+        case kindIndustry
+        case standard_national
+        case standard_verifiedLocal
+        case standard_unverifiedLocal
+        case bank_national
+        case bank_certifiedLocal
+        case bank_uncertifiedLocal
+        case scope
+        case maxLevel
+        case chooseOccupation
+        case chooseStation
+        case chooseSupervisor
+        case noSupervisor
+        case confirmRevoke
+        case confirmPublish
+        case confirmDeactivate
+        case confirmSuspend
+        case noStations
+        case noSessions
+        case noSupervisors
+        case noVisits
+        case noFees
+        case noCertificates
+        case noCases
+        case pageOf
+        case breach_crossRegion
+        case activeState
+        case csvFormat
+
+        /// (Chinese, English).
+        var text: (zh: String, en: String) {
+            switch self {
+            case .app: ("职业技能鉴定质量监督系统", "Vocational Skill Appraisal Quality Supervision")
+            case .appShort: ("职鉴", "Zhijian")
+            case .home: ("首页", "Home")
+            case .bulletins: ("质量通报", "Bulletins")
+            case .reports: ("季度报表", "Quarterly reports")
+            case .login: ("登录", "Log in")
+            case .logout: ("退出", "Log out")
+            case .username: ("用户名", "User name")
+            case .password: ("密码", "Password")
+            case .switchLang: ("English", "中文")
+            case .hotlines: ("劳动保障部职业技能鉴定质量监督电话", "Ministry supervision hotlines")
+            case .intro: ("依据劳动和社会保障部2003年8月6日通知建立的职业资格证书制度质量通报制度：各地区、各行业每季度报送28项质量工作指标，部对执行国家职业标准、使用题库、考务管理、证书核发与管理等情况进行公开通报。", "The quality bulletin system of the Ministry of Labour and Social Security's notice of 6 August 2003: every quarter each region and industry reports 28 indicators, and the ministry publishes how each applies national standards, uses question banks, runs exams and issues certificates.")
+            case .published: ("已发布的通报", "Published bulletins")
+            case .noBulletins: ("尚无已发布的通报。", "No bulletin has been published yet.")
+            case .period: ("报告期", "Period")
+            case .revision: ("版次", "Revision")
+            case .publishedAt: ("发布时间", "Published")
+            case .changes: ("更正内容", "Changes")
+            case .unit: ("单位", "Unit")
+            case .status: ("状态", "Status")
+            case .submittedAt: ("报送时间", "Submitted")
+            case .late: ("迟报", "Late")
+            case .notReported: ("未报", "Not reported")
+            case .missing: ("未报单位", "Units that did not report")
+            case .findings: ("通报问题", "Findings")
+            case .total: ("合计", "Total")
+            case .draft: ("草稿", "Draft")
+            case .submitted: ("已报送", "Submitted")
+            case .accepted: ("已通过", "Accepted")
+            case .returned: ("已退回", "Returned")
+            case .`none`: ("未填报", "None")
+            case .`open`: ("打开", "Open")
+            case .`save`: ("保存", "Save")
+            case .`submit`: ("报送", "Submit")
+            case .accept: ("审核通过", "Accept")
+            case .`return`: ("退回", "Return")
+            case .comment: ("意见", "Comment")
+            case .history: ("修改记录", "History")
+            case .publish: ("发布通报", "Publish")
+            case .preview: ("通报预览（草稿）", "Bulletin preview (draft)")
+            case .download: ("下载", "Download")
+            case .`print`: ("打印", "Print")
+            case .deadline: ("截止日期", "Deadline")
+            case .errors: ("请更正以下错误", "Please correct these errors")
+            case .warnings: ("提示：以下情况将列入通报问题", "Note: these will be listed as findings")
+            case .yes: ("有", "Yes")
+            case .no: ("无", "No")
+            case .isYes: ("是", "Yes")
+            case .isNo: ("否", "No")
+            case .investigated: ("已查处", "Investigated")
+            case .uninvestigated: ("未查处", "Not investigated")
+            case .dueYuan: ("应缴款累计（元）", "Due, year to date (yuan)")
+            case .paidYuan: ("已缴款累计（元）", "Paid, year to date (yuan)")
+            case .ratio: ("缴款比例", "Payment ratio")
+            case .whoReported: ("报送情况", "Who has reported")
+            case .myReports: ("本单位季度报表", "Our quarterly reports")
+            case .fill: ("填报", "Fill in")
+            case .`view`: ("查看", "View")
+            case .when: ("时间", "When")
+            case .who: ("操作人", "Who")
+            case .action: ("操作", "Action")
+            case .field: ("字段", "Field")
+            case .old: ("原值", "Old")
+            case .new: ("新值", "New")
+            case .chartTitle: ("各单位通报问题数", "Findings per unit")
+            case .correctionNote: ("本期通报已发布：修改将作为更正版本，经部审核通过后进入通报。", "This period is published: a change makes a correction that enters the bulletin once the ministry accepts it.")
+            case .returnedWith: ("退回意见", "Returned with")
+            case .reportedCount: ("已报", "Reported")
+            case .lateFinding: ("迟报", "late")
+            case .error: ("出错了", "Something went wrong")
+            case .back: ("返回", "Back")
+            case .publicNote: ("公众可查看已发布的通报。各单位请登录填报。", "Anyone may read published bulletins. Units log in to report.")
+            case .liveDraft: ("实时草稿", "Live draft")
+            case .viewPublished: ("查看已发布版本", "View published revision")
+            case .viewDraft: ("查看草稿", "View draft")
+            case .certificates: ("证书管理", "Certificates")
+            case .registers: ("鉴定站与考务", "Stations and sessions")
+            case .occupationsTitle: ("职业目录", "Occupations")
+            case .feeStandards: ("收费标准", "Fee standards")
+            case .stations: ("鉴定站（所）", "Stations")
+            case .supervisors: ("督导员", "Supervisors")
+            case .visits: ("督导检查", "Supervision visits")
+            case .sessions: ("考试场次", "Exam sessions")
+            case .add: ("添加", "Add")
+            case .scopeHelp: ("授权范围：每行 职业代码:最高等级（如 6-07-06-01:3）", "Scope: one line per occupation, code:highest level (6-07-06-01:3)")
+            case .suspend: ("暂停", "Suspend")
+            case .revokeStation: ("撤销", "Revoke")
+            case .licenceNo: ("督导员证号", "Licence no.")
+            case .validUntil: ("有效期至", "Valid until")
+            case .findingsText: ("督导情况", "Findings")
+            case .violationFound: ("发现违规", "Violation found")
+            case .violationHandled: ("已查处", "Handled")
+            case .document: ("文件依据", "Document")
+            case .fee: ("收费（元）", "Fee (yuan)")
+            case .candidates: ("考生", "Candidates")
+            case .passed: ("合格", "Passed")
+            case .standardKind: ("标准", "Standard")
+            case .bankKind: ("题库", "Bank")
+            case .bankCode: ("题库代码", "Bank code")
+            case .regionCode: ("地区", "Region")
+            case .admin: ("单位与用户", "Units and users")
+            case .units: ("单位", "Units")
+            case .users: ("用户", "Users")
+            case .code: ("代码", "Code")
+            case .industryName: ("行业名称", "Industry name")
+            case .addIndustry: ("新增行业", "Add industry")
+            case .inactive: ("已停用", "Inactive")
+            case .deactivate: ("停用", "Deactivate")
+            case .activate: ("启用", "Activate")
+            case .role: ("角色", "Role")
+            case .addUser: ("新增用户", "Add user")
+            case .fileComplaint: ("举报", "Report a violation")
+            case .complaintStatus: ("举报办理进度", "Case status")
+            case .hotlinesTitle: ("监督电话", "Supervision hotlines")
+            case .casesTitle: ("举报办理", "Complaints")
+            case .statsTitle: ("举报统计", "Complaint statistics")
+            case .complaintIntro: ("欢迎对乱办班、乱考核、乱收费、乱发证以及其他违纪违规行为进行举报。可以匿名举报；提交后将得到一个回执号，凭回执号查询办理进度。", "Report illegal classes, exams, fees, certificates or other violations. You may stay anonymous: you get a receipt to follow the case.")
+            case .category: ("举报类别", "Category")
+            case .unitUnknown: ("不清楚", "Don't know")
+            case .station: ("鉴定站（所）", "Appraisal station")
+            case .description: ("举报内容", "What happened")
+            case .contact: ("联系方式（选填，仅办理单位可见）", "Contact (optional, seen only by the handlers)")
+            case .channel: ("渠道", "Channel")
+            case .channel_web: ("网上", "Web")
+            case .channel_phone: ("电话", "Phone")
+            case .channel_letter: ("来信", "Letter")
+            case .channel_visit: ("来访", "Visit")
+            case .send: ("提交举报", "Submit")
+            case .receiptTitle: ("举报已受理，请保存回执号", "Received: keep your receipt")
+            case .receiptNote: ("回执号只显示这一次，是查询办理进度的唯一凭证。", "The receipt is shown only this once; it alone opens the case's status.")
+            case .copy: ("复制", "Copy")
+            case .receipt: ("回执号", "Receipt")
+            case .checkStatus: ("查询进度", "Check status")
+            case .receivedAt: ("受理时间", "Received")
+            case .dueAt: ("办理期限", "Due")
+            case .overdue: ("逾期", "Overdue")
+            case .owner: ("办理单位", "Handled by")
+            case .transition: ("办理", "Act")
+            case .note: ("办理说明（内部）", "Note (internal)")
+            case .publicReply: ("公开答复（选填）", "Public reply (optional)")
+            case .transferTo: ("转办至", "Transfer to")
+            case .referredToPolice: ("提请公安、司法部门依法惩处", "Referred to police and judiciary")
+            case .reopen: ("重新启用", "Reopen")
+            case .onlyOverdue: ("只看逾期", "Overdue only")
+            case .editHotlines: ("本单位监督电话（每行一个）", "Our hotlines (one per line)")
+            case .ledger: ("登记数据：证书缴款台账（自1月1日起累计）", "Registers: certificate ledger (year to date)")
+            case .fillFromLedger: ("按登记数据填入", "Fill from the registers")
+            case .filledFromLedger: ("已按证书台账和举报登记填入金额和案件数，请核对后保存。", "Amounts and case counts filled from the registers: check them, then save.")
+            case .casesRegister: ("登记案件（已查处/未查处）", "Registered cases (investigated/not)")
+            case .discrepancies: ("报表与登记数据不一致", "The report disagrees with the registers")
+            case .sessionsCount: ("本季度考试场次", "sessions this quarter")
+            case .reported: ("报表", "Reported")
+            case .derivedValue: ("登记数据", "Registers")
+            case .disagrees: ("与登记不符", "disagrees with the registers")
+            case .group_overcharge: ("超标准收费", "Overcharging")
+            case .group_violations: ("违规违纪", "Violations")
+            case .group_forgery: ("自制私制证书", "Certificates")
+            case .verifyTitle: ("职业资格证书查询", "Verify a certificate")
+            case .verifyNav: ("证书查询", "Verify")
+            case .verifyHelp: ("请输入证书编号，以及持证人姓名或公民身份号码；也可扫描证书上的二维码。", "Enter the serial and the holder's name or ID number, or scan the certificate's QR code.")
+            case .serial: ("证书编号", "Serial")
+            case .holderName: ("姓名", "Name")
+            case .idNumber: ("公民身份号码", "ID number")
+            case .occupation: ("职业（工种）", "Occupation")
+            case .level: ("等级", "Level")
+            case .issuedOn: ("发证日期", "Issued on")
+            case .issuer: ("发证单位", "Issued by")
+            case .query: ("查询", "Verify")
+            case .verify_valid: ("证书有效", "Valid")
+            case .verify_revoked: ("证书已撤销", "Revoked")
+            case .verify_not_found: ("查无此证", "Not found")
+            case .verify_mismatch: ("证书信息不符", "Details don't match")
+            case .signatureOK: ("二维码签名验证通过", "QR code signature verified")
+            case .cert_issued: ("有效", "Issued")
+            case .cert_revoked: ("已撤销", "Revoked")
+            case .cert_voided: ("已作废", "Voided")
+            case .orders: ("证书订购", "Orders")
+            case .quantity: ("数量", "Quantity")
+            case .range: ("编号范围", "Serial range")
+            case .unitPrice: ("单价（元）", "Unit price (yuan)")
+            case .due: ("应缴（元）", "Due (yuan)")
+            case .paid: ("已缴（元）", "Paid (yuan)")
+            case .allocatedOn: ("分配日期", "Allocated on")
+            case .order: ("订购", "Order")
+            case .allocate: ("分配", "Allocate")
+            case .pay: ("登记缴款", "Record payment")
+            case .amount: ("金额（元）", "Amount (yuan)")
+            case .paidOn: ("缴款日期", "Paid on")
+            case .issue: ("发放证书", "Issue")
+            case .importCSV: ("批量导入（CSV）", "Import (CSV)")
+            case .upload: ("上传", "Upload")
+            case .voidBlank: ("作废空白证书", "Void a spoiled blank")
+            case .reason: ("原因", "Reason")
+            case .revoke: ("撤销证书", "Revoke")
+            case .search: ("搜索", "Search")
+            case .issued: ("已发证书", "Issued certificates")
+            case .breaches: ("越权使用编号记录", "Serials used outside a unit's stock")
+            case .leads: ("伪造证书线索（查询未分配编号）", "Forgery leads (lookups of never-allocated serials)")
+            case .`count`: ("次数", "Count")
+            case .imported: ("导入", "Imported")
+            case .unchanged: ("未变", "Unchanged")
+            case .line: ("行", "Line")
+            case .`prev`: ("上一页", "Previous")
+            case .`next`: ("下一页", "Next")
+            case .`all`: ("全部", "All")
+            case .roleMinistry: ("部（职业技能鉴定中心）", "Ministry")
+            case .roleUnit: ("单位用户", "Unit user")
+            case .roleSupervisor: ("督导员", "Supervisor")
+            case .kindRegion: ("地区", "Region")
+            case .kindIndustry: ("行业", "Industry")
+            case .standard_national: ("国家职业标准", "National standard")
+            case .standard_verifiedLocal: ("经审定的地方（行业）标准", "Verified local standard")
+            case .standard_unverifiedLocal: ("未经审定的标准", "Unverified standard")
+            case .bank_national: ("国家题库", "National bank")
+            case .bank_certifiedLocal: ("经认证的地方（行业）题库", "Certified local bank")
+            case .bank_uncertifiedLocal: ("未经认证的题库", "Uncertified bank")
+            case .scope: ("授权范围", "Scope")
+            case .maxLevel: ("最高等级", "Highest level")
+            case .chooseOccupation: ("选择职业", "Choose an occupation")
+            case .chooseStation: ("选择鉴定站", "Choose a station")
+            case .chooseSupervisor: ("选择督导员", "Choose a supervisor")
+            case .noSupervisor: ("无督导员", "No supervisor")
+            case .confirmRevoke: ("确定撤销？撤销后不能恢复。", "Revoke? This cannot be undone.")
+            case .confirmPublish: ("确定发布本期通报？发布后向社会公开。", "Publish this bulletin? It becomes public.")
+            case .confirmDeactivate: ("确定停用？", "Deactivate?")
+            case .confirmSuspend: ("确定暂停该鉴定站？", "Suspend this station?")
+            case .noStations: ("尚无鉴定站。请在下方添加本单位的第一个鉴定站。", "No stations yet. Add the unit's first station below.")
+            case .noSessions: ("尚无考试场次。可逐条添加，或上传CSV文件批量导入。", "No exam sessions yet. Add one, or upload a CSV file.")
+            case .noSupervisors: ("尚无督导员。", "No supervisors yet.")
+            case .noVisits: ("尚无督导检查记录。", "No supervision visits yet.")
+            case .noFees: ("尚无收费标准。请按物价部门文件添加各等级的收费标准。", "No fee standards yet. Add one per level, citing the pricing document.")
+            case .noCertificates: ("尚无证书。", "No certificates yet.")
+            case .noCases: ("没有符合条件的举报。", "No complaints match.")
+            case .pageOf: ("第 %d 页", "Page %d")
+            case .breach_crossRegion: ("跨地区鉴定", "Outside its region")
+            case .activeState: ("正常", "Active")
+            case .csvFormat: ("CSV文件格式（第一行为列名）", "CSV format (the first line names the columns)")
+            }
+        }
+    }
+
+    /// The table a template reads as `base.t.<key>`.
+    static let zh: [String: String] = Dictionary(uniqueKeysWithValues: Key.allCases.map { ($0.rawValue, $0.text.zh) })
+    static let en: [String: String] = Dictionary(uniqueKeysWithValues: Key.allCases.map { ($0.rawValue, $0.text.en) })
 }

@@ -40,27 +40,27 @@ enum Pages {
 
     static func errorPage(_ req: Request, error: AppError) async throws -> Response {
         if error.status == .unauthorized {
-            return req.redirect(to: "/login?next=" + (req.url.path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? "/"))
+            return req.redirect(to: SiteURL.login.with([("next", req.url.path)]))
         }
         let msg = L10n.lang(req) == "en" ? error.message : error.messageZh
-        return try await render(req, "error", title: L10n.strings(L10n.lang(req))["error"]!,
+        return try await render(req, "error", title: L10n.t(req)[.error],
                                 ErrorPage(status: Int(error.status.code), message: msg), status: error.status)
     }
 
     static func register(_ r: any RoutesBuilder) {
-        r.get(use: home)
-        r.get("login", use: AuthPages.loginForm)
-        r.post("login", use: AuthPages.login)
-        r.post("logout", use: AuthPages.logout)
-        r.get("bulletins", use: BulletinPages.list)
-        r.get("bulletins", ":period", use: BulletinPages.show)
-        r.post("bulletins", ":period", "publish", use: BulletinPages.publish)
-        r.get("reports", use: ReportPages.index)
-        r.get("reports", ":period", ":unitCode", use: ReportPages.show)
-        r.post("reports", ":period", ":unitCode", use: ReportPages.save)
-        r.post("reports", ":period", ":unitCode", "submit", use: ReportPages.submit)
-        r.post("reports", ":period", ":unitCode", "accept", use: ReportPages.accept)
-        r.post("reports", ":period", ":unitCode", "return", use: ReportPages.returnReport)
+        r.get(.home, use: home)
+        r.get(.login, use: AuthPages.loginForm)
+        r.post(.login, use: AuthPages.login)
+        r.post(.logout, use: AuthPages.logout)
+        r.get(.bulletins, use: BulletinPages.list)
+        r.get(.bulletin(.key), use: BulletinPages.show)
+        r.post(.bulletinPublish(.key), use: BulletinPages.publish)
+        r.get(.reports, use: ReportPages.index)
+        r.get(.report(.key, .key), use: ReportPages.show)
+        r.post(.report(.key, .key), use: ReportPages.save)
+        r.post(.reportAction(.key, .key, .submit), use: ReportPages.submit)
+        r.post(.reportAction(.key, .key, .accept), use: ReportPages.accept)
+        r.post(.reportAction(.key, .key, .return), use: ReportPages.returnReport)
         CertificatePages.register(r)
         ComplaintPages.register(r)
         AdminPages.register(r)
@@ -70,7 +70,7 @@ enum Pages {
     struct Home: Encodable { let bulletins: [Bulletins.Summary] }
 
     @Sendable static func home(_ req: Request) async throws -> Response {
-        try await render(req, "home", title: L10n.strings(L10n.lang(req))["app"]!,
+        try await render(req, "home", title: L10n.t(req)[.app],
                          Home(bulletins: try await Bulletins.list(on: req)))
     }
 }
@@ -85,7 +85,7 @@ enum AuthPages {
     static func form(_ req: Request, error: String?, status: HTTPResponseStatus, username: String = "") async throws -> Response {
         let token = Auth.randomSecret()
         let next = safeNext(req.query[String.self, at: "next"] ?? (try? req.content.get(String.self, at: "next")))
-        let res = try await Pages.render(req, "login", title: L10n.strings(L10n.lang(req))["login"]!,
+        let res = try await Pages.render(req, "login", title: L10n.t(req)[.login],
                                          LoginPage(next: next, error: error, loginCSRF: token, username: username), status: status)
         res.cookies[Auth.loginCSRFCookie] = HTTPCookies.Value(string: token, maxAge: 3600, path: "/login",
                                                               isSecure: req.config.secureCookies, isHTTPOnly: true, sameSite: .strict)
@@ -98,7 +98,7 @@ enum AuthPages {
     static func safeNext(_ next: String?) -> String {
         guard let next, next.hasPrefix("/"), next.utf8.count <= 2000,
               next.utf8.allSatisfy({ (0x21...0x7E).contains($0) && $0 != UInt8(ascii: "\\") }),
-              !next.hasPrefix("//") else { return "/reports" }
+              !next.hasPrefix("//") else { return SiteURL.reports.path }
         return next
     }
 
@@ -129,7 +129,7 @@ enum AuthPages {
     @Sendable static func logout(_ req: Request) async throws -> Response {
         if req.currentToken != nil { try req.requireCSRF() }
         if let id = req.currentToken?.id { try await req.write { try await UserToken.query(on: $0).filter(\.$id == id).delete() } }
-        let res = req.redirect(to: "/")
+        let res = req.redirect(to: SiteURL.home.path)
         res.cookies[Auth.sessionCookie] = HTTPCookies.Value(string: "", expires: Date(timeIntervalSince1970: 0), isHTTPOnly: true)
         return res
     }

@@ -1,3 +1,4 @@
+import Domain
 import Fluent
 import Foundation
 
@@ -24,7 +25,7 @@ final class FeeStandard: Model, @unchecked Sendable {
 
 final class Station: Model, @unchecked Sendable {
     static let schema = "stations"
-    enum Status: String, Codable, Sendable { case active, suspended, revoked }
+    typealias Status = RegisterRules.StationStatus
     @ID(custom: "code", generatedBy: .user) var id: String?
     @Field(key: "name") var name: String
     @Parent(key: "unit_code") var unit: UnitModel

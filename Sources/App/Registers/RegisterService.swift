@@ -1,0 +1,346 @@
+import CertificateKit
+import Domain
+import Fluent
+import Vapor
+
+/// The registers behind columns 1–24, one function per action: each takes a typed input, the
+/// acting user, the `Store` and the time, checks the input with `RegisterRules` / `ExamSessions`
+/// (Domain), writes in one transaction with its audit entry, and returns what the API answers.
+/// The API controllers and the pages both call these; neither calls the other.
+enum Registers {
+    static func fail(_ issues: [ValidationIssue]) throws { if !issues.isEmpty { throw AppError.invalid(issues) } }
+    static func checked<T>(_ r: Result<T, ValidationFailure>) throws -> T {
+        switch r {
+        case .success(let v): return v
+        case .failure(let f): throw AppError.invalid(f.issues)
+        }
+    }
+    static func issue(_ field: String, _ code: String, _ en: String, _ zh: String) -> ValidationIssue {
+        ValidationIssue(field: field, column: nil, code: code, message: en, messageZh: zh)
+    }
+    static func audit(_ register: String, _ key: String, _ action: String, _ detail: String?, _ user: User, _ now: Date,
+                      on db: any Database) async throws {
+        try await RegisterEvent(register: register, key: key, action: action, detail: detail, actor: user.username, at: now)
+            .create(on: db)
+    }
+
+    // MARK: Occupations
+
+    struct OccupationDTO: Content { let code: String; let name: String; let active: Bool }
+    struct NewOccupation: Content { let code: String?; let name: String? }
+    struct OccupationPatch: Content { let name: String?; let active: Bool? }
+
+    static func activeOccupations(on db: any Database) async throws -> Set<String> {
+        Set(try await Occupation.query(on: db).filter(\.$active == true).all().compactMap(\.id))
+    }
+
+    static func regionCodes(on db: any Database) async throws -> Set<String> {
+        Set(try await UnitModel.query(on: db).filter(\.$kind == .region).all().compactMap(\.id))
+    }
+
+    static func createOccupation(_ input: NewOccupation, by user: User, on store: Store, now: Date) async throws -> OccupationDTO {
+        try user.requireMinistry()
+        let o = try checked(RegisterRules.occupation(code: input.code, name: input.name))
+        if try await Occupation.find(o.code, on: store.db) != nil {
+            throw AppError.conflict("duplicate", "Occupation \(o.code) exists", "职业\(o.code)已存在")
+        }
+        try await store.write { db in
+            try await Occupation(code: o.code, name: o.name).create(on: db)
+            try await audit("occupation", o.code, "create", o.name, user, now, on: db)
+        }
+        return OccupationDTO(code: o.code, name: o.name, active: true)
+    }
+
+    static func occupations(matching q: String?, on db: any Database) async throws -> [OccupationDTO] {
+        var query = Occupation.query(on: db).sort(\.$id)
+        if let q, !q.isEmpty { query = query.group(.or) { $0.filter(\.$id == q).filter(\.$name == q) } }
+        return try await query.all().map { OccupationDTO(code: $0.id!, name: $0.name, active: $0.active) }
+    }
+
+    /// Renames or (de)activates an occupation (ministry); an inactive one takes no new sessions or scopes.
+    static func updateOccupation(_ code: String, _ patch: OccupationPatch, by user: User, on store: Store, now: Date)
+        async throws -> OccupationDTO
+    {
+        try user.requireMinistry()
+        guard let o = try await Occupation.find(code, on: store.db) else { throw AppError.notFound("No such occupation", "没有该职业") }
+        if let n = patch.name { o.name = try checked(RegisterRules.occupation(code: o.id, name: n)).name }
+        if let a = patch.active { o.active = a }
+        try await store.write { db in
+            try await o.save(on: db)
+            try await audit("occupation", o.id!, "update", "\(o.name) active=\(o.active)", user, now, on: db)
+        }
+        return OccupationDTO(code: o.id!, name: o.name, active: o.active)
+    }
+
+    /// CSV with the header `code,name`; existing codes with the same name are unchanged.
+    static func importOccupations(_ data: ByteBuffer, by user: User, on store: Store, now: Date) async throws -> Issuance.ImportResult {
+        try user.requireMinistry()
+        let rows = CSV.parse(Array(data.readableBytesView))
+        guard rows.first?.fields == ["code", "name"] else {
+            throw AppError.invalid(field: "file", code: "wrong_header", "The first line must be code,name", "第一行须为 code,name")
+        }
+        return try await store.write { db in
+            var result = Issuance.ImportResult()
+            let existing = Dictionary(uniqueKeysWithValues: try await Occupation.query(on: db).all().map { ($0.id!, $0.name) })
+            var seen = Set<String>()
+            for row in rows.dropFirst() where !(row.fields.count == 1 && row.fields[0].isEmpty) {
+                func refuse(_ code: String, _ en: String, _ zh: String) {
+                    result.errors.append(.init(line: row.line, code: code, message: en, messageZh: zh))
+                }
+                guard row.fields.count == 2 else {
+                    refuse("wrong_field_count", "Expected 2 fields", "应为2个字段")
+                    continue
+                }
+                if row.fields.contains(where: TextCheck.hasControl) {
+                    refuse("control_character", "A field contains a control character", "字段含有不允许的控制字符")
+                    continue
+                }
+                switch RegisterRules.occupation(code: row.fields[0], name: row.fields[1]) {
+                case .failure(let f): refuse(f.issues[0].code, f.issues[0].message, f.issues[0].messageZh)
+                case .success(let o) where seen.contains(o.code):
+                    refuse("duplicate_in_file", "\(o.code) appears twice", "\(o.code)重复")
+                case .success(let o):
+                    if let old = existing[o.code] {
+                        if old == o.name { result.unchanged += 1 } else {
+                            refuse("conflict", "\(o.code) exists as \(old)", "\(o.code)已登记为\(old)")
+                        }
+                    } else {
+                        try await Occupation(code: o.code, name: o.name).create(on: db)
+                        result.imported += 1
+                    }
+                    seen.insert(o.code)
+                }
+            }
+            if result.imported > 0 { try await audit("occupation", "*", "import", "\(result.imported)", user, now, on: db) }
+            return result
+        }
+    }
+
+    // MARK: Fee standards
+
+    struct FeeDTO: Content {
+        let id: UUID; let unitCode: String; let level: String; let feeYuan: String; let document: String; let active: Bool
+        init(_ f: FeeStandard) {
+            id = f.id!; unitCode = f.$unit.id; level = f.level; feeYuan = Money(fen: f.feeFen).description
+            document = f.document; active = f.active
+        }
+    }
+    struct NewFee: Content { let unitCode: String?; let level: String?; let feeYuan: JSONValue?; let document: String? }
+
+    /// A new standard for a unit and level replaces the previous one (kept, inactive, for history).
+    static func createFee(_ input: NewFee, by user: User, on store: Store, now: Date) async throws -> FeeDTO {
+        let unit = try await user.writableUnit(input.unitCode, on: store.db)
+        let level = try Certificates.level(input.level)
+        let fee = try Certificates.money(input.feeYuan, field: "feeYuan")
+        let doc = (input.document ?? "").trimmingCharacters(in: .whitespaces)
+        if doc.isEmpty || doc.count > 200 {
+            throw AppError.invalid(field: "document", code: "required", "Cite the document that sets the fee", "请填写收费标准的文件依据")
+        }
+        let f = FeeStandard()
+        f.$unit.id = unit; f.level = level.rawValue; f.feeFen = fee.fen; f.document = doc; f.active = true
+        try await store.write { db in
+            try await Reports.lockUnit(unit, active: true, on: db)
+            try await FeeStandard.query(on: db).filter(\.$unit.$id == unit).filter(\.$level == level.rawValue)
+                .set(\.$active, to: false).update()
+            try await f.create(on: db)
+            try await audit("fee-standard", "\(unit)/\(level.rawValue)", "create", "\(fee) \(doc)", user, now, on: db)
+        }
+        return FeeDTO(f)
+    }
+
+    static func fees(for user: User, on db: any Database) async throws -> [FeeDTO] {
+        var q = FeeStandard.query(on: db).sort(\.$unit.$id).sort(\.$level)
+        if let unit = user.readableUnit { q = q.filter(\.$unit.$id == unit) }
+        return try await q.all().map(FeeDTO.init)
+    }
+
+    // MARK: Stations
+
+    struct ScopeDTO: Content { let occupation: String; let maxLevel: String }
+    struct StationDTO: Content {
+        let code: String; let name: String; let unitCode: String; let regionCode: String; let status: String; let scope: [ScopeDTO]
+        init(_ s: Station) {
+            code = s.id!; name = s.name; unitCode = s.$unit.id; regionCode = s.$region.id; status = s.status.rawValue
+            scope = s.scope.map { ScopeDTO(occupation: $0.$occupation.id, maxLevel: $0.maxLevel) }
+        }
+    }
+    struct NewStation: Content { let code: String?; let name: String?; let unitCode: String?; let regionCode: String?; let scope: [ScopeDTO]? }
+    struct StationPatch: Content { let name: String?; let status: String?; let scope: [ScopeDTO]? }
+
+    static func createStation(_ input: NewStation, by user: User, on store: Store, now: Date) async throws -> StationDTO {
+        let unit = try await user.writableUnit(input.unitCode, on: store.db)
+        let entry = try checked(RegisterRules.station(
+            code: input.code, name: input.name, regionCode: input.regionCode,
+            scope: (input.scope ?? []).map { ($0.occupation, $0.maxLevel) },
+            regions: try await regionCodes(on: store.db), activeOccupations: try await activeOccupations(on: store.db)))
+        if try await Station.find(entry.code, on: store.db) != nil {
+            throw AppError.conflict("duplicate", "Station \(entry.code) exists", "鉴定站\(entry.code)已存在")
+        }
+        let s = Station()
+        s.id = entry.code; s.name = entry.name; s.$unit.id = unit; s.$region.id = entry.regionCode; s.status = .active
+        try await store.write { db in
+            try await s.create(on: db)
+            for sc in entry.scope {
+                try await StationScope(station: entry.code, occupation: sc.occupation, maxLevel: sc.maxLevel.rawValue).create(on: db)
+            }
+            try await audit("station", entry.code, "create", entry.name, user, now, on: db)
+        }
+        return try await station(entry.code, on: store.db)!
+    }
+
+    static func station(_ code: String, on db: any Database) async throws -> StationDTO? {
+        try await Station.query(on: db).filter(\.$id == code).with(\.$scope).first().map(StationDTO.init)
+    }
+
+    /// The stations a user sees, optionally those whose code or name contains `q`.
+    static func stations(for user: User, matching q: String? = nil, on db: any Database) async throws -> [StationDTO] {
+        var query = Station.query(on: db).with(\.$scope).sort(\.$id)
+        if let unit = user.readableUnit { query = query.filter(\.$unit.$id == unit) }
+        let all = try await query.all().map(StationDTO.init)
+        guard let q, !q.isEmpty else { return all }
+        return all.filter { $0.code.contains(q) || $0.name.contains(q) }
+    }
+
+    /// Renames, suspends, revokes or reactivates a station, or replaces its scope.
+    static func updateStation(_ code: String, _ patch: StationPatch, by user: User, on store: Store, now: Date) async throws -> StationDTO {
+        guard let s = try await Station.find(code, on: store.db) else { throw AppError.notFound("No such station", "没有该鉴定站") }
+        try user.requireWrite(unit: s.$unit.id)
+        var issues: [ValidationIssue] = []
+        let status = patch.status.flatMap(Station.Status.init(rawValue:))
+        if patch.status != nil && status == nil {
+            issues.append(issue("status", "invalid", "Status: active, suspended or revoked", "状态须为正常、暂停或撤销"))
+        }
+        var scope: [RegisterRules.Scope]?
+        if let sent = patch.scope {
+            switch RegisterRules.scope(sent.map { ($0.occupation, $0.maxLevel) }, activeOccupations: try await activeOccupations(on: store.db)) {
+            case .success(let checked): scope = checked
+            case .failure(let f): issues += f.issues
+            }
+        }
+        try fail(issues)
+        let newScope = scope
+        try await store.write { db in
+            if let n = patch.name?.trimmingCharacters(in: .whitespaces), !n.isEmpty { s.name = n }
+            if let status { s.status = status }
+            try await s.save(on: db)
+            if let scope = newScope {
+                try await StationScope.query(on: db).filter(\.$station.$id == s.id!).delete()
+                for sc in scope {
+                    try await StationScope(station: s.id!, occupation: sc.occupation, maxLevel: sc.maxLevel.rawValue).create(on: db)
+                }
+            }
+            try await audit("station", s.id!, "update", "status=\(s.status.rawValue)", user, now, on: db)
+        }
+        return try await station(code, on: store.db)!
+    }
+
+    // MARK: Supervisors
+
+    struct SupervisorDTO: Content {
+        let id: UUID; let unitCode: String; let name: String; let licenceNo: String; let validUntil: String?; let active: Bool
+        init(_ s: Supervisor) {
+            id = s.id!; unitCode = s.$unit.id; name = s.name; licenceNo = s.licenceNo; validUntil = s.validUntil; active = s.active
+        }
+    }
+    struct NewSupervisor: Content { let unitCode: String?; let name: String?; let licenceNo: String?; let validUntil: String? }
+    struct SupervisorPatch: Content { let active: Bool?; let validUntil: String? }
+
+    static func createSupervisor(_ input: NewSupervisor, by user: User, on store: Store, now: Date) async throws -> SupervisorDTO {
+        let unit = try await user.writableUnit(input.unitCode, on: store.db)
+        let entry = try checked(RegisterRules.supervisor(name: input.name, licenceNo: input.licenceNo, validUntil: input.validUntil))
+        if try await Supervisor.query(on: store.db).filter(\.$licenceNo == entry.licenceNo).first() != nil {
+            throw AppError.conflict("duplicate", "Licence \(entry.licenceNo) is registered", "督导员证号\(entry.licenceNo)已登记")
+        }
+        let s = Supervisor()
+        s.$unit.id = unit; s.name = entry.name; s.licenceNo = entry.licenceNo; s.validUntil = entry.validUntil; s.active = true
+        try await store.write { db in
+            try await s.create(on: db)
+            try await audit("supervisor", entry.licenceNo, "create", entry.name, user, now, on: db)
+        }
+        return SupervisorDTO(s)
+    }
+
+    static func supervisors(for user: User, on db: any Database) async throws -> [SupervisorDTO] {
+        var q = Supervisor.query(on: db).sort(\.$name)
+        if let unit = user.readableUnit { q = q.filter(\.$unit.$id == unit) }
+        return try await q.all().map(SupervisorDTO.init)
+    }
+
+    /// Deactivates (or reactivates) a supervisor, or extends the licence.
+    static func updateSupervisor(_ id: UUID?, _ patch: SupervisorPatch, by user: User, on store: Store, now: Date)
+        async throws -> SupervisorDTO
+    {
+        guard let s = try await Supervisor.find(id, on: store.db) else { throw AppError.notFound("No such supervisor", "没有该督导员") }
+        try user.requireWrite(unit: s.$unit.id)
+        if let v = patch.validUntil, !RegisterRules.isDay(v) {
+            throw AppError.invalid(field: "validUntil", code: "invalid_date", "A date YYYY-MM-DD", "日期格式应为 YYYY-MM-DD")
+        }
+        if let a = patch.active { s.active = a }
+        if let v = patch.validUntil { s.validUntil = v }
+        try await store.write { db in
+            try await s.save(on: db)
+            try await audit("supervisor", s.licenceNo, "update", "active=\(s.active) validUntil=\(s.validUntil ?? "")", user, now, on: db)
+        }
+        return SupervisorDTO(s)
+    }
+
+    // MARK: Audit trail
+
+    struct EventDTO: Content { let register: String; let key: String; let action: String; let detail: String?; let user: String; let at: Date }
+
+    /// The registers' audit trail, newest first (ministry).
+    static func events(for user: User, on db: any Database) async throws -> [EventDTO] {
+        try user.requireMinistry()
+        return try await RegisterEvent.query(on: db).sort(\.$at, .descending).limit(1000).all().map {
+            EventDTO(register: $0.register, key: $0.key, action: $0.action, detail: $0.detail, user: $0.actor, at: $0.at)
+        }
+    }
+
+    // MARK: Supervision visits
+
+    struct NewVisit: Content {
+        let supervisorId: UUID?; let stationCode: String?; let sessionId: UUID?; let visitedOn: String?; let findings: String?
+        let violationFound: Bool?; let violationHandled: Bool?
+    }
+
+    struct VisitDTO: Content {
+        let id: UUID; let supervisorId: UUID; let unitCode: String; let stationCode: String; let sessionId: UUID?
+        let visitedOn: String; let findings: String; let violationFound: Bool; let violationHandled: Bool
+        init(_ v: SupervisionVisit) {
+            id = v.id!; supervisorId = v.supervisorID; unitCode = v.unitCode; stationCode = v.stationCode; sessionId = v.sessionID
+            visitedOn = v.visitedOn; findings = v.findings; violationFound = v.violationFound; violationHandled = v.violationHandled
+        }
+    }
+
+    /// A supervisor (or the unit) records a visit to one of the unit's stations or sessions.
+    static func createVisit(_ input: NewVisit, by user: User, on store: Store, now: Date) async throws -> VisitDTO {
+        try user.requireActiveUnit()
+        let supervisor = try await Supervisor.find(input.supervisorId, on: store.db)
+        let station = try await Station.find(input.stationCode ?? "", on: store.db)
+        var sessionAtStation: Bool?
+        if let sid = input.sessionId { sessionAtStation = try await ExamSession.find(sid, on: store.db)?.$station.id == input.stationCode }
+        let entry = try checked(RegisterRules.visit(
+            visitedOn: input.visitedOn, findings: input.findings, violationFound: input.violationFound,
+            violationHandled: input.violationHandled,
+            supervisor: supervisor.map { .init(unitCode: $0.$unit.id, active: $0.active, validUntil: $0.validUntil) },
+            stationUnit: station?.$unit.id, sessionAtStation: sessionAtStation, today: Period.dayString(now)))
+        guard let station, let supervisor else { throw AppError.forbidden }
+        try user.requireRead(unit: station.$unit.id)
+        let v = SupervisionVisit()
+        v.supervisorID = supervisor.id!; v.unitCode = station.$unit.id; v.stationCode = station.id!; v.sessionID = input.sessionId
+        v.visitedOn = entry.visitedOn; v.findings = entry.findings; v.violationFound = entry.violationFound
+        v.violationHandled = entry.violationHandled; v.recordedBy = user.username
+        try await store.write { db in
+            try await Reports.lockUnit(v.unitCode, active: true, on: db)
+            try await v.create(on: db)
+            try await audit("visit", v.id!.uuidString, "create", station.id, user, now, on: db)
+        }
+        return VisitDTO(v)
+    }
+
+    static func visits(for user: User, limit: Int = 1000, on db: any Database) async throws -> [VisitDTO] {
+        var q = SupervisionVisit.query(on: db).sort(\.$visitedOn, .descending)
+        if let unit = user.readableUnit { q = q.filter(\.$unitCode == unit) }
+        return try await q.limit(limit).all().map(VisitDTO.init)
+    }
+}

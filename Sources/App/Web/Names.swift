@@ -1,0 +1,61 @@
+import CertificateKit
+import Domain
+
+/// What a person reads where the data holds a code: roles, kinds, statuses, levels, periods and
+/// scopes by their names, in the page's language. Pages show these; the API keeps the codes.
+struct Names: Sendable {
+    let t: L10n.Strings
+    var en: Bool { t.en }
+
+    init(_ t: L10n.Strings) { self.t = t }
+
+    func period(_ p: Period) -> String { en ? p.nameEn : p.nameZh }
+    /// A period written `2025Q1`, or the text itself if it is not one.
+    func period(_ code: String) -> String { Period(code).map(period) ?? code }
+
+    func level(_ l: Level) -> String { en ? l.nameEn : l.nameZh }
+    func level(_ code: String?) -> String { Level(rawValue: code ?? "").map(level) ?? (code ?? "") }
+
+    func role(_ r: User.Role) -> String {
+        switch r {
+        case .ministry: t[.roleMinistry]
+        case .unit: t[.roleUnit]
+        case .supervisor: t[.roleSupervisor]
+        }
+    }
+
+    func role(_ code: String) -> String { User.Role(rawValue: code).map(role) ?? code }
+
+    func unitKind(_ k: UnitModel.Kind) -> String { k == .region ? t[.kindRegion] : t[.kindIndustry] }
+    func unitKind(_ code: String) -> String { UnitModel.Kind(rawValue: code).map(unitKind) ?? code }
+
+    func stationStatus(_ s: RegisterRules.StationStatus) -> String { en ? s.nameEn : s.nameZh }
+    func stationStatus(_ code: String) -> String { RegisterRules.StationStatus(rawValue: code).map(stationStatus) ?? code }
+
+    func standardKind(_ code: String) -> String {
+        t[dynamic: "standard_" + code, fallback: code]
+    }
+
+    func bankKind(_ code: String) -> String { t[dynamic: "bank_" + code, fallback: code] }
+
+    /// A station's scope in words: 电工（最高三级/高级工）、焊工（最高二级/技师）.
+    func scope(_ scope: [Registers.ScopeDTO], occupations: [String: String]) -> String {
+        scope.map { s in
+            let name = occupations[s.occupation] ?? s.occupation
+            return en ? "\(name) (up to \(level(s.maxLevel)))" : "\(name)（最高\(level(s.maxLevel))）"
+        }.joined(separator: en ? "; " : "、")
+    }
+
+    func yesNo(_ b: Bool) -> String { b ? t[.isYes] : t[.isNo] }
+
+    /// An option of a `<select>`: the code sent, the name shown.
+    struct Option: Encodable, Sendable {
+        let value: String
+        let name: String
+    }
+
+    var levels: [Option] { Level.allCases.map { Option(value: $0.rawValue, name: level($0)) } }
+    var standardKinds: [Option] { ExamSessions.standardKinds.map { Option(value: $0, name: standardKind($0)) } }
+    var bankKinds: [Option] { ExamSessions.bankKinds.map { Option(value: $0, name: bankKind($0)) } }
+    var regions: [Option] { Regions.all.map { Option(value: $0.code, name: $0.name) } }
+}

@@ -1,0 +1,254 @@
+import Vapor
+
+/// A path parameter: `.key` where a route is registered (`:name`), `.value(x)` where a link is built.
+enum Parameter<T: Sendable>: Sendable {
+    case key
+    case value(T)
+}
+
+/// Every page and API path, once: routes are registered from `pathComponents`, links and form
+/// actions are built from `path`, where each value is percent-encoded as one path segment (a
+/// code holding `/`, `?`, `#` or `..` cannot reach another page). In the spirit of
+/// SwiftPackageIndex-Server's `SiteURL`.
+enum SiteURL: Sendable {
+    case home, login, logout
+    case healthz, jwks
+    // Bulletins and reports
+    case bulletins, bulletin(Parameter<String>), bulletinPublish(Parameter<String>)
+    case reports, report(Parameter<String>, Parameter<String>), reportAction(Parameter<String>, Parameter<String>, ReportAction)
+    // Certificates
+    case verify, certificates, certificate(Parameter<String>), certificateRevoke(Parameter<String>), certificateVoid
+    case certificateOrders, certificateOrderAllocate(Parameter<String>), certificateOrderPayments(Parameter<String>)
+    case certificateIssue, certificateImport
+    // Complaints
+    case complaintNew, complaints, complaintStatus, hotlines, complaintCases, complaintCase(Parameter<String>)
+    case complaintTransition(Parameter<String>), complaintReopen(Parameter<String>), complaintStats
+    // Registers
+    case registers, registerOccupations, registerOccupationActive(Parameter<String>), registerFees, registerStations
+    case registerStationStatus(Parameter<String>), registerSupervisors, registerSupervisorActive(Parameter<String>)
+    case registerVisits, registerSessions, registerSessionsImport
+    // Units and users
+    case admin, adminUnits, adminUnitActive(Parameter<String>), adminUsers
+    // The HTTP API under /api/v1
+    case api(API)
+
+    enum ReportAction: String, Sendable { case submit, accept, `return` }
+
+    /// The HTTP API: the paths of API.md.
+    enum API: Sendable {
+        case openAPI
+        case login, logout, me, password, users, user(Parameter<String>)
+        case units, unit(Parameter<String>), unitHotlines(Parameter<String>)
+        case reports(Parameter<String>), report(Parameter<String>, Parameter<String>)
+        case reportAction(Parameter<String>, Parameter<String>, ReportAction), reportHistory(Parameter<String>, Parameter<String>)
+        case reportDerived(Parameter<String>, Parameter<String>), derived(Parameter<String>)
+        case certificateOrders, certificateOrderAllocate(Parameter<String>), certificateOrderPayments(Parameter<String>)
+        case certificatePayments, certificates, certificatesImport, certificate(Parameter<String>)
+        case certificateQR(Parameter<String>), certificateRevoke(Parameter<String>), certificateVoid(Parameter<String>)
+        case certificateBreaches, forgeryLeads, verify
+        case complaints, complaintReceipt(Parameter<String>), complaintStats, complaintStatsCSV, complaint(Parameter<String>)
+        case complaintTransition(Parameter<String>), complaintReopen(Parameter<String>), hotlines
+        case occupations, occupationsImport, occupation(Parameter<String>), registerEvents, feeStandards
+        case stations, station(Parameter<String>), supervisors, supervisor(Parameter<String>), supervisionVisits
+        case sessions, sessionsImport
+        case bulletins, bulletin(Parameter<String>), bulletinPublish(Parameter<String>)
+
+        var segments: [Segment] {
+            switch self {
+            case .openAPI: ["openapi.yaml"]
+            case .login: ["auth", "login"]
+            case .logout: ["auth", "logout"]
+            case .me: ["auth", "me"]
+            case .password: ["auth", "password"]
+            case .users: ["users"]
+            case .user(let u): ["users", .p("username", u)]
+            case .units: ["units"]
+            case .unit(let c): ["units", .p("code", c)]
+            case .unitHotlines(let c): ["units", .p("code", c), "hotlines"]
+            case .reports(let p): ["reports", .p("period", p)]
+            case .report(let p, let u): ["reports", .p("period", p), .p("unitCode", u)]
+            case .reportAction(let p, let u, let a): ["reports", .p("period", p), .p("unitCode", u), .c(a.rawValue)]
+            case .reportHistory(let p, let u): ["reports", .p("period", p), .p("unitCode", u), "history"]
+            case .reportDerived(let p, let u): ["reports", .p("period", p), .p("unitCode", u), "derived"]
+            case .derived(let p): ["derived", .p("period", p)]
+            case .certificateOrders: ["certificate-orders"]
+            case .certificateOrderAllocate(let id): ["certificate-orders", .p("id", id), "allocate"]
+            case .certificateOrderPayments(let id): ["certificate-orders", .p("id", id), "payments"]
+            case .certificatePayments: ["certificate-payments"]
+            case .certificates: ["certificates"]
+            case .certificatesImport: ["certificates", "import"]
+            case .certificate(let s): ["certificates", .p("serial", s)]
+            case .certificateQR(let s): ["certificates", .p("serial", s), "qr"]
+            case .certificateRevoke(let s): ["certificates", .p("serial", s), "revoke"]
+            case .certificateVoid(let s): ["certificates", .p("serial", s), "void"]
+            case .certificateBreaches: ["certificate-breaches"]
+            case .forgeryLeads: ["forgery-leads"]
+            case .verify: ["verify"]
+            case .complaints: ["complaints"]
+            case .complaintReceipt(let r): ["complaints", "receipt", .p("receipt", r)]
+            case .complaintStats: ["complaints", "stats"]
+            case .complaintStatsCSV: ["complaints", "stats.csv"]
+            case .complaint(let id): ["complaints", .p("id", id)]
+            case .complaintTransition(let id): ["complaints", .p("id", id), "transition"]
+            case .complaintReopen(let id): ["complaints", .p("id", id), "reopen"]
+            case .hotlines: ["hotlines"]
+            case .occupations: ["occupations"]
+            case .occupationsImport: ["occupations", "import"]
+            case .occupation(let c): ["occupations", .p("code", c)]
+            case .registerEvents: ["register-events"]
+            case .feeStandards: ["fee-standards"]
+            case .stations: ["stations"]
+            case .station(let c): ["stations", .p("code", c)]
+            case .supervisors: ["supervisors"]
+            case .supervisor(let id): ["supervisors", .p("id", id)]
+            case .supervisionVisits: ["supervision-visits"]
+            case .sessions: ["sessions"]
+            case .sessionsImport: ["sessions", "import"]
+            case .bulletins: ["bulletins"]
+            case .bulletin(let p): ["bulletins", .p("period", p)]
+            case .bulletinPublish(let p): ["bulletins", .p("period", p), "publish"]
+            }
+        }
+    }
+
+    /// One path segment: a constant, or a parameter (its name, and its value when building a link).
+    enum Segment: Sendable, ExpressibleByStringLiteral {
+        case c(String)
+        case param(String, String?)
+
+        init(stringLiteral value: String) { self = .c(value) }
+
+        static func p(_ name: String, _ value: Parameter<String>) -> Segment {
+            switch value {
+            case .key: .param(name, nil)
+            case .value(let v): .param(name, v)
+            }
+        }
+    }
+
+    var segments: [Segment] {
+        switch self {
+        case .home: []
+        case .login: ["login"]
+        case .logout: ["logout"]
+        case .healthz: ["healthz"]
+        case .jwks: [".well-known", "jwks.json"]
+        case .bulletins: ["bulletins"]
+        case .bulletin(let p): ["bulletins", .p("period", p)]
+        case .bulletinPublish(let p): ["bulletins", .p("period", p), "publish"]
+        case .reports: ["reports"]
+        case .report(let p, let u): ["reports", .p("period", p), .p("unitCode", u)]
+        case .reportAction(let p, let u, let a): ["reports", .p("period", p), .p("unitCode", u), .c(a.rawValue)]
+        case .verify: ["verify"]
+        case .certificates: ["certificates"]
+        case .certificate(let s): ["certificates", .p("serial", s)]
+        case .certificateRevoke(let s): ["certificates", .p("serial", s), "revoke"]
+        case .certificateVoid: ["certificates", "void"]
+        case .certificateOrders: ["certificates", "orders"]
+        case .certificateOrderAllocate(let id): ["certificates", "orders", .p("id", id), "allocate"]
+        case .certificateOrderPayments(let id): ["certificates", "orders", .p("id", id), "payments"]
+        case .certificateIssue: ["certificates", "issue"]
+        case .certificateImport: ["certificates", "import"]
+        case .complaintNew: ["complaints", "new"]
+        case .complaints: ["complaints"]
+        case .complaintStatus: ["complaints", "status"]
+        case .hotlines: ["hotlines"]
+        case .complaintCases: ["complaints", "cases"]
+        case .complaintCase(let id): ["complaints", "cases", .p("id", id)]
+        case .complaintTransition(let id): ["complaints", "cases", .p("id", id), "transition"]
+        case .complaintReopen(let id): ["complaints", "cases", .p("id", id), "reopen"]
+        case .complaintStats: ["complaints", "stats"]
+        case .registers: ["registers"]
+        case .registerOccupations: ["registers", "occupations"]
+        case .registerOccupationActive(let c): ["registers", "occupations", .p("code", c), "active"]
+        case .registerFees: ["registers", "fee-standards"]
+        case .registerStations: ["registers", "stations"]
+        case .registerStationStatus(let c): ["registers", "stations", .p("code", c), "status"]
+        case .registerSupervisors: ["registers", "supervisors"]
+        case .registerSupervisorActive(let id): ["registers", "supervisors", .p("id", id), "active"]
+        case .registerVisits: ["registers", "visits"]
+        case .registerSessions: ["registers", "sessions"]
+        case .registerSessionsImport: ["registers", "sessions", "import"]
+        case .admin: ["admin"]
+        case .adminUnits: ["admin", "units"]
+        case .adminUnitActive(let c): ["admin", "units", .p("code", c), "active"]
+        case .adminUsers: ["admin", "users"]
+        case .api(let a): ["api", "v1"] + a.segments
+        }
+    }
+
+    /// The route's components: constants, and `:name` for each parameter.
+    var pathComponents: [PathComponent] {
+        segments.map { s in
+            switch s {
+            case .c(let c): .constant(c)
+            case .param(let name, _): .parameter(name)
+            }
+        }
+    }
+
+    /// The link: `/` and each segment percent-encoded; a parameter without a value is a bug of
+    /// the caller and shows as `:name`, which no route matches.
+    var path: String {
+        "/"
+            + segments.map { s in
+                switch s {
+                case .c(let c): c
+                case .param(let name, nil): ":" + name
+                case .param(_, let v?): Self.encode(v)
+                }
+            }.joined(separator: "/")
+    }
+
+    /// Letters, digits and `-_~` stay; everything else, `.` included (so `..` cannot climb), is encoded.
+    static let segmentCharacters = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_~")
+
+    static func encode(_ segment: String) -> String {
+        segment.addingPercentEncoding(withAllowedCharacters: segmentCharacters) ?? ""
+    }
+
+    /// The path with a query string.
+    func with(_ query: [(String, String)]) -> String {
+        var c = URLComponents()
+        c.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) }
+        return path + (query.isEmpty ? "" : "?" + (c.percentEncodedQuery ?? ""))
+    }
+}
+
+extension RoutesBuilder {
+    @discardableResult
+    func get<Response: AsyncResponseEncodable>(
+        _ url: SiteURL, use closure: @Sendable @escaping (Request) async throws -> Response
+    ) -> Route {
+        on(.GET, url.pathComponents, use: closure)
+    }
+
+    @discardableResult
+    func post<Response: AsyncResponseEncodable>(
+        _ url: SiteURL, use closure: @Sendable @escaping (Request) async throws -> Response
+    ) -> Route {
+        on(.POST, url.pathComponents, use: closure)
+    }
+
+    @discardableResult
+    func put<Response: AsyncResponseEncodable>(
+        _ url: SiteURL, use closure: @Sendable @escaping (Request) async throws -> Response
+    ) -> Route {
+        on(.PUT, url.pathComponents, use: closure)
+    }
+
+    @discardableResult
+    func patch<Response: AsyncResponseEncodable>(
+        _ url: SiteURL, use closure: @Sendable @escaping (Request) async throws -> Response
+    ) -> Route {
+        on(.PATCH, url.pathComponents, use: closure)
+    }
+
+    @discardableResult
+    func on<Response: AsyncResponseEncodable>(
+        _ method: HTTPMethod, _ url: SiteURL, body: HTTPBodyStreamStrategy,
+        use closure: @Sendable @escaping (Request) async throws -> Response
+    ) -> Route {
+        on(method, url.pathComponents, body: body, use: closure)
+    }
+}
