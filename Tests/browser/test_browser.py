@@ -108,6 +108,8 @@ def main():
     opts = webdriver.ChromeOptions()
     for a in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1600,1000", "--lang=zh-CN"]:
         opts.add_argument(a)
+    # Irreversible actions ask for confirmation (data-confirm); the person here says yes.
+    opts.set_capability("unhandledPromptBehavior", "accept")
     service = webdriver.ChromeService(executable_path="/usr/bin/chromedriver")
     d = webdriver.Chrome(options=opts, service=service)
     d.implicitly_wait(10)
@@ -183,7 +185,9 @@ def main():
 
         def public_reads_the_bulletin():
             d.get(base + "/bulletins")
-            d.find_element(By.PARTIAL_LINK_TEXT, period).click()
+            # Periods read as an official writes them: 2026年第三季度.
+            year, quarter = period.split("Q")
+            d.find_element(By.PARTIAL_LINK_TEXT, f"{year}年第{'一二三四'[int(quarter) - 1]}季度").click()
             table = d.find_element(By.ID, "bulletin-table")
             label = table.find_element(By.XPATH, ".//thead/tr[1]/th[1]")
             assert label.get_attribute("rowspan") == "5", label.get_attribute("rowspan")

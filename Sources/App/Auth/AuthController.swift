@@ -26,8 +26,15 @@ enum AuthController {
     struct NewUser: Content { let username: String; let password: String; let role: String; let unitCode: String? }
 
     @Sendable static func createUser(_ req: Request) async throws -> Response {
-        _ = try req.requireMinistry()
-        var body = try req.content.decode(NewUser.self)
+        let actor = try req.requireMinistry()
+        let user = try await createUser(try req.content.decode(NewUser.self), by: actor, on: req.store)
+        return try await user.encodeResponse(status: .created, for: req)
+    }
+
+    /// Adds a user (ministry): a ministry user belongs to no unit, the others to one.
+    static func createUser(_ sent: NewUser, by actor: User, on store: Store) async throws -> UserDTO {
+        try actor.requireMinistry()
+        var body = sent
         if body.unitCode?.isEmpty == true { body = NewUser(username: body.username, password: body.password, role: body.role, unitCode: nil) }
         var issues: [ValidationIssue] = []
         let name = body.username.trimmingCharacters(in: .whitespaces)
@@ -49,20 +56,21 @@ enum AuthController {
             issues.append(.init(field: "unitCode", column: nil, code: "not_allowed", message: "A ministry user belongs to no unit",
                                 messageZh: "部级用户不属于任何单位"))
         }
-        if let code = body.unitCode, try await UnitModel.find(code, on: req.db) == nil {
+        if let code = body.unitCode, try await UnitModel.find(code, on: store.db) == nil {
             issues.append(.init(field: "unitCode", column: nil, code: "unknown_unit", message: "No unit with code \(code)",
                                 messageZh: "没有代码为\(code)的单位"))
         }
         if !issues.isEmpty { throw AppError.invalid(issues) }
-        let hash = try await req.application.passwordPool.hash(body.password)
-        let user = User(username: name, passwordHash: hash, role: role!, unitCode: body.unitCode)
-        try await req.write { db in
+        guard let role else { throw AppError.invalid(issues) }
+        let hash = try await store.app.passwordPool.hash(body.password)
+        let user = User(username: name, passwordHash: hash, role: role, unitCode: body.unitCode)
+        try await store.write { db in
             if try await User.query(on: db).filter(\.$username == name).first() != nil {
                 throw AppError.conflict("duplicate", "User \(name) exists", "用户\(name)已存在")
             }
             try await user.create(on: db)
         }
-        return try await UserDTO(user).encodeResponse(status: .created, for: req)
+        return UserDTO(user)
     }
 
     static func passwordIssue(_ password: String, field: String) -> ValidationIssue? {

@@ -5,7 +5,7 @@ import Foundation
 /// The bulletin as CSV and XLSX, both laid out from the indicator catalogue.
 enum BulletinExport {
     static func title(_ b: Bulletin) -> String {
-        "职业技能鉴定质量工作通报（\(b.period)，第\(b.revision)版\(b.status == "published" ? "" : "，草稿")）"
+        "职业技能鉴定质量工作通报（\(Period(b.period)?.nameZh ?? b.period)，第\(b.revision)版\(b.status == "published" ? "" : "，草稿")）"
     }
 
     /// UTF-8 with a BOM so that Excel opens the Chinese text correctly; ticks are `√`.

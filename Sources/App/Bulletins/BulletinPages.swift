@@ -8,22 +8,56 @@ enum BulletinPages {
     struct BulletinView: Encodable {
         let period: String; let status: String; let isDraft: Bool; let revision: Int; let publishedAt: String?
         let deadline: String; let missing: [String]; let findings: [FindingsView]; let changes: [ChangeView]
-        let canPublish: Bool; let hasPublished: Bool; let title: String
+        let canPublish: Bool; let hasPublished: Bool; let title: String; let links: Links
         /// The table and the chart, made in Swift: Leaf took 20 ms a page for 1,200 cells.
         let table: String; let chart: String
     }
 
-    struct ListView: Encodable { let bulletins: [Bulletins.Summary] }
+    /// The bulletin's downloads and its other versions.
+    struct Links: Encodable {
+        let csv: String, xlsx: String, json: String, published: String, draft: String, publish: String
+        init(_ b: Bulletin) {
+            let p = b.period, rev: [(String, String)] = b.status == "draft" ? [] : [("revision", String(b.revision))]
+            csv = SiteURL.api(.bulletin(.value(p + ".csv"))).with(rev)
+            xlsx = SiteURL.api(.bulletin(.value(p + ".xlsx"))).with(rev)
+            json = SiteURL.api(.bulletin(.value(p))).with(rev)
+            published = SiteURL.bulletin(.value(p)).with([("draft", "false")])
+            draft = SiteURL.bulletin(.value(p)).with([("draft", "true")])
+            publish = SiteURL.bulletinPublish(.value(p)).path
+        }
+    }
+
+    /// A published bulletin in a list: its period by name, each revision with its link.
+    struct SummaryRow: Encodable {
+        struct Revision: Encodable { let revision: Int; let publishedAt: Date; let changes: Int; let link: String }
+        let period: String; let name: String; let link: String; let revisions: [Revision]
+
+        init(_ s: Bulletins.Summary, names: Names) {
+            period = s.period
+            name = names.period(s.period)
+            link = SiteURL.bulletin(.value(s.period)).path
+            revisions = s.revisions.map {
+                Revision(revision: $0.revision, publishedAt: $0.publishedAt, changes: $0.changes,
+                         link: SiteURL.bulletin(.value(s.period)).with([("revision", String($0.revision))]))
+            }
+        }
+    }
+
+    struct ListView: Encodable { let bulletins: [SummaryRow] }
+
+    static func summaries(_ req: Request) async throws -> [SummaryRow] {
+        let names = Names(L10n.t(req))
+        return try await Bulletins.list(on: req.store).map { SummaryRow($0, names: names) }
+    }
 
     @Sendable static func list(_ req: Request) async throws -> Response {
-        try await Pages.render(req, "bulletins/list", title: L10n.t(req)[.bulletins],
-                               ListView(bulletins: try await Bulletins.list(on: req)))
+        try await Pages.render(req, "bulletins/list", title: L10n.t(req)[.bulletins], ListView(bulletins: try await summaries(req)))
     }
 
     @Sendable static func show(_ req: Request) async throws -> Response {
         let p = try Reports.period(req.parameters.get("period"))
         let q = try req.query.decode(BulletinsController.Query.self)
-        let (b, snapshot) = try await Bulletins.visible(p, draft: q.draft, revision: q.revision, on: req)
+        let (b, snapshot) = try await Bulletins.visible(p, draft: q.draft, revision: q.revision, for: req.auth.get(User.self), on: req.store, now: req.now)
         let isMinistry = req.auth.get(User.self)?.role == .ministry
         let hasPublished = snapshot != nil ? true : try await Bulletins.hasPublished(p, on: req.db)
         let lang = L10n.lang(req)
@@ -52,7 +86,7 @@ enum BulletinPages {
         let p = try Reports.period(req.parameters.get("period"))
         let user = try req.requireMinistry()
         try req.requireCSRF()
-        _ = try await Bulletins.publish(p, actor: user, on: req)
+        _ = try await Bulletins.publish(p, by: user, on: req.store, now: req.now)
         return req.redirect(to: SiteURL.bulletin(.value(p.description)).with([("draft", "false")]))
     }
 
@@ -67,7 +101,8 @@ enum BulletinPages {
                 FindingsView(unitName: row.unitName, findings: row.findings.map { lang == "en" ? $0.message : $0.messageZh })
             },
             changes: b.changes.map { ChangeView(unitName: $0.unitName, column: $0.column.map(String.init) ?? "—", old: $0.old, new: $0.new) },
-            canPublish: canPublish, hasPublished: hasPublished, title: BulletinExport.title(b), table: table, chart: chart)
+            canPublish: canPublish, hasPublished: hasPublished, title: BulletinExport.title(b), links: Links(b), table: table,
+            chart: chart)
     }
 
     /// The bulletin table: the merged header from the catalogue, the 甲, 1 … 28 row, a row per

@@ -34,8 +34,8 @@ enum Bulletins {
     }
 
     /// The bulletin as it would be published now.
-    static func live(_ p: Period, on req: Request, db: (any Database)? = nil) async throws -> Bulletin {
-        let db = db ?? req.db
+    static func live(_ p: Period, on store: Store, now: Date, db: (any Database)? = nil) async throws -> Bulletin {
+        let db = db ?? store.db
         let units = try await activeUnits(on: db)
         let reports = try await Reports.accepted(p, on: db).mapValues { BulletinReport(values: $0.values, late: $0.late) }
         var yearPayments: [Int: [String: ReportValues.Payment]] = [:]
@@ -44,8 +44,8 @@ enum Bulletins {
         }
         let previous = try await Reports.accepted(p.previous, on: db).mapValues(\.values)
         var b = Bulletin.compile(period: p, units: units, reports: reports, yearPayments: yearPayments,
-                                 previous: previous, threshold: req.config.paymentThreshold,
-                                 deadlineDays: req.config.deadlineDays, now: req.now)
+                                 previous: previous, threshold: store.config.paymentThreshold,
+                                 deadlineDays: store.config.deadlineDays, now: now)
         if let last = try await latestPublished(p, on: db) {
             b.revision = last.revision + 1
             b.changes = b.changes(since: last)
@@ -90,19 +90,19 @@ enum Bulletins {
     }
 
     /// Reads a published revision: only its id from the database when this process has decoded it before.
-    static func snapshot(_ p: Period, revision: Int?, on req: Request) async throws -> Snapshot? {
-        var q = BulletinModel.query(on: req.db).filter(\.$period == p.description)
+    static func snapshot(_ p: Period, revision: Int?, on store: Store) async throws -> Snapshot? {
+        var q = BulletinModel.query(on: store.db).filter(\.$period == p.description)
         q = revision.map { q.filter(\.$revision == $0) } ?? q.sort(\.$revision, .descending)
         guard let ref = try await q.field(\.$id).first(), let id = ref.id else { return nil }
-        return try await load(id, on: req)
+        return try await load(id, on: store)
     }
 
-    static func load(_ id: UUID, on req: Request) async throws -> Snapshot? {
-        if let hit = req.application.bulletinCache.get(id) { return hit }
-        guard let m = try await BulletinModel.find(id, on: req.db) else { return nil }
+    static func load(_ id: UUID, on store: Store) async throws -> Snapshot? {
+        if let hit = store.app.bulletinCache.get(id) { return hit }
+        guard let m = try await BulletinModel.find(id, on: store.db) else { return nil }
         let json = Data(m.body.utf8)
         let s = Snapshot(id: id, bulletin: try decoder.decode(Bulletin.self, from: json), json: json)
-        req.application.bulletinCache.put(id, s)
+        store.app.bulletinCache.put(id, s)
         return s
     }
 
@@ -119,10 +119,12 @@ enum Bulletins {
     /// What a caller may see: the public the latest published revision (or one named revision);
     /// the ministry the live draft unless it asks for a published revision. Published ones come
     /// with their stored JSON.
-    static func visible(_ p: Period, draft: Bool?, revision: Int?, on req: Request) async throws -> (Bulletin, Snapshot?) {
-        let isMinistry = req.auth.get(User.self)?.role == .ministry
-        if isMinistry && draft != false && revision == nil { return (try await live(p, on: req), nil) }
-        guard let s = try await snapshot(p, revision: revision, on: req) else {
+    static func visible(_ p: Period, draft: Bool?, revision: Int?, for viewer: User?, on store: Store, now: Date)
+        async throws -> (Bulletin, Snapshot?)
+    {
+        let isMinistry = viewer?.role == .ministry
+        if isMinistry && draft != false && revision == nil { return (try await live(p, on: store, now: now), nil) }
+        guard let s = try await snapshot(p, revision: revision, on: store) else {
             if let revision {
                 throw AppError.notFound("\(p) has no published revision \(revision)", "\(p)没有第\(revision)次发布的通报")
             }
@@ -131,13 +133,12 @@ enum Bulletins {
         return (s.bulletin, s)
     }
 
-    static func publish(_ p: Period, actor: User, on req: Request) async throws -> Bulletin {
-        let now = req.now
+    static func publish(_ p: Period, by actor: User, on store: Store, now: Date) async throws -> Bulletin {
         guard p.hasEnded(now: now) else {
             throw AppError.conflict("period_not_ended", "\(p) has not ended yet; its bulletin cannot be published",
                                     "\(p)尚未结束，不能发布通报")
         }
-        return try await req.write { db in
+        return try await store.write { db in
             // One publication of a period at a time, across processes.
             try await db.lockForWrite(topic: "bulletin-" + p.description)
             let pending = try await ReportModel.query(on: db).filter(\.$period == p.description)
@@ -147,7 +148,7 @@ enum Bulletins {
                                         "Review the submitted reports first: \(pending.sorted().joined(separator: ", "))",
                                         "请先审核已报送的报表：\(pending.sorted().joined(separator: "、"))")
             }
-            var b = try await live(p, on: req, db: db)
+            var b = try await live(p, on: store, now: now, db: db)
             if let last = try await latestPublished(p, on: db), b.sameTable(as: last) {
                 throw AppError.conflict("no_changes", "Nothing changed since revision \(last.revision)",
                                         "自第\(last.revision)次发布以来没有变化")
@@ -167,14 +168,14 @@ enum Bulletins {
         struct Revision: Content { let revision: Int; let publishedAt: Date; let changes: Int }
     }
 
-    static func list(on req: Request) async throws -> [Summary] {
-        let all = try await BulletinModel.query(on: req.db).field(\.$id).field(\.$period).field(\.$revision)
+    static func list(on store: Store) async throws -> [Summary] {
+        let all = try await BulletinModel.query(on: store.db).field(\.$id).field(\.$period).field(\.$revision)
             .field(\.$publishedAt).sort(\.$period, .descending).sort(\.$revision).all()
         var order: [String] = []
         var byPeriod: [String: [Summary.Revision]] = [:]
         for m in all {
             if byPeriod[m.period] == nil { order.append(m.period) }
-            guard let id = m.id, let s = try await load(id, on: req) else { continue }
+            guard let id = m.id, let s = try await load(id, on: store) else { continue }
             byPeriod[m.period, default: []].append(.init(revision: m.revision, publishedAt: m.publishedAt,
                                                          changes: s.bulletin.changes.count))
         }

@@ -18,7 +18,7 @@ enum BulletinsController {
     @Sendable static func get(_ req: Request) async throws -> Response {
         let (p, format) = try parse(req.parameters.get("period"))
         let q = try req.query.decode(Query.self)
-        let (b, snapshot) = try await Bulletins.visible(p, draft: q.draft, revision: q.revision, on: req)
+        let (b, snapshot) = try await Bulletins.visible(p, draft: q.draft, revision: q.revision, for: req.auth.get(User.self), on: req.store, now: req.now)
         // A published revision's exports are made once per process; a draft's on every request.
         func made(_ kind: String, _ make: () throws -> Data) rethrows -> Data {
             guard let snapshot else { return try make() }
@@ -56,11 +56,11 @@ enum BulletinsController {
     @Sendable static func publish(_ req: Request) async throws -> Bulletin {
         let p = try Reports.period(req.parameters.get("period"))
         let user = try req.requireMinistry()
-        return try await Bulletins.publish(p, actor: user, on: req)
+        return try await Bulletins.publish(p, by: user, on: req.store, now: req.now)
     }
 
     @Sendable static func list(_ req: Request) async throws -> [Bulletins.Summary] {
-        try await Bulletins.list(on: req)
+        try await Bulletins.list(on: req.store)
     }
 }
 

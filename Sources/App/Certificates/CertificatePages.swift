@@ -64,16 +64,19 @@ enum CertificatePages {
 
     struct OrderRow: Encodable {
         let id: String; let unitCode: String; let unitName: String; let level: String; let quantity: Int; let status: String
-        let range: String; let unitPrice: String; let due: String; let paid: String; let allocatedOn: String
+        let range: String; let unitPrice: String; let due: String; let paid: String; let allocatedOn: String; let pending: Bool
+        let allocateAction: String; let payAction: String
     }
-    struct CertRow: Encodable { let serial: String; let holderName: String; let occupation: String; let level: String; let issuedOn: String; let status: String }
+    struct CertRow: Encodable {
+        let serial: String; let holderName: String; let occupation: String; let level: String; let issuedOn: String; let status: String
+        let link: String
+    }
     struct IndexView: Encodable {
         let isMinistry: Bool; let isUnit: Bool; let orders: [OrderRow]; let certificates: [CertRow]; let total: Int
-        let page: Int; let pages: Int; let q: String; let status: String; let prevPage: Int?; let nextPage: Int?
-        let breaches: [CertificatesController.BreachDTO]; let leads: [CertificatesController.LeadsDTO.BySerial]
-        let message: String?; let importResult: Issuance.ImportResult?; let today: String; let levels: [LevelOption]
+        let page: Int; let pages: Int; let q: String; let status: String; let pager: Pager
+        let breaches: [Certificates.BreachDTO]; let leads: [Certificates.LeadsDTO.BySerial]
+        let message: String?; let importResult: Issuance.ImportResult?; let today: String; let levels: [Names.Option]
     }
-    struct LevelOption: Encodable { let value: String; let name: String }
 
     @Sendable static func index(_ req: Request) async throws -> Response {
         try await renderIndex(req, message: nil, importResult: nil)
@@ -84,31 +87,34 @@ enum CertificatePages {
         let user = try req.requireUser()
         let t = L10n.t(req)
         let units = Dictionary(uniqueKeysWithValues: try await UnitModel.query(on: req.db).all().map { ($0.id!, $0.name) })
-        let orders = try await CertificatesController.listOrders(req).map { o in
-            OrderRow(id: o.id.uuidString, unitCode: o.unitCode, unitName: units[o.unitCode] ?? o.unitCode, level: o.level,
-                     quantity: o.quantity, status: o.status,
+        let names = Names(t)
+        let orders = try await Certificates.orders(for: user, unitCode: req.query[String.self, at: "unitCode"], on: req.db).map { o in
+            OrderRow(id: o.id.uuidString, unitCode: o.unitCode, unitName: units[o.unitCode] ?? o.unitCode, level: names.level(o.level),
+                     quantity: o.quantity, status: t[dynamic: "order_" + o.status, fallback: o.status],
                      range: o.serialFrom.map { "\($0)–\(o.serialTo ?? "")" } ?? "", unitPrice: o.unitPriceYuan ?? "",
-                     due: o.dueYuan ?? "", paid: o.paidYuan, allocatedOn: o.allocatedOn ?? "")
+                     due: o.dueYuan ?? "", paid: o.paidYuan, allocatedOn: o.allocatedOn ?? "", pending: o.status == "pending",
+                     allocateAction: SiteURL.certificateOrderAllocate(.value(o.id.uuidString)).path,
+                     payAction: SiteURL.certificateOrderPayments(.value(o.id.uuidString)).path)
         }
-        let page = try await CertificatesController.list(req)
+        let page = try await Certificates.search(try CertificatesController.search(req), for: user, on: req.db)
         let pages = max(1, (page.total + page.per - 1) / page.per)
-        var breaches: [CertificatesController.BreachDTO] = []
-        var leads: [CertificatesController.LeadsDTO.BySerial] = []
+        var breaches: [Certificates.BreachDTO] = []
+        var leads: [Certificates.LeadsDTO.BySerial] = []
         if user.role == .ministry {
-            breaches = Array(try await CertificatesController.breaches(req).prefix(50))
-            leads = Array(try await CertificatesController.forgeryLeads(req).bySerial.prefix(50))
+            breaches = try await Certificates.breaches(for: user, limit: 50, on: req.db)
+            leads = Array(try await Certificates.forgeryLeads(for: user, on: req.db).bySerial.prefix(50))
         }
         let view = IndexView(
             isMinistry: user.role == .ministry, isUnit: user.role == .unit, orders: orders,
             certificates: page.items.map {
-                CertRow(serial: $0.serial, holderName: $0.holderName ?? "", occupation: $0.occupation ?? "", level: $0.level ?? "",
-                        issuedOn: $0.issuedOn ?? "", status: t[dynamic: "cert_" + $0.status, fallback: $0.status])
+                CertRow(serial: $0.serial, holderName: $0.holderName ?? "", occupation: $0.occupation ?? "", level: names.level($0.level),
+                        issuedOn: $0.issuedOn ?? "", status: t[dynamic: "cert_" + $0.status, fallback: $0.status],
+                        link: SiteURL.certificate(.value($0.serial)).path)
             },
             total: page.total, page: page.page, pages: pages, q: req.query[String.self, at: "q"] ?? "",
-            status: req.query[String.self, at: "status"] ?? "", prevPage: page.page > 1 ? page.page - 1 : nil,
-            nextPage: page.page < pages ? page.page + 1 : nil, breaches: breaches, leads: leads, message: message,
+            status: req.query[String.self, at: "status"] ?? "", pager: Pager(req, paging: Paging(page: page.page, per: page.per), hasMore: page.page < pages), breaches: breaches, leads: leads, message: message,
             importResult: importResult, today: Period.dayString(req.now),
-            levels: Level.allCases.map { LevelOption(value: $0.rawValue, name: $0.nameZh) })
+            levels: names.levels)
         return try await Pages.render(req, "certificates/index", title: t[.certificates], view, status: status)
     }
 
@@ -131,10 +137,9 @@ enum CertificatePages {
         try await form(req) {
             let user = try req.requireUser()
             guard let unit = user.unitCode else { throw AppError.forbidden }
-            _ = try req.requireWrite(unit: unit)
             let f = try req.content.decode(OrderForm.self)
-            let level = try Certificates.level(f.level), quantity = Int(f.quantity ?? "") ?? 0
-            _ = try await req.write { try await Certificates.order(unitCode: unit, level: level, quantity: quantity, actor: user, on: $0) }
+            let input = Certificates.NewOrder(unitCode: unit, level: f.level, quantity: Int(f.quantity ?? "") ?? 0)
+            _ = try await Certificates.createOrder(input, by: user, on: req.store)
             return nil
         }
     }
@@ -143,13 +148,11 @@ enum CertificatePages {
 
     @Sendable static func allocate(_ req: Request) async throws -> Response {
         try await form(req) {
-            _ = try req.requireMinistry()
+            let user = try req.requireMinistry()
             let f = try req.content.decode(AllocateForm.self)
-            let price = try Certificates.money(f.unitPriceYuan.map { .string($0) }, field: "unitPriceYuan")
-            let day = try Certificates.pastDate((f.allocatedOn ?? "").isEmpty ? Period.dayString(req.now) : f.allocatedOn,
-                                                field: "allocatedOn", now: req.now)
-            let id = try CertificatesController.orderID(req)
-            _ = try await req.write { try await Certificates.allocate(id, unitPrice: price, allocatedOn: day, on: $0) }
+            let input = Certificates.Allocation(unitPriceYuan: f.unitPriceYuan.map { .string($0) },
+                                                allocatedOn: (f.allocatedOn ?? "").isEmpty ? nil : f.allocatedOn)
+            _ = try await Certificates.allocate(req.parameters.get("id"), input, by: user, on: req.store, now: req.now)
             return nil
         }
     }
@@ -160,29 +163,25 @@ enum CertificatePages {
         try await form(req) {
             let user = try req.requireMinistry()
             let f = try req.content.decode(PayForm.self)
-            let id = try CertificatesController.orderID(req)
-            let amount = try Certificates.money(f.amountYuan.map { .string($0) }, field: "amountYuan")
-            let day = try Certificates.pastDate(f.paidOn, field: "paidOn", now: req.now)
-            _ = try await req.write { try await Certificates.pay(id, amount: amount, paidOn: day, actor: user, on: $0) }
+            let input = Certificates.NewPayment(amountYuan: f.amountYuan.map { .string($0) }, paidOn: f.paidOn)
+            _ = try await Certificates.pay(req.parameters.get("id"), input, by: user, on: req.store, now: req.now)
             return nil
         }
     }
 
     @Sendable static func issue(_ req: Request) async throws -> Response {
         try await form(req) {
-            let (user, unit) = try CertificatesController.issuingUnit(req)
-            let b = try req.content.decode(CertificatesController.NewCertificate.self)
-            let c = try await Issuance.issueOne(.init(serial: b.serial ?? "", holderName: b.holderName ?? "", idNumber: b.idNumber ?? "",
-                                                      occupation: b.occupation ?? "", level: b.level ?? "", issuedOn: b.issuedOn ?? ""),
-                                                unit: unit, actor: user, on: req)
-            return c.serial
+            let user = try req.requireUser()
+            let b = try req.content.decode(Certificates.NewCertificate.self)
+            return try await Certificates.issue(b, by: user, on: req.store, now: req.now).serial
         }
     }
 
     struct ImportForm: Content { let file: File?; let _csrf: String? }
 
     @Sendable static func importFile(_ req: Request) async throws -> Response {
-        let (user, unit) = try CertificatesController.issuingUnit(req)
+        let user = try req.requireUser()
+        let unit = try Certificates.issuingUnit(user)
         try req.requireCSRF()
         let f = try req.content.decode(ImportForm.self)
         guard let data = f.file?.data, data.readableBytes > 0 else {
@@ -190,7 +189,7 @@ enum CertificatePages {
                                          importResult: nil, status: .unprocessableEntity)
         }
         do {
-            let result = try await Issuance.importCSV(try Upload.from(data), unit: unit, actor: user, on: req)
+            let result = try await Issuance.importCSV(try Upload.from(data), unit: unit, by: user, on: req.store, now: req.now)
             return try await renderIndex(req, message: nil, importResult: result)
         } catch let e as AppError where e.status.code < 500 {
             return try await renderIndex(req, message: L10n.lang(req) == "en" ? e.message : e.messageZh,
@@ -203,31 +202,33 @@ enum CertificatePages {
     @Sendable static func void(_ req: Request) async throws -> Response {
         try await form(req) {
             let f = try req.content.decode(VoidForm.self)
-            req.parameters.set("serial", to: f.serial ?? "")
-            _ = try await CertificatesController.void(req)
+            _ = try await Certificates.void(f.serial ?? "", reason: f.reason, by: try req.requireUser(), on: req.store, now: req.now)
             return nil
         }
     }
 
     @Sendable static func revoke(_ req: Request) async throws -> Response {
-        _ = try req.requireUser()
+        let user = try req.requireUser()
         try req.requireCSRF()
-        _ = try await CertificatesController.revoke(req)
+        _ = try await Certificates.revoke(req.parameters.get("serial") ?? "", reason: CertificatesController.reason(req), by: user,
+                                          on: req.store, now: req.now)
         return req.redirect(to: SiteURL.certificate(.value(req.parameters.get("serial") ?? "")).path)
     }
 
     struct ShowView: Encodable {
-        let certificate: CertificatesController.CertificateDTO; let qr: String?; let canRevoke: Bool
-        let levelName: String; let statusText: String
+        let certificate: Certificates.CertificateDTO; let qr: String?; let canRevoke: Bool
+        let levelName: String; let statusText: String; let revokeAction: String
     }
 
     @Sendable static func show(_ req: Request) async throws -> Response {
-        let dto = try await CertificatesController.get(req)
         let user = try req.requireUser()
+        let dto = try await Certificates.signed(try await Certificates.find(req.parameters.get("serial") ?? "", for: user, on: req.db),
+                                                on: req.store)
         let t = L10n.t(req)
         let qr = try dto.verifyURL.map { try Signing.qrSVG($0, title: dto.token ?? "") }
         let view = ShowView(certificate: dto, qr: qr, canRevoke: dto.status == "issued" && user.role != .supervisor,
-                            levelName: Level(rawValue: dto.level ?? "")?.nameZh ?? "", statusText: t[dynamic: "cert_" + dto.status, fallback: dto.status])
+                            levelName: Names(t).level(dto.level), statusText: t[dynamic: "cert_" + dto.status, fallback: dto.status],
+                            revokeAction: SiteURL.certificateRevoke(.value(dto.serial)).path)
         return try await Pages.render(req, "certificates/show", title: dto.serial, view)
     }
 }

@@ -203,18 +203,17 @@ enum Issuance {
     }
 
     /// Issues one certificate. A serial outside the unit's stock is refused and recorded.
-    static func issueOne(_ raw: Input, unit: String, actor: User, on req: Request) async throws -> Certificate {
+    static func issueOne(_ raw: Input, unit: String, by actor: User, on store: Store, now: Date) async throws -> Certificate {
         let i = normalised(raw)
-        let now = req.now
-        let ranges = try await Certificates.ranges(on: req.db)
+        let ranges = try await Certificates.ranges(on: store.db)
         if let p = check(i, unit: unit, ranges: ranges, today: Period.dayString(now)) {
             if let owner = p.breachOwner {
-                try await req.write { try await recordBreaches([(i.serial, owner)], unit: unit, source: "single", actor: actor.username, now: now, on: $0) }
+                try await store.write { try await recordBreaches([(i.serial, owner)], unit: unit, source: "single", actor: actor.username, now: now, on: $0) }
             }
             throw AppError.invalid([ValidationIssue(field: p.field, column: nil, code: p.code, message: p.message, messageZh: p.messageZh)])
                 .with(code: p.code)
         }
-        return try await req.write { db in
+        return try await store.write { db in
             guard let sql = db as? any SQLDatabase else { throw AppError.malformed("SQL database required", "需要SQL数据库") }
             try await Reports.lockUnit(unit, active: true, on: db)
             if let e = try await existing([i.serial], on: sql)[i.serial] {
@@ -251,13 +250,12 @@ enum Issuance {
     /// write transaction; a line already imported with the same data is unchanged, so importing a
     /// file twice changes nothing. The file is read in batches (see `Upload`): memory stays at a
     /// batch and a set of the file's serial numbers, whatever the file's size.
-    static func importCSV(_ upload: Upload, unit: String, actor: User, on req: Request) async throws -> ImportResult {
-        let now = req.now
+    static func importCSV(_ upload: Upload, unit: String, by actor: User, on store: Store, now: Date) async throws -> ImportResult {
         let today = Period.dayString(now)
         let clock = ContinuousClock()
         let t0 = clock.now
         let result = try await upload.withRows { reader -> ImportResult in
-            let ranges = try await Certificates.ranges(on: req.db)
+            let ranges = try await Certificates.ranges(on: store.db)
             guard let header = try reader.next(1)?.first?.fields else {
                 throw AppError.invalid(field: "file", code: "empty_file", "The file is empty", "文件为空")
             }
@@ -266,7 +264,7 @@ enum Issuance {
                                        "第一行须为 \(csvHeader.joined(separator: ","))")
             }
             let box = ReaderBox(reader)
-            return try await req.write { db -> ImportResult in
+            return try await store.write { db -> ImportResult in
                 guard let sql = db as? any SQLDatabase else { throw AppError.malformed("SQL database required", "需要SQL数据库") }
                 try await Reports.lockUnit(unit, active: true, on: db)
                 var r = ImportResult()
@@ -345,7 +343,7 @@ enum Issuance {
                 return r
             }
         }
-        req.logger.debug("import of \(upload.size) bytes in \(clock.now - t0)")
+        store.logger.debug("import of \(upload.size) bytes in \(clock.now - t0)")
         return ImportResult(imported: result.imported, unchanged: result.unchanged,
                             errors: result.errors.sorted { $0.line < $1.line })
     }

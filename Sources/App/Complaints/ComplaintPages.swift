@@ -65,7 +65,7 @@ enum ComplaintPages {
             let filing = Complaints.Filing(category: form["category"], unitCode: form["unitCode"], station: form["station"],
                                            description: form["description"], contact: form["contact"],
                                            channel: user == nil ? "web" : (form["channel"] ?? "web"))
-            let (_, receipt) = try await Complaints.file(filing, actor: user, on: req)
+            let (_, receipt) = try await Complaints.file(filing, by: user, on: req.store, now: req.now)
             return try await renderForm(req, values: [:], errors: [], receipt: receipt, status: .created)
         } catch let e as AppError where e.status.code < 500 {
             let messages = e.details.isEmpty ? [lang == "en" ? e.message : e.messageZh] : e.details.map { lang == "en" ? $0.message : $0.messageZh }
@@ -105,7 +105,7 @@ enum ComplaintPages {
     }
 
     static func renderHotlines(_ req: Request, error: String?, status: HTTPResponseStatus) async throws -> Response {
-        let dto = try await ComplaintsController.hotlines(req)
+        let dto = try await Complaints.hotlinesDTO(on: req.db)
         let user = req.auth.get(User.self)
         let mine = dto.units.first { $0.unitCode == user?.unitCode }?.phones.joined(separator: "\n") ?? ""
         return try await Pages.render(req, "complaints/hotlines", title: L10n.t(req)[.hotlinesTitle],
@@ -139,37 +139,51 @@ enum ComplaintPages {
 
     struct CaseRow: Encodable {
         let id: String; let category: String; let unit: String; let owner: String; let status: String; let received: String
-        let due: String; let overdue: Bool; let channel: String
+        let due: String; let overdue: Bool; let channel: String; let link: String
     }
-    struct CasesView: Encodable { let rows: [CaseRow]; let isMinistry: Bool; let overdueOnly: Bool; let overdueCount: Int }
+    struct CasesView: Encodable {
+        let rows: [CaseRow]; let isMinistry: Bool; let overdueOnly: Bool; let overdueCount: Int; let total: Int; let pages: Pager
+        let statuses: [Names.Option]; let status: String
+    }
 
     @Sendable static func cases(_ req: Request) async throws -> Response {
         let user = try req.requireUser()
-        let all = try await ComplaintsController.list(req)
+        let filter = Complaints.CaseFilter(unitCode: nil, status: req.query[String.self, at: "status"],
+                                           overdueOnly: req.query[Bool.self, at: "overdue"] == true)
+        let all = try await Complaints.cases(for: user, filter, on: req.db, now: req.now)
+        let paging = try Paging(req, defaultPer: 50, maxPer: 200)
+        let shown = all.dropFirst(paging.offset).prefix(paging.per)
         let en = L10n.lang(req) == "en"
-        let names = Dictionary(uniqueKeysWithValues: try await UnitModel.query(on: req.db).all().map { ($0.id!, $0.name) })
-        let rows = all.map { c in
+        let names = try await UnitNames.all(on: req.db)
+        let rows = shown.map { c in
             CaseRow(id: c.id.uuidString, category: ComplaintCategory(rawValue: c.category).map { en ? $0.nameEn : $0.nameZh } ?? c.category,
                     unit: c.unitCode.flatMap { names[$0] } ?? (en ? "Unknown" : "不清楚"),
                     owner: c.ownerCode.flatMap { names[$0] } ?? (en ? "Ministry" : "部"),
                     status: ComplaintStatus(rawValue: c.status).map { en ? $0.nameEn : $0.nameZh } ?? c.status,
-                    received: Period.dayString(c.receivedAt), due: Period.dayString(c.dueAt), overdue: c.overdue, channel: c.channel)
+                    received: Period.dayString(c.receivedAt), due: Period.dayString(c.dueAt), overdue: c.overdue,
+                    channel: L10n.t(req)[dynamic: "channel_" + c.channel, fallback: c.channel],
+                    link: SiteURL.complaintCase(.value(c.id.uuidString)).path)
         }
         return try await Pages.render(req, "complaints/cases", title: L10n.t(req)[.casesTitle],
                                       CasesView(rows: rows, isMinistry: user.role == .ministry,
                                                 overdueOnly: req.query[Bool.self, at: "overdue"] == true,
-                                                overdueCount: rows.filter(\.overdue).count))
+                                                overdueCount: all.filter(\.overdue).count, total: all.count,
+                                                pages: Pager(req, paging: paging, hasMore: all.count > paging.offset + paging.per),
+                                                statuses: ComplaintStatus.allCases.map {
+                                                    Names.Option(value: $0.rawValue, name: en ? $0.nameEn : $0.nameZh)
+                                                }, status: req.query[String.self, at: "status"] ?? ""))
     }
 
     struct ShowView: Encodable {
         let c: ComplaintsController.CaseDTO; let categoryName: String; let statusName: String; let unitName: String
         let ownerName: String; let closed: Bool; let isMinistry: Bool; let units: [Option]; let targets: [Option]
+        let reopenAction: String; let transitionAction: String
     }
 
     static func renderShow(_ req: Request, _ dto: ComplaintsController.CaseDTO) async throws -> Response {
         let user = try req.requireUser()
         let en = L10n.lang(req) == "en"
-        let names = Dictionary(uniqueKeysWithValues: try await UnitModel.query(on: req.db).all().map { ($0.id!, $0.name) })
+        let names = try await UnitNames.all(on: req.db)
         let status = ComplaintStatus(rawValue: dto.status) ?? .received
         let targets = ComplaintStatus.allCases.filter { status.canMove(to: $0) }
             .map { Option(value: $0.rawValue, name: en ? $0.nameEn : $0.nameZh) }
@@ -177,12 +191,16 @@ enum ComplaintPages {
             c: dto, categoryName: ComplaintCategory(rawValue: dto.category).map { en ? $0.nameEn : $0.nameZh } ?? dto.category,
             statusName: en ? status.nameEn : status.nameZh, unitName: dto.unitCode.flatMap { names[$0] } ?? (en ? "Unknown" : "不清楚"),
             ownerName: dto.ownerCode.flatMap { names[$0] } ?? (en ? "Ministry" : "部"), closed: status.isClosed,
-            isMinistry: user.role == .ministry, units: try await options(req).units, targets: targets)
+            isMinistry: user.role == .ministry, units: try await options(req).units, targets: targets,
+            reopenAction: SiteURL.complaintReopen(.value(dto.id.uuidString)).path,
+            transitionAction: SiteURL.complaintTransition(.value(dto.id.uuidString)).path)
         return try await Pages.render(req, "complaints/show", title: view.categoryName, view)
     }
 
     @Sendable static func show(_ req: Request) async throws -> Response {
-        try await renderShow(req, try await ComplaintsController.get(req))
+        let user = try req.requireUser()
+        let c = try await Complaints.handled(req.parameters.get("id", as: UUID.self), by: user, on: req.db)
+        return try await renderShow(req, try await Complaints.detail(c, on: req.db, now: req.now))
     }
 
     @Sendable static func transition(_ req: Request) async throws -> Response {
@@ -194,7 +212,7 @@ enum ComplaintPages {
         let c = try await Complaints.handled(req.parameters.get("id", as: UUID.self), by: user, on: req.db)
         _ = try await Complaints.transition(c, .init(to: f.to, note: f.note, publicNote: f.publicNote,
                                                      transferTo: (f.transferTo ?? "").isEmpty ? nil : f.transferTo,
-                                                     referredToPolice: f.referredToPolice == "true"), actor: user, on: req)
+                                                     referredToPolice: f.referredToPolice == "true"), by: user, on: req.store, now: req.now)
         // A unit that transferred the case no longer sees it.
         if user.role == .unit && c.ownerCode != user.unitCode { return req.redirect(to: SiteURL.complaintCases.path) }
         return req.redirect(to: SiteURL.complaintCase(.value(c.id?.uuidString ?? "")).path)
@@ -204,12 +222,17 @@ enum ComplaintPages {
         let user = try req.requireMinistry()
         try req.requireCSRF()
         let c = try await Complaints.handled(req.parameters.get("id", as: UUID.self), by: user, on: req.db)
-        _ = try await Complaints.reopen(c, note: try req.content.decode(ComplaintsController.Note.self).note, actor: user, on: req)
+        _ = try await Complaints.reopen(c, note: try req.content.decode(ComplaintsController.Note.self).note, by: user, on: req.store, now: req.now)
         return req.redirect(to: SiteURL.complaintCase(.value(c.id?.uuidString ?? "")).path)
     }
 
     @Sendable static func stats(_ req: Request) async throws -> Response {
-        let s = try await ComplaintsController.stats(req)
-        return try await Pages.render(req, "complaints/stats", title: L10n.t(req)[.statsTitle], s)
+        let user = try req.requireMinistry()
+        let period = try req.query[String.self, at: "period"].map { try Reports.period($0) }
+        let s = try await Complaints.stats(for: user, period: period, on: req.db, now: req.now)
+        struct View: Encodable { let stats: ComplaintsController.Stats; let csv: String; let periodName: String }
+        let csv = SiteURL.api(.complaintStatsCSV).with(period.map { [("period", $0.description)] } ?? [])
+        return try await Pages.render(req, "complaints/stats", title: L10n.t(req)[.statsTitle],
+                                      View(stats: s, csv: csv, periodName: period.map(Names(L10n.t(req)).period) ?? ""))
     }
 }

@@ -35,7 +35,7 @@ enum Complaints {
         let channel: String?
     }
 
-    static func file(_ f: Filing, actor: User?, on req: Request) async throws -> (Complaint, receipt: String) {
+    static func file(_ f: Filing, by actor: User?, on store: Store, now: Date) async throws -> (Complaint, receipt: String) {
         var issues: [ValidationIssue] = []
         func issue(_ field: String, _ code: String, _ en: String, _ zh: String) {
             issues.append(ValidationIssue(field: field, column: nil, code: code, message: en, messageZh: zh))
@@ -63,12 +63,11 @@ enum Complaints {
         if (contact?.count ?? 0) > 200 { issue("contact", "too_long", "Contact: at most 200 characters", "联系方式不能超过200字") }
         var unitCode = f.unitCode?.trimmingCharacters(in: .whitespaces)
         if unitCode == "" || unitCode == "unknown" { unitCode = nil }
-        if let code = unitCode, try await UnitModel.find(code, on: req.db) == nil {
+        if let code = unitCode, try await UnitModel.find(code, on: store.db) == nil {
             issue("unitCode", "unknown_unit", "No unit with code \(code)", "没有代码为\(code)的单位")
         }
         if !issues.isEmpty { throw AppError.invalid(issues) }
 
-        let now = req.now
         let receipt = newReceipt()
         let owner = unitCode
         let c = Complaint()
@@ -82,9 +81,9 @@ enum Complaints {
         c.status = .received
         c.referredToPolice = false
         c.receivedAt = now
-        c.dueAt = now.addingTimeInterval(Double(req.config.complaintDays) * 86400)
+        c.dueAt = now.addingTimeInterval(Double(store.config.complaintDays) * 86400)
         c.recordedBy = actor?.username
-        try await req.write { db in
+        try await store.write { db in
             try await c.create(on: db)
             if let contact, !contact.isEmpty { try await ComplaintContact(complaintID: c.id!, contact: contact).create(on: db) }
             try await update(c, from: nil, to: .received, note: nil, publicNote: nil, fromOwner: nil, toOwner: owner,
@@ -120,7 +119,7 @@ enum Complaints {
         let referredToPolice: Bool?
     }
 
-    static func transition(_ c: Complaint, _ t: Transition, actor: User, on req: Request) async throws -> Complaint {
+    static func transition(_ c: Complaint, _ t: Transition, by actor: User, on store: Store, now: Date) async throws -> Complaint {
         guard let to = t.to.flatMap(ComplaintStatus.init(rawValue:)), to != .received else {
             throw AppError.invalid(field: "to", code: "unknown_status", "To: investigating, handled, unfounded or transferred",
                                    "目标状态须为调查中、已查处、不属实或转办")
@@ -134,16 +133,15 @@ enum Complaints {
             throw AppError.invalid(field: "publicNote", code: "too_long", "The public note: at most 1000 characters", "公开说明不能超过1000字")
         }
         if to == .transferred {
-            guard let target = t.transferTo, try await UnitModel.find(target, on: req.db) != nil else {
+            guard let target = t.transferTo, try await UnitModel.find(target, on: store.db) != nil else {
                 throw AppError.invalid(field: "transferTo", code: "unknown_unit", "Transfer to which unit?", "请指定转办单位")
             }
         }
-        let now = req.now
         let referred = t.referredToPolice == true
         let id = try c.requireID()
         // The case is re-read under its row's lock: of two handlers acting at once, the second
         // sees the first one's result (and answers 409 where it no longer applies).
-        return try await req.write { db in
+        return try await store.write { db in
             if actor.role == .unit, let own = actor.unitCode { try await Reports.lockUnit(own, active: true, on: db) }
             try await db.lockForWrite("complaints", "id", id)
             guard let c = try await Complaint.find(id, on: db) else { throw AppError.notFound("No such complaint", "没有该举报") }
@@ -174,13 +172,13 @@ enum Complaints {
         }
     }
 
-    static func reopen(_ c: Complaint, note: String?, actor: User, on req: Request) async throws -> Complaint {
+    static func reopen(_ c: Complaint, note: String?, by actor: User, on store: Store, now: Date) async throws -> Complaint {
         let note = (note ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...2000).contains(note.count) else {
             throw AppError.invalid(field: "note", code: "required", "Say why the case reopens", "请说明重新启用的原因")
         }
-        let now = req.now, id = try c.requireID()
-        return try await req.write { db in
+        let id = try c.requireID()
+        return try await store.write { db in
             try await db.lockForWrite("complaints", "id", id)
             guard let c = try await Complaint.find(id, on: db) else { throw AppError.notFound("No such complaint", "没有该举报") }
             guard c.status.isClosed else {

@@ -44,7 +44,7 @@ enum ComplaintsController {
         let user = req.auth.get(User.self)
         if user == nil { try await req.rateLimit(req.application.complaintLimiter) }
         let f = try req.content.decode(Complaints.Filing.self)
-        let (c, receipt) = try await Complaints.file(f, actor: user, on: req)
+        let (c, receipt) = try await Complaints.file(f, by: user, on: req.store, now: req.now)
         // Staff get the case's id too; the public only its receipt.
         return try await Filed(receipt: receipt, id: user == nil ? nil : c.id).encodeResponse(status: .created, for: req)
     }
@@ -85,19 +85,10 @@ enum ComplaintsController {
 
     /// Cases: a unit sees those it handles; the ministry all (`?unitCode=`, `?status=`, `?overdue=true`).
     @Sendable static func list(_ req: Request) async throws -> [CaseDTO] {
-        let user = try req.requireUser()
-        guard user.role != .supervisor else { throw AppError.forbidden }
-        var q = Complaint.query(on: req.db).sort(\.$receivedAt, .descending)
-        if user.role == .unit {
-            q = q.filter(\.$owner.$id == user.unitCode)
-        } else if let unit = req.query[String.self, at: "unitCode"] {
-            q = unit == "ministry" ? q.filter(\.$owner.$id == nil) : q.filter(\.$owner.$id == unit)
-        }
-        if let s = req.query[String.self, at: "status"].flatMap(ComplaintStatus.init(rawValue:)) { q = q.filter(\.$status == s) }
-        var cases = try await q.limit(2000).all()
-        if req.query[Bool.self, at: "overdue"] == true { cases = cases.filter { $0.isOverdue(at: req.now) } }
-        let contacts = try await contacts(for: cases.compactMap(\.id), on: req.db)
-        return cases.map { CaseDTO($0, now: req.now, contact: contacts[$0.id!], updates: nil) }
+        let filter = Complaints.CaseFilter(
+            unitCode: req.query[String.self, at: "unitCode"], status: req.query[String.self, at: "status"],
+            overdueOnly: req.query[Bool.self, at: "overdue"] == true)
+        return try await Complaints.cases(for: try req.requireUser(), filter, on: req.db, now: req.now)
     }
 
     @Sendable static func get(_ req: Request) async throws -> CaseDTO {
@@ -107,16 +98,14 @@ enum ComplaintsController {
     }
 
     static func detail(_ c: Complaint, on req: Request) async throws -> CaseDTO {
-        let updates = try await ComplaintUpdate.query(on: req.db).filter(\.$complaint.$id == c.id!).sort(\.$at).all()
-        let contact = try await ComplaintContact.find(c.id, on: req.db)?.contact
-        return CaseDTO(c, now: req.now, contact: contact, updates: updates)
+        try await Complaints.detail(c, on: req.db, now: req.now)
     }
 
     @Sendable static func transition(_ req: Request) async throws -> CaseDTO {
         let user = try req.requireUser()
         let c = try await Complaints.handled(req.parameters.get("id", as: UUID.self), by: user, on: req.db)
         let t = try req.content.decode(Complaints.Transition.self)
-        return try await detail(try await Complaints.transition(c, t, actor: user, on: req), on: req)
+        return try await detail(try await Complaints.transition(c, t, by: user, on: req.store, now: req.now), on: req)
     }
 
     struct Note: Content { let note: String? }
@@ -124,7 +113,7 @@ enum ComplaintsController {
     @Sendable static func reopen(_ req: Request) async throws -> CaseDTO {
         let user = try req.requireMinistry()
         let c = try await Complaints.handled(req.parameters.get("id", as: UUID.self), by: user, on: req.db)
-        return try await detail(try await Complaints.reopen(c, note: try req.content.decode(Note.self).note, actor: user, on: req), on: req)
+        return try await detail(try await Complaints.reopen(c, note: try req.content.decode(Note.self).note, by: user, on: req.store, now: req.now), on: req)
     }
 
     // MARK: Statistics (ministry)
@@ -140,23 +129,9 @@ enum ComplaintsController {
     }
 
     static func stats(_ req: Request) async throws -> Stats {
-        _ = try req.requireMinistry()
+        let user = try req.requireMinistry()
         let period = try req.query[String.self, at: "period"].map { try Reports.period($0) }
-        var q = Complaint.query(on: req.db)
-        if let p = period { q = q.filter(\.$receivedAt >= p.start).filter(\.$receivedAt < p.end) }
-        let cases = try await q.all()
-        let now = req.now
-        let names = Dictionary(uniqueKeysWithValues: try await UnitModel.query(on: req.db).all().map { ($0.id!, $0.name) })
-        func count(_ key: (Complaint) -> String, _ name: (String) -> String) -> [Stats.Count] {
-            Dictionary(grouping: cases, by: key).map { k, v in
-                Stats.Count(key: k, name: name(k), count: v.count, overdue: v.filter { $0.isOverdue(at: now) }.count)
-            }.sorted { ($0.count, $1.key) > ($1.count, $0.key) }
-        }
-        return Stats(
-            period: period?.description, total: cases.count, overdue: cases.filter { $0.isOverdue(at: now) }.count,
-            byCategory: count({ $0.category.rawValue }, { ComplaintCategory(rawValue: $0)?.nameZh ?? $0 }),
-            byStatus: count({ $0.status.rawValue }, { ComplaintStatus(rawValue: $0)?.nameZh ?? $0 }),
-            byUnit: count({ $0.ownerCode ?? "ministry" }, { names[$0] ?? "部（待分办）" }))
+        return try await Complaints.stats(for: user, period: period, on: req.db, now: req.now)
     }
 
     @Sendable static func statsJSON(_ req: Request) async throws -> Stats { try await stats(req) }
@@ -184,9 +159,7 @@ enum ComplaintsController {
     }
 
     @Sendable static func hotlines(_ req: Request) async throws -> HotlinesDTO {
-        HotlinesDTO(ministry: Hotline.ministry, units: try await Complaints.hotlines(on: req.db).map {
-            .init(unitCode: $0.unit.id!, unitName: $0.unit.name, phones: $0.phones)
-        })
+        try await Complaints.hotlinesDTO(on: req.db)
     }
 
     struct Phones: Content { let phones: [String]? }

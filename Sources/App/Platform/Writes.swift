@@ -126,6 +126,11 @@ struct Store: Sendable {
     /// Where write transactions run: on SQLite the writer's own connections.
     let writer: any Database
     let gate: WriteGate?
+    /// The application: its settings and caches.
+    let app: Application
+
+    var config: AppConfig { app.config }
+    var logger: Logger { app.logger }
 
     func write<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         try await Writes.run(on: writer, gate: gate, body)
@@ -146,7 +151,7 @@ extension Application {
         set { storage[WriteGateKey.self] = newValue }
     }
 
-    var store: Store { Store(db: db, writer: writeGate?.database.map { db($0) } ?? db, gate: writeGate) }
+    var store: Store { Store(db: db, writer: writeGate?.database.map { db($0) } ?? db, gate: writeGate, app: self) }
 
     /// One write transaction on the application's database (commands, start-up).
     func write<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
@@ -157,7 +162,7 @@ extension Application {
 extension Request {
     var store: Store {
         let gate = application.writeGate
-        return Store(db: db, writer: gate?.database.map { db($0) } ?? db, gate: gate)
+        return Store(db: db, writer: gate?.database.map { db($0) } ?? db, gate: gate, app: application)
     }
 
     /// One write transaction for this request; see `Writes`.

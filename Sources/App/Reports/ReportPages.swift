@@ -4,16 +4,17 @@ import Vapor
 
 enum ReportPages {
     struct QuarterRow: Encodable {
-        let period: String; let status: String?; let statusText: String?; let revision: Int?; let late: Bool; let future: Bool
+        let period: String; let periodName: String; let status: String?; let statusText: String?; let revision: Int?; let late: Bool
+        let future: Bool; let link: String
     }
     struct StatusRow: Encodable {
         let unitCode: String; let unitName: String; let status: String?; let statusText: String?; let revision: Int?
-        let submittedAt: String?; let late: Bool; let acceptedRevision: Int?
+        let submittedAt: String?; let late: Bool; let acceptedRevision: Int?; let link: String
     }
     struct IndexView: Encodable {
         let isMinistry: Bool; let unitName: String?; let unitCode: String?; let quarters: [QuarterRow]
-        let period: String; let statuses: [StatusRow]; let reportedCount: Int; let unitCount: Int
-        let periods: [String]; let deadline: String
+        let period: String; let periodName: String; let statuses: [StatusRow]; let reportedCount: Int; let unitCount: Int
+        let periods: [Names.Option]; let deadline: String; let previewLink: String
     }
 
     @Sendable static func index(_ req: Request) async throws -> Response {
@@ -24,6 +25,7 @@ enum ReportPages {
         var p = current
         for _ in 0..<8 { recent.append(p); p = p.previous }
         let t = L10n.t(req)
+        let names = Names(t)
         if user.role == .ministry {
             let chosen = try (req.query[String.self, at: "period"]).map { try Reports.period($0) } ?? current.previous
             let statuses = try await ReportsController.statuses(chosen, on: req.db)
@@ -31,26 +33,30 @@ enum ReportPages {
                 StatusRow(unitCode: $0.unitCode, unitName: $0.unitName, status: $0.status,
                           statusText: $0.status.map { t[dynamic: $0, fallback: $0] }, revision: $0.revision,
                           submittedAt: $0.submittedAt.map { Period.dayString($0) }, late: $0.late,
-                          acceptedRevision: $0.acceptedRevision)
+                          acceptedRevision: $0.acceptedRevision,
+                          link: SiteURL.report(.value(chosen.description), .value($0.unitCode)).path)
             }
             let reported = statuses.filter { $0.status == "submitted" || $0.status == "accepted" || $0.acceptedRevision != nil }.count
             let deadline = chosen.deadlineDay(days: req.config.deadlineDays)
             return try await Pages.render(req, "reports/index", title: t[.reports], IndexView(
-                isMinistry: true, unitName: nil, unitCode: nil, quarters: [], period: chosen.description, statuses: rows,
-                reportedCount: reported, unitCount: statuses.count, periods: recent.map(\.description), deadline: deadline))
+                isMinistry: true, unitName: nil, unitCode: nil, quarters: [], period: chosen.description,
+                periodName: names.period(chosen), statuses: rows, reportedCount: reported, unitCount: statuses.count,
+                periods: recent.map { Names.Option(value: $0.description, name: names.period($0)) }, deadline: deadline,
+                previewLink: SiteURL.bulletin(.value(chosen.description)).with([("draft", "true")])))
         }
         guard let code = user.unitCode else { throw AppError.forbidden }
         let unit = try await Reports.unit(code, on: req.db)
         var quarters: [QuarterRow] = []
         for period in recent {
             let r = try await Reports.latest(period, code, on: req.db)
-            quarters.append(QuarterRow(period: period.description, status: r?.status.rawValue,
+            quarters.append(QuarterRow(period: period.description, periodName: names.period(period), status: r?.status.rawValue,
                                        statusText: r.map { t[dynamic: $0.status.rawValue, fallback: $0.status.rawValue] }, revision: r?.revision,
-                                       late: r?.late ?? false, future: period.isFuture(now: now)))
+                                       late: r?.late ?? false, future: period.isFuture(now: now),
+                                       link: SiteURL.report(.value(period.description), .value(code)).path))
         }
         return try await Pages.render(req, "reports/index", title: t[.reports], IndexView(
             isMinistry: false, unitName: unit.name, unitCode: code, quarters: quarters, period: current.description,
-            statuses: [], reportedCount: 0, unitCount: 0, periods: [], deadline: ""))
+            periodName: names.period(current), statuses: [], reportedCount: 0, unitCount: 0, periods: [], deadline: "", previewLink: ""))
     }
 
     struct FieldView: Encodable {
@@ -62,7 +68,8 @@ enum ReportPages {
         let old: String; let new: String; let comment: String
     }
     struct ReportView: Encodable {
-        let period: String; let unitCode: String; let unitName: String; let status: String?; let statusText: String
+        let period: String; let periodName: String; let unitCode: String; let unitName: String; let status: String?
+        let statusText: String; let actions: Actions
         let revision: Int?; let editable: Bool; let canSubmit: Bool; let canReview: Bool; let published: Bool
         let fields: [FieldView]; let errors: [String]; let findings: [String]; let comment: String?
         let history: [HistoryView]; let deadline: String; let late: Bool; let ratio: String; let saved: Bool
@@ -73,6 +80,18 @@ enum ReportPages {
         /// Where the report disagrees with the registers, by field and column.
         let discrepancies: [DiscrepancyView]
         let sessions: Int
+    }
+    /// The report's form actions and links.
+    struct Actions: Encodable {
+        let save: String, submit: String, accept: String, sendBack: String, fill: String
+        init(_ p: Period, _ unit: String) {
+            let period = Parameter.value(p.description), code = Parameter.value(unit)
+            save = SiteURL.report(period, code).path
+            submit = SiteURL.reportAction(period, code, .submit).path
+            accept = SiteURL.reportAction(period, code, .accept).path
+            sendBack = SiteURL.reportAction(period, code, .return).path
+            fill = SiteURL.report(period, code).with([("fill", "ledger")])
+        }
     }
     struct DiscrepancyView: Encodable {
         let column: String; let field: String; let reported: String; let derived: String
@@ -146,8 +165,9 @@ enum ReportPages {
         let published = try await Bulletins.hasPublished(p, on: req.db)
         let deadline = p.deadlineDay(days: req.config.deadlineDays)
         let view = ReportView(
-            period: p.description, unitCode: code, unitName: unit.name, status: report?.status.rawValue,
-            statusText: report.map { t[dynamic: $0.status.rawValue, fallback: $0.status.rawValue] } ?? t[.none], revision: report?.revision,
+            period: p.description, periodName: Names(t).period(p), unitCode: code, unitName: unit.name, status: report?.status.rawValue,
+            statusText: report.map { t[dynamic: $0.status.rawValue, fallback: $0.status.rawValue] } ?? t[.none],
+            actions: Actions(p, code), revision: report?.revision,
             editable: editable, canSubmit: canWrite && (report?.status == .draft || report?.status == .returned),
             canReview: user.role == .ministry && report?.status == .submitted, published: published,
             fields: fieldViews(values: values, errors: errors, lang: lang),
@@ -157,7 +177,7 @@ enum ReportPages {
             ledgerDue: ledger.dueYuan.description, ledgerPaid: ledger.paidYuan.description,
             ledgerDiffers: report == nil || !derived.discrepancies.isEmpty,
             filledFromLedger: fillFromLedger, casesText: casesText, discrepancies: discrepancies, sessions: derived.sessions)
-        return try await Pages.render(req, "reports/show", title: "\(unit.name) \(p)", view, status: status)
+        return try await Pages.render(req, "reports/show", title: "\(unit.name) \(Names(t).period(p))", view, status: status)
     }
 
     /// Turns the posted form into the JSON the API takes, so both share one validation.
@@ -194,7 +214,7 @@ enum ReportPages {
         try req.requireCSRF()
         let form = try req.content.decode([String: String].self)
         do {
-            _ = try await Reports.save(p, unit: code, json: json(from: form), actor: user, on: req)
+            _ = try await Reports.save(p, unit: code, json: json(from: form), by: user, on: req.store, now: req.now)
         } catch let e as AppError where e.status == .unprocessableEntity {
             return try await renderForm(req, formValues: form, issues: e.details, status: .unprocessableEntity)
         }
@@ -213,13 +233,13 @@ enum ReportPages {
     @Sendable static func submit(_ req: Request) async throws -> Response {
         try await action(req) { p, code, _ in
             let user = try req.requireWrite(unit: code)
-            _ = try await Reports.submit(p, unit: code, actor: user, on: req)
+            _ = try await Reports.submit(p, unit: code, by: user, on: req.store, now: req.now)
         }
     }
 
     @Sendable static func accept(_ req: Request) async throws -> Response {
         try await action(req) { p, code, _ in
-            _ = try await Reports.accept(p, unit: code, actor: try req.requireMinistry(), on: req)
+            _ = try await Reports.accept(p, unit: code, by: try req.requireMinistry(), on: req.store, now: req.now)
         }
     }
 
@@ -228,7 +248,7 @@ enum ReportPages {
     @Sendable static func returnReport(_ req: Request) async throws -> Response {
         try await action(req) { p, code, _ in
             let f = try req.content.decode(ReturnForm.self)
-            _ = try await Reports.return(p, unit: code, comment: f.comment, actor: try req.requireMinistry(), on: req)
+            _ = try await Reports.return(p, unit: code, comment: f.comment, by: try req.requireMinistry(), on: req.store, now: req.now)
         }
     }
 }

@@ -50,19 +50,18 @@ enum Reports {
         return r
     }
 
-    static func deadline(_ p: Period, _ req: Request) -> Date { p.deadline(days: req.config.deadlineDays) }
+    static func deadline(_ p: Period, _ config: AppConfig) -> Date { p.deadline(days: config.deadlineDays) }
 
     /// Saves values: creates revision 1, edits a draft or returned report, or opens a correction
     /// (a new revision) of an accepted one. A submitted report awaits review and cannot change.
-    static func save(_ p: Period, unit: String, json: JSONValue, actor: User, on req: Request) async throws -> ReportModel {
-        try requireNotFuture(p, now: req.now)
+    static func save(_ p: Period, unit: String, json: JSONValue, by actor: User, on store: Store, now: Date) async throws -> ReportModel {
+        try requireNotFuture(p, now: now)
         let values: ReportValues
         switch ReportValues.parse(json) {
         case .success(let v): values = v
         case .failure(let f): throw AppError.invalid(f.issues)
         }
-        let now = req.now
-        return try await req.write { db in
+                return try await store.write { db in
             try await lockUnit(unit, active: true, on: db)
             let latest = try await latest(p, unit, on: db)
             let prev = p.quarter > 1 ? try await Self.latest(p.previous, unit, on: db)?.values.payment : nil
@@ -112,39 +111,38 @@ enum Reports {
         }
     }
 
-    static func submit(_ p: Period, unit: String, actor: User, on req: Request) async throws -> ReportModel {
-        try requireNotFuture(p, now: req.now)
+    static func submit(_ p: Period, unit: String, by actor: User, on store: Store, now: Date) async throws -> ReportModel {
+        try requireNotFuture(p, now: now)
         return try await transition(p, unit: unit, from: [.draft, .returned], to: .submitted, actor: actor,
-                                    unitMustBeActive: true, on: req) { r in
-            r.submittedAt = req.now
+                                    unitMustBeActive: true, on: store, now: now) { r in
+            r.submittedAt = now
             // Lateness is the original's: a correction does not make a report late.
-            if r.revision == 1 { r.late = req.now > deadline(p, req) }
+            if r.revision == 1 { r.late = now > deadline(p, store.config) }
         }
     }
 
-    static func accept(_ p: Period, unit: String, actor: User, on req: Request) async throws -> ReportModel {
-        try await transition(p, unit: unit, from: [.submitted], to: .accepted, actor: actor, on: req) { r in
-            r.acceptedAt = req.now
+    static func accept(_ p: Period, unit: String, by actor: User, on store: Store, now: Date) async throws -> ReportModel {
+        try await transition(p, unit: unit, from: [.submitted], to: .accepted, actor: actor, on: store, now: now) { r in
+            r.acceptedAt = now
             r.comment = nil
         }
     }
 
-    static func `return`(_ p: Period, unit: String, comment: String?, actor: User, on req: Request) async throws -> ReportModel {
+    static func `return`(_ p: Period, unit: String, comment: String?, by actor: User, on store: Store, now: Date) async throws -> ReportModel {
         let comment = comment?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         guard !comment.isEmpty, comment.count <= 2000 else {
             throw AppError.invalid(field: "comment", code: comment.isEmpty ? "required" : "too_long",
                                    "Say why the report is returned (1–2000 characters)", "请填写退回原因（1至2000字）")
         }
-        return try await transition(p, unit: unit, from: [.submitted], to: .returned, actor: actor, comment: comment, on: req) { r in
+        return try await transition(p, unit: unit, from: [.submitted], to: .returned, actor: actor, comment: comment, on: store, now: now) { r in
             r.comment = comment
         }
     }
 
     private static func transition(_ p: Period, unit: String, from: Set<ReportModel.Status>, to: ReportModel.Status,
-                                   actor: User, comment: String? = nil, unitMustBeActive: Bool = false, on req: Request,
-                                   apply: @Sendable @escaping (ReportModel) -> Void) async throws -> ReportModel {
-        let now = req.now
-        return try await req.write { db in
+                                   actor: User, comment: String? = nil, unitMustBeActive: Bool = false, on store: Store,
+                                   now: Date, apply: @Sendable @escaping (ReportModel) -> Void) async throws -> ReportModel {
+        return try await store.write { db in
             // The unit's row lock orders every change of its reports: a save racing a submit, or
             // an accept racing a return, sees the other's result and answers 409.
             try await lockUnit(unit, active: unitMustBeActive, on: db)

@@ -18,19 +18,19 @@ enum ReportsController {
         let (p, unit) = try target(req)
         let user = try req.requireWrite(unit: unit)
         let json = try req.content.decode(JSONValue.self)
-        return ReportDTO(try await Reports.save(p, unit: unit, json: json, actor: user, on: req), period: p, req: req)
+        return ReportDTO(try await Reports.save(p, unit: unit, json: json, by: user, on: req.store, now: req.now), period: p, req: req)
     }
 
     @Sendable static func submit(_ req: Request) async throws -> ReportDTO {
         let (p, unit) = try target(req)
         let user = try req.requireWrite(unit: unit)
-        return ReportDTO(try await Reports.submit(p, unit: unit, actor: user, on: req), period: p, req: req)
+        return ReportDTO(try await Reports.submit(p, unit: unit, by: user, on: req.store, now: req.now), period: p, req: req)
     }
 
     @Sendable static func accept(_ req: Request) async throws -> ReportDTO {
         let (p, unit) = try target(req)
         let user = try req.requireMinistry()
-        return ReportDTO(try await Reports.accept(p, unit: unit, actor: user, on: req), period: p, req: req)
+        return ReportDTO(try await Reports.accept(p, unit: unit, by: user, on: req.store, now: req.now), period: p, req: req)
     }
 
     struct ReturnBody: Content { let comment: String? }
@@ -39,7 +39,7 @@ enum ReportsController {
         let (p, unit) = try target(req)
         let user = try req.requireMinistry()
         let body = try req.content.decode(ReturnBody.self)
-        return ReportDTO(try await Reports.return(p, unit: unit, comment: body.comment, actor: user, on: req), period: p, req: req)
+        return ReportDTO(try await Reports.return(p, unit: unit, comment: body.comment, by: user, on: req.store, now: req.now), period: p, req: req)
     }
 
     @Sendable static func history(_ req: Request) async throws -> [HistoryEntryDTO] {

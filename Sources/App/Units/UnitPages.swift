@@ -12,16 +12,26 @@ enum AdminPages {
     }
 
     struct View: Encodable {
-        let units: [UnitDTO]; let users: [UserDTO]; let message: String?; let roles: [String]
+        let units: [UnitRow]; let users: [UserRow]; let message: String?; let roles: [Names.Option]
     }
+    struct UnitRow: Encodable { let code: String; let name: String; let kind: String; let active: Bool; let action: String }
+    struct UserRow: Encodable { let username: String; let role: String; let unit: String; let active: Bool }
 
     static func render(_ req: Request, message: String?, status: HTTPResponseStatus = .ok) async throws -> Response {
         _ = try req.requireMinistry()
-        let units = try await UnitModel.query(on: req.db).sort(\.$sortKey).all().map(UnitDTO.init)
-        let users = try await User.query(on: req.db).sort(\.$username).all().map(UserDTO.init)
-        return try await Pages.render(req, "admin", title: L10n.t(req)[.admin],
-                                      View(units: units, users: users, message: message, roles: User.Role.allCases.map(\.rawValue)),
-                                      status: status)
+        let names = Names(L10n.t(req))
+        let units = try await UnitModel.query(on: req.db).sort(\.$sortKey).all()
+        let unitName = Dictionary(uniqueKeysWithValues: units.map { ($0.id!, $0.name) })
+        let users = try await User.query(on: req.db).sort(\.$username).all().map {
+            UserRow(username: $0.username, role: names.role($0.role), unit: $0.unitCode.flatMap { unitName[$0] } ?? "", active: $0.active)
+        }
+        let view = View(
+            units: units.map {
+                UnitRow(code: $0.id!, name: $0.name, kind: names.unitKind($0.kind), active: $0.active,
+                        action: SiteURL.adminUnitActive(.value($0.id!)).path)
+            },
+            users: users, message: message, roles: User.Role.allCases.map { Names.Option(value: $0.rawValue, name: names.role($0)) })
+        return try await Pages.render(req, "admin", title: L10n.t(req)[.admin], view, status: status)
     }
 
     @Sendable static func index(_ req: Request) async throws -> Response { try await render(req, message: nil) }
@@ -42,7 +52,10 @@ enum AdminPages {
     }
 
     @Sendable static func addUnit(_ req: Request) async throws -> Response {
-        try await form(req) { _ = try await UnitsController.create(req) }
+        try await form(req) {
+            _ = try await UnitsController.create(try req.content.decode(UnitsController.NewUnit.self), by: try req.requireMinistry(),
+                                                 on: req.store)
+        }
     }
 
     @Sendable static func toggleUnit(_ req: Request) async throws -> Response {
@@ -56,6 +69,9 @@ enum AdminPages {
     }
 
     @Sendable static func addUser(_ req: Request) async throws -> Response {
-        try await form(req) { _ = try await AuthController.createUser(req) }
+        try await form(req) {
+            _ = try await AuthController.createUser(try req.content.decode(AuthController.NewUser.self), by: try req.requireMinistry(),
+                                                    on: req.store)
+        }
     }
 }

@@ -10,8 +10,14 @@ enum UnitsController {
     struct NewUnit: Content { let code: String; let name: String; let kind: String }
 
     @Sendable static func create(_ req: Request) async throws -> Response {
-        _ = try req.requireMinistry()
-        let body = try req.content.decode(NewUnit.self)
+        let user = try req.requireMinistry()
+        let unit = try await create(try req.content.decode(NewUnit.self), by: user, on: req.store)
+        return try await unit.encodeResponse(status: .created, for: req)
+    }
+
+    /// Adds an industry (ministry); the 32 regions are fixed.
+    static func create(_ body: NewUnit, by user: User, on store: Store) async throws -> UnitDTO {
+        try user.requireMinistry()
         var issues: [ValidationIssue] = []
         let code = body.code.trimmingCharacters(in: .whitespaces)
         let name = body.name.trimmingCharacters(in: .whitespaces)
@@ -30,7 +36,7 @@ enum UnitsController {
         }
         if !issues.isEmpty { throw AppError.invalid(issues) }
         let unit = UnitModel(code: code, name: name, kind: .industry)
-        try await req.write { db in
+        try await store.write { db in
             let sameCode = try await UnitModel.find(code, on: db)
             let sameName = try await UnitModel.query(on: db).filter(\.$name == name).first()
             if sameCode != nil || sameName != nil {
@@ -38,7 +44,7 @@ enum UnitsController {
             }
             try await unit.create(on: db)
         }
-        return try await UnitDTO(unit).encodeResponse(status: .created, for: req)
+        return UnitDTO(unit)
     }
 
     struct UnitPatch: Content { let name: String?; let active: Bool? }

@@ -265,6 +265,11 @@ enum L10n {
         case activeState
         case csvFormat
 
+        case order_pending
+        case order_allocated
+
+        case kind
+
         /// (Chinese, English).
         var text: (zh: String, en: String) {
             switch self {
@@ -505,6 +510,9 @@ enum L10n {
             case .breach_crossRegion: ("跨地区鉴定", "Outside its region")
             case .activeState: ("正常", "Active")
             case .csvFormat: ("CSV文件格式（第一行为列名）", "CSV format (the first line names the columns)")
+            case .order_pending: ("待分配", "Awaiting allocation")
+            case .order_allocated: ("已分配", "Allocated")
+            case .kind: ("类别", "Kind")
             }
         }
     }

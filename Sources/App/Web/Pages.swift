@@ -12,6 +12,23 @@ enum Pages {
         let title: String
         let path: String
         let ministryHotlines = ["010-84201673", "010-84635476"]
+        let links = Links()
+    }
+
+    /// The fixed pages and form actions, for the templates: every link in a template comes from
+    /// `SiteURL`, through here or through a path in the page's own context.
+    struct Links: Encodable, Sendable {
+        let home = SiteURL.home.path, login = SiteURL.login.path, logout = SiteURL.logout.path
+        let bulletins = SiteURL.bulletins.path, reports = SiteURL.reports.path, verify = SiteURL.verify.path
+        let certificates = SiteURL.certificates.path, certificateOrders = SiteURL.certificateOrders.path
+        let certificateIssue = SiteURL.certificateIssue.path, certificateImport = SiteURL.certificateImport.path
+        let certificateVoid = SiteURL.certificateVoid.path
+        let complaints = SiteURL.complaints.path, complaintNew = SiteURL.complaintNew.path
+        let complaintStatus = SiteURL.complaintStatus.path, complaintCases = SiteURL.complaintCases.path
+        let complaintCasesOverdue = SiteURL.complaintCases.with([("overdue", "true")])
+        let complaintStats = SiteURL.complaintStats.path, complaintStatsCSV = SiteURL.api(.complaintStatsCSV).path
+        let hotlines = SiteURL.hotlines.path, registers = SiteURL.registers.path
+        let admin = SiteURL.admin.path, adminUnits = SiteURL.adminUnits.path, adminUsers = SiteURL.adminUsers.path
     }
 
     struct Page<T: Encodable>: Encodable {
@@ -67,11 +84,11 @@ enum Pages {
         RegisterPages.register(r)
     }
 
-    struct Home: Encodable { let bulletins: [Bulletins.Summary] }
+    struct Home: Encodable { let bulletins: [BulletinPages.SummaryRow] }
 
     @Sendable static func home(_ req: Request) async throws -> Response {
         try await render(req, "home", title: L10n.t(req)[.app],
-                         Home(bulletins: try await Bulletins.list(on: req)))
+                         Home(bulletins: try await BulletinPages.summaries(req)))
     }
 }
 

@@ -1,0 +1,59 @@
+import Domain
+import Fluent
+import Vapor
+
+/// Reading the complaints register: the cases a user handles, one case in full, statistics and
+/// hotlines, for the API and the pages alike.
+extension Complaints {
+    struct CaseFilter: Sendable { var unitCode: String?; var status: String?; var overdueOnly = false }
+
+    /// Cases: a unit sees those it handles; the ministry all, or one owner's (`ministry`: its own queue).
+    static func cases(for user: User, _ filter: CaseFilter, limit: Int = 2000, on db: any Database, now: Date) async throws
+        -> [ComplaintsController.CaseDTO]
+    {
+        guard user.role != .supervisor else { throw AppError.forbidden }
+        var q = Complaint.query(on: db).sort(\.$receivedAt, .descending)
+        if user.role == .unit {
+            q = q.filter(\.$owner.$id == user.unitCode)
+        } else if let unit = filter.unitCode {
+            q = unit == "ministry" ? q.filter(\.$owner.$id == nil) : q.filter(\.$owner.$id == unit)
+        }
+        if let s = filter.status.flatMap(ComplaintStatus.init(rawValue:)) { q = q.filter(\.$status == s) }
+        var cases = try await q.limit(limit).all()
+        if filter.overdueOnly { cases = cases.filter { $0.isOverdue(at: now) } }
+        let contacts = try await ComplaintsController.contacts(for: cases.compactMap(\.id), on: db)
+        return cases.map { ComplaintsController.CaseDTO($0, now: now, contact: contacts[$0.id!], updates: nil) }
+    }
+
+    /// One case with its contact and every update.
+    static func detail(_ c: Complaint, on db: any Database, now: Date) async throws -> ComplaintsController.CaseDTO {
+        let updates = try await ComplaintUpdate.query(on: db).filter(\.$complaint.$id == c.requireID()).sort(\.$at).all()
+        let contact = try await ComplaintContact.find(c.id, on: db)?.contact
+        return ComplaintsController.CaseDTO(c, now: now, contact: contact, updates: updates)
+    }
+
+    static func stats(for user: User, period: Period?, on db: any Database, now: Date) async throws -> ComplaintsController.Stats {
+        try user.requireMinistry()
+        typealias Stats = ComplaintsController.Stats
+        var q = Complaint.query(on: db)
+        if let p = period { q = q.filter(\.$receivedAt >= p.start).filter(\.$receivedAt < p.end) }
+        let cases = try await q.all()
+        let names = try await UnitNames.all(on: db)
+        func count(_ key: (Complaint) -> String, _ name: (String) -> String) -> [Stats.Count] {
+            Dictionary(grouping: cases, by: key).map { k, v in
+                Stats.Count(key: k, name: name(k), count: v.count, overdue: v.filter { $0.isOverdue(at: now) }.count)
+            }.sorted { ($0.count, $1.key) > ($1.count, $0.key) }
+        }
+        return Stats(
+            period: period?.description, total: cases.count, overdue: cases.filter { $0.isOverdue(at: now) }.count,
+            byCategory: count({ $0.category.rawValue }, { ComplaintCategory(rawValue: $0)?.nameZh ?? $0 }),
+            byStatus: count({ $0.status.rawValue }, { ComplaintStatus(rawValue: $0)?.nameZh ?? $0 }),
+            byUnit: count({ $0.ownerCode ?? "ministry" }, { names[$0] ?? "部（待分办）" }))
+    }
+
+    static func hotlinesDTO(on db: any Database) async throws -> ComplaintsController.HotlinesDTO {
+        ComplaintsController.HotlinesDTO(ministry: Hotline.ministry, units: try await hotlines(on: db).map {
+            .init(unitCode: $0.unit.id!, unitName: $0.unit.name, phones: $0.phones)
+        })
+    }
+}
