@@ -46,7 +46,7 @@ let package = Package(
             name: "zhijian",
             dependencies: [.target(name: "App")]
         ),
-        .testTarget(name: "DomainTests", dependencies: ["Domain"]),
+        .testTarget(name: "DomainTests", dependencies: ["Domain", "CertificateKit"]),
         .testTarget(
             name: "CertificateKitTests",
             dependencies: ["CertificateKit", .product(name: "Crypto", package: "swift-crypto")]

@@ -1,4 +1,6 @@
 @testable import App
+import CertificateKit
+import Domain
 import Foundation
 import Testing
 import Vapor
@@ -34,6 +36,57 @@ extension AppTests {
                             supervisor: String? = nil) -> String {
             let s = supervisor.map { "\"\($0)\"" } ?? "null"
             return #"{"stationCode":"\#(station)","occupation":"\#(occupation)","level":"\#(level)","date":"\#(date)","regionCode":"\#(region)","standardKind":"\#(standard)","bankKind":"\#(bank)","bankCode":"\#(bankCode)","candidates":\#(candidates),"passed":\#(passed),"feeYuan":"\#(fee)","supervisorId":\#(s)}"#
+        }
+
+        /// Column 14 and columns 9–11 are counted in SQL over all units at once; the rules are stated
+        /// once in Domain (`ExamSessions.breaches`, `isOvercharged`). The two agree on every session.
+        @Test func derivation_inSQL_agreesWithTheDomainRules() async throws {
+            try await withTestApp(now: beijing("2026-07-20T10:00:00")) { t in
+                let s = try await Self.setup(t)
+                let sessions = [
+                    Self.session(level: "4", date: "2026-04-01"),                                  // fine
+                    Self.session(level: "5", date: "2026-04-02", fee: "100.01"),                   // overcharged (standard 100)
+                    Self.session(level: "3", date: "2026-04-03", fee: "200.00"),                   // at the standard
+                    Self.session(level: "2", date: "2026-04-04"),                                  // above the station's level
+                    Self.session(occupation: "6-18-01-01", level: "5", date: "2026-04-05"),        // out of scope
+                    Self.session(station: "TJ-01", level: "5", date: "2026-04-06", region: "110000"), // TJ's station in Beijing
+                    Self.session(level: "4", date: "2026-04-07", fee: "999"),                     // level 4: no standard
+                ]
+                for (i, body) in sessions.enumerated() {
+                    let token = body.contains("TJ-01") ? s.tj : s.bj
+                    #expect(try await t.send(.POST, "/api/v1/sessions", token: token, json: body).status == .created, "\(i)")
+                }
+                // What the Domain rules say, from what the API shows.
+                let stations = try t.array(try await t.send(.GET, "/api/v1/stations", token: s.admin))
+                let facts = Dictionary(uniqueKeysWithValues: stations.map { st in
+                    (st["code"] as! String, ExamSessions.StationFacts(
+                        unitCode: st["unitCode"] as! String, status: .active, regionCode: st["regionCode"] as! String,
+                        scope: (st["scope"] as! [[String: Any]]).map {
+                            .init(occupation: $0["occupation"] as! String, maxLevel: Level(rawValue: $0["maxLevel"] as! String)!)
+                        }))
+                })
+                let fees = try t.array(try await t.send(.GET, "/api/v1/fee-standards", token: s.admin)).filter { $0["active"] as? Bool == true }
+                var expectedBreach: [String: Bool] = [:], expectedOvercharge: [String: Int] = [:]
+                for row in try t.array(try await t.send(.GET, "/api/v1/sessions?period=2026Q2", token: s.admin)) {
+                    let unit = row["unitCode"] as! String, level = Level(rawValue: row["level"] as! String)!
+                    let breaches = ExamSessions.breaches(regionCode: row["regionCode"] as! String, occupation: row["occupation"] as! String,
+                                                         level: level, at: facts[row["stationCode"] as! String]!)
+                    if !breaches.isEmpty { expectedBreach[unit] = true }
+                    let standard = fees.first { $0["unitCode"] as? String == unit && $0["level"] as? String == level.rawValue }
+                        .flatMap { try? Money.parse($0["feeYuan"] as! String).get() }
+                    if ExamSessions.isOvercharged(fee: try Money.parse(row["feeYuan"] as! String).get(), standard: standard) {
+                        expectedOvercharge[unit, default: 0] += 1
+                    }
+                }
+                #expect(expectedBreach == ["110000": true, "120000": true] && expectedOvercharge == ["110000": 1])
+                let derived = try t.object(try await t.send(.GET, "/api/v1/derived/2026Q2", token: s.admin))["units"] as! [String: [String: Any]]
+                for unit in ["110000", "120000"] {
+                    let d = try #require(derived[unit])
+                    #expect(d["crossRegion"] as? Bool == (expectedBreach[unit] ?? false), "\(unit)")
+                    let o = d["overcharge"] as! [String: Int]
+                    #expect((o["investigated"] ?? 0) + (o["uninvestigated"] ?? 0) == expectedOvercharge[unit] ?? 0, "\(unit)")
+                }
+            }
         }
 
         @Test func sessions_validation_andEveryRefusal() async throws {

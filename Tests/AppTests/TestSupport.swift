@@ -72,6 +72,10 @@ struct TestApp {
         try #require(try json(res) as? [String: Any])
     }
 
+    func array(_ res: TestingHTTPResponse) throws -> [[String: Any]] {
+        try #require(try json(res) as? [[String: Any]])
+    }
+
     func login(_ username: String, _ password: String) async throws -> String {
         let res = try await send(.POST, "/api/v1/auth/login", json: #"{"username":"\#(username)","password":"\#(password)"}"#)
         try #require(res.status == .ok, "login \(username): \(res.body.string)")
