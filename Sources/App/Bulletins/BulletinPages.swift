@@ -72,7 +72,7 @@ enum BulletinPages {
             // One aggregation over the registers for all units, not one per row.
             let registers = try await Derivation.all(p, on: req.db)
             for row in b.rows where row.reported {
-                if try await !ReportsController.derivedDTO(p, unit: row.unitCode, registers: registers, on: req.db).discrepancies.isEmpty {
+                if try await !Reports.derived(p, unit: row.unitCode, registers: registers, on: req.db).discrepancies.isEmpty {
                     flagged.insert(row.unitCode)
                 }
             }

@@ -88,7 +88,7 @@ enum ComplaintPages {
         if !receipt.isEmpty {
             do {
                 try await req.rateLimit(req.application.verifyLimiter)
-                result = try await ComplaintsController.publicStatus(receipt, on: req.db)
+                result = try await Complaints.publicStatus(receipt, on: req.db)
             } catch let e as AppError {
                 error = lang == "en" ? e.message : e.messageZh
                 code = e.status

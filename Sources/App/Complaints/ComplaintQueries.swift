@@ -5,6 +5,26 @@ import Vapor
 /// Reading the complaints register: the cases a user handles, one case in full, statistics and
 /// hotlines, for the API and the pages alike.
 extension Complaints {
+    /// What the filer sees with the receipt: the status and the public replies, nothing else.
+    static func publicStatus(_ receipt: String, on db: any Database) async throws -> ComplaintsController.PublicStatus {
+        guard let r = normalisedReceipt(receipt),
+              let c = try await Complaint.query(on: db).filter(\.$receiptHash == hash(r)).first() else {
+            throw AppError.notFound("No case with this receipt", "没有与该回执号对应的举报")
+        }
+        let updates = try await ComplaintUpdate.query(on: db).filter(\.$complaint.$id == c.id!).sort(\.$at).all()
+        return ComplaintsController.PublicStatus(status: c.status.rawValue, statusZh: c.status.nameZh, category: c.category.rawValue,
+                            receivedAt: c.receivedAt, updates: updates.map {
+                                let s = ComplaintStatus(rawValue: $0.toStatus) ?? .received
+                                return .init(at: $0.at, status: s.rawValue, statusZh: s.nameZh, note: $0.publicNote)
+                            })
+    }
+
+    static func contacts(for ids: [UUID], on db: any Database) async throws -> [UUID: String] {
+        guard !ids.isEmpty else { return [:] }
+        return Dictionary(try await ComplaintContact.query(on: db).filter(\.$id ~~ ids).all().map { ($0.id!, $0.contact) },
+                          uniquingKeysWith: { a, _ in a })
+    }
+
     struct CaseFilter: Sendable { var unitCode: String?; var status: String?; var overdueOnly = false }
 
     /// Cases: a unit sees those it handles; the ministry all, or one owner's (`ministry`: its own queue).
@@ -21,7 +41,7 @@ extension Complaints {
         if let s = filter.status.flatMap(ComplaintStatus.init(rawValue:)) { q = q.filter(\.$status == s) }
         var cases = try await q.limit(limit).all()
         if filter.overdueOnly { cases = cases.filter { $0.isOverdue(at: now) } }
-        let contacts = try await ComplaintsController.contacts(for: cases.compactMap(\.id), on: db)
+        let contacts = try await contacts(for: cases.compactMap(\.id), on: db)
         return cases.map { ComplaintsController.CaseDTO($0, now: now, contact: contacts[$0.id!], updates: nil) }
     }
 

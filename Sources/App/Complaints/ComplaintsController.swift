@@ -61,26 +61,7 @@ enum ComplaintsController {
     /// The case's public status, opened only by its receipt; nothing about the filer.
     @Sendable static func byReceipt(_ req: Request) async throws -> PublicStatus {
         try await req.rateLimit(req.application.verifyLimiter)
-        return try await publicStatus(req.parameters.get("receipt") ?? "", on: req.db)
-    }
-
-    static func publicStatus(_ receipt: String, on db: any Database) async throws -> PublicStatus {
-        guard let r = Complaints.normalisedReceipt(receipt),
-              let c = try await Complaint.query(on: db).filter(\.$receiptHash == Complaints.hash(r)).first() else {
-            throw AppError.notFound("No case with this receipt", "没有与该回执号对应的举报")
-        }
-        let updates = try await ComplaintUpdate.query(on: db).filter(\.$complaint.$id == c.id!).sort(\.$at).all()
-        return PublicStatus(status: c.status.rawValue, statusZh: c.status.nameZh, category: c.category.rawValue,
-                            receivedAt: c.receivedAt, updates: updates.map {
-                                let s = ComplaintStatus(rawValue: $0.toStatus) ?? .received
-                                return .init(at: $0.at, status: s.rawValue, statusZh: s.nameZh, note: $0.publicNote)
-                            })
-    }
-
-    static func contacts(for ids: [UUID], on db: any Database) async throws -> [UUID: String] {
-        guard !ids.isEmpty else { return [:] }
-        return Dictionary(try await ComplaintContact.query(on: db).filter(\.$id ~~ ids).all().map { ($0.id!, $0.contact) },
-                          uniquingKeysWith: { a, _ in a })
+        return try await Complaints.publicStatus(req.parameters.get("receipt") ?? "", on: req.db)
     }
 
     /// Cases: a unit sees those it handles; the ministry all (`?unitCode=`, `?status=`, `?overdue=true`).

@@ -28,7 +28,7 @@ enum ReportPages {
         let names = Names(t)
         if user.role == .ministry {
             let chosen = try (req.query[String.self, at: "period"]).map { try Reports.period($0) } ?? current.previous
-            let statuses = try await ReportsController.statuses(chosen, on: req.db)
+            let statuses = try await Reports.statuses(chosen, on: req.db)
             let rows = statuses.map {
                 StatusRow(unitCode: $0.unitCode, unitName: $0.unitName, status: $0.status,
                           statusText: $0.status.map { t[dynamic: $0, fallback: $0] }, revision: $0.revision,
@@ -136,7 +136,7 @@ enum ReportPages {
         if let formValues { values = formValues }
         // What the registers say (sessions, stations, fees, visits, complaints, the certificate ledger),
         // offered to fill the form and compared with the report.
-        let derived = try await ReportsController.derivedDTO(p, unit: code, on: req.db)
+        let derived = try await Reports.derived(p, unit: code, on: req.db)
         let derivedValues = ReportValues(standards: derived.standards, banks: derived.banks, feeStandard: derived.feeStandard,
                                          overcharge: derived.overcharge, crossRegion: derived.crossRegion,
                                          supervision: derived.supervision, violations: derived.violations,
