@@ -71,6 +71,14 @@ extension AppTests {
                 let text = try String(contentsOf: file, encoding: .utf8)
                 #expect(!text.contains("L10n.strings(L10n.lang(req))["), "\(file.lastPathComponent)")
                 #expect(!text.contains("]!"), "\(file.lastPathComponent) force-unwraps a subscript")
+                // One path per action: a page calls the service, never an API handler, and never
+                // rewrites its request to look like an API call.
+                if file.lastPathComponent.hasSuffix("Pages.swift") {
+                    #expect(!text.contains(/Controller\.\w+\(req\)/), "\(file.lastPathComponent) calls an API handler")
+                    #expect(!text.contains("parameters.set(") && !text.contains("req.content.encode("), "\(file.lastPathComponent)")
+                }
+                // Links come from SiteURL: no hand-written page path in a redirect.
+                #expect(!text.contains("redirect(to: \"/"), "\(file.lastPathComponent) writes a path by hand")
             }
         }
 

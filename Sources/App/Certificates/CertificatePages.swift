@@ -96,7 +96,7 @@ enum CertificatePages {
                      allocateAction: SiteURL.certificateOrderAllocate(.value(o.id.uuidString)).path,
                      payAction: SiteURL.certificateOrderPayments(.value(o.id.uuidString)).path)
         }
-        let page = try await Certificates.search(try CertificatesController.search(req), for: user, on: req.db)
+        let page = try await Certificates.search(try Certificates.Search(query: req), for: user, on: req.db)
         let pages = max(1, (page.total + page.per - 1) / page.per)
         var breaches: [Certificates.BreachDTO] = []
         var leads: [Certificates.LeadsDTO.BySerial] = []
@@ -210,7 +210,7 @@ enum CertificatePages {
     @Sendable static func revoke(_ req: Request) async throws -> Response {
         let user = try req.requireUser()
         try req.requireCSRF()
-        _ = try await Certificates.revoke(req.parameters.get("serial") ?? "", reason: CertificatesController.reason(req), by: user,
+        _ = try await Certificates.revoke(req.parameters.get("serial") ?? "", reason: (try? req.content.decode(CertificatesController.Reason.self))?.reason, by: user,
                                           on: req.store, now: req.now)
         return req.redirect(to: SiteURL.certificate(.value(req.parameters.get("serial") ?? "")).path)
     }

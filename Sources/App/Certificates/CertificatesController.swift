@@ -51,13 +51,8 @@ enum CertificatesController {
         return try await Issuance.importCSV(upload, unit: unit, by: user, on: req.store, now: req.now)
     }
 
-    static func search(_ req: Request, defaultPer: Int = 50) throws -> Certificates.Search {
-        Certificates.Search(unitCode: req.query[String.self, at: "unitCode"], q: req.query[String.self, at: "q"],
-                            status: req.query[String.self, at: "status"], paging: try Paging(req, defaultPer: defaultPer, maxPer: 200))
-    }
-
     @Sendable static func list(_ req: Request) async throws -> Certificates.Page {
-        try await Certificates.search(try search(req), for: try req.requireUser(), on: req.db)
+        try await Certificates.search(try Certificates.Search(query: req), for: try req.requireUser(), on: req.db)
     }
 
     @Sendable static func get(_ req: Request) async throws -> CertificateDTO {
@@ -100,5 +95,13 @@ enum CertificatesController {
 
     @Sendable static func forgeryLeads(_ req: Request) async throws -> Certificates.LeadsDTO {
         try await Certificates.forgeryLeads(for: try req.requireMinistry(), on: req.db)
+    }
+}
+
+extension Certificates.Search {
+    /// `?unitCode=&q=&status=&page=&per=`, as the API and the certificates page take them.
+    init(query req: Request) throws {
+        self.init(unitCode: req.query[String.self, at: "unitCode"], q: req.query[String.self, at: "q"],
+                  status: req.query[String.self, at: "status"], paging: try Paging(req, defaultPer: 50, maxPer: 200))
     }
 }
