@@ -270,6 +270,8 @@ enum L10n {
 
         case kind
 
+        case skipToContent
+
         /// (Chinese, English).
         var text: (zh: String, en: String) {
             switch self {
@@ -513,6 +515,7 @@ enum L10n {
             case .order_pending: ("待分配", "Awaiting allocation")
             case .order_allocated: ("已分配", "Allocated")
             case .kind: ("类别", "Kind")
+            case .skipToContent: ("跳到正文", "Skip to content")
             }
         }
     }

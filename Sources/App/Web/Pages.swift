@@ -8,6 +8,8 @@ enum Pages {
         let t: [String: String]
         let lang: String
         let user: UserDTO?
+        /// The user as the header shows them: name, role by its name, unit by its name.
+        let who: String?
         let csrf: String?
         let title: String
         let path: String
@@ -38,7 +40,12 @@ enum Pages {
 
     static func base(_ req: Request, title: String) -> Base {
         let lang = L10n.lang(req)
-        return Base(t: L10n.strings(lang), lang: lang, user: req.auth.get(User.self).map(UserDTO.init),
+        let user = req.auth.get(User.self)
+        let who = user.map { u in
+            let unit = u.$unit.value.flatMap { $0?.name }
+            return "\(u.username)（\(Names(L10n.Strings(lang: lang)).role(u.role))\(unit.map { "，" + $0 } ?? "")）"
+        }
+        return Base(t: L10n.strings(lang), lang: lang, user: user.map(UserDTO.init), who: who,
                     csrf: req.currentToken?.csrf, title: title, path: req.url.path)
     }
 
