@@ -9,11 +9,11 @@ import VaporTesting
 
 extension AppTests {
     /// `zhijian demo-data`, small (40 sessions a station), read back through the API a newcomer uses.
-    @Suite struct Demo {
-        static let options = DemoData.Options(scale: 1, seed: 7, sessionsPerStation: 40)
+    @Suite struct DemoData {
+        static let options = App.DemoData.Options(scale: 1, seed: 7, sessionsPerStation: 40)
 
-        static func generate(_ t: TestApp) async throws -> DemoData.Summary {
-            let outcome = try await DemoData.generate(t.app, options)
+        static func generate(_ t: TestApp) async throws -> App.DemoData.Summary {
+            let outcome = try await App.DemoData.generate(t.app, options)
             guard case .made(let s) = outcome else { throw Abort(.internalServerError, reason: "demo data refused: \(outcome)") }
             return s
         }
@@ -119,7 +119,7 @@ extension AppTests {
                 #expect(disagree == Set(s.discrepancies.map { "\($0.period)/\($0.unit)" }))
 
                 // a second run leaves the database alone
-                guard case .refused = try await DemoData.generate(t.app, Self.options) else {
+                guard case .refused = try await App.DemoData.generate(t.app, Self.options) else {
                     Issue.record("a second run must refuse")
                     return
                 }
