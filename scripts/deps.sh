@@ -27,8 +27,18 @@ py_need=()
 python3 -c 'import openpyxl' 2>/dev/null || py_need+=(openpyxl)
 python3 -c 'import joserfc' 2>/dev/null || py_need+=(joserfc)
 python3 -c 'import openapi_spec_validator, yaml' 2>/dev/null || py_need+=(openapi-spec-validator pyyaml)
-if [ "${WITH_BROWSER:-0}" = 1 ]; then python3 -c 'import selenium' 2>/dev/null || py_need+=(selenium); fi
+py_nodeps=()
+if [ "${WITH_BROWSER:-0}" = 1 ]; then
+  python3 -c 'import selenium' 2>/dev/null || py_need+=(selenium)
+  # axe-core's axe.min.js for the crawl's accessibility checks, as this package ships it (injected
+  # through Selenium: the package's own Playwright dependency is not needed, hence --no-deps).
+  python3 -c 'import importlib.util as u; exit(u.find_spec("axe_playwright_python") is None)' 2>/dev/null || py_nodeps+=(axe-playwright-python)
+fi
 if [ ${#py_need[@]} -gt 0 ]; then
   echo "deps: pip install ${py_need[*]}"
   python3 -m pip install -q "${py_need[@]}" 2>&1 | grep -v "Running pip as the 'root' user" || true
+fi
+if [ ${#py_nodeps[@]} -gt 0 ]; then
+  echo "deps: pip install --no-deps ${py_nodeps[*]}"
+  python3 -m pip install -q --no-deps "${py_nodeps[@]}" 2>&1 | grep -v "Running pip as the 'root' user" || true
 fi

@@ -5,67 +5,21 @@ sees an inline error, fixes it, sees its findings and submits; the ministry sees
 accepts, previews and publishes; the public reads the bulletin page with its merged header,
 switches to English, and prints it to a PDF that is A4 landscape. Prints "N passed, M failed".
 """
-import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import traceback
 import urllib.request
 
-from selenium import webdriver
 from selenium.webdriver.common.by import By
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
-from selenium.webdriver.support.ui import WebDriverWait as _Wait
 
+from support import BINARY, WebDriverWait, api, chrome, free_port, previous_quarter, server_env, start_server, stop_server
 
-class WebDriverWait(_Wait):  # waits that survive a page being replaced
-    def __init__(self, driver, timeout):
-        super().__init__(driver, timeout, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
-
-    def until(self, method, message=""):
-        # Chromium reports an element of the page being replaced as a node that "does not belong
-        # to the document" (a plain WebDriverException, not a stale-element one): try again.
-        def tolerant(driver):
-            try:
-                return method(driver)
-            except WebDriverException as e:
-                if "does not belong to the document" in str(e):
-                    return False
-                raise
-        return super().until(tolerant, message)
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BINARY = os.path.join(ROOT, ".build", "debug", "zhijian")
 ADMIN_PASSWORD = "browser-admin-1"
 SHOTS = os.environ.get("SCREENSHOTS", "")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def api(base, method, path, token=None, body=None):
-    req = urllib.request.Request(base + path, method=method,
-                                 data=None if body is None else json.dumps(body).encode())
-    req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("Authorization", "Bearer " + token)
-    with urllib.request.urlopen(req) as res:
-        return json.loads(res.read() or b"null")
-
-
-def previous_quarter():
-    t = time.gmtime(time.time() + 8 * 3600)
-    q = (t.tm_mon - 1) // 3 + 1
-    return f"{t.tm_year - 1}Q4" if q == 1 else f"{t.tm_year}Q{q - 1}"
 
 
 results = []
@@ -89,29 +43,14 @@ def main():
     tmp = tempfile.mkdtemp(prefix="zhijian-browser-")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, DATABASE_URL=f"sqlite://{tmp}/zj.sqlite", ZHIJIAN_KEY_FILE=f"{tmp}/zhijian.key", ZHIJIAN_ADMIN_PASSWORD=ADMIN_PASSWORD,
-               ZHIJIAN_BCRYPT_COST="4")
-    server = subprocess.Popen([BINARY, "serve", "--hostname", "127.0.0.1", "--port", str(port)], cwd=ROOT, env=env,
-                              stdout=open(os.path.join(tmp, "server.log"), "w"), stderr=subprocess.STDOUT)
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(base + "/healthz")
-            break
-        except OSError:
-            time.sleep(0.1)
+    server = start_server(tmp, port, server_env(tmp, ADMIN_PASSWORD))
     admin = api(base, "POST", "/api/v1/auth/login", body={"username": "admin", "password": ADMIN_PASSWORD})["token"]
     api(base, "POST", "/api/v1/users", admin, {"username": "bj", "password": "password-bj", "role": "unit",
                                                "unitCode": "110000"})
     period = previous_quarter()
     bj_token = api(base, "POST", "/api/v1/auth/login", body={"username": "bj", "password": "password-bj"})["token"]
 
-    opts = webdriver.ChromeOptions()
-    for a in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1600,1000", "--lang=zh-CN"]:
-        opts.add_argument(a)
-    # Irreversible actions ask for confirmation (data-confirm); the person here says yes.
-    opts.set_capability("unhandledPromptBehavior", "accept")
-    service = webdriver.ChromeService(executable_path="/usr/bin/chromedriver")
-    d = webdriver.Chrome(options=opts, service=service)
+    d = chrome()
     d.implicitly_wait(10)
 
     def shot(name):
@@ -311,11 +250,7 @@ def main():
               public_files_a_complaint_and_follows_it, d)
     finally:
         d.quit()
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server)
         shutil.rmtree(tmp, ignore_errors=True)
     failed = sum(1 for _, e in results if e)
     print(f"{len(results) - failed} passed, {failed} failed")
