@@ -18,9 +18,9 @@ enum BulletinPages {
         let csv: String, xlsx: String, json: String, published: String, draft: String, publish: String
         init(_ b: Bulletin) {
             let p = b.period, rev: [(String, String)] = b.status == "draft" ? [] : [("revision", String(b.revision))]
-            csv = SiteURL.api(.bulletin(.value(p + ".csv"))).with(rev)
-            xlsx = SiteURL.api(.bulletin(.value(p + ".xlsx"))).with(rev)
-            json = SiteURL.api(.bulletin(.value(p))).with(rev)
+            csv = SiteURL.bulletinFile(p, .csv).with(rev)
+            xlsx = SiteURL.bulletinFile(p, .xlsx).with(rev)
+            json = SiteURL.bulletinFile(p, .json).with(rev)
             published = SiteURL.bulletin(.value(p)).with([("draft", "false")])
             draft = SiteURL.bulletin(.value(p)).with([("draft", "true")])
             publish = SiteURL.bulletinPublish(.value(p)).path
@@ -55,9 +55,13 @@ enum BulletinPages {
     }
 
     @Sendable static func show(_ req: Request) async throws -> Response {
-        let p = try Reports.period(req.parameters.get("period"))
+        let raw = req.parameters.get("period") ?? ""
+        let (p, format) = try BulletinsController.parse(raw)
         let q = try req.query.decode(BulletinsController.Query.self)
-        let (b, snapshot) = try await Bulletins.visible(p, draft: q.draft, revision: q.revision, for: req.auth.get(User.self), on: req.store, now: req.now)
+        let (b, snapshot) = try await Bulletins.visible(p, draft: q.draft, revision: q.revision, for: req.auth.get(User.self),
+                                                        on: req.store, now: req.now)
+        // `2025Q1.csv` and the like: the page's downloads, as the signed-in reader may see them.
+        if raw.contains(".") { return try await BulletinsController.answer(b, snapshot: snapshot, format: format, for: req) }
         let isMinistry = req.auth.get(User.self)?.role == .ministry
         let hasPublished = snapshot != nil ? true : try await Bulletins.hasPublished(p, on: req.db)
         let lang = L10n.lang(req)

@@ -5,9 +5,10 @@ import Vapor
 enum BulletinsController {
     enum Format { case json, csv, xlsx }
 
-    /// `2003Q3`, `2003Q3.csv` or `2003Q3.xlsx`.
+    /// `2003Q3`, `2003Q3.json`, `2003Q3.csv` or `2003Q3.xlsx`.
     static func parse(_ raw: String?) throws -> (Period, Format) {
         let raw = raw ?? ""
+        if raw.hasSuffix(".json") { return (try Reports.period(String(raw.dropLast(5))), .json) }
         if raw.hasSuffix(".csv") { return (try Reports.period(String(raw.dropLast(4))), .csv) }
         if raw.hasSuffix(".xlsx") { return (try Reports.period(String(raw.dropLast(5))), .xlsx) }
         return (try Reports.period(raw), .json)
@@ -19,6 +20,11 @@ enum BulletinsController {
         let (p, format) = try parse(req.parameters.get("period"))
         let q = try req.query.decode(Query.self)
         let (b, snapshot) = try await Bulletins.visible(p, draft: q.draft, revision: q.revision, for: req.auth.get(User.self), on: req.store, now: req.now)
+        return try await answer(b, snapshot: snapshot, format: format, for: req)
+    }
+
+    /// A bulletin as JSON, CSV or XLSX: for the API and for the page's download links alike.
+    static func answer(_ b: Bulletin, snapshot: Bulletins.Snapshot?, format: Format, for req: Request) async throws -> Response {
         // A published revision's exports are made once per process; a draft's on every request.
         func made(_ kind: String, _ make: () throws -> Data) rethrows -> Data {
             guard let snapshot else { return try make() }

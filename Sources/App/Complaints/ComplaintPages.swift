@@ -18,6 +18,7 @@ enum ComplaintPages {
         r.post(.complaintTransition(.key), use: transition)
         r.post(.complaintReopen(.key), use: reopen)
         r.get(.complaintStats, use: stats)
+        r.get(.complaintStatsCSV, use: statsCSV)
     }
 
     struct Option: Encodable { let value: String; let name: String }
@@ -177,7 +178,11 @@ enum ComplaintPages {
     struct ShowView: Encodable {
         let c: ComplaintsController.CaseDTO; let categoryName: String; let statusName: String; let unitName: String
         let ownerName: String; let closed: Bool; let isMinistry: Bool; let units: [Option]; let targets: [Option]
-        let reopenAction: String; let transitionAction: String
+        let reopenAction: String; let updates: [UpdateRow]; let transitionAction: String
+    }
+    struct UpdateRow: Encodable {
+        let at: String; let user: String; let from: String; let to: String; let fromOwner: String; let toOwner: String
+        let note: String; let publicNote: String
     }
 
     static func renderShow(_ req: Request, _ dto: ComplaintsController.CaseDTO) async throws -> Response {
@@ -193,6 +198,15 @@ enum ComplaintPages {
             ownerName: dto.ownerCode.flatMap { names[$0] } ?? (en ? "Ministry" : "部"), closed: status.isClosed,
             isMinistry: user.role == .ministry, units: try await options(req).units, targets: targets,
             reopenAction: SiteURL.complaintReopen(.value(dto.id.uuidString)).path,
+            updates: (dto.updates ?? []).map { u in
+                func name(_ code: String?) -> String {
+                    code.map { c in ComplaintStatus(rawValue: c).map { en ? $0.nameEn : $0.nameZh } ?? c } ?? ""
+                }
+                func owner(_ code: String?) -> String { code.map { names[$0] ?? $0 } ?? (en ? "Ministry" : "部") }
+                return UpdateRow(at: Names.minute(u.at), user: u.user, from: name(u.from), to: name(u.to),
+                                 fromOwner: u.fromOwner == u.toOwner ? "" : owner(u.fromOwner),
+                                 toOwner: u.fromOwner == u.toOwner ? "" : owner(u.toOwner), note: u.note ?? "", publicNote: u.publicNote ?? "")
+            },
             transitionAction: SiteURL.complaintTransition(.value(dto.id.uuidString)).path)
         return try await Pages.render(req, "complaints/show", title: view.categoryName, view)
     }
@@ -231,8 +245,14 @@ enum ComplaintPages {
         let period = try req.query[String.self, at: "period"].map { try Reports.period($0) }
         let s = try await Complaints.stats(for: user, period: period, on: req.db, now: req.now)
         struct View: Encodable { let stats: ComplaintsController.Stats; let csv: String; let periodName: String }
-        let csv = SiteURL.api(.complaintStatsCSV).with(period.map { [("period", $0.description)] } ?? [])
+        let csv = SiteURL.complaintStatsCSV.with(period.map { [("period", $0.description)] } ?? [])
         return try await Pages.render(req, "complaints/stats", title: L10n.t(req)[.statsTitle],
                                       View(stats: s, csv: csv, periodName: period.map(Names(L10n.t(req)).period) ?? ""))
+    }
+
+    @Sendable static func statsCSV(_ req: Request) async throws -> Response {
+        let user = try req.requireMinistry()
+        let period = try req.query[String.self, at: "period"].map { try Reports.period($0) }
+        return ComplaintsController.csv(try await Complaints.stats(for: user, period: period, on: req.db, now: req.now))
     }
 }

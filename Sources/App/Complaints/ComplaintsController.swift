@@ -117,8 +117,10 @@ enum ComplaintsController {
 
     @Sendable static func statsJSON(_ req: Request) async throws -> Stats { try await stats(req) }
 
-    @Sendable static func statsCSV(_ req: Request) async throws -> Response {
-        let s = try await stats(req)
+    @Sendable static func statsCSV(_ req: Request) async throws -> Response { csv(try await stats(req)) }
+
+    /// The statistics as a CSV file (UTF-8 with a BOM for Excel), for the API and the page.
+    static func csv(_ s: Stats) -> Response {
         var lines = [["分组", "代码", "名称", "件数", "逾期"]]
         for (group, rows) in [("类别", s.byCategory), ("状态", s.byStatus), ("单位", s.byUnit)] {
             for r in rows { lines.append([group, r.key, r.name, String(r.count), String(r.overdue)]) }

@@ -149,14 +149,25 @@ enum ReportPages {
         let casesText = [("overcharge", derived.overcharge), ("violations", derived.violations), ("forgery", derived.forgery)].map { g, k in
             "\(t[dynamic: "group_" + g, fallback: g]) \(k.investigated)/\(k.uninvestigated)"
         }.joined(separator: " · ")
+        // The trail as a person reads it: fields by their column, statuses and actions by name.
+        let labels = Dictionary(uniqueKeysWithValues: fieldViews(values: [:], errors: [:], lang: lang).map { f in
+            (f.key, f.column > 0 ? (lang == "en" ? "Col. \(f.column) \(f.label)" : "第\(f.column)列 \(f.label)") : f.label)
+        })
         let discrepancies = derived.discrepancies.map { d in
-            DiscrepancyView(column: d.column.map(String.init) ?? "", field: d.field, reported: d.reported, derived: d.derived)
+            DiscrepancyView(column: d.column.map(String.init) ?? "", field: labels[d.field] ?? d.field, reported: d.reported,
+                            derived: d.derived)
         }
         var errors: [String: String] = [:]
         for i in issues { errors[i.field] = errors[i.field].map { $0 + "；" } ?? "" + (lang == "en" ? i.message : i.messageZh) }
+        func shown(_ field: String?, _ value: String?) -> String {
+            guard let value else { return "" }
+            return field == "status" ? t[dynamic: value, fallback: value] : value
+        }
         let history = report == nil ? [] : try await Reports.history(p, unit: code, on: req.db).map {
-            HistoryView(at: ISO8601DateFormatter().string(from: $0.at), user: $0.actor, revision: $0.revision, action: $0.action,
-                        field: $0.field ?? "", old: $0.oldValue ?? "", new: $0.newValue ?? "", comment: $0.comment ?? "")
+            HistoryView(at: Names.minute($0.at), user: $0.actor, revision: $0.revision,
+                        action: t[dynamic: "trail_" + $0.action, fallback: $0.action],
+                        field: $0.field.map { $0 == "status" ? t[.status] : labels[$0] ?? $0 } ?? "",
+                        old: shown($0.field, $0.oldValue), new: shown($0.field, $0.newValue), comment: $0.comment ?? "")
         }
         let findings = report.map { r in
             Findings.of(r.values, quarter: p.quarter, threshold: req.config.paymentThreshold)

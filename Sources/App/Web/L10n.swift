@@ -272,6 +272,12 @@ enum L10n {
 
         case skipToContent
 
+        case trail_create
+        case trail_update
+        case trail_correct
+        case trail_value
+        case trail_status
+
         /// (Chinese, English).
         var text: (zh: String, en: String) {
             switch self {
@@ -516,6 +522,11 @@ enum L10n {
             case .order_allocated: ("已分配", "Allocated")
             case .kind: ("类别", "Kind")
             case .skipToContent: ("跳到正文", "Skip to content")
+            case .trail_create: ("填报", "Created")
+            case .trail_update: ("修改", "Changed")
+            case .trail_correct: ("更正", "Corrected")
+            case .trail_value: ("填写", "Value")
+            case .trail_status: ("状态变更", "Status change")
             }
         }
     }

@@ -1,5 +1,6 @@
 import CertificateKit
 import Domain
+import Foundation
 
 /// What a person reads where the data holds a code: roles, kinds, statuses, levels, periods and
 /// scopes by their names, in the page's language. Pages show these; the API keeps the codes.
@@ -44,6 +45,12 @@ struct Names: Sendable {
             let name = occupations[s.occupation] ?? s.occupation
             return en ? "\(name) (up to \(level(s.maxLevel)))" : "\(name)（最高\(level(s.maxLevel))）"
         }.joined(separator: en ? "; " : "、")
+    }
+
+    /// A moment as `2025-04-10 09:30`, Beijing time.
+    static func minute(_ date: Date) -> String {
+        let c = Period.calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        return String(format: "%04d-%02d-%02d %02d:%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0)
     }
 
     func yesNo(_ b: Bool) -> String { b ? t[.isYes] : t[.isNo] }

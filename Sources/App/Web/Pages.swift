@@ -28,7 +28,7 @@ enum Pages {
         let complaints = SiteURL.complaints.path, complaintNew = SiteURL.complaintNew.path
         let complaintStatus = SiteURL.complaintStatus.path, complaintCases = SiteURL.complaintCases.path
         let complaintCasesOverdue = SiteURL.complaintCases.with([("overdue", "true")])
-        let complaintStats = SiteURL.complaintStats.path, complaintStatsCSV = SiteURL.api(.complaintStatsCSV).path
+        let complaintStats = SiteURL.complaintStats.path, complaintStatsCSV = SiteURL.complaintStatsCSV.path
         let hotlines = SiteURL.hotlines.path, registers = SiteURL.registers.path
         let admin = SiteURL.admin.path, adminUnits = SiteURL.adminUnits.path, adminUsers = SiteURL.adminUsers.path
     }

@@ -15,6 +15,8 @@ enum SiteURL: Sendable {
     case healthz, jwks
     // Bulletins and reports
     case bulletins, bulletin(Parameter<String>), bulletinPublish(Parameter<String>)
+    /// A bulletin's download (`2025Q1.csv`, `.xlsx`, `.json`), served by the same route as the page.
+    case bulletinFile(String, BulletinFormat)
     case reports, report(Parameter<String>, Parameter<String>), reportAction(Parameter<String>, Parameter<String>, ReportAction)
     // Certificates
     case verify, certificates, certificate(Parameter<String>), certificateRevoke(Parameter<String>), certificateVoid
@@ -22,7 +24,7 @@ enum SiteURL: Sendable {
     case certificateIssue, certificateImport
     // Complaints
     case complaintNew, complaints, complaintStatus, hotlines, complaintCases, complaintCase(Parameter<String>)
-    case complaintTransition(Parameter<String>), complaintReopen(Parameter<String>), complaintStats
+    case complaintTransition(Parameter<String>), complaintReopen(Parameter<String>), complaintStats, complaintStatsCSV
     // Registers
     case registers, registerOccupations, registerOccupationActive(Parameter<String>), registerFees, registerStations
     case registerStationStatus(Parameter<String>), registerSupervisors, registerSupervisorActive(Parameter<String>)
@@ -33,6 +35,7 @@ enum SiteURL: Sendable {
     case api(API)
 
     enum ReportAction: String, Sendable { case submit, accept, `return` }
+    enum BulletinFormat: String, Sendable { case csv, xlsx, json }
 
     /// The HTTP API: the paths of API.md.
     enum API: Sendable {
@@ -51,7 +54,7 @@ enum SiteURL: Sendable {
         case occupations, occupationsImport, occupation(Parameter<String>), registerEvents, feeStandards
         case stations, station(Parameter<String>), supervisors, supervisor(Parameter<String>), supervisionVisits
         case sessions, sessionsImport
-        case bulletins, bulletin(Parameter<String>), bulletinPublish(Parameter<String>)
+        case bulletins, bulletin(Parameter<String>), bulletinPublish(Parameter<String>), bulletinFile(String, BulletinFormat)
 
         var segments: [Segment] {
             switch self {
@@ -107,6 +110,7 @@ enum SiteURL: Sendable {
             case .bulletins: ["bulletins"]
             case .bulletin(let p): ["bulletins", .p("period", p)]
             case .bulletinPublish(let p): ["bulletins", .p("period", p), "publish"]
+            case .bulletinFile(let p, let f): ["bulletins", .file("period", p, f.rawValue)]
             }
         }
     }
@@ -115,6 +119,8 @@ enum SiteURL: Sendable {
     enum Segment: Sendable, ExpressibleByStringLiteral {
         case c(String)
         case param(String, String?)
+        /// A parameter with a file extension: the value encoded, then `.` and the extension.
+        case file(String, String, String)
 
         init(stringLiteral value: String) { self = .c(value) }
 
@@ -136,6 +142,7 @@ enum SiteURL: Sendable {
         case .bulletins: ["bulletins"]
         case .bulletin(let p): ["bulletins", .p("period", p)]
         case .bulletinPublish(let p): ["bulletins", .p("period", p), "publish"]
+        case .bulletinFile(let p, let f): ["bulletins", .file("period", p, f.rawValue)]
         case .reports: ["reports"]
         case .report(let p, let u): ["reports", .p("period", p), .p("unitCode", u)]
         case .reportAction(let p, let u, let a): ["reports", .p("period", p), .p("unitCode", u), .c(a.rawValue)]
@@ -158,6 +165,7 @@ enum SiteURL: Sendable {
         case .complaintTransition(let id): ["complaints", "cases", .p("id", id), "transition"]
         case .complaintReopen(let id): ["complaints", "cases", .p("id", id), "reopen"]
         case .complaintStats: ["complaints", "stats"]
+        case .complaintStatsCSV: ["complaints", "stats.csv"]
         case .registers: ["registers"]
         case .registerOccupations: ["registers", "occupations"]
         case .registerOccupationActive(let c): ["registers", "occupations", .p("code", c), "active"]
@@ -182,7 +190,7 @@ enum SiteURL: Sendable {
         segments.map { s in
             switch s {
             case .c(let c): .constant(c)
-            case .param(let name, _): .parameter(name)
+            case .param(let name, _), .file(let name, _, _): .parameter(name)
             }
         }
     }
@@ -196,6 +204,7 @@ enum SiteURL: Sendable {
                 case .c(let c): c
                 case .param(let name, nil): ":" + name
                 case .param(_, let v?): Self.encode(v)
+                case .file(_, let v, let ext): Self.encode(v) + "." + ext
                 }
             }.joined(separator: "/")
     }
