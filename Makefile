@@ -6,7 +6,7 @@ PORT ?= 8080
 ZHIJIAN_ADMIN_PASSWORD ?= zhijian-admin
 export ZHIJIAN_ADMIN_PASSWORD
 
-.PHONY: deps build run demo test test-postgres browser-test crawl crash-test fuzz fuzz-postgres soak soak-postgres bench clean
+.PHONY: deps build run demo format format-check test test-postgres browser-test crawl crash-test fuzz fuzz-postgres soak soak-postgres bench clean
 
 deps:
 	@scripts/deps.sh
@@ -22,6 +22,13 @@ run: build
 # Fills ./zhijian.sqlite (or DATABASE_URL) with deterministic demo data; then `make run`.
 demo: build
 	.build/debug/zhijian demo-data --scale $${SCALE:-1}
+
+# swift-format with the committed .swift-format; CI runs format-check.
+format:
+	scripts/format.sh
+
+format-check:
+	scripts/format.sh --check
 
 test:
 	@WITH_BROWSER=1 scripts/deps.sh

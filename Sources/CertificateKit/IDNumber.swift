@@ -21,7 +21,7 @@ public enum IDNumber {
     public static func problem(_ raw: String) -> Problem? {
         var bytes = raw
         let found: Problem?? = bytes.withUTF8 { b -> Problem?? in
-            if b.count != 18 { return .none }   // decided below, from the character count
+            if b.count != 18 { return .none }  // decided below, from the character count
             var sum = 0
             for i in 0..<17 {
                 let c = b[i]
@@ -34,7 +34,8 @@ public enum IDNumber {
             }
             func digit(_ i: Int) -> Int { Int(b[i] - 48) }
             let y = digit(6) * 1000 + digit(7) * 100 + digit(8) * 10 + digit(9)
-            let m = digit(10) * 10 + digit(11), d = digit(12) * 10 + digit(13)
+            let m = digit(10) * 10 + digit(11)
+            let d = digit(12) * 10 + digit(13)
             guard (1900...2100).contains(y), isDate(y, m, d) else { return .some(.birthDate) }
             let expected = checkBytes[sum % 11]
             let got = last == UInt8(ascii: "x") ? UInt8(ascii: "X") : last

@@ -8,7 +8,8 @@ public enum JWS {
         public let privateKey: Curve25519.Signing.PrivateKey
 
         public init(kid: String, privateKey: Curve25519.Signing.PrivateKey) {
-            self.kid = kid; self.privateKey = privateKey
+            self.kid = kid
+            self.privateKey = privateKey
         }
 
         /// A key from its 32-byte raw representation, as stored.
@@ -29,7 +30,10 @@ public enum JWS {
         public let kid: String
         public let x: String
 
-        public init(kid: String, x: String) { self.kid = kid; self.x = x }
+        public init(kid: String, x: String) {
+            self.kid = kid
+            self.x = x
+        }
     }
 
     public struct JWKSet: Codable, Sendable {
@@ -41,7 +45,11 @@ public enum JWS {
         case malformed, unsupportedAlgorithm, unknownKey(String), badSignature
     }
 
-    struct Header: Codable { let alg: String; let kid: String?; let typ: String? }
+    struct Header: Codable {
+        let alg: String
+        let kid: String?
+        let typ: String?
+    }
 
     /// `base64url(header).base64url(payload).base64url(signature)`
     public static func sign(_ payload: Data, with key: Key) throws -> String {
@@ -60,13 +68,15 @@ public enum JWS {
     public static func verify(_ token: String, keys: JWKSet) throws(Failure) -> Data {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let headerData = unbase64url(parts[0]), let payload = unbase64url(parts[1]),
-              let signature = unbase64url(parts[2]),
-              let header = try? JSONDecoder().decode(Header.self, from: headerData) else { throw .malformed }
+            let signature = unbase64url(parts[2]),
+            let header = try? JSONDecoder().decode(Header.self, from: headerData)
+        else { throw .malformed }
         guard header.alg == "EdDSA" else { throw .unsupportedAlgorithm }
         let kid = header.kid ?? ""
         guard let jwk = keys.keys.first(where: { $0.kid == kid && $0.kty == "OKP" && $0.crv == "Ed25519" }),
-              let raw = unbase64url(Substring(jwk.x)),
-              let publicKey = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else { throw .unknownKey(kid) }
+            let raw = unbase64url(Substring(jwk.x)),
+            let publicKey = try? Curve25519.Signing.PublicKey(rawRepresentation: raw)
+        else { throw .unknownKey(kid) }
         guard publicKey.isValidSignature(signature, for: Data("\(parts[0]).\(parts[1])".utf8)) else { throw .badSignature }
         return payload
     }

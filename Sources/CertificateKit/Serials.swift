@@ -26,7 +26,11 @@ public enum Serials {
 
 /// The five certificate levels: "5" 五级/初级工 (lowest) … "1" 一级/高级技师 (highest).
 public enum Level: String, Sendable, CaseIterable, Codable {
-    case five = "5", four = "4", three = "3", two = "2", one = "1"
+    case five = "5"
+    case four = "4"
+    case three = "3"
+    case two = "2"
+    case one = "1"
 
     public var nameZh: String {
         switch self {

@@ -5,14 +5,21 @@ public struct UnitInfo: Sendable, Hashable, Codable {
     public let code: String
     public let name: String
     public let kind: String
-    public init(code: String, name: String, kind: String) { self.code = code; self.name = name; self.kind = kind }
+    public init(code: String, name: String, kind: String) {
+        self.code = code
+        self.name = name
+        self.kind = kind
+    }
 }
 
 /// A unit's report as it enters the bulletin (its latest accepted revision).
 public struct BulletinReport: Sendable {
     public let values: ReportValues
     public let late: Bool
-    public init(values: ReportValues, late: Bool) { self.values = values; self.late = late }
+    public init(values: ReportValues, late: Bool) {
+        self.values = values
+        self.late = late
+    }
 }
 
 /// The public bulletin (质量通报) of one quarter.
@@ -34,10 +41,18 @@ public struct Bulletin: Sendable, Codable, Equatable {
         public let change: [Int?]
         public let findings: [Finding]
 
-        init(unitCode: String, unitName: String, kind: String, reported: Bool, late: Bool, cells: [Cell?],
-             change: [Int?], findings: [Finding]) {
-            self.unitCode = unitCode; self.unitName = unitName; self.kind = kind; self.reported = reported
-            self.late = late; self.cells = cells; self.change = change; self.findings = findings
+        init(
+            unitCode: String, unitName: String, kind: String, reported: Bool, late: Bool, cells: [Cell?],
+            change: [Int?], findings: [Finding]
+        ) {
+            self.unitCode = unitCode
+            self.unitName = unitName
+            self.kind = kind
+            self.reported = reported
+            self.late = late
+            self.cells = cells
+            self.change = change
+            self.findings = findings
         }
 
         /// JSON does not say which number is a count and which a ratio: the catalogue does.
@@ -108,10 +123,12 @@ public struct Bulletin: Sendable, Codable, Equatable {
     ///   - reports: this quarter's reports by unit code.
     ///   - yearPayments: the payment figures of this year's earlier quarters (1…n-1) by quarter and unit.
     ///   - previous: the previous quarter's reports, for the change columns.
-    public static func compile(period: Period, units: [UnitInfo], reports: [String: BulletinReport],
-                               yearPayments: [Int: [String: ReportValues.Payment]],
-                               previous: [String: ReportValues], threshold: Ratio,
-                               deadlineDays: Int, now: Date) -> Bulletin {
+    public static func compile(
+        period: Period, units: [UnitInfo], reports: [String: BulletinReport],
+        yearPayments: [Int: [String: ReportValues.Payment]],
+        previous: [String: ReportValues], threshold: Ratio,
+        deadlineDays: Int, now: Date
+    ) -> Bulletin {
         let deadline = period.deadline(days: deadlineDays)
         let deadlineText = period.deadlineDay(days: deadlineDays)
         var payments = yearPayments
@@ -122,9 +139,11 @@ public struct Bulletin: Sendable, Codable, Equatable {
         for unit in units {
             guard let report = reports[unit.code] else {
                 missing.append(unit.code)
-                rows.append(Row(unitCode: unit.code, unitName: unit.name, kind: unit.kind, reported: false, late: false,
-                                cells: Array(repeating: nil, count: 28), change: Array(repeating: nil, count: 28),
-                                findings: [Findings.missing(deadline: deadlineText, passed: now >= deadline)]))
+                rows.append(
+                    Row(
+                        unitCode: unit.code, unitName: unit.name, kind: unit.kind, reported: false, late: false,
+                        cells: Array(repeating: nil, count: 28), change: Array(repeating: nil, count: 28),
+                        findings: [Findings.missing(deadline: deadlineText, passed: now >= deadline)]))
                 continue
             }
             var ratios: [Int: Ratio?] = [:]
@@ -139,8 +158,10 @@ public struct Bulletin: Sendable, Codable, Equatable {
             }
             var findings = Findings.of(report.values, quarter: period.quarter, threshold: threshold)
             if report.late { findings.append(Findings.late(deadline: deadlineText)) }
-            rows.append(Row(unitCode: unit.code, unitName: unit.name, kind: unit.kind, reported: true, late: report.late,
-                            cells: cells, change: change, findings: findings))
+            rows.append(
+                Row(
+                    unitCode: unit.code, unitName: unit.name, kind: unit.kind, reported: true, late: report.late,
+                    cells: cells, change: change, findings: findings))
         }
 
         // The total row: sums of counts, numbers of units ticking, and Σpaid ÷ Σdue.
@@ -150,9 +171,10 @@ public struct Bulletin: Sendable, Codable, Equatable {
             let i = column.number - 1
             switch column.kind {
             case .count:
-                total[i] = .count(reportedRows.reduce(0) { acc, r in
-                    if case .count(let n)? = r.cells[i] { return acc + n } else { return acc }
-                })
+                total[i] = .count(
+                    reportedRows.reduce(0) { acc, r in
+                        if case .count(let n)? = r.cells[i] { return acc + n } else { return acc }
+                    })
             case .tick:
                 total[i] = .count(reportedRows.filter { $0.cells[i] == .tick(true) }.count)
             case .percent:
@@ -167,9 +189,10 @@ public struct Bulletin: Sendable, Codable, Equatable {
                 }
             }
         }
-        return Bulletin(period: period.description, status: "draft", revision: 1, publishedAt: nil,
-                        deadline: deadlineText, columns: columnInfos, rows: rows, total: Total(cells: total),
-                        missing: missing, changes: [])
+        return Bulletin(
+            period: period.description, status: "draft", revision: 1, publishedAt: nil,
+            deadline: deadlineText, columns: columnInfos, rows: rows, total: Total(cells: total),
+            missing: missing, changes: [])
     }
 
     /// The differences between an earlier revision and this one, cell by cell.
@@ -178,16 +201,21 @@ public struct Bulletin: Sendable, Codable, Equatable {
         let oldRows = Dictionary(old.rows.map { ($0.unitCode, $0) }, uniquingKeysWith: { a, _ in a })
         for row in rows {
             guard let before = oldRows[row.unitCode] else {
-                result.append(Change(unitCode: row.unitCode, unitName: row.unitName, column: nil, old: "", new: row.reported ? "已报" : "未报"))
+                result.append(
+                    Change(unitCode: row.unitCode, unitName: row.unitName, column: nil, old: "", new: row.reported ? "已报" : "未报"))
                 continue
             }
             if before.reported != row.reported {
-                result.append(Change(unitCode: row.unitCode, unitName: row.unitName, column: nil,
-                                     old: before.reported ? "已报" : "未报", new: row.reported ? "已报" : "未报"))
+                result.append(
+                    Change(
+                        unitCode: row.unitCode, unitName: row.unitName, column: nil,
+                        old: before.reported ? "已报" : "未报", new: row.reported ? "已报" : "未报"))
             }
             for i in 0..<28 where before.cells[i] != row.cells[i] {
-                result.append(Change(unitCode: row.unitCode, unitName: row.unitName, column: i + 1,
-                                     old: before.cells[i]?.printed ?? "", new: row.cells[i]?.printed ?? ""))
+                result.append(
+                    Change(
+                        unitCode: row.unitCode, unitName: row.unitName, column: i + 1,
+                        old: before.cells[i]?.printed ?? "", new: row.cells[i]?.printed ?? ""))
             }
         }
         for (i, (a, b)) in zip(old.total.cells, total.cells).enumerated() where a != b {

@@ -40,44 +40,59 @@ public enum Catalogue {
 
     /// The 28 leaf columns in printed order.
     public static let columns: [Column] = [
-        Column(number: 1, path: [standards, "使用国家标准的职业(工种)数量(个)"],
-               english: "Occupations using national standards", kind: .count, key: "standards.national"),
-        Column(number: 2, path: [standards, "使用经部论证的地方(行业)标准(工种)数量(个)"],
-               english: "Ministry-verified local (industry) standards", kind: .count, key: "standards.verifiedLocal"),
-        Column(number: 3, path: [standards, "使用未经部论证的地方(行业)标准(工种)数量(个)"],
-               english: "Unverified local (industry) standards", kind: .count, key: "standards.unverifiedLocal"),
-        Column(number: 4, path: [banks, "使用国家题库的职业(工种)数量(个)"],
-               english: "Occupations using the national question bank", kind: .count, key: "banks.national"),
-        Column(number: 5, path: [banks, "使用经部认定的地方(行业)题库数量(个)"],
-               english: "Ministry-certified local (industry) banks", kind: .count, key: "banks.certifiedLocal"),
-        Column(number: 6, path: [banks, "使用未经部认定的地方(行业)题库数量(个)"],
-               english: "Uncertified local (industry) banks", kind: .count, key: "banks.uncertifiedLocal"),
+        Column(
+            number: 1, path: [standards, "使用国家标准的职业(工种)数量(个)"],
+            english: "Occupations using national standards", kind: .count, key: "standards.national"),
+        Column(
+            number: 2, path: [standards, "使用经部论证的地方(行业)标准(工种)数量(个)"],
+            english: "Ministry-verified local (industry) standards", kind: .count, key: "standards.verifiedLocal"),
+        Column(
+            number: 3, path: [standards, "使用未经部论证的地方(行业)标准(工种)数量(个)"],
+            english: "Unverified local (industry) standards", kind: .count, key: "standards.unverifiedLocal"),
+        Column(
+            number: 4, path: [banks, "使用国家题库的职业(工种)数量(个)"],
+            english: "Occupations using the national question bank", kind: .count, key: "banks.national"),
+        Column(
+            number: 5, path: [banks, "使用经部认定的地方(行业)题库数量(个)"],
+            english: "Ministry-certified local (industry) banks", kind: .count, key: "banks.certifiedLocal"),
+        Column(
+            number: 6, path: [banks, "使用未经部认定的地方(行业)题库数量(个)"],
+            english: "Uncertified local (industry) banks", kind: .count, key: "banks.uncertifiedLocal"),
         Column(number: 7, path: feeStandard + ["有"], english: "Government fee standard: yes", kind: .tick, key: "feeStandard"),
         Column(number: 8, path: feeStandard + ["无"], english: "Government fee standard: no", kind: .tick, key: "feeStandard"),
         Column(number: 9, path: overcharge + ["有"], english: "Overcharging cases", kind: .count, key: "overcharge"),
-        Column(number: 10, path: overcharge + ["有", "已查处"], english: "Overcharging: investigated", kind: .count,
-               key: "overcharge.investigated"),
-        Column(number: 11, path: overcharge + ["有", "未查处"], english: "Overcharging: not investigated", kind: .count,
-               key: "overcharge.uninvestigated"),
+        Column(
+            number: 10, path: overcharge + ["有", "已查处"], english: "Overcharging: investigated", kind: .count,
+            key: "overcharge.investigated"),
+        Column(
+            number: 11, path: overcharge + ["有", "未查处"], english: "Overcharging: not investigated", kind: .count,
+            key: "overcharge.uninvestigated"),
         Column(number: 12, path: overcharge + ["无"], english: "Overcharging: none", kind: .tick, key: "overcharge"),
-        Column(number: 13, path: scope + ["有"], english: "Cross-region or out-of-scope appraisal: yes", kind: .tick,
-               key: "crossRegion"),
-        Column(number: 14, path: scope + ["无"], english: "Cross-region or out-of-scope appraisal: no", kind: .tick,
-               key: "crossRegion"),
+        Column(
+            number: 13, path: scope + ["有"], english: "Cross-region or out-of-scope appraisal: yes", kind: .tick,
+            key: "crossRegion"),
+        Column(
+            number: 14, path: scope + ["无"], english: "Cross-region or out-of-scope appraisal: no", kind: .tick,
+            key: "crossRegion"),
         Column(number: 15, path: supervision + ["是"], english: "Quality supervision: yes", kind: .tick, key: "supervision"),
         Column(number: 16, path: supervision + ["否"], english: "Quality supervision: no", kind: .tick, key: "supervision"),
         Column(number: 17, path: violations + ["有"], english: "Violation cases", kind: .count, key: "violations"),
-        Column(number: 18, path: violations + ["有", "已查处"], english: "Violations: investigated", kind: .count,
-               key: "violations.investigated"),
-        Column(number: 19, path: violations + ["有", "未查处"], english: "Violations: not investigated", kind: .count,
-               key: "violations.uninvestigated"),
+        Column(
+            number: 18, path: violations + ["有", "已查处"], english: "Violations: investigated", kind: .count,
+            key: "violations.investigated"),
+        Column(
+            number: 19, path: violations + ["有", "未查处"], english: "Violations: not investigated", kind: .count,
+            key: "violations.uninvestigated"),
         Column(number: 20, path: violations + ["无"], english: "Violations: none", kind: .tick, key: "violations"),
-        Column(number: 21, path: forgery + ["有"], english: "Self-made or privately printed certificate reports",
-               kind: .count, key: "forgery"),
-        Column(number: 22, path: forgery + ["有", "已查处"], english: "Certificate reports: investigated", kind: .count,
-               key: "forgery.investigated"),
-        Column(number: 23, path: forgery + ["有", "未查处"], english: "Certificate reports: not investigated",
-               kind: .count, key: "forgery.uninvestigated"),
+        Column(
+            number: 21, path: forgery + ["有"], english: "Self-made or privately printed certificate reports",
+            kind: .count, key: "forgery"),
+        Column(
+            number: 22, path: forgery + ["有", "已查处"], english: "Certificate reports: investigated", kind: .count,
+            key: "forgery.investigated"),
+        Column(
+            number: 23, path: forgery + ["有", "未查处"], english: "Certificate reports: not investigated",
+            kind: .count, key: "forgery.uninvestigated"),
         Column(number: 24, path: forgery + ["无"], english: "Certificate reports: none", kind: .tick, key: "forgery"),
         Column(number: 25, path: payment + ["1至3月份"], english: "Paid ÷ due, Jan–Mar (%)", kind: .percent, key: "payment"),
         Column(number: 26, path: payment + ["1至6月份"], english: "Paid ÷ due, Jan–Jun (%)", kind: .percent, key: "payment"),
@@ -138,8 +153,10 @@ extension Catalogue {
                     cells.append(HeaderCell(row: level, column: start, rowSpan: 1, colSpan: group.count, text: label))
                     var rest = group[...]
                     if let own = rest.first, own.column.path.count == level + 1 {
-                        cells.append(HeaderCell(row: level + 1, column: own.index, rowSpan: depth - level - 1,
-                                                colSpan: 1, text: ""))
+                        cells.append(
+                            HeaderCell(
+                                row: level + 1, column: own.index, rowSpan: depth - level - 1,
+                                colSpan: 1, text: ""))
                         rest = rest.dropFirst()
                     }
                     walk(Array(rest), level: level + 1)

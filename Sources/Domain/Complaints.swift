@@ -70,7 +70,8 @@ public enum ComplaintStatus: String, Sendable, CaseIterable, Codable {
         switch (self, next) {
         case (.received, .investigating), (.received, .unfounded), (.received, .transferred): true
         case (.investigating, .handled), (.investigating, .unfounded), (.investigating, .transferred): true
-        case (.transferred, .investigating), (.transferred, .handled), (.transferred, .unfounded), (.transferred, .transferred): true
+        case (.transferred, .investigating), (.transferred, .handled), (.transferred, .unfounded), (.transferred, .transferred):
+            true
         default: false
         }
     }
@@ -90,8 +91,9 @@ public enum Hotline {
         // Landline: 0 + 2–3 digit area code, a dash, 7–8 digits, optional -extension.
         let parts = s.split(separator: "-", omittingEmptySubsequences: false).map { Array($0.utf8) }
         if parts.count >= 2, parts.count <= 3, parts[0].first == 48, (3...4).contains(parts[0].count),
-           digits(parts[0][...]), (7...8).contains(parts[1].count), digits(parts[1][...]),
-           parts.count == 2 || ((1...5).contains(parts[2].count) && digits(parts[2][...])) {
+            digits(parts[0][...]), (7...8).contains(parts[1].count), digits(parts[1][...]),
+            parts.count == 2 || ((1...5).contains(parts[2].count) && digits(parts[2][...]))
+        {
             return true
         }
         // Mobile: 11 digits starting 13–19.

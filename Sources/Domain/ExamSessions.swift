@@ -17,9 +17,18 @@ public enum ExamSessions {
             standardKind: String?, bankKind: String?, bankCode: String?, candidates: Int?, passed: Int?,
             fee: Result<Money, Money.ParseError>?, supervisorId: UUID?
         ) {
-            self.stationCode = stationCode; self.occupation = occupation; self.level = level; self.date = date
-            self.regionCode = regionCode; self.standardKind = standardKind; self.bankKind = bankKind; self.bankCode = bankCode
-            self.candidates = candidates; self.passed = passed; self.fee = fee; self.supervisorId = supervisorId
+            self.stationCode = stationCode
+            self.occupation = occupation
+            self.level = level
+            self.date = date
+            self.regionCode = regionCode
+            self.standardKind = standardKind
+            self.bankKind = bankKind
+            self.bankCode = bankCode
+            self.candidates = candidates
+            self.passed = passed
+            self.fee = fee
+            self.supervisorId = supervisorId
         }
     }
 
@@ -30,7 +39,10 @@ public enum ExamSessions {
         public let regionCode: String
         public let scope: [RegisterRules.Scope]
         public init(unitCode: String, status: RegisterRules.StationStatus, regionCode: String, scope: [RegisterRules.Scope]) {
-            self.unitCode = unitCode; self.status = status; self.regionCode = regionCode; self.scope = scope
+            self.unitCode = unitCode
+            self.status = status
+            self.regionCode = regionCode
+            self.scope = scope
         }
     }
 
@@ -41,10 +53,15 @@ public enum ExamSessions {
         public let regions: Set<String>
         public let supervisors: [UUID: RegisterRules.SupervisorFacts]
         public let today: String
-        public init(stations: [String: StationFacts], occupations: Set<String>, regions: Set<String>,
-                    supervisors: [UUID: RegisterRules.SupervisorFacts], today: String) {
-            self.stations = stations; self.occupations = occupations; self.regions = regions
-            self.supervisors = supervisors; self.today = today
+        public init(
+            stations: [String: StationFacts], occupations: Set<String>, regions: Set<String>,
+            supervisors: [UUID: RegisterRules.SupervisorFacts], today: String
+        ) {
+            self.stations = stations
+            self.occupations = occupations
+            self.regions = regions
+            self.supervisors = supervisors
+            self.today = today
         }
     }
 
@@ -63,7 +80,8 @@ public enum ExamSessions {
         if station == nil || (unit != nil && station?.unitCode != unit) {
             add("stationCode", "unknown_station", "Not a station of this unit", "不是本单位的鉴定站")
         } else if let station, station.status != .active {
-            add("stationCode", "station_suspended", "The station is \(station.status.rawValue) and takes no new sessions",
+            add(
+                "stationCode", "station_suspended", "The station is \(station.status.rawValue) and takes no new sessions",
                 "该鉴定站已\(station.status.nameZh)，不能安排新的考试")
         }
         if !c.occupations.contains(i.occupation ?? "") { add("occupation", "unknown_occupation", "Unknown occupation", "未登记的职业") }
@@ -81,12 +99,15 @@ public enum ExamSessions {
         if !standardKinds.contains(i.standardKind ?? "") {
             add("standardKind", "invalid", "national, verifiedLocal or unverifiedLocal", "标准类别无效")
         }
-        if !bankKinds.contains(i.bankKind ?? "") { add("bankKind", "invalid", "national, certifiedLocal or uncertifiedLocal", "题库类别无效") }
+        if !bankKinds.contains(i.bankKind ?? "") {
+            add("bankKind", "invalid", "national, certifiedLocal or uncertifiedLocal", "题库类别无效")
+        }
         let bank = RegisterRules.trimmed(i.bankCode)
         if bank.isEmpty || bank.count > 50 {
             add("bankCode", "invalid", "Bank code: 1–50 characters, no control characters", "题库代码须为1至50个字符，不含控制字符")
         }
-        let candidates = i.candidates ?? -1, passed = i.passed ?? -1
+        let candidates = i.candidates ?? -1
+        let passed = i.passed ?? -1
         if candidates < 0 || candidates > maxCandidates {
             add("candidates", "invalid", "Candidates: a whole number 0–100000", "考生人数须为0至100000的整数")
         }
@@ -100,7 +121,8 @@ public enum ExamSessions {
         if let sid = i.supervisorId {
             if let s = c.supervisors[sid], s.unitCode == station?.unitCode, s.active {
                 if RegisterRules.isDay(date), !s.onDuty(date) {
-                    add("supervisorId", "licence_expired", "The supervisor's licence had expired on the session's day",
+                    add(
+                        "supervisorId", "licence_expired", "The supervisor's licence had expired on the session's day",
                         "督导员证书在考试日期已过有效期")
                 }
             } else {
@@ -108,10 +130,11 @@ public enum ExamSessions {
             }
         }
         guard issues.isEmpty, let station, let level else { return .failure(ValidationFailure(issues: issues)) }
-        return .success(Entry(
-            stationCode: i.stationCode!, unitCode: station.unitCode, occupation: i.occupation!, level: level, date: date,
-            regionCode: i.regionCode!, standardKind: i.standardKind!, bankKind: i.bankKind!, bankCode: bank,
-            candidates: candidates, passed: passed, fee: fee, supervisorId: i.supervisorId))
+        return .success(
+            Entry(
+                stationCode: i.stationCode!, unitCode: station.unitCode, occupation: i.occupation!, level: level, date: date,
+                regionCode: i.regionCode!, standardKind: i.standardKind!, bankKind: i.bankKind!, bankCode: bank,
+                candidates: candidates, passed: passed, fee: fee, supervisorId: i.supervisorId))
     }
 
     /// How a session breaks its station's authorisation (column 14, 跨地区/超范围鉴定).

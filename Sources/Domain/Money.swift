@@ -17,7 +17,12 @@ public struct Money: Sendable, Hashable, Comparable, Codable, CustomStringConver
     public static func parse(_ text: String) -> Result<Money, ParseError> {
         var s = Substring(text)
         var negative = false
-        if s.first == "-" { negative = true; s = s.dropFirst() } else if s.first == "+" { s = s.dropFirst() }
+        if s.first == "-" {
+            negative = true
+            s = s.dropFirst()
+        } else if s.first == "+" {
+            s = s.dropFirst()
+        }
         let parts = s.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
         guard let whole = parts.first, !whole.isEmpty, whole.allSatisfy(\.isASCIIDigit) else { return .failure(.malformed) }
         var frac = parts.count == 2 ? parts[1] : ""

@@ -15,9 +15,9 @@ public struct Period: Sendable, Hashable, Comparable, CustomStringConvertible, C
     public init?(_ text: String) {
         let bytes = Array(text.utf8)
         guard bytes.count == 6, bytes[4] == UInt8(ascii: "Q"),
-              bytes[0..<4].allSatisfy({ (48...57).contains($0) }),
-              let y = Int(String(decoding: bytes[0..<4], as: UTF8.self)),
-              let q = Int(String(decoding: bytes[5...5], as: UTF8.self))
+            bytes[0..<4].allSatisfy({ (48...57).contains($0) }),
+            let y = Int(String(decoding: bytes[0..<4], as: UTF8.self)),
+            let q = Int(String(decoding: bytes[5...5], as: UTF8.self))
         else { return nil }
         self.init(year: y, quarter: q)
     }

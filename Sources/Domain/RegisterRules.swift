@@ -94,7 +94,10 @@ public enum RegisterRules {
     public struct Scope: Sendable, Hashable, Codable {
         public let occupation: String
         public let maxLevel: Level
-        public init(occupation: String, maxLevel: Level) { self.occupation = occupation; self.maxLevel = maxLevel }
+        public init(occupation: String, maxLevel: Level) {
+            self.occupation = occupation
+            self.maxLevel = maxLevel
+        }
 
         /// Whether an exam of this occupation at this level is inside the scope.
         public func covers(occupation: String, level: Level) -> Bool {
@@ -103,15 +106,19 @@ public enum RegisterRules {
     }
 
     /// Checks a scope against the active occupations; `entries` are (occupation, level) as sent.
-    public static func scope(_ entries: [(occupation: String, maxLevel: String)], activeOccupations: Set<String>)
+    public static func scope(
+        _ entries: [(occupation: String, maxLevel: String)], activeOccupations: Set<String>
+    )
         -> Result<[Scope], ValidationFailure>
     {
         var issues: [ValidationIssue] = []
         var scope: [Scope] = []
         for (i, s) in entries.enumerated() {
             if !activeOccupations.contains(s.occupation) {
-                issues.append(issue("scope[\(i)].occupation", "unknown_occupation", "Unknown occupation \(s.occupation)",
-                                    "未登记的职业\(s.occupation)"))
+                issues.append(
+                    issue(
+                        "scope[\(i)].occupation", "unknown_occupation", "Unknown occupation \(s.occupation)",
+                        "未登记的职业\(s.occupation)"))
             }
             if let level = Level(rawValue: s.maxLevel) {
                 scope.append(Scope(occupation: s.occupation, maxLevel: level))
@@ -162,11 +169,14 @@ public enum RegisterRules {
         public let validUntil: String?
     }
 
-    public static func supervisor(name rawName: String?, licenceNo: String?, validUntil: String?)
+    public static func supervisor(
+        name rawName: String?, licenceNo: String?, validUntil: String?
+    )
         -> Result<SupervisorEntry, ValidationFailure>
     {
         var issues: [ValidationIssue] = []
-        let name = trimmed(rawName), licence = trimmed(licenceNo)
+        let name = trimmed(rawName)
+        let licence = trimmed(licenceNo)
         if name.isEmpty || name.count > 50 { issues.append(issue("name", "invalid", "Name: 1–50 characters", "姓名须为1至50个字符")) }
         if !(4...40).contains(licence.count) {
             issues.append(issue("licenceNo", "invalid", "Licence number: 4–40 characters", "督导员证号须为4至40个字符"))
@@ -185,7 +195,9 @@ public enum RegisterRules {
         public let active: Bool
         public let validUntil: String?
         public init(unitCode: String, active: Bool, validUntil: String?) {
-            self.unitCode = unitCode; self.active = active; self.validUntil = validUntil
+            self.unitCode = unitCode
+            self.active = active
+            self.validUntil = validUntil
         }
 
         /// Active, and the licence (if it has an end) not expired on `day`.
@@ -216,8 +228,10 @@ public enum RegisterRules {
         if supervisor == nil || supervisor?.active == false {
             issues.append(issue("supervisorId", "unknown_supervisor", "Unknown or inactive supervisor", "督导员不存在或已停用"))
         } else if let s = supervisor, isDay(day), !s.onDuty(day) {
-            issues.append(issue("supervisorId", "licence_expired", "The supervisor's licence had expired on that day",
-                                "督导员证书在该日期已过有效期"))
+            issues.append(
+                issue(
+                    "supervisorId", "licence_expired", "The supervisor's licence had expired on that day",
+                    "督导员证书在该日期已过有效期"))
         }
         if stationUnit == nil { issues.append(issue("stationCode", "unknown_station", "Unknown station", "鉴定站不存在")) }
         if sessionAtStation == false {
@@ -234,8 +248,9 @@ public enum RegisterRules {
             issues.append(issue("supervisorId", "other_unit", "The supervisor belongs to another unit", "督导员不属于该鉴定站所属单位"))
         }
         return result(issues) {
-            VisitEntry(visitedOn: day, findings: findings, violationFound: violationFound ?? false,
-                       violationHandled: violationHandled ?? false)
+            VisitEntry(
+                visitedOn: day, findings: findings, violationFound: violationFound ?? false,
+                violationHandled: violationHandled ?? false)
         }
     }
 }

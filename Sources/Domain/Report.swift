@@ -6,25 +6,33 @@ public struct ReportValues: Sendable, Hashable, Codable {
     public struct Standards: Sendable, Hashable, Codable {
         public var national: Int, verifiedLocal: Int, unverifiedLocal: Int
         public init(national: Int, verifiedLocal: Int, unverifiedLocal: Int) {
-            self.national = national; self.verifiedLocal = verifiedLocal; self.unverifiedLocal = unverifiedLocal
+            self.national = national
+            self.verifiedLocal = verifiedLocal
+            self.unverifiedLocal = unverifiedLocal
         }
     }
     public struct Banks: Sendable, Hashable, Codable {
         public var national: Int, certifiedLocal: Int, uncertifiedLocal: Int
         public init(national: Int, certifiedLocal: Int, uncertifiedLocal: Int) {
-            self.national = national; self.certifiedLocal = certifiedLocal; self.uncertifiedLocal = uncertifiedLocal
+            self.national = national
+            self.certifiedLocal = certifiedLocal
+            self.uncertifiedLocal = uncertifiedLocal
         }
     }
     public struct Cases: Sendable, Hashable, Codable {
         public var investigated: Int, uninvestigated: Int
         public var total: Int { investigated + uninvestigated }
         public init(investigated: Int, uninvestigated: Int) {
-            self.investigated = investigated; self.uninvestigated = uninvestigated
+            self.investigated = investigated
+            self.uninvestigated = uninvestigated
         }
     }
     public struct Payment: Sendable, Hashable, Codable {
         public var dueYuan: Money, paidYuan: Money
-        public init(dueYuan: Money, paidYuan: Money) { self.dueYuan = dueYuan; self.paidYuan = paidYuan }
+        public init(dueYuan: Money, paidYuan: Money) {
+            self.dueYuan = dueYuan
+            self.paidYuan = paidYuan
+        }
         public var ratio: Ratio? { Ratio(paid: paidYuan, due: dueYuan) }
     }
 
@@ -38,11 +46,19 @@ public struct ReportValues: Sendable, Hashable, Codable {
     public var forgery: Cases
     public var payment: Payment
 
-    public init(standards: Standards, banks: Banks, feeStandard: Bool, overcharge: Cases, crossRegion: Bool,
-                supervision: Bool, violations: Cases, forgery: Cases, payment: Payment) {
-        self.standards = standards; self.banks = banks; self.feeStandard = feeStandard
-        self.overcharge = overcharge; self.crossRegion = crossRegion; self.supervision = supervision
-        self.violations = violations; self.forgery = forgery; self.payment = payment
+    public init(
+        standards: Standards, banks: Banks, feeStandard: Bool, overcharge: Cases, crossRegion: Bool,
+        supervision: Bool, violations: Cases, forgery: Cases, payment: Payment
+    ) {
+        self.standards = standards
+        self.banks = banks
+        self.feeStandard = feeStandard
+        self.overcharge = overcharge
+        self.crossRegion = crossRegion
+        self.supervision = supervision
+        self.violations = violations
+        self.forgery = forgery
+        self.payment = payment
     }
 
     /// Every entered field as `key → printed value`, for the audit trail and form refills.
@@ -131,7 +147,8 @@ public enum Cell: Sendable, Hashable, Encodable {
         case (.tick, .bool(let b)): self = .tick(b)
         case (.percent, .null): self = .percent(nil)
         case (.percent, .number(let d)):
-            var tenths = d * 10, source = d * 10
+            var tenths = d * 10
+            var source = d * 10
             NSDecimalRound(&tenths, &source, 0, .plain)
             self = .percent(Ratio(tenths: NSDecimalNumber(decimal: tenths).int64Value))
         default: return nil
@@ -165,12 +182,18 @@ public struct ValidationIssue: Sendable, Hashable, Codable {
     public let messageZh: String
 
     public init(field: String, column: Int?, code: String, message: String, messageZh: String) {
-        self.field = field; self.column = column; self.code = code; self.message = message; self.messageZh = messageZh
+        self.field = field
+        self.column = column
+        self.code = code
+        self.message = message
+        self.messageZh = messageZh
     }
 
     /// An issue about a report field, its messages naming the column in both languages.
     static func report(_ field: String, column: Int?, code: String, en: String, zh: String) -> ValidationIssue {
-        guard let column else { return ValidationIssue(field: field, column: nil, code: code, message: "\(field): \(en)", messageZh: "\(field)：\(zh)") }
+        guard let column else {
+            return ValidationIssue(field: field, column: nil, code: code, message: "\(field): \(en)", messageZh: "\(field)：\(zh)")
+        }
         let col = Catalogue.column(column)
         return ValidationIssue(
             field: field, column: column, code: code,
@@ -194,8 +217,12 @@ extension ReportValues {
     public static func parse(_ json: JSONValue) -> Result<ReportValues, ValidationFailure> {
         var issues: [ValidationIssue] = []
         guard case .object(let root) = json else {
-            return .failure(ValidationFailure(issues: [.report("", column: nil, code: "not_object",
-                en: "the report must be a JSON object", zh: "报表必须是 JSON 对象")]))
+            return .failure(
+                ValidationFailure(issues: [
+                    .report(
+                        "", column: nil, code: "not_object",
+                        en: "the report must be a JSON object", zh: "报表必须是 JSON 对象")
+                ]))
         }
         let groups: [String: [String]] = [
             "standards": ["national", "verifiedLocal", "unverifiedLocal"],
@@ -216,11 +243,14 @@ extension ReportValues {
                 for k in o.keys.sorted() where !(groups[name]!.contains(k)) {
                     let field = "\(name).\(k)"
                     if ["total", "none"].contains(k) {
-                        issues.append(.report(field, column: Catalogue.columnNumber(forKey: name), code: "derived_field",
-                                              en: "is derived from the investigated and uninvestigated counts; do not enter it",
-                                              zh: "由已查处、未查处数自动得出，不应填写"))
+                        issues.append(
+                            .report(
+                                field, column: Catalogue.columnNumber(forKey: name), code: "derived_field",
+                                en: "is derived from the investigated and uninvestigated counts; do not enter it",
+                                zh: "由已查处、未查处数自动得出，不应填写"))
                     } else {
-                        issues.append(.report(field, column: nil, code: "unknown_field", en: "is not a report field", zh: "不是报表字段"))
+                        issues.append(
+                            .report(field, column: nil, code: "unknown_field", en: "is not a report field", zh: "不是报表字段"))
                     }
                 }
                 return o
@@ -229,7 +259,8 @@ extension ReportValues {
                 issues.append(.report(name, column: column, code: "required", en: "is required", zh: "必须填写"))
                 return nil
             case let v?:
-                issues.append(.report(name, column: nil, code: "not_object", en: "must be an object, not \(v.typeName)", zh: "必须是对象"))
+                issues.append(
+                    .report(name, column: nil, code: "not_object", en: "must be an object, not \(v.typeName)", zh: "必须是对象"))
                 return nil
             }
         }
@@ -242,21 +273,26 @@ extension ReportValues {
             case nil, .null?:
                 issues.append(.report(field, column: column, code: "required", en: "is required", zh: "必须填写"))
             case .number(let d)?:
-                var rounded = d, source = d
+                var rounded = d
+                var source = d
                 NSDecimalRound(&rounded, &source, 0, .plain)
                 if rounded != d {
                     issues.append(.report(field, column: column, code: "not_integer", en: "must be a whole number", zh: "必须是整数"))
                 } else if d < 0 {
                     issues.append(.report(field, column: column, code: "negative", en: "must not be negative", zh: "不能为负数"))
                 } else if d > Decimal(maxCount) {
-                    issues.append(.report(field, column: column, code: "too_large",
-                                          en: "must be at most \(maxCount)", zh: "不能超过\(maxCount)"))
+                    issues.append(
+                        .report(
+                            field, column: column, code: "too_large",
+                            en: "must be at most \(maxCount)", zh: "不能超过\(maxCount)"))
                 } else {
                     return NSDecimalNumber(decimal: d).intValue
                 }
             case let v?:
-                issues.append(.report(field, column: column, code: "not_integer",
-                                      en: "must be a whole number, not \(v.typeName)", zh: "必须是整数"))
+                issues.append(
+                    .report(
+                        field, column: column, code: "not_integer",
+                        en: "must be a whole number, not \(v.typeName)", zh: "必须是整数"))
             }
             return 0
         }
@@ -266,11 +302,15 @@ extension ReportValues {
             switch root[name] {
             case .bool(let b)?: return b
             case nil, .null?:
-                issues.append(.report(name, column: column, code: "required", en: "is required: tick exactly one of the pair",
-                                      zh: "必须填写：两栏中必须且只能勾选一栏"))
+                issues.append(
+                    .report(
+                        name, column: column, code: "required", en: "is required: tick exactly one of the pair",
+                        zh: "必须填写：两栏中必须且只能勾选一栏"))
             case let v?:
-                issues.append(.report(name, column: column, code: "not_boolean",
-                                      en: "must be true or false, not \(v.typeName)", zh: "必须为是或否（true/false）"))
+                issues.append(
+                    .report(
+                        name, column: column, code: "not_boolean",
+                        en: "must be true or false, not \(v.typeName)", zh: "必须为是或否（true/false）"))
             }
             return false
         }
@@ -286,9 +326,11 @@ extension ReportValues {
                 issues.append(.report(field, column: 25, code: "required", en: "is required", zh: "必须填写"))
                 return .zero
             case let v?:
-                issues.append(.report(field, column: 25, code: "invalid_money",
-                                      en: "must be an amount in yuan such as \"1200.50\", not \(v.typeName)",
-                                      zh: "必须是以元为单位的金额，如\"1200.50\""))
+                issues.append(
+                    .report(
+                        field, column: 25, code: "invalid_money",
+                        en: "must be an amount in yuan such as \"1200.50\", not \(v.typeName)",
+                        zh: "必须是以元为单位的金额，如\"1200.50\""))
                 return .zero
             }
             switch Money.parse(text) {
@@ -296,34 +338,47 @@ extension ReportValues {
             case .failure(.negative):
                 issues.append(.report(field, column: 25, code: "negative", en: "must not be negative", zh: "不能为负数"))
             case .failure(.tooManyDecimals):
-                issues.append(.report(field, column: 25, code: "too_many_decimals",
-                                      en: "must have at most two decimals (fen)", zh: "最多两位小数（分）"))
+                issues.append(
+                    .report(
+                        field, column: 25, code: "too_many_decimals",
+                        en: "must have at most two decimals (fen)", zh: "最多两位小数（分）"))
             case .failure(.tooLarge):
                 issues.append(.report(field, column: 25, code: "too_large", en: "is implausibly large", zh: "金额过大"))
             case .failure(.malformed):
-                issues.append(.report(field, column: 25, code: "invalid_money",
-                                      en: "must be an amount in yuan such as \"1200.50\"", zh: "必须是以元为单位的金额，如\"1200.50\""))
+                issues.append(
+                    .report(
+                        field, column: 25, code: "invalid_money",
+                        en: "must be an amount in yuan such as \"1200.50\"", zh: "必须是以元为单位的金额，如\"1200.50\""))
             }
             return .zero
         }
 
-        let s = object("standards"), b = object("banks"), o = object("overcharge")
-        let v = object("violations"), f = object("forgery"), p = object("payment")
+        let s = object("standards")
+        let b = object("banks")
+        let o = object("overcharge")
+        let v = object("violations")
+        let f = object("forgery")
+        let p = object("payment")
         let values = ReportValues(
-            standards: .init(national: count(s, "standards", "national"),
-                             verifiedLocal: count(s, "standards", "verifiedLocal"),
-                             unverifiedLocal: count(s, "standards", "unverifiedLocal")),
-            banks: .init(national: count(b, "banks", "national"), certifiedLocal: count(b, "banks", "certifiedLocal"),
-                         uncertifiedLocal: count(b, "banks", "uncertifiedLocal")),
+            standards: .init(
+                national: count(s, "standards", "national"),
+                verifiedLocal: count(s, "standards", "verifiedLocal"),
+                unverifiedLocal: count(s, "standards", "unverifiedLocal")),
+            banks: .init(
+                national: count(b, "banks", "national"), certifiedLocal: count(b, "banks", "certifiedLocal"),
+                uncertifiedLocal: count(b, "banks", "uncertifiedLocal")),
             feeStandard: flag("feeStandard"),
-            overcharge: .init(investigated: count(o, "overcharge", "investigated"),
-                              uninvestigated: count(o, "overcharge", "uninvestigated")),
+            overcharge: .init(
+                investigated: count(o, "overcharge", "investigated"),
+                uninvestigated: count(o, "overcharge", "uninvestigated")),
             crossRegion: flag("crossRegion"),
             supervision: flag("supervision"),
-            violations: .init(investigated: count(v, "violations", "investigated"),
-                              uninvestigated: count(v, "violations", "uninvestigated")),
-            forgery: .init(investigated: count(f, "forgery", "investigated"),
-                           uninvestigated: count(f, "forgery", "uninvestigated")),
+            violations: .init(
+                investigated: count(v, "violations", "investigated"),
+                uninvestigated: count(v, "violations", "uninvestigated")),
+            forgery: .init(
+                investigated: count(f, "forgery", "investigated"),
+                uninvestigated: count(f, "forgery", "uninvestigated")),
             payment: .init(dueYuan: money(p, "dueYuan"), paidYuan: money(p, "paidYuan")))
         return issues.isEmpty ? .success(values) : .failure(ValidationFailure(issues: issues))
     }
@@ -338,14 +393,18 @@ extension ReportValues {
             ("payment.paidYuan", payment.paidYuan, previous?.paidYuan, next?.paidYuan),
         ] {
             if let prev, mine < prev {
-                issues.append(.report(key, column: column, code: "cumulative_decrease",
-                    en: "is cumulative from 1 January and cannot fall below \(prev) yuan reported for \(period.previous)",
-                    zh: "为自1月1日起的累计数，不能少于\(period.previous)已报的\(prev)元"))
+                issues.append(
+                    .report(
+                        key, column: column, code: "cumulative_decrease",
+                        en: "is cumulative from 1 January and cannot fall below \(prev) yuan reported for \(period.previous)",
+                        zh: "为自1月1日起的累计数，不能少于\(period.previous)已报的\(prev)元"))
             }
             if let nxt, mine > nxt {
-                issues.append(.report(key, column: column, code: "cumulative_exceeds_next",
-                    en: "is cumulative and cannot exceed \(nxt) yuan already reported for \(period.next)",
-                    zh: "为累计数，不能超过\(period.next)已报的\(nxt)元"))
+                issues.append(
+                    .report(
+                        key, column: column, code: "cumulative_exceeds_next",
+                        en: "is cumulative and cannot exceed \(nxt) yuan already reported for \(period.next)",
+                        zh: "为累计数，不能超过\(period.next)已报的\(nxt)元"))
             }
         }
         return issues

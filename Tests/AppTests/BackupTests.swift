@@ -1,7 +1,8 @@
-@testable import App
 import Foundation
 import Testing
 import Vapor
+
+@testable import App
 
 extension AppTests {
     /// `zhijian backup` while the server serves writes, and `zhijian restore`: the restored
@@ -28,8 +29,10 @@ extension AppTests {
             // One line per row (and per schema statement), in a stable order: a restored table may
             // come back in another physical order.
             return String(decoding: data, as: UTF8.self).split(separator: "\n")
-                .filter { !$0.hasPrefix("--") && !$0.hasPrefix("SET ") && !$0.hasPrefix("SELECT pg_catalog")
-                    && !$0.hasPrefix("\\restrict") && !$0.hasPrefix("\\unrestrict") }   // pg_dump's random session keys
+                .filter {
+                    !$0.hasPrefix("--") && !$0.hasPrefix("SET ") && !$0.hasPrefix("SELECT pg_catalog")
+                        && !$0.hasPrefix("\\restrict") && !$0.hasPrefix("\\unrestrict")
+                }  // pg_dump's random session keys
                 .sorted().joined(separator: "\n")
         }
 
@@ -38,14 +41,21 @@ extension AppTests {
                 let admin = try await t.admin()
                 let bj = try await t.user("bj", role: "unit", unit: "110000")
                 #expect(try await t.send(.PUT, "/api/v1/reports/2026Q1/110000", token: bj, json: reportJSON()).status == .ok)
-                _ = try await t.send(.POST, "/api/v1/complaints", json: #"{"category":"overcharge","unitCode":"110000","station":null,"description":"该站收费超标准，请依法查处","contact":"13800138000","channel":"web"}"#)
+                _ = try await t.send(
+                    .POST, "/api/v1/complaints",
+                    json:
+                        #"{"category":"overcharge","unitCode":"110000","station":null,"description":"该站收费超标准，请依法查处","contact":"13800138000","channel":"web"}"#
+                )
                 let dir = FileManager.default.temporaryDirectory.appendingPathComponent("zj-backup-\(UUID().uuidString)")
                 try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
                 defer { try? FileManager.default.removeItem(at: dir) }
 
                 // A backup taken while units save: it opens, and is whole.
                 let saving = Task {
-                    for n in 0..<40 { _ = try await t.send(.PUT, "/api/v1/reports/2026Q1/110000", token: admin, json: reportJSON(national: 20 + n)) }
+                    for n in 0..<40 {
+                        _ = try await t.send(
+                            .PUT, "/api/v1/reports/2026Q1/110000", token: admin, json: reportJSON(national: 20 + n))
+                    }
                 }
                 try await Backup.backup(t.app, to: dir.appendingPathComponent("during").path)
                 try await saving.value
@@ -55,22 +65,23 @@ extension AppTests {
                 try await Backup.backup(t.app, to: file)
                 let before = try Self.dump(t.app.config.database)
                 #expect(before.contains("收费超标准"))
-                await #expect(throws: (any Error).self) { try await Backup.backup(t.app, to: file) }   // never overwritten
+                await #expect(throws: (any Error).self) { try await Backup.backup(t.app, to: file) }  // never overwritten
 
                 // Changes after the backup are gone once it is restored.
-                #expect(try await t.send(.PUT, "/api/v1/reports/2026Q1/110000", token: admin, json: reportJSON(national: 999)).status == .ok)
+                #expect(
+                    try await t.send(.PUT, "/api/v1/reports/2026Q1/110000", token: admin, json: reportJSON(national: 999)).status
+                        == .ok)
                 let target: AppConfig.DatabaseChoice
                 if case .postgres = t.app.config.database {
                     target = t.app.config.database
                 } else {
                     target = .sqliteFile(dir.appendingPathComponent("restored.sqlite").path)
-                    try await Self.restoreInto(target, from: dir.appendingPathComponent("during").path)   // the one taken under load opens
+                    try await Self.restoreInto(target, from: dir.appendingPathComponent("during").path)  // the one taken under load opens
                 }
                 try await Self.restoreInto(target, from: file)
                 let after = try Self.dump(target)
                 #expect(!after.isEmpty)
                 #expect(after == before)
-
 
             }
         }

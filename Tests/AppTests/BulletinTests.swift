@@ -1,9 +1,10 @@
-@testable import App
 import Domain
 import Foundation
 import Testing
 import Vapor
 import VaporTesting
+
+@testable import App
 
 extension AppTests {
     @Suite struct Bulletins {
@@ -12,26 +13,40 @@ extension AppTests {
         static func scenario(_ t: TestApp) async throws -> (admin: String, bj: String, tj: String) {
             t.clock.set(beijing("2026-04-10T10:00:00"))
             var admin = try await t.admin()
-            #expect(try await t.send(.POST, "/api/v1/units", token: admin, json: #"{"code":"I001","name":"机械工业","kind":"industry"}"#).status == .created)
+            #expect(
+                try await t.send(.POST, "/api/v1/units", token: admin, json: #"{"code":"I001","name":"机械工业","kind":"industry"}"#)
+                    .status == .created)
             var bj = try await t.user("bj", role: "unit", unit: "110000")
             _ = try await t.user("tj", role: "unit", unit: "120000")
-            #expect(try await t.send(.PUT, "/api/v1/reports/2026Q1/110000", token: bj, json: reportJSON(due: "1000.00", paid: "500.00")).status == .ok)
+            #expect(
+                try await t.send(
+                    .PUT, "/api/v1/reports/2026Q1/110000", token: bj, json: reportJSON(due: "1000.00", paid: "500.00")
+                ).status == .ok)
             #expect(try await t.send(.POST, "/api/v1/reports/2026Q1/110000/submit", token: bj).status == .ok)
             #expect(try await t.send(.POST, "/api/v1/reports/2026Q1/110000/accept", token: admin).status == .ok)
             t.clock.set(beijing("2026-07-10T10:00:00"))
             bj = try await t.login("bj", "password-bj")
-            #expect(try await t.send(.PUT, "/api/v1/reports/2026Q2/110000", token: bj, json: reportJSON(
-                national: 12, verifiedLocal: 3, unverifiedLocal: 1, overcharge: (2, 1), forgery: (1, 0),
-                due: "3000.00", paid: "3000.00")).status == .ok)
+            #expect(
+                try await t.send(
+                    .PUT, "/api/v1/reports/2026Q2/110000", token: bj,
+                    json: reportJSON(
+                        national: 12, verifiedLocal: 3, unverifiedLocal: 1, overcharge: (2, 1), forgery: (1, 0),
+                        due: "3000.00", paid: "3000.00")
+                ).status == .ok)
             #expect(try await t.send(.POST, "/api/v1/reports/2026Q2/110000/submit", token: bj).status == .ok)
             t.clock.set(beijing("2026-07-20T10:00:00"))
             bj = try await t.login("bj", "password-bj")
             let tj = try await t.login("tj", "password-tj")
             admin = try await t.admin()
-            #expect(try await t.send(.PUT, "/api/v1/reports/2026Q2/120000", token: tj, json: reportJSON(
-                national: 5, verifiedLocal: 0, unverifiedLocal: 0, banksNational: 4, certifiedLocal: 0, uncertifiedLocal: 1,
-                feeStandard: false, crossRegion: true, supervision: false, violations: (1, 2),
-                due: "1000.00", paid: "0.00")).status == .ok)
+            #expect(
+                try await t.send(
+                    .PUT, "/api/v1/reports/2026Q2/120000", token: tj,
+                    json: reportJSON(
+                        national: 5, verifiedLocal: 0, unverifiedLocal: 0, banksNational: 4, certifiedLocal: 0,
+                        uncertifiedLocal: 1,
+                        feeStandard: false, crossRegion: true, supervision: false, violations: (1, 2),
+                        due: "1000.00", paid: "0.00")
+                ).status == .ok)
             #expect(try await t.send(.POST, "/api/v1/reports/2026Q2/120000/submit", token: tj).status == .ok)
             #expect(try await t.send(.POST, "/api/v1/reports/2026Q2/110000/accept", token: admin).status == .ok)
             #expect(try await t.send(.POST, "/api/v1/reports/2026Q2/120000/accept", token: admin).status == .ok)
@@ -71,14 +86,24 @@ extension AppTests {
                 let rows = try #require(b["rows"] as? [[String: Any]])
                 #expect(rows.count == 33)
                 #expect(rows.last?["unitCode"] as? String == "I001")
-                let bj = rows[0], tj = rows[1]
-                #expect(Self.cells(typed.rows[0].cells) == ["12", "3", "1", "10", "2", "0", "√", "", "3", "2", "1", "", "", "√", "√", "", "0", "0", "0", "√",
-                                           "1", "1", "0", "", "50.0", "100.0", "null", "null"])
-                #expect(Self.cells(typed.rows[1].cells) == ["5", "0", "0", "4", "0", "1", "", "√", "0", "0", "0", "√", "√", "", "", "√", "3", "1", "2", "",
-                                           "0", "0", "0", "√", "null", "0.0", "null", "null"])
+                let bj = rows[0]
+                let tj = rows[1]
+                #expect(
+                    Self.cells(typed.rows[0].cells) == [
+                        "12", "3", "1", "10", "2", "0", "√", "", "3", "2", "1", "", "", "√", "√", "", "0", "0", "0", "√",
+                        "1", "1", "0", "", "50.0", "100.0", "null", "null",
+                    ])
+                #expect(
+                    Self.cells(typed.rows[1].cells) == [
+                        "5", "0", "0", "4", "0", "1", "", "√", "0", "0", "0", "√", "√", "", "", "√", "3", "1", "2", "",
+                        "0", "0", "0", "√", "null", "0.0", "null", "null",
+                    ])
                 #expect(bj["late"] as? Bool == false && tj["late"] as? Bool == true)
-                #expect(Self.cells(typed.total.cells) == ["17", "3", "1", "14", "2", "1", "1", "1", "3", "2", "1", "1", "1", "1", "1", "1", "3", "1", "2", "1",
-                                              "1", "1", "0", "1", "50.0", "75.0", "null", "null"])
+                #expect(
+                    Self.cells(typed.total.cells) == [
+                        "17", "3", "1", "14", "2", "1", "1", "1", "3", "2", "1", "1", "1", "1", "1", "1", "3", "1", "2", "1",
+                        "1", "1", "0", "1", "50.0", "75.0", "null", "null",
+                    ])
                 let missing = try #require(b["missing"] as? [String])
                 #expect(missing.count == 31)
                 #expect(!missing.contains("110000") && !missing.contains("120000") && missing.contains("I001"))
@@ -87,8 +112,11 @@ extension AppTests {
                 let bjCodes = (bj["findings"] as? [[String: Any]])?.compactMap { $0["code"] as? String }
                 #expect(bjCodes == ["unverified_local_standards", "overcharge_cases", "overcharge_uninvestigated"])
                 let tjCodes = (tj["findings"] as? [[String: Any]])?.compactMap { $0["code"] as? String }
-                #expect(tjCodes == ["uncertified_local_banks", "no_fee_standard", "cross_region", "no_supervision",
-                                    "violations_uninvestigated", "payment_below_threshold", "report_late"])
+                #expect(
+                    tjCodes == [
+                        "uncertified_local_banks", "no_fee_standard", "cross_region", "no_supervision",
+                        "violations_uninvestigated", "payment_below_threshold", "report_late",
+                    ])
                 // Change against the previous quarter (Beijing's Q1 report had no unverified standards or cases).
                 let change = try #require(bj["change"] as? [Any])
                 #expect(change[0] as? Int == 0 && change[2] as? Int == 1 && change[8] as? Int == 3 && change[20] as? Int == 1)
@@ -113,13 +141,18 @@ extension AppTests {
                 #expect(pub["status"] as? String == "published")
 
                 // A correction is a new revision; the published bulletin does not change by itself.
-                let corrected = try t.object(try await t.send(.PUT, "/api/v1/reports/2026Q2/110000", token: bj,
-                    json: reportJSON(national: 13, verifiedLocal: 3, unverifiedLocal: 1, overcharge: (2, 1), forgery: (1, 0), due: "3000.00", paid: "3000.00")))
+                let corrected = try t.object(
+                    try await t.send(
+                        .PUT, "/api/v1/reports/2026Q2/110000", token: bj,
+                        json: reportJSON(
+                            national: 13, verifiedLocal: 3, unverifiedLocal: 1, overcharge: (2, 1), forgery: (1, 0),
+                            due: "3000.00", paid: "3000.00")))
                 #expect(corrected["revision"] as? Int == 2)
                 #expect(corrected["status"] as? String == "draft")
                 let stillOld = try Self.bulletin(try await t.send(.GET, "/api/v1/bulletins/2026Q2"))
                 #expect(Self.cells(stillOld.rows[0].cells)[0] == "12")
-                #expect(try t.error(try await t.send(.POST, "/api/v1/bulletins/2026Q2/publish", token: admin)).code == "no_changes")
+                #expect(
+                    try t.error(try await t.send(.POST, "/api/v1/bulletins/2026Q2/publish", token: admin)).code == "no_changes")
                 #expect(try await t.send(.POST, "/api/v1/reports/2026Q2/110000/submit", token: bj).status == .ok)
                 let pending = try await t.send(.POST, "/api/v1/bulletins/2026Q2/publish", token: admin)
                 #expect(try t.error(pending).code == "reports_pending_review")
@@ -127,8 +160,15 @@ extension AppTests {
                 let second = try t.object(try await t.send(.POST, "/api/v1/bulletins/2026Q2/publish", token: admin))
                 #expect(second["revision"] as? Int == 2)
                 let changes = try #require(second["changes"] as? [[String: Any]])
-                #expect(changes.contains { $0["unitCode"] as? String == "110000" && $0["column"] as? Int == 1 && $0["old"] as? String == "12" && $0["new"] as? String == "13" })
-                #expect(changes.contains { $0["unitName"] as? String == "合计" && $0["column"] as? Int == 1 && $0["new"] as? String == "18" })
+                #expect(
+                    changes.contains {
+                        $0["unitCode"] as? String == "110000" && $0["column"] as? Int == 1 && $0["old"] as? String == "12"
+                            && $0["new"] as? String == "13"
+                    })
+                #expect(
+                    changes.contains {
+                        $0["unitName"] as? String == "合计" && $0["column"] as? Int == 1 && $0["new"] as? String == "18"
+                    })
                 #expect(changes.count == 2)
 
                 let list = try #require(try t.json(try await t.send(.GET, "/api/v1/bulletins")) as? [[String: Any]])
@@ -153,8 +193,11 @@ extension AppTests {
                     #expect(try await t.send(.POST, "/api/v1/bulletins/2026Q2/publish", token: admin).status == .ok)
                     let first = try Self.bulletin(try await b.send(.GET, "/api/v1/bulletins/2026Q2"))
                     #expect(first.revision == 1)
-                    _ = try await t.send(.PUT, "/api/v1/reports/2026Q2/110000", token: bj,
-                        json: reportJSON(national: 13, verifiedLocal: 3, unverifiedLocal: 1, overcharge: (2, 1), forgery: (1, 0), due: "3000.00", paid: "3000.00"))
+                    _ = try await t.send(
+                        .PUT, "/api/v1/reports/2026Q2/110000", token: bj,
+                        json: reportJSON(
+                            national: 13, verifiedLocal: 3, unverifiedLocal: 1, overcharge: (2, 1), forgery: (1, 0),
+                            due: "3000.00", paid: "3000.00"))
                     #expect(try await t.send(.POST, "/api/v1/reports/2026Q2/110000/submit", token: bj).status == .ok)
                     #expect(try await t.send(.POST, "/api/v1/reports/2026Q2/110000/accept", token: admin).status == .ok)
                     #expect(try await t.send(.POST, "/api/v1/bulletins/2026Q2/publish", token: admin).status == .ok)
@@ -193,7 +236,10 @@ extension AppTests {
                 try #require(lines.count == 36, "\(lines.count) lines")
                 #expect(lines[0].hasPrefix("代码,地区、行业,1 国家职业标准执行情况›使用国家标准的职业(工种)数量(个),"))
                 #expect(lines[0].contains(",9 职业技能鉴定管理情况›鉴定收费情况›是否有超标准收费情况›有,10 职业技能鉴定管理情况›鉴定收费情况›是否有超标准收费情况›有›已查处,"))
-                #expect(lines[1] == "110000,北京市,12,3,1,10,2,0,√,,3,2,1,,,√,√,,0,0,0,√,1,1,0,,50.0,100.0,,,已报,使用未经部论证的地方(行业)标准1个；有超标准收费3起；超标准收费未查处1起")
+                #expect(
+                    lines[1]
+                        == "110000,北京市,12,3,1,10,2,0,√,,3,2,1,,,√,√,,0,0,0,√,1,1,0,,50.0,100.0,,,已报,使用未经部论证的地方(行业)标准1个；有超标准收费3起；超标准收费未查处1起"
+                )
                 #expect(lines[2].hasPrefix("120000,天津市,5,0,0,4,0,1,,√,0,0,0,√,√,,,√,3,1,2,,0,0,0,√,—,0.0,,,迟报,"))
                 #expect(lines[3].hasPrefix("130000,河北省," + String(repeating: ",", count: 27) + ",未报,"))
                 #expect(lines[34] == ",合计,17,3,1,14,2,1,1,1,3,2,1,1,1,1,1,1,3,1,2,1,1,1,0,1,50.0,75.0,,,,")

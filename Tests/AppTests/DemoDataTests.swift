@@ -1,4 +1,3 @@
-@testable import App
 import CertificateKit
 import Domain
 import Fluent
@@ -6,6 +5,8 @@ import Foundation
 import Testing
 import Vapor
 import VaporTesting
+
+@testable import App
 
 extension AppTests {
     /// `zhijian demo-data`, small (40 sessions a station), read back through the API a newcomer uses.
@@ -24,7 +25,8 @@ extension AppTests {
                 let s = try await Self.generate(t)
                 let admin = try await t.admin()
                 let periods = s.periods.map(\.description)
-                let missing = try #require(s.missing), corrected = try #require(s.corrected)
+                let missing = try #require(s.missing)
+                let corrected = try #require(s.corrected)
 
                 // act, check: eight published bulletins, one of them with a correction (revision 2)
                 let list = try #require(try t.json(try await t.send(.GET, "/api/v1/bulletins")) as? [[String: Any]])
@@ -33,7 +35,8 @@ extension AppTests {
                     let revisions = try #require(entry["revisions"] as? [[String: Any]])
                     #expect(revisions.count == (entry["period"] as? String == corrected.period.description ? 2 : 1))
                 }
-                var late = 0, findings = 0
+                var late = 0
+                var findings = 0
                 for p in s.periods {
                     let res = try await t.send(.GET, "/api/v1/bulletins/\(p)")
                     #expect(res.status == .ok)
@@ -61,18 +64,24 @@ extension AppTests {
                     #expect((r["cells"] as? [Any])?.count == 28)
                 }
                 #expect(try await t.send(.GET, "/api/v1/reports/\(periods[7])/120000", token: bj).status == .forbidden)
-                let history = try #require(try t.json(try await t.send(.GET, "/api/v1/reports/\(periods[0])/110000/history", token: bj)) as? [[String: Any]])
+                let history = try #require(
+                    try t.json(try await t.send(.GET, "/api/v1/reports/\(periods[0])/110000/history", token: bj))
+                        as? [[String: Any]])
                 #expect(history.map { $0["action"] as? String }.contains("create"))
                 #expect(history.last?["new"] as? String == "accepted")
                 let supervisor = try #require(s.users.first { $0.role == .supervisor })
                 let sv = try await t.login(supervisor.username, supervisor.password)
                 #expect(try await t.send(.GET, "/api/v1/reports/\(periods[7])/\(supervisor.unit)", token: sv).status == .ok)
-                let correction = try #require(try t.json(try await t.send(
-                    .GET, "/api/v1/reports/\(corrected.period)/\(corrected.unit)/history", token: admin)) as? [[String: Any]])
+                let correction = try #require(
+                    try t.json(
+                        try await t.send(
+                            .GET, "/api/v1/reports/\(corrected.period)/\(corrected.unit)/history", token: admin))
+                        as? [[String: Any]])
                 #expect(correction.contains { $0["action"] as? String == "correct" && $0["revision"] as? Int == 2 })
 
                 // complaints in every state, some overdue, one transferred, one reopened, a receipt that opens its case
-                let cases = try #require(try t.json(try await t.send(.GET, "/api/v1/complaints", token: admin)) as? [[String: Any]])
+                let cases = try #require(
+                    try t.json(try await t.send(.GET, "/api/v1/complaints", token: admin)) as? [[String: Any]])
                 #expect(Set(cases.compactMap { $0["status"] as? String }) == Set(ComplaintStatus.allCases.map(\.rawValue)))
                 #expect(cases.contains { $0["overdue"] as? Bool == true })
                 let mine = try #require(try t.json(try await t.send(.GET, "/api/v1/complaints", token: bj)) as? [[String: Any]])
@@ -98,15 +107,19 @@ extension AppTests {
                 }
                 let name = issued.holderName!.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!
                 #expect(try await verify("serial=\(issued.serial)&name=\(name)")["result"] as? String == "valid")
-                #expect(try await verify("serial=\(revoked.serial)&idNumber=\(revoked.idNumber!)")["result"] as? String == "revoked")
-                #expect(try await verify("serial=\(voided.serial)&idNumber=110101199001011237")["result"] as? String == "not_found")
+                #expect(
+                    try await verify("serial=\(revoked.serial)&idNumber=\(revoked.idNumber!)")["result"] as? String == "revoked")
+                #expect(
+                    try await verify("serial=\(voided.serial)&idNumber=110101199001011237")["result"] as? String == "not_found")
                 let signed = try await verify("token=\(issued.token!)")
                 #expect(signed["result"] as? String == "valid" && signed["signatureValid"] as? Bool == true)
 
                 // the registers agree with the reports, except the few made to disagree
                 var disagree: Set<String> = []
                 var compared = 0
-                let units = try #require(try t.json(try await t.send(.GET, "/api/v1/units")) as? [[String: Any]]).compactMap { $0["code"] as? String }
+                let units = try #require(try t.json(try await t.send(.GET, "/api/v1/units")) as? [[String: Any]]).compactMap {
+                    $0["code"] as? String
+                }
                 for p in periods {
                     for unit in units where !(p == missing.period.description && unit == missing.unit) {
                         let d = try t.object(try await t.send(.GET, "/api/v1/reports/\(p)/\(unit)/derived", token: admin))

@@ -1,8 +1,9 @@
-@testable import App
 import Foundation
 import Testing
 import Vapor
 import VaporTesting
+
+@testable import App
 
 extension AppTests {
     @Suite struct OpenAPI {
@@ -15,7 +16,10 @@ extension AppTests {
             var inPaths = false
             var current: String?
             for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-                if line == "paths:" { inPaths = true; continue }
+                if line == "paths:" {
+                    inPaths = true
+                    continue
+                }
                 guard inPaths else { continue }
                 if line.hasPrefix("  /"), line.hasSuffix(":"), !line.hasPrefix("   ") {
                     current = String(line.dropFirst(2).dropLast())
@@ -33,15 +37,18 @@ extension AppTests {
                 let doc = try Self.documented()
                 var served: [String: Set<String>] = [:]
                 // The API's catch-all (its JSON 404 for unknown paths) is not an operation.
-                for route in t.app.routes.all where !route.path.contains(where: { if case .catchall = $0 { true } else { false } }) {
-                    let path = "/" + route.path.map { c -> String in
-                        switch c {
-                        case .constant(let s): s
-                        case .parameter(let p): "{\(p)}"
-                        case .anything: "*"
-                        case .catchall: "**"
-                        }
-                    }.joined(separator: "/")
+                for route in t.app.routes.all
+                where !route.path.contains(where: { if case .catchall = $0 { true } else { false } }) {
+                    let path =
+                        "/"
+                        + route.path.map { c -> String in
+                            switch c {
+                            case .constant(let s): s
+                            case .parameter(let p): "{\(p)}"
+                            case .anything: "*"
+                            case .catchall: "**"
+                            }
+                        }.joined(separator: "/")
                     served[path, default: []].insert(route.method.rawValue.lowercased())
                 }
                 for (path, methods) in served {

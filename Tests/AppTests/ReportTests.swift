@@ -1,8 +1,9 @@
-@testable import App
 import Foundation
 import Testing
 import Vapor
 import VaporTesting
+
+@testable import App
 
 extension AppTests {
     @Suite struct Reports {
@@ -11,9 +12,11 @@ extension AppTests {
         @Test func put_createsADraftWithCellsAndFindings() async throws {
             try await withTestApp(now: beijing("2026-04-03T09:00:00")) { t in
                 let bj = try await t.user("bj", role: "unit", unit: "110000")
-                let res = try await t.send(.PUT, Self.path, token: bj, json: reportJSON(
-                    unverifiedLocal: 1, overcharge: (2, 1), violations: (0, 2), forgery: (1, 0),
-                    due: "120000.00", paid: "90000"))
+                let res = try await t.send(
+                    .PUT, Self.path, token: bj,
+                    json: reportJSON(
+                        unverifiedLocal: 1, overcharge: (2, 1), violations: (0, 2), forgery: (1, 0),
+                        due: "120000.00", paid: "90000"))
                 #expect(res.status == .ok)
                 let r = try t.object(res)
                 #expect(r["status"] as? String == "draft")
@@ -35,8 +38,11 @@ extension AppTests {
                 let payment = try #require(values["payment"] as? [String: Any])
                 #expect(payment["paidYuan"] as? String == "90000.00")
                 let codes = try #require(r["findings"] as? [[String: Any]]).compactMap { $0["code"] as? String }
-                #expect(codes == ["unverified_local_standards", "overcharge_cases", "overcharge_uninvestigated",
-                                  "violations_uninvestigated", "payment_below_threshold"])
+                #expect(
+                    codes == [
+                        "unverified_local_standards", "overcharge_cases", "overcharge_uninvestigated",
+                        "violations_uninvestigated", "payment_below_threshold",
+                    ])
                 #expect(r["late"] as? Bool == false)
             }
         }
@@ -65,14 +71,18 @@ extension AppTests {
             (#""payment":{"dueYuan":"100"}"#, "payment.paidYuan", 25, "required"),
             (#""bonus":1"#, "bonus", -1, "unknown_field"),
         ])
-        func put_badValue_is422_namingTheColumn_andLeavesDataUnchanged(fragment: String, field: String, column: Int, code: String) async throws {
+        func put_badValue_is422_namingTheColumn_andLeavesDataUnchanged(
+            fragment: String, field: String, column: Int, code: String
+        ) async throws {
             try await withTestApp(now: beijing("2026-04-03T09:00:00")) { t in
                 let bj = try await t.user("bj", role: "unit", unit: "110000")
                 #expect(try await t.send(.PUT, Self.path, token: bj, json: reportJSON()).status == .ok)
                 let before = try await t.send(.GET, Self.path, token: bj).body.string
                 // Replace (or add) the key the fragment names in a valid report.
                 var object = try #require(try JSONSerialization.jsonObject(with: Data(reportJSON().utf8)) as? [String: Any])
-                let patch = try #require(try JSONSerialization.jsonObject(with: Data("{\(fragment)}".utf8), options: .fragmentsAllowed) as? [String: Any])
+                let patch = try #require(
+                    try JSONSerialization.jsonObject(with: Data("{\(fragment)}".utf8), options: .fragmentsAllowed)
+                        as? [String: Any])
                 for (k, v) in patch { object[k] = v }
                 let body = String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
                 let res = try await t.send(.PUT, Self.path, token: bj, json: body)
@@ -94,7 +104,8 @@ extension AppTests {
             try await withTestApp(now: beijing("2026-04-03T09:00:00")) { t in
                 let bj = try await t.user("bj", role: "unit", unit: "110000")
                 var body = reportJSON()
-                body = body.replacingOccurrences(of: #""dueYuan":"1000.00","paidYuan":"1000.00""#, with: #""dueYuan":0.3,"paidYuan":0.1"#)
+                body = body.replacingOccurrences(
+                    of: #""dueYuan":"1000.00","paidYuan":"1000.00""#, with: #""dueYuan":0.3,"paidYuan":0.1"#)
                 let r = try t.object(try await t.send(.PUT, Self.path, token: bj, json: body))
                 let payment = try #require((r["values"] as? [String: Any])?["payment"] as? [String: Any])
                 #expect(payment["dueYuan"] as? String == "0.30")
@@ -131,19 +142,33 @@ extension AppTests {
         @Test func payments_cumulativeAmountsNeverDecreaseWithinAYear() async throws {
             try await withTestApp(now: beijing("2026-10-03T09:00:00")) { t in
                 let bj = try await t.user("bj", role: "unit", unit: "110000")
-                #expect(try await t.send(.PUT, "/api/v1/reports/2026Q1/110000", token: bj, json: reportJSON(due: "100.00", paid: "50.00")).status == .ok)
-                #expect(try await t.send(.PUT, "/api/v1/reports/2026Q3/110000", token: bj, json: reportJSON(due: "300.00", paid: "200.00")).status == .ok)
-                let down = try await t.send(.PUT, "/api/v1/reports/2026Q2/110000", token: bj, json: reportJSON(due: "90.00", paid: "60.00"))
+                #expect(
+                    try await t.send(
+                        .PUT, "/api/v1/reports/2026Q1/110000", token: bj, json: reportJSON(due: "100.00", paid: "50.00")
+                    ).status == .ok)
+                #expect(
+                    try await t.send(
+                        .PUT, "/api/v1/reports/2026Q3/110000", token: bj, json: reportJSON(due: "300.00", paid: "200.00")
+                    ).status == .ok)
+                let down = try await t.send(
+                    .PUT, "/api/v1/reports/2026Q2/110000", token: bj, json: reportJSON(due: "90.00", paid: "60.00"))
                 #expect(down.status == .unprocessableEntity)
                 let d = try t.error(down).details
                 #expect(d.count == 1)
                 #expect(d.first?["code"] as? String == "cumulative_decrease")
                 #expect(d.first?["column"] as? Int == 26)
-                let over = try await t.send(.PUT, "/api/v1/reports/2026Q2/110000", token: bj, json: reportJSON(due: "200.00", paid: "250.00"))
+                let over = try await t.send(
+                    .PUT, "/api/v1/reports/2026Q2/110000", token: bj, json: reportJSON(due: "200.00", paid: "250.00"))
                 #expect(try t.error(over).details.first?["code"] as? String == "cumulative_exceeds_next")
-                #expect(try await t.send(.PUT, "/api/v1/reports/2026Q2/110000", token: bj, json: reportJSON(due: "200.00", paid: "100.00")).status == .ok)
+                #expect(
+                    try await t.send(
+                        .PUT, "/api/v1/reports/2026Q2/110000", token: bj, json: reportJSON(due: "200.00", paid: "100.00")
+                    ).status == .ok)
                 // A new year starts again from zero.
-                #expect(try await t.send(.PUT, "/api/v1/reports/2025Q4/110000", token: bj, json: reportJSON(due: "9000.00", paid: "9000.00")).status == .ok)
+                #expect(
+                    try await t.send(
+                        .PUT, "/api/v1/reports/2025Q4/110000", token: bj, json: reportJSON(due: "9000.00", paid: "9000.00")
+                    ).status == .ok)
             }
         }
 
@@ -166,7 +191,8 @@ extension AppTests {
                 let accepted = try t.object(try await t.send(.POST, Self.path + "/accept", token: admin))
                 #expect(accepted["status"] as? String == "accepted")
                 #expect(try await t.send(.POST, Self.path + "/accept", token: admin).status == .conflict)
-                #expect(try await t.send(.POST, Self.path + "/return", token: admin, json: #"{"comment":"x"}"#).status == .conflict)
+                #expect(
+                    try await t.send(.POST, Self.path + "/return", token: admin, json: #"{"comment":"x"}"#).status == .conflict)
             }
         }
 
@@ -179,7 +205,8 @@ extension AppTests {
                 let noComment = try await t.send(.POST, Self.path + "/return", token: admin, json: #"{"comment":"  "}"#)
                 #expect(noComment.status == .unprocessableEntity)
                 #expect(try t.error(noComment).details.first?["field"] as? String == "comment")
-                let returned = try t.object(try await t.send(.POST, Self.path + "/return", token: admin, json: #"{"comment":"第3列与上季度不符"}"#))
+                let returned = try t.object(
+                    try await t.send(.POST, Self.path + "/return", token: admin, json: #"{"comment":"第3列与上季度不符"}"#))
                 #expect(returned["status"] as? String == "returned")
                 #expect(returned["comment"] as? String == "第3列与上季度不符")
                 let edited = try t.object(try await t.send(.PUT, Self.path, token: bj, json: reportJSON(national: 13)))
@@ -188,8 +215,10 @@ extension AppTests {
                 #expect(try await t.send(.POST, Self.path + "/submit", token: bj).status == .ok)
                 #expect(try await t.send(.POST, Self.path + "/accept", token: admin).status == .ok)
 
-                let history = try #require(try t.json(try await t.send(.GET, Self.path + "/history", token: bj)) as? [[String: Any]])
-                let change = try #require(history.first { $0["field"] as? String == "standards.national" && $0["new"] as? String == "13" })
+                let history = try #require(
+                    try t.json(try await t.send(.GET, Self.path + "/history", token: bj)) as? [[String: Any]])
+                let change = try #require(
+                    history.first { $0["field"] as? String == "standards.national" && $0["new"] as? String == "13" })
                 #expect(change["old"] as? String == "12")
                 #expect(change["user"] as? String == "bj")
                 #expect(change["column"] as? Int == 1)
@@ -238,8 +267,10 @@ extension AppTests {
                 #expect(try await t.send(.PUT, Self.path, token: bj, json: reportJSON()).status == .ok)
                 let before = try await t.send(.GET, Self.path, token: bj).body.string
 
-                for (method, suffix, body) in [(HTTPMethod.GET, "", nil), (.PUT, "", reportJSON(national: 99)),
-                                               (.POST, "/submit", nil), (.GET, "/history", nil)] {
+                for (method, suffix, body) in [
+                    (HTTPMethod.GET, "", nil), (.PUT, "", reportJSON(national: 99)),
+                    (.POST, "/submit", nil), (.GET, "/history", nil),
+                ] {
                     let anon = try await t.send(method, Self.path + suffix, json: body)
                     #expect(anon.status == .unauthorized, "anonymous \(method) \(suffix)")
                     let other = try await t.send(method, Self.path + suffix, token: tj, json: body)
@@ -254,7 +285,9 @@ extension AppTests {
                 #expect(try await t.send(.POST, Self.path + "/submit", token: bj).status == .ok)
                 for token in [bj, tj, sup] {
                     #expect(try await t.send(.POST, Self.path + "/accept", token: token).status == .forbidden)
-                    #expect(try await t.send(.POST, Self.path + "/return", token: token, json: #"{"comment":"x"}"#).status == .forbidden)
+                    #expect(
+                        try await t.send(.POST, Self.path + "/return", token: token, json: #"{"comment":"x"}"#).status
+                            == .forbidden)
                     #expect(try await t.send(.GET, "/api/v1/reports/2026Q1", token: token).status == .forbidden)
                     #expect(try await t.send(.POST, "/api/v1/bulletins/2026Q1/publish", token: token).status == .forbidden)
                 }
@@ -264,7 +297,8 @@ extension AppTests {
                 _ = before
                 // Unknown unit: 404.
                 #expect(try await t.send(.GET, "/api/v1/reports/2026Q1/999999", token: admin).status == .notFound)
-                #expect(try await t.send(.PUT, "/api/v1/reports/2026Q1/999999", token: admin, json: reportJSON()).status == .notFound)
+                #expect(
+                    try await t.send(.PUT, "/api/v1/reports/2026Q1/999999", token: admin, json: reportJSON()).status == .notFound)
             }
         }
 
@@ -274,7 +308,8 @@ extension AppTests {
                 let admin = try await t.admin()
                 #expect(try await t.send(.PUT, Self.path, token: bj, json: reportJSON()).status == .ok)
                 #expect(try await t.send(.POST, Self.path + "/submit", token: bj).status == .ok)
-                let list = try #require(try t.json(try await t.send(.GET, "/api/v1/reports/2026Q1", token: admin)) as? [[String: Any]])
+                let list = try #require(
+                    try t.json(try await t.send(.GET, "/api/v1/reports/2026Q1", token: admin)) as? [[String: Any]])
                 #expect(list.count == 32)
                 #expect(list[0]["status"] as? String == "submitted")
                 #expect(list[1]["status"] == nil || list[1]["status"] is NSNull)

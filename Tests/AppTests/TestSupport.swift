@@ -1,4 +1,3 @@
-@testable import App
 import Domain
 import Fluent
 import Foundation
@@ -6,6 +5,8 @@ import SQLKit
 import Testing
 import Vapor
 import VaporTesting
+
+@testable import App
 
 /// A clock the tests move by hand.
 final class TestClock: @unchecked Sendable {
@@ -30,9 +31,12 @@ func testDatabase() -> (AppConfig.DatabaseChoice, cleanup: () -> Void) {
         return (try! AppConfig.parseDatabaseURL(url), {})
     }
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("zhijian-test-\(UUID().uuidString).sqlite").path
-    return (.sqliteFile(path), {
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-    })
+    return (
+        .sqliteFile(path),
+        {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+    )
 }
 
 let adminPassword = "admin-secret-1"
@@ -44,9 +48,11 @@ struct TestApp {
     /// A port when requests go over real HTTP on loopback (so the server sees a peer address).
     var livePort: Int?
 
-    func send(_ method: HTTPMethod, _ path: String, token: String? = nil, json: String? = nil,
-              headers extra: HTTPHeaders = [:], body: String? = nil, contentType: String? = nil,
-              sourceLocation: SourceLocation = #_sourceLocation) async throws -> TestingHTTPResponse {
+    func send(
+        _ method: HTTPMethod, _ path: String, token: String? = nil, json: String? = nil,
+        headers extra: HTTPHeaders = [:], body: String? = nil, contentType: String? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> TestingHTTPResponse {
         var headers = extra
         if let token { headers.bearerAuthorization = .init(token: token) }
         var buffer: ByteBuffer?
@@ -59,8 +65,9 @@ struct TestApp {
         }
         let tester = try livePort.map { try app.testing(method: .running(hostname: "127.0.0.1", port: $0)) } ?? app.testing()
         let res = try await tester.sendRequest(method, path, headers: headers, body: buffer)
-        #expect(res.status.code < 500, "\(method) \(path) answered \(res.status): \(res.body.string)",
-                sourceLocation: sourceLocation)
+        #expect(
+            res.status.code < 500, "\(method) \(path) answered \(res.status): \(res.body.string)",
+            sourceLocation: sourceLocation)
         return res
     }
 
@@ -88,14 +95,17 @@ struct TestApp {
     func user(_ name: String, role: String, unit: String?) async throws -> String {
         let admin = try await admin()
         let unitJSON = unit.map { "\"\($0)\"" } ?? "null"
-        let res = try await send(.POST, "/api/v1/users", token: admin,
-                                 json: #"{"username":"\#(name)","password":"password-\#(name)","role":"\#(role)","unitCode":\#(unitJSON)}"#)
+        let res = try await send(
+            .POST, "/api/v1/users", token: admin,
+            json: #"{"username":"\#(name)","password":"password-\#(name)","role":"\#(role)","unitCode":\#(unitJSON)}"#)
         try #require(res.status == .created, "create \(name): \(res.body.string)")
         return try await login(name, "password-\(name)")
     }
 
     /// The error body's code and details, checking the documented shape.
-    func error(_ res: TestingHTTPResponse, sourceLocation: SourceLocation = #_sourceLocation) throws -> (code: String, details: [[String: Any]]) {
+    func error(
+        _ res: TestingHTTPResponse, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> (code: String, details: [[String: Any]]) {
         let o = try object(res)
         let e = try #require(o["error"] as? [String: Any], sourceLocation: sourceLocation)
         #expect((e["message"] as? String)?.isEmpty == false, sourceLocation: sourceLocation)
@@ -115,16 +125,19 @@ let quietLogging: Void = {
 
 /// Runs `body` against a fresh application and database, always shutting down.
 /// `trustedProxies` makes requests travel over real HTTP from 127.0.0.1, which the list may trust.
-func withTestApp(now: Date = beijing("2026-05-10T12:00:00"), deadlineDays: Int = 15, trustedProxies: [String]? = nil,
-                 _ body: (TestApp) async throws -> Void) async throws {
+func withTestApp(
+    now: Date = beijing("2026-05-10T12:00:00"), deadlineDays: Int = 15, trustedProxies: [String]? = nil,
+    _ body: (TestApp) async throws -> Void
+) async throws {
     _ = quietLogging
     let app = try await Application.make(.testing)
     app.logger.logLevel = .warning
     let clock = TestClock(now)
     let (database, cleanup) = testDatabase()
     defer { cleanup() }
-    var config = AppConfig(database: database, adminPassword: adminPassword, deadlineDays: deadlineDays,
-                           bcryptCost: 4, now: { clock.now })
+    var config = AppConfig(
+        database: database, adminPassword: adminPassword, deadlineDays: deadlineDays,
+        bcryptCost: 4, now: { clock.now })
     config.trustedProxies = (trustedProxies ?? []).compactMap(CIDR.init)
     do {
         try await configure(app, config: config)
@@ -142,11 +155,13 @@ func withTestApp(now: Date = beijing("2026-05-10T12:00:00"), deadlineDays: Int =
 }
 
 /// A valid report body, with overrides by JSON fragment.
-func reportJSON(national: Int = 12, verifiedLocal: Int = 3, unverifiedLocal: Int = 0, banksNational: Int = 10,
-                certifiedLocal: Int = 2, uncertifiedLocal: Int = 0, feeStandard: Bool = true,
-                overcharge: (Int, Int) = (0, 0), crossRegion: Bool = false, supervision: Bool = true,
-                violations: (Int, Int) = (0, 0), forgery: (Int, Int) = (0, 0),
-                due: String = "1000.00", paid: String = "1000.00") -> String {
+func reportJSON(
+    national: Int = 12, verifiedLocal: Int = 3, unverifiedLocal: Int = 0, banksNational: Int = 10,
+    certifiedLocal: Int = 2, uncertifiedLocal: Int = 0, feeStandard: Bool = true,
+    overcharge: (Int, Int) = (0, 0), crossRegion: Bool = false, supervision: Bool = true,
+    violations: (Int, Int) = (0, 0), forgery: (Int, Int) = (0, 0),
+    due: String = "1000.00", paid: String = "1000.00"
+) -> String {
     """
     {"standards":{"national":\(national),"verifiedLocal":\(verifiedLocal),"unverifiedLocal":\(unverifiedLocal)},
      "banks":{"national":\(banksNational),"certifiedLocal":\(certifiedLocal),"uncertifiedLocal":\(uncertifiedLocal)},

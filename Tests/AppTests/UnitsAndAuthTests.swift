@@ -1,8 +1,9 @@
-@testable import App
 import Foundation
 import Testing
 import Vapor
 import VaporTesting
+
+@testable import App
 
 extension AppTests {
     @Suite struct UnitsAndAuth {
@@ -17,8 +18,9 @@ extension AppTests {
         @Test func units_the32RegionsArePresentByCode_thenIndustries() async throws {
             try await withTestApp { t in
                 let admin = try await t.admin()
-                let created = try await t.send(.POST, "/api/v1/units", token: admin,
-                                               json: #"{"code":"I001","name":"机械工业","kind":"industry"}"#)
+                let created = try await t.send(
+                    .POST, "/api/v1/units", token: admin,
+                    json: #"{"code":"I001","name":"机械工业","kind":"industry"}"#)
                 #expect(created.status == .created)
                 let res = try await t.send(.GET, "/api/v1/units")
                 let units = try #require(try t.json(res) as? [[String: Any]])
@@ -44,14 +46,18 @@ extension AppTests {
                 let forbidden = try await t.send(.POST, "/api/v1/units", token: unit, json: body)
                 #expect(forbidden.status == .forbidden)
                 #expect(try t.error(forbidden).code == "forbidden")
-                let region = try await t.send(.POST, "/api/v1/units", token: admin, json: #"{"code":"999999","name":"新省","kind":"region"}"#)
+                let region = try await t.send(
+                    .POST, "/api/v1/units", token: admin, json: #"{"code":"999999","name":"新省","kind":"region"}"#)
                 #expect(region.status == .unprocessableEntity)
                 #expect(try t.error(region).details.first?["field"] as? String == "kind")
-                let badCode = try await t.send(.POST, "/api/v1/units", token: admin, json: #"{"code":"a b","name":"X","kind":"industry"}"#)
+                let badCode = try await t.send(
+                    .POST, "/api/v1/units", token: admin, json: #"{"code":"a b","name":"X","kind":"industry"}"#)
                 #expect(badCode.status == .unprocessableEntity)
-                let dup = try await t.send(.POST, "/api/v1/units", token: admin, json: #"{"code":"110000","name":"另一个","kind":"industry"}"#)
+                let dup = try await t.send(
+                    .POST, "/api/v1/units", token: admin, json: #"{"code":"110000","name":"另一个","kind":"industry"}"#)
                 #expect(dup.status == .conflict)
-                let dupName = try await t.send(.POST, "/api/v1/units", token: admin, json: #"{"code":"I009","name":"北京市","kind":"industry"}"#)
+                let dupName = try await t.send(
+                    .POST, "/api/v1/units", token: admin, json: #"{"code":"I009","name":"北京市","kind":"industry"}"#)
                 #expect(dupName.status == .conflict)
                 let malformed = try await t.send(.POST, "/api/v1/units", token: admin, json: #"{"code":"#)
                 #expect(malformed.status == .badRequest)
@@ -116,13 +122,16 @@ extension AppTests {
                     let r = try await t.send(.POST, "/api/v1/auth/login", json: #"{"username":"admin","password":"wrong"}"#)
                     #expect(r.status == .unauthorized)
                 }
-                let limited = try await t.send(.POST, "/api/v1/auth/login", json: #"{"username":"admin","password":"\#(adminPassword)"}"#)
+                let limited = try await t.send(
+                    .POST, "/api/v1/auth/login", json: #"{"username":"admin","password":"\#(adminPassword)"}"#)
                 #expect(limited.status == .tooManyRequests)
                 #expect(try t.error(limited).code == "too_many_attempts")
                 let retry = try #require(limited.headers.first(name: .retryAfter).flatMap(Int.init))
                 #expect(retry > 0 && retry <= 900)
                 t.clock.advance(901)
-                #expect(try await t.send(.POST, "/api/v1/auth/login", json: #"{"username":"admin","password":"\#(adminPassword)"}"#).status == .ok)
+                #expect(
+                    try await t.send(.POST, "/api/v1/auth/login", json: #"{"username":"admin","password":"\#(adminPassword)"}"#)
+                        .status == .ok)
             }
         }
 
@@ -131,12 +140,14 @@ extension AppTests {
                 for n in 0..<20 {
                     var h = HTTPHeaders()
                     h.replaceOrAdd(name: "X-Forwarded-For", value: "10.0.0.\(n / 5)")
-                    let r = try await t.send(.POST, "/api/v1/auth/login", json: #"{"username":"admin","password":"wrong"}"#, headers: h)
+                    let r = try await t.send(
+                        .POST, "/api/v1/auth/login", json: #"{"username":"admin","password":"wrong"}"#, headers: h)
                     #expect(r.status == .unauthorized, "attempt \(n)")
                 }
                 var h = HTTPHeaders()
                 h.replaceOrAdd(name: "X-Forwarded-For", value: "10.0.0.99")
-                let limited = try await t.send(.POST, "/api/v1/auth/login", json: #"{"username":"admin","password":"\#(adminPassword)"}"#, headers: h)
+                let limited = try await t.send(
+                    .POST, "/api/v1/auth/login", json: #"{"username":"admin","password":"\#(adminPassword)"}"#, headers: h)
                 #expect(limited.status == .tooManyRequests)
             }
         }
@@ -148,15 +159,25 @@ extension AppTests {
                 let body = #"{"username":"x1","password":"password-x1","role":"unit","unitCode":"110000"}"#
                 #expect(try await t.send(.POST, "/api/v1/users", token: unit, json: body).status == .forbidden)
                 #expect(try await t.send(.POST, "/api/v1/users", json: body).status == .unauthorized)
-                let noUnit = try await t.send(.POST, "/api/v1/users", token: admin, json: #"{"username":"x2","password":"password-x2","role":"unit","unitCode":null}"#)
+                let noUnit = try await t.send(
+                    .POST, "/api/v1/users", token: admin,
+                    json: #"{"username":"x2","password":"password-x2","role":"unit","unitCode":null}"#)
                 #expect(noUnit.status == .unprocessableEntity)
-                let short = try await t.send(.POST, "/api/v1/users", token: admin, json: #"{"username":"x3","password":"short","role":"unit","unitCode":"110000"}"#)
+                let short = try await t.send(
+                    .POST, "/api/v1/users", token: admin,
+                    json: #"{"username":"x3","password":"short","role":"unit","unitCode":"110000"}"#)
                 #expect(try t.error(short).details.first?["field"] as? String == "password")
-                let badRole = try await t.send(.POST, "/api/v1/users", token: admin, json: #"{"username":"x4","password":"password-x4","role":"king","unitCode":null}"#)
+                let badRole = try await t.send(
+                    .POST, "/api/v1/users", token: admin,
+                    json: #"{"username":"x4","password":"password-x4","role":"king","unitCode":null}"#)
                 #expect(badRole.status == .unprocessableEntity)
-                let unknownUnit = try await t.send(.POST, "/api/v1/users", token: admin, json: #"{"username":"x5","password":"password-x5","role":"unit","unitCode":"999999"}"#)
+                let unknownUnit = try await t.send(
+                    .POST, "/api/v1/users", token: admin,
+                    json: #"{"username":"x5","password":"password-x5","role":"unit","unitCode":"999999"}"#)
                 #expect(try t.error(unknownUnit).details.first?["code"] as? String == "unknown_unit")
-                let dup = try await t.send(.POST, "/api/v1/users", token: admin, json: #"{"username":"bj","password":"password-bj","role":"unit","unitCode":"110000"}"#)
+                let dup = try await t.send(
+                    .POST, "/api/v1/users", token: admin,
+                    json: #"{"username":"bj","password":"password-bj","role":"unit","unitCode":"110000"}"#)
                 #expect(dup.status == .conflict)
                 let me = try t.object(try await t.send(.GET, "/api/v1/auth/me", token: unit))
                 #expect(me["unitCode"] as? String == "110000")

@@ -1,9 +1,10 @@
-@testable import App
 import Domain
 import Foundation
 import Testing
 import Vapor
 import VaporTesting
+
+@testable import App
 
 extension AppTests {
     @Suite struct Web {
@@ -15,7 +16,8 @@ extension AppTests {
             #expect(form.body.string.contains(loginCSRF))
             var h = HTTPHeaders()
             h.cookie = HTTPCookies(dictionaryLiteral: (Auth.loginCSRFCookie, .init(string: loginCSRF)))
-            let res = try await t.send(.POST, "/login", headers: h, body: "username=\(user)&password=\(password)&_csrf=\(loginCSRF)&next=/reports")
+            let res = try await t.send(
+                .POST, "/login", headers: h, body: "username=\(user)&password=\(password)&_csrf=\(loginCSRF)&next=/reports")
             #expect(res.status == .seeOther)
             #expect(res.headers.first(name: .location) == "/reports")
             let session = try #require(res.headers.setCookie?[Auth.sessionCookie])
@@ -100,8 +102,9 @@ extension AppTests {
                 let bad = try await t.send(.POST, "/login", headers: h, body: "username=admin&password=wrong&_csrf=\(token)")
                 #expect(bad.status == .unauthorized)
                 #expect(bad.body.string.contains("用户名或密码错误"))
-                let evil = try await t.send(.POST, "/login", headers: h,
-                                            body: "username=admin&password=\(adminPassword)&_csrf=\(token)&next=//evil.example")
+                let evil = try await t.send(
+                    .POST, "/login", headers: h,
+                    body: "username=admin&password=\(adminPassword)&_csrf=\(token)&next=//evil.example")
                 #expect(evil.headers.first(name: .location) == "/reports")
             }
         }
@@ -112,21 +115,29 @@ extension AppTests {
                 let (cookie, csrf) = try await Self.webLogin(t, "admin", adminPassword)
                 let h = Self.headers(cookie)
                 #expect(try await t.send(.GET, "/admin", headers: h).status == .ok)
-                let added = try await t.send(.POST, "/admin/units", headers: h, body: "_csrf=\(csrf)&kind=industry&code=I100&name=%E7%94%B5%E5%8A%9B")
+                let added = try await t.send(
+                    .POST, "/admin/units", headers: h, body: "_csrf=\(csrf)&kind=industry&code=I100&name=%E7%94%B5%E5%8A%9B")
                 #expect(added.status == .seeOther)
-                let dup = try await t.send(.POST, "/admin/units", headers: h, body: "_csrf=\(csrf)&kind=industry&code=I100&name=x")
+                let dup = try await t.send(
+                    .POST, "/admin/units", headers: h, body: "_csrf=\(csrf)&kind=industry&code=I100&name=x")
                 #expect(dup.status == .conflict)
                 #expect(dup.body.string.contains(#"id="admin-message""#))
-                let user = try await t.send(.POST, "/admin/users", headers: h,
-                                            body: "_csrf=\(csrf)&username=dl&password=password-dl&role=unit&unitCode=I100")
+                let user = try await t.send(
+                    .POST, "/admin/users", headers: h,
+                    body: "_csrf=\(csrf)&username=dl&password=password-dl&role=unit&unitCode=I100")
                 #expect(user.status == .seeOther)
                 #expect(try await t.login("dl", "password-dl").isEmpty == false)
-                #expect(try await t.send(.POST, "/admin/units/I100/active", headers: h, body: "_csrf=\(csrf)").status == .seeOther)
+                #expect(
+                    try await t.send(.POST, "/admin/units/I100/active", headers: h, body: "_csrf=\(csrf)").status == .seeOther)
                 let units = try #require(try t.json(try await t.send(.GET, "/api/v1/units")) as? [[String: Any]])
                 #expect(units.first { $0["code"] as? String == "I100" }?["active"] as? Bool == false)
                 let (unitCookie, unitCSRF) = try await Self.webLogin(t, "bj", "password-bj")
                 #expect(try await t.send(.GET, "/admin", headers: Self.headers(unitCookie)).status == .forbidden)
-                #expect(try await t.send(.POST, "/admin/units", headers: Self.headers(unitCookie), body: "_csrf=\(unitCSRF)&kind=industry&code=I101&name=y").status == .forbidden)
+                #expect(
+                    try await t.send(
+                        .POST, "/admin/units", headers: Self.headers(unitCookie),
+                        body: "_csrf=\(unitCSRF)&kind=industry&code=I101&name=y"
+                    ).status == .forbidden)
             }
         }
 
@@ -159,15 +170,19 @@ extension AppTests {
                 #expect(form.status == .ok)
                 #expect(form.body.string.contains("使用国家标准的职业(工种)数量(个)"))
 
-                var fields = ["standards.national": "12", "standards.verifiedLocal": "3", "standards.unverifiedLocal": "-1",
-                              "banks.national": "10", "banks.certifiedLocal": "2", "banks.uncertifiedLocal": "abc",
-                              "feeStandard": "true", "overcharge.investigated": "0", "overcharge.uninvestigated": "0",
-                              "crossRegion": "false", "supervision": "true", "violations.investigated": "0",
-                              "violations.uninvestigated": "0", "forgery.investigated": "0", "forgery.uninvestigated": "0",
-                              "payment.dueYuan": "100", "payment.paidYuan": "80"]
+                var fields = [
+                    "standards.national": "12", "standards.verifiedLocal": "3", "standards.unverifiedLocal": "-1",
+                    "banks.national": "10", "banks.certifiedLocal": "2", "banks.uncertifiedLocal": "abc",
+                    "feeStandard": "true", "overcharge.investigated": "0", "overcharge.uninvestigated": "0",
+                    "crossRegion": "false", "supervision": "true", "violations.investigated": "0",
+                    "violations.uninvestigated": "0", "forgery.investigated": "0", "forgery.uninvestigated": "0",
+                    "payment.dueYuan": "100", "payment.paidYuan": "80",
+                ]
                 func encode(_ f: [String: String], csrf: String) -> String {
-                    (f.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)" } + ["_csrf=\(csrf)"])
-                        .joined(separator: "&")
+                    (f.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)" } + [
+                        "_csrf=\(csrf)"
+                    ])
+                    .joined(separator: "&")
                 }
                 let noCSRF = try await t.send(.POST, "/reports/2026Q1/110000", headers: h, body: encode(fields, csrf: "x"))
                 #expect(noCSRF.status == .forbidden)
@@ -193,14 +208,18 @@ extension AppTests {
                 #expect(r["status"] as? String == "submitted")
                 // Another unit's form is not shown.
                 #expect(try await t.send(.GET, "/reports/2026Q1/120000", headers: h).status == .forbidden)
-                #expect(try await t.send(.POST, "/reports/2026Q1/120000", headers: h, body: encode(fields, csrf: csrf)).status == .forbidden)
+                #expect(
+                    try await t.send(.POST, "/reports/2026Q1/120000", headers: h, body: encode(fields, csrf: csrf)).status
+                        == .forbidden)
             }
         }
 
         @Test func ministry_reviewsAndPublishes_andThePublicReadsTheBulletinPage() async throws {
             try await withTestApp(now: beijing("2026-04-03T09:00:00")) { t in
                 let bj = try await t.user("bj", role: "unit", unit: "110000")
-                #expect(try await t.send(.PUT, "/api/v1/reports/2026Q1/110000", token: bj, json: reportJSON(unverifiedLocal: 2)).status == .ok)
+                #expect(
+                    try await t.send(.PUT, "/api/v1/reports/2026Q1/110000", token: bj, json: reportJSON(unverifiedLocal: 2))
+                        .status == .ok)
                 #expect(try await t.send(.POST, "/api/v1/reports/2026Q1/110000/submit", token: bj).status == .ok)
                 let (cookie, csrf) = try await Self.webLogin(t, "admin", adminPassword)
                 let h = Self.headers(cookie)
@@ -209,10 +228,13 @@ extension AppTests {
                 let review = try await t.send(.GET, "/reports/2026Q1/110000", headers: h)
                 #expect(review.body.string.contains(#"id="accept""#))
                 #expect(review.body.string.contains(#"id="history""#))
-                #expect(try await t.send(.POST, "/reports/2026Q1/110000/accept", headers: h, body: "_csrf=\(csrf)").status == .seeOther)
+                #expect(
+                    try await t.send(.POST, "/reports/2026Q1/110000/accept", headers: h, body: "_csrf=\(csrf)").status
+                        == .seeOther)
                 let preview = try await t.send(.GET, "/bulletins/2026Q1", headers: h)
                 #expect(preview.body.string.contains(#"id="publish""#))
-                #expect(try await t.send(.POST, "/bulletins/2026Q1/publish", headers: h, body: "_csrf=\(csrf)").status == .seeOther)
+                #expect(
+                    try await t.send(.POST, "/bulletins/2026Q1/publish", headers: h, body: "_csrf=\(csrf)").status == .seeOther)
 
                 var pub = HTTPHeaders()
                 pub.replaceOrAdd(name: .accept, value: "text/html")

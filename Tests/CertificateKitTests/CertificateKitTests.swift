@@ -7,12 +7,18 @@ import Testing
     @Test(arguments: ["11010519491231002X", "11010519491231002x", "440524188001010014", "110105200002290013"])
     func acceptsValidNumbers(_ id: String) {
         // 440524188001010014 has a birth year 1880: refused as implausible.
-        if id == "440524188001010014" { #expect(IDNumber.problem(id) == .birthDate) } else { #expect(IDNumber.problem(id) == nil, "\(id)") }
+        if id == "440524188001010014" {
+            #expect(IDNumber.problem(id) == .birthDate)
+        } else {
+            #expect(IDNumber.problem(id) == nil, "\(id)")
+        }
     }
 
-    @Test(arguments: [("110105194912310021", IDNumber.Problem.checkDigit), ("1101051949123100", .length),
-                      ("11010519491231002Y", .characters), ("110105194913310029", .birthDate),
-                      ("110105190002290019", .birthDate), ("１１０１０５１９４９１２３１００２X", .characters)])
+    @Test(arguments: [
+        ("110105194912310021", IDNumber.Problem.checkDigit), ("1101051949123100", .length),
+        ("11010519491231002Y", .characters), ("110105194913310029", .birthDate),
+        ("110105190002290019", .birthDate), ("１１０１０５１９４９１２３１００２X", .characters),
+    ])
     func refuses(_ id: String, _ problem: IDNumber.Problem) {
         #expect(IDNumber.problem(id) == problem, "\(id)")
     }

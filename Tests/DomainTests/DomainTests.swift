@@ -68,9 +68,11 @@ import Testing
         #expect((try? Money.parse(text).get()) == Money(fen: fen))
     }
 
-    @Test(arguments: [("1.234", Money.ParseError.tooManyDecimals), ("-1", .negative), ("1e3", .malformed),
-                      ("1,000", .malformed), ("", .malformed), (".5", .malformed), ("5.", .malformed),
-                      ("99999999999999", .tooLarge)])
+    @Test(arguments: [
+        ("1.234", Money.ParseError.tooManyDecimals), ("-1", .negative), ("1e3", .malformed),
+        ("1,000", .malformed), ("", .malformed), (".5", .malformed), ("5.", .malformed),
+        ("99999999999999", .tooLarge),
+    ])
     func refuses(_ text: String, _ error: Money.ParseError) {
         #expect(throws: error) { try Money.parse(text).get() }
     }
@@ -93,15 +95,17 @@ import Testing
         payment: .init(dueYuan: Money(fen: 0), paidYuan: Money(fen: 0)))
 
     @Test func totalsUseSumsOfMoney_notAveragesOfRatios() {
-        var a = Self.values, b = Self.values
-        a.payment = .init(dueYuan: Money(fen: 100_00), paidYuan: Money(fen: 100_00))   // 100 %
-        b.payment = .init(dueYuan: Money(fen: 300_00), paidYuan: Money(fen: 0))        // 0 %
+        var a = Self.values
+        var b = Self.values
+        a.payment = .init(dueYuan: Money(fen: 100_00), paidYuan: Money(fen: 100_00))  // 100 %
+        b.payment = .init(dueYuan: Money(fen: 300_00), paidYuan: Money(fen: 0))  // 0 %
         let units = [UnitInfo(code: "1", name: "甲", kind: "region"), UnitInfo(code: "2", name: "乙", kind: "region")]
         let now = Date(timeIntervalSince1970: 2_000_000_000)
-        let b1 = Bulletin.compile(period: Period("2026Q1")!, units: units,
-                                  reports: ["1": .init(values: a, late: false), "2": .init(values: b, late: false)],
-                                  yearPayments: [:], previous: [:], threshold: Ratio(tenths: 1000),
-                                  deadlineDays: 15, now: now)
+        let b1 = Bulletin.compile(
+            period: Period("2026Q1")!, units: units,
+            reports: ["1": .init(values: a, late: false), "2": .init(values: b, late: false)],
+            yearPayments: [:], previous: [:], threshold: Ratio(tenths: 1000),
+            deadlineDays: 15, now: now)
         // (100 + 0) / (100 + 300) = 25 %, not (100 % + 0 %) / 2 = 50 %
         #expect(b1.total.cells[24] == .percent(Ratio(tenths: 250)))
         #expect(b1.total.cells[6] == .count(2))
@@ -112,7 +116,10 @@ import Testing
 
     @Test func validationCollectsEveryProblem() throws {
         let json = try JSONDecoder().decode(JSONValue.self, from: Data(#"{"standards":{"national":-1},"feeStandard":3}"#.utf8))
-        guard case .failure(let f) = ReportValues.parse(json) else { Issue.record("accepted"); return }
+        guard case .failure(let f) = ReportValues.parse(json) else {
+            Issue.record("accepted")
+            return
+        }
         let fields = Set(f.issues.map(\.field))
         #expect(fields.isSuperset(of: ["standards.national", "standards.verifiedLocal", "feeStandard", "banks", "payment"]))
     }

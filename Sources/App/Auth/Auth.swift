@@ -16,8 +16,9 @@ enum Auth {
     }
 
     static func deviceCookieValue(_ user: User, on req: Request) -> HTTPCookies.Value {
-        HTTPCookies.Value(string: deviceProof(user, vault: req.application.keyVault), maxAge: 180 * 86400,
-                          isSecure: req.config.secureCookies, isHTTPOnly: true, sameSite: .strict)
+        HTTPCookies.Value(
+            string: deviceProof(user, vault: req.application.keyVault), maxAge: 180 * 86400,
+            isSecure: req.config.secureCookies, isHTTPOnly: true, sameSite: .strict)
     }
 
     /// A fresh random secret, 256 bits, URL-safe.
@@ -51,7 +52,8 @@ enum Auth {
         // Read once: its hash for bcrypt, and for the known-device proof (`issue` re-checks both
         // under the user's lock).
         let user = try await User.query(on: req.db).filter(\.$username == username).first()
-        let known = user.map { u in req.cookies[deviceCookie]?.string == deviceProof(u, vault: req.application.keyVault) } ?? false
+        let known =
+            user.map { u in req.cookies[deviceCookie]?.string == deviceProof(u, vault: req.application.keyVault) } ?? false
         let attempt = try await req.write { db -> UUID in
             try await db.lockForWrite(topic: "login:" + username)
             try await LoginFailure.query(on: db).filter(\.$at <= since).delete()
@@ -74,9 +76,10 @@ enum Auth {
                 if wait > 0 { retry = max(retry ?? 0, Int(wait.rounded(.up))) }
             }
             if let retry {
-                var e = AppError(status: .tooManyRequests, code: "too_many_attempts",
-                                 message: "Too many failed logins; try again in \(max(1, retry)) seconds",
-                                 messageZh: "登录失败次数过多，请\(max(1, retry))秒后再试")
+                var e = AppError(
+                    status: .tooManyRequests, code: "too_many_attempts",
+                    message: "Too many failed logins; try again in \(max(1, retry)) seconds",
+                    messageZh: "登录失败次数过多，请\(max(1, retry))秒后再试")
                 e.headers.replaceOrAdd(name: .retryAfter, value: String(max(1, retry)))
                 throw e
             }
@@ -88,8 +91,9 @@ enum Auth {
         let hash = user?.passwordHash ?? "$2b$12$C6UzMDM.H6dfI/f/IKcEeO9nbdPj1mYvTl9WA1TSiYo8i8FhZb3xW"
         let ok = try await req.application.passwordPool.verify(password, created: hash)
         guard ok, let user, user.active else {
-            throw AppError(status: .unauthorized, code: "invalid_credentials",
-                           message: "Wrong user name or password", messageZh: "用户名或密码错误")
+            throw AppError(
+                status: .unauthorized, code: "invalid_credentials",
+                message: "Wrong user name or password", messageZh: "用户名或密码错误")
         }
         try await req.write { db in
             try await LoginFailure.query(on: db).filter(\.$username == username).filter(\.$address == address).delete()
@@ -101,16 +105,19 @@ enum Auth {
     /// Issues a token (API) or a session (web); returns the secret, shown once.
     static func issue(for user: User, kind: String, on req: Request) async throws -> (secret: String, token: UserToken) {
         let secret = randomSecret()
-        let id = try user.requireID(), checkedHash = user.passwordHash
-        let token = UserToken(tokenHash: hash(secret), userID: id, kind: kind,
-                              csrf: randomSecret(), expiresAt: req.now.addingTimeInterval(req.config.tokenLifetime))
+        let id = try user.requireID()
+        let checkedHash = user.passwordHash
+        let token = UserToken(
+            tokenHash: hash(secret), userID: id, kind: kind,
+            csrf: randomSecret(), expiresAt: req.now.addingTimeInterval(req.config.tokenLifetime))
         try await req.write { db in
             // The password checked must still be the password, and the user still enabled: a reset
             // or a disable made while bcrypt ran wins.
             try await db.lockForWrite("users", "id", id)
             guard let fresh = try await User.find(id, on: db), fresh.active, fresh.passwordHash == checkedHash else {
-                throw AppError(status: .unauthorized, code: "invalid_credentials",
-                               message: "Wrong user name or password", messageZh: "用户名或密码错误")
+                throw AppError(
+                    status: .unauthorized, code: "invalid_credentials",
+                    message: "Wrong user name or password", messageZh: "用户名或密码错误")
             }
             try await token.create(on: db)
         }
@@ -138,13 +145,14 @@ struct UserAuthMiddleware: AsyncMiddleware {
         let isAPI = kind == .api
         let secret = isAPI ? request.headers.bearerAuthorization?.token : request.cookies[Auth.sessionCookie]?.string
         if let secret, !secret.isEmpty,
-           let token = try await UserToken.query(on: request.db)
-            .filter(\.$tokenHash == Auth.hash(secret))
-            .filter(\.$kind == (isAPI ? "api" : "session"))
-            .filter(\.$expiresAt > request.now)
-            .with(\.$user, { $0.with(\.$unit) })
-            .first(),
-           token.user.active {
+            let token = try await UserToken.query(on: request.db)
+                .filter(\.$tokenHash == Auth.hash(secret))
+                .filter(\.$kind == (isAPI ? "api" : "session"))
+                .filter(\.$expiresAt > request.now)
+                .with(\.$user, { $0.with(\.$unit) })
+                .first(),
+            token.user.active
+        {
             request.auth.login(token.user)
             request.storage[CurrentTokenKey.self] = token
         }
@@ -177,8 +185,9 @@ extension Request {
         struct Form: Decodable { var _csrf: String? }
         let sent = (try? content.decode(Form.self))?._csrf
         guard let token = currentToken, let sent, sent == token.csrf else {
-            throw AppError(status: .forbidden, code: "csrf", message: "The form has expired; reload the page and try again",
-                           messageZh: "表单已失效，请刷新页面后重试")
+            throw AppError(
+                status: .forbidden, code: "csrf", message: "The form has expired; reload the page and try again",
+                messageZh: "表单已失效，请刷新页面后重试")
         }
     }
 }

@@ -3,8 +3,15 @@ import Fluent
 import Vapor
 
 enum AuthController {
-    struct LoginBody: Content { let username: String; let password: String }
-    struct LoginResult: Content { let token: String; let expiresAt: Date; let user: UserDTO }
+    struct LoginBody: Content {
+        let username: String
+        let password: String
+    }
+    struct LoginResult: Content {
+        let token: String
+        let expiresAt: Date
+        let user: UserDTO
+    }
 
     @Sendable static func login(_ req: Request) async throws -> Response {
         let body = try req.content.decode(LoginBody.self)
@@ -17,13 +24,20 @@ enum AuthController {
 
     @Sendable static func logout(_ req: Request) async throws -> HTTPStatus {
         _ = try req.requireUser()
-        if let id = req.currentToken?.id { try await req.write { try await UserToken.query(on: $0).filter(\.$id == id).delete() } }
+        if let id = req.currentToken?.id {
+            try await req.write { try await UserToken.query(on: $0).filter(\.$id == id).delete() }
+        }
         return .noContent
     }
 
     @Sendable static func me(_ req: Request) async throws -> UserDTO { UserDTO(try req.requireUser()) }
 
-    struct NewUser: Content { let username: String; let password: String; let role: String; let unitCode: String? }
+    struct NewUser: Content {
+        let username: String
+        let password: String
+        let role: String
+        let unitCode: String?
+    }
 
     @Sendable static func createUser(_ req: Request) async throws -> Response {
         let actor = try req.requireMinistry()
@@ -35,30 +49,42 @@ enum AuthController {
     static func createUser(_ sent: NewUser, by actor: User, on store: Store) async throws -> UserDTO {
         try actor.requireMinistry()
         var body = sent
-        if body.unitCode?.isEmpty == true { body = NewUser(username: body.username, password: body.password, role: body.role, unitCode: nil) }
+        if body.unitCode?.isEmpty == true {
+            body = NewUser(username: body.username, password: body.password, role: body.role, unitCode: nil)
+        }
         var issues: [ValidationIssue] = []
         let name = body.username.trimmingCharacters(in: .whitespaces)
         if name.isEmpty || name.count > 64 || name.contains(where: { $0.isWhitespace }) {
-            issues.append(.init(field: "username", column: nil, code: "invalid", message: "User name: 1–64 characters, no spaces",
-                                messageZh: "用户名须为1至64个字符，不含空格"))
+            issues.append(
+                .init(
+                    field: "username", column: nil, code: "invalid", message: "User name: 1–64 characters, no spaces",
+                    messageZh: "用户名须为1至64个字符，不含空格"))
         }
         if let issue = passwordIssue(body.password, field: "password") { issues.append(issue) }
         let role = User.Role(rawValue: body.role)
         if role == nil {
-            issues.append(.init(field: "role", column: nil, code: "invalid", message: "Role must be ministry, unit or supervisor",
-                                messageZh: "角色须为 ministry、unit 或 supervisor"))
+            issues.append(
+                .init(
+                    field: "role", column: nil, code: "invalid", message: "Role must be ministry, unit or supervisor",
+                    messageZh: "角色须为 ministry、unit 或 supervisor"))
         }
         if let role, role != .ministry, body.unitCode == nil {
-            issues.append(.init(field: "unitCode", column: nil, code: "required", message: "A unit or supervisor user needs a unit",
-                                messageZh: "单位用户和督导员必须指定所属单位"))
+            issues.append(
+                .init(
+                    field: "unitCode", column: nil, code: "required", message: "A unit or supervisor user needs a unit",
+                    messageZh: "单位用户和督导员必须指定所属单位"))
         }
         if role == .ministry, body.unitCode != nil {
-            issues.append(.init(field: "unitCode", column: nil, code: "not_allowed", message: "A ministry user belongs to no unit",
-                                messageZh: "部级用户不属于任何单位"))
+            issues.append(
+                .init(
+                    field: "unitCode", column: nil, code: "not_allowed", message: "A ministry user belongs to no unit",
+                    messageZh: "部级用户不属于任何单位"))
         }
         if let code = body.unitCode, try await UnitModel.find(code, on: store.db) == nil {
-            issues.append(.init(field: "unitCode", column: nil, code: "unknown_unit", message: "No unit with code \(code)",
-                                messageZh: "没有代码为\(code)的单位"))
+            issues.append(
+                .init(
+                    field: "unitCode", column: nil, code: "unknown_unit", message: "No unit with code \(code)",
+                    messageZh: "没有代码为\(code)的单位"))
         }
         if !issues.isEmpty { throw AppError.invalid(issues) }
         guard let role else { throw AppError.invalid(issues) }
@@ -75,11 +101,15 @@ enum AuthController {
 
     static func passwordIssue(_ password: String, field: String) -> ValidationIssue? {
         guard password.count < 8 || password.count > 128 else { return nil }
-        return .init(field: field, column: nil, code: "too_short", message: "Password: 8–128 characters",
-                     messageZh: "密码须为8至128个字符")
+        return .init(
+            field: field, column: nil, code: "too_short", message: "Password: 8–128 characters",
+            messageZh: "密码须为8至128个字符")
     }
 
-    struct UserPatch: Content { let active: Bool?; let password: String? }
+    struct UserPatch: Content {
+        let active: Bool?
+        let password: String?
+    }
 
     /// The ministry disables (or re-enables) a user, or sets a new password; either ends the
     /// user's sessions and tokens at once.
@@ -106,7 +136,10 @@ enum AuthController {
         }
     }
 
-    struct PasswordChange: Content { let currentPassword: String; let newPassword: String }
+    struct PasswordChange: Content {
+        let currentPassword: String
+        let newPassword: String
+    }
 
     /// A user changes its own password; its other sessions and tokens end.
     @Sendable static func changePassword(_ req: Request) async throws -> HTTPStatus {
@@ -115,7 +148,9 @@ enum AuthController {
         if let issue = passwordIssue(body.newPassword, field: "newPassword") { throw AppError.invalid([issue]) }
         let verified = try await Auth.verify(username: user.username, password: body.currentPassword, on: req)
         let hash = try await req.application.passwordPool.hash(body.newPassword)
-        let id = try user.requireID(), keep = req.currentToken?.id, old = verified.passwordHash
+        let id = try user.requireID()
+        let keep = req.currentToken?.id
+        let old = verified.passwordHash
         try await req.write { db in
             // Changed only if the password checked is still the password (a reset made meanwhile wins).
             try await db.lockForWrite("users", "id", id)

@@ -5,7 +5,12 @@ struct UserDTO: Content {
     let role: String
     let unitCode: String?
     let active: Bool
-    init(_ u: User) { username = u.username; role = u.role.rawValue; unitCode = u.unitCode; active = u.active }
+    init(_ u: User) {
+        username = u.username
+        role = u.role.rawValue
+        unitCode = u.unitCode
+        active = u.active
+    }
 
     /// `unitCode` is always present, `null` for the ministry.
     func encode(to encoder: any Encoder) throws {

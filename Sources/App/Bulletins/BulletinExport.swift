@@ -12,12 +12,14 @@ enum BulletinExport {
     /// One header line (each column's path joined with ›), then one line per unit, then 合计.
     static func csv(_ b: Bulletin) -> Data {
         var lines: [[String]] = []
-        lines.append(["代码", Catalogue.labelHeader] + Catalogue.columns.map { "\($0.number) " + $0.path.joined(separator: "›") }
-                     + ["报送情况", "通报问题"])
+        lines.append(
+            ["代码", Catalogue.labelHeader] + Catalogue.columns.map { "\($0.number) " + $0.path.joined(separator: "›") }
+                + ["报送情况", "通报问题"])
         for row in b.rows {
             let state = row.reported ? (row.late ? "迟报" : "已报") : "未报"
-            lines.append([row.unitCode, row.unitName] + row.cells.enumerated().map { b.printed($1, column: $0 + 1) }
-                         + [state, row.findings.map(\.messageZh).joined(separator: "；")])
+            lines.append(
+                [row.unitCode, row.unitName] + row.cells.enumerated().map { b.printed($1, column: $0 + 1) }
+                    + [state, row.findings.map(\.messageZh).joined(separator: "；")])
         }
         lines.append(["", "合计"] + b.total.cells.enumerated().map { b.printed($1, column: $0 + 1) } + ["", ""])
         let text = lines.map { $0.map(escape).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
@@ -46,22 +48,29 @@ enum BulletinExport {
         let ws = workbook_add_worksheet(wb, "通报 \(b.period)")
 
         let header = workbook_add_format(wb)
-        format_set_bold(header); format_set_align(header, UInt8(LXW_ALIGN_CENTER.rawValue))
-        format_set_align(header, UInt8(LXW_ALIGN_VERTICAL_CENTER.rawValue)); format_set_text_wrap(header)
-        format_set_border(header, UInt8(LXW_BORDER_THIN.rawValue)); format_set_font_size(header, 9)
+        format_set_bold(header)
+        format_set_align(header, UInt8(LXW_ALIGN_CENTER.rawValue))
+        format_set_align(header, UInt8(LXW_ALIGN_VERTICAL_CENTER.rawValue))
+        format_set_text_wrap(header)
+        format_set_border(header, UInt8(LXW_BORDER_THIN.rawValue))
+        format_set_font_size(header, 9)
         let cell = workbook_add_format(wb)
-        format_set_border(cell, UInt8(LXW_BORDER_THIN.rawValue)); format_set_align(cell, UInt8(LXW_ALIGN_CENTER.rawValue))
+        format_set_border(cell, UInt8(LXW_BORDER_THIN.rawValue))
+        format_set_align(cell, UInt8(LXW_ALIGN_CENTER.rawValue))
         let ratio = workbook_add_format(wb)
-        format_set_border(ratio, UInt8(LXW_BORDER_THIN.rawValue)); format_set_num_format(ratio, "0.0")
+        format_set_border(ratio, UInt8(LXW_BORDER_THIN.rawValue))
+        format_set_num_format(ratio, "0.0")
         let label = workbook_add_format(wb)
         format_set_border(label, UInt8(LXW_BORDER_THIN.rawValue))
         let titleFormat = workbook_add_format(wb)
-        format_set_bold(titleFormat); format_set_font_size(titleFormat, 14)
+        format_set_bold(titleFormat)
+        format_set_font_size(titleFormat, 14)
 
         worksheet_write_string(ws, 0, 0, title(b), titleFormat)
         let top: UInt32 = 2
         for h in Catalogue.headerCells() {
-            let r = top + UInt32(h.row), c = UInt16(h.column)
+            let r = top + UInt32(h.row)
+            let c = UInt16(h.column)
             if h.rowSpan == 1 && h.colSpan == 1 {
                 worksheet_write_string(ws, r, c, h.text, header)
             } else {

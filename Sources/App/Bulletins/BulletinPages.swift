@@ -3,21 +3,41 @@ import Fluent
 import Vapor
 
 enum BulletinPages {
-    struct FindingsView: Encodable { let unitName: String; let findings: [String] }
-    struct ChangeView: Encodable { let unitName: String; let column: String; let old: String; let new: String }
+    struct FindingsView: Encodable {
+        let unitName: String
+        let findings: [String]
+    }
+    struct ChangeView: Encodable {
+        let unitName: String
+        let column: String
+        let old: String
+        let new: String
+    }
     struct BulletinView: Encodable {
-        let period: String; let status: String; let isDraft: Bool; let revision: Int; let publishedAt: String?
-        let deadline: String; let missing: [String]; let findings: [FindingsView]; let changes: [ChangeView]
-        let canPublish: Bool; let hasPublished: Bool; let title: String; let links: Links
+        let period: String
+        let status: String
+        let isDraft: Bool
+        let revision: Int
+        let publishedAt: String?
+        let deadline: String
+        let missing: [String]
+        let findings: [FindingsView]
+        let changes: [ChangeView]
+        let canPublish: Bool
+        let hasPublished: Bool
+        let title: String
+        let links: Links
         /// The table and the chart, made in Swift: Leaf took 20 ms a page for 1,200 cells.
-        let table: String; let chart: String
+        let table: String
+        let chart: String
     }
 
     /// The bulletin's downloads and its other versions.
     struct Links: Encodable {
         let csv: String, xlsx: String, json: String, published: String, draft: String, publish: String
         init(_ b: Bulletin) {
-            let p = b.period, rev: [(String, String)] = b.status == "draft" ? [] : [("revision", String(b.revision))]
+            let p = b.period
+            let rev: [(String, String)] = b.status == "draft" ? [] : [("revision", String(b.revision))]
             csv = SiteURL.bulletinFile(p, .csv).with(rev)
             xlsx = SiteURL.bulletinFile(p, .xlsx).with(rev)
             json = SiteURL.bulletinFile(p, .json).with(rev)
@@ -29,16 +49,25 @@ enum BulletinPages {
 
     /// A published bulletin in a list: its period by name, each revision with its link.
     struct SummaryRow: Encodable {
-        struct Revision: Encodable { let revision: Int; let publishedAt: Date; let changes: Int; let link: String }
-        let period: String; let name: String; let link: String; let revisions: [Revision]
+        struct Revision: Encodable {
+            let revision: Int
+            let publishedAt: Date
+            let changes: Int
+            let link: String
+        }
+        let period: String
+        let name: String
+        let link: String
+        let revisions: [Revision]
 
         init(_ s: Bulletins.Summary, names: Names) {
             period = s.period
             name = names.period(s.period)
             link = SiteURL.bulletin(.value(s.period)).path
             revisions = s.revisions.map {
-                Revision(revision: $0.revision, publishedAt: $0.publishedAt, changes: $0.changes,
-                         link: SiteURL.bulletin(.value(s.period)).with([("revision", String($0.revision))]))
+                Revision(
+                    revision: $0.revision, publishedAt: $0.publishedAt, changes: $0.changes,
+                    link: SiteURL.bulletin(.value(s.period)).with([("revision", String($0.revision))]))
             }
         }
     }
@@ -51,15 +80,17 @@ enum BulletinPages {
     }
 
     @Sendable static func list(_ req: Request) async throws -> Response {
-        try await Pages.render(req, "bulletins/list", title: L10n.t(req)[.bulletins], ListView(bulletins: try await summaries(req)))
+        try await Pages.render(
+            req, "bulletins/list", title: L10n.t(req)[.bulletins], ListView(bulletins: try await summaries(req)))
     }
 
     @Sendable static func show(_ req: Request) async throws -> Response {
         let raw = req.parameters.get("period") ?? ""
         let (p, format) = try BulletinsController.parse(raw)
         let q = try req.query.decode(BulletinsController.Query.self)
-        let (b, snapshot) = try await Bulletins.visible(p, draft: q.draft, revision: q.revision, for: req.auth.get(User.self),
-                                                        on: req.store, now: req.now)
+        let (b, snapshot) = try await Bulletins.visible(
+            p, draft: q.draft, revision: q.revision, for: req.auth.get(User.self),
+            on: req.store, now: req.now)
         // `2025Q1.csv` and the like: the page's downloads, as the signed-in reader may see them.
         if raw.contains(".") { return try await BulletinsController.answer(b, snapshot: snapshot, format: format, for: req) }
         let isMinistry = req.auth.get(User.self)?.role == .ministry
@@ -81,8 +112,9 @@ enum BulletinPages {
                 }
             }
         }
-        let view = makeView(b, lang: lang, canPublish: isMinistry && b.status == "draft", hasPublished: hasPublished,
-                            table: made("table") { table(b, lang: lang, flagged: flagged) }, chart: made("chart") { chart(b, lang: lang) })
+        let view = makeView(
+            b, lang: lang, canPublish: isMinistry && b.status == "draft", hasPublished: hasPublished,
+            table: made("table") { table(b, lang: lang, flagged: flagged) }, chart: made("chart") { chart(b, lang: lang) })
         return try await Pages.render(req, "bulletins/show", title: view.title, view)
     }
 
@@ -94,8 +126,10 @@ enum BulletinPages {
         return req.redirect(to: SiteURL.bulletin(.value(p.description)).with([("draft", "false")]))
     }
 
-    static func makeView(_ b: Bulletin, lang: String, canPublish: Bool, hasPublished: Bool, table: String,
-                         chart: String) -> BulletinView {
+    static func makeView(
+        _ b: Bulletin, lang: String, canPublish: Bool, hasPublished: Bool, table: String,
+        chart: String
+    ) -> BulletinView {
         let names = Dictionary(uniqueKeysWithValues: b.rows.map { ($0.unitCode, $0.unitName) })
         return BulletinView(
             period: b.period, status: b.status, isDraft: b.status == "draft", revision: b.revision,
@@ -104,7 +138,9 @@ enum BulletinPages {
             findings: b.rows.filter { !$0.findings.isEmpty }.map { row in
                 FindingsView(unitName: row.unitName, findings: row.findings.map { lang == "en" ? $0.message : $0.messageZh })
             },
-            changes: b.changes.map { ChangeView(unitName: $0.unitName, column: $0.column.map(String.init) ?? "—", old: $0.old, new: $0.new) },
+            changes: b.changes.map {
+                ChangeView(unitName: $0.unitName, column: $0.column.map(String.init) ?? "—", old: $0.old, new: $0.new)
+            },
             canPublish: canPublish, hasPublished: hasPublished, title: BulletinExport.title(b), links: Links(b), table: table,
             chart: chart)
     }
@@ -150,18 +186,25 @@ enum BulletinPages {
     static func chart(_ b: Bulletin, lang: String) -> String {
         let rows = b.rows
         let maxCount = max(1, rows.map(\.findings.count).max() ?? 1)
-        let barH = 14, gap = 3, left = 130, width = 520
+        let barH = 14
+        let gap = 3
+        let left = 130
+        let width = 520
         let height = rows.count * (barH + gap) + 30
-        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" class=\"chart\" viewBox=\"0 0 \(left + width + 40) \(height)\" width=\"\(left + width + 40)\" height=\"\(height)\">"
+        var svg =
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" class=\"chart\" viewBox=\"0 0 \(left + width + 40) \(height)\" width=\"\(left + width + 40)\" height=\"\(height)\">"
         svg += "<title>\(lang == "en" ? "Findings per unit" : "各单位通报问题数")</title>"
         for (i, row) in rows.enumerated() {
             let y = 20 + i * (barH + gap)
             let n = row.findings.count
             let w = n * width / maxCount
             let fill = row.reported ? (n == 0 ? "#4a7" : "#c33") : "#999"
-            svg += "<text x=\"\(left - 6)\" y=\"\(y + barH - 3)\" text-anchor=\"end\" font-size=\"11\">\(escape(row.unitName))</text>"
-            svg += "<rect x=\"\(left)\" y=\"\(y)\" width=\"\(max(w, 1))\" height=\"\(barH)\" fill=\"\(fill)\"><title>\(escape(row.unitName)): \(n)</title></rect>"
-            svg += "<text x=\"\(left + max(w, 1) + 4)\" y=\"\(y + barH - 3)\" font-size=\"11\">\(row.reported ? String(n) : (lang == "en" ? "not reported" : "未报"))</text>"
+            svg +=
+                "<text x=\"\(left - 6)\" y=\"\(y + barH - 3)\" text-anchor=\"end\" font-size=\"11\">\(escape(row.unitName))</text>"
+            svg +=
+                "<rect x=\"\(left)\" y=\"\(y)\" width=\"\(max(w, 1))\" height=\"\(barH)\" fill=\"\(fill)\"><title>\(escape(row.unitName)): \(n)</title></rect>"
+            svg +=
+                "<text x=\"\(left + max(w, 1) + 4)\" y=\"\(y + barH - 3)\" font-size=\"11\">\(row.reported ? String(n) : (lang == "en" ? "not reported" : "未报"))</text>"
         }
         return svg + "</svg>"
     }

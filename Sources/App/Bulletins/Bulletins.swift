@@ -43,9 +43,10 @@ enum Bulletins {
             yearPayments[q.quarter] = try await Reports.accepted(q, on: db).mapValues { $0.values.payment }
         }
         let previous = try await Reports.accepted(p.previous, on: db).mapValues(\.values)
-        var b = Bulletin.compile(period: p, units: units, reports: reports, yearPayments: yearPayments,
-                                 previous: previous, threshold: store.config.paymentThreshold,
-                                 deadlineDays: store.config.deadlineDays, now: now)
+        var b = Bulletin.compile(
+            period: p, units: units, reports: reports, yearPayments: yearPayments,
+            previous: previous, threshold: store.config.paymentThreshold,
+            deadlineDays: store.config.deadlineDays, now: now)
         if let last = try await latestPublished(p, on: db) {
             b.revision = last.revision + 1
             b.changes = b.changes(since: last)
@@ -107,8 +108,10 @@ enum Bulletins {
     }
 
     static func latestPublished(_ p: Period, on db: any Database) async throws -> Bulletin? {
-        guard let m = try await BulletinModel.query(on: db).filter(\.$period == p.description)
-            .sort(\.$revision, .descending).first() else { return nil }
+        guard
+            let m = try await BulletinModel.query(on: db).filter(\.$period == p.description)
+                .sort(\.$revision, .descending).first()
+        else { return nil }
         return try decoder.decode(Bulletin.self, from: Data(m.body.utf8))
     }
 
@@ -119,7 +122,9 @@ enum Bulletins {
     /// What a caller may see: the public the latest published revision (or one named revision);
     /// the ministry the live draft unless it asks for a published revision. Published ones come
     /// with their stored JSON.
-    static func visible(_ p: Period, draft: Bool?, revision: Int?, for viewer: User?, on store: Store, now: Date)
+    static func visible(
+        _ p: Period, draft: Bool?, revision: Int?, for viewer: User?, on store: Store, now: Date
+    )
         async throws -> (Bulletin, Snapshot?)
     {
         let isMinistry = viewer?.role == .ministry
@@ -135,8 +140,9 @@ enum Bulletins {
 
     static func publish(_ p: Period, by actor: User, on store: Store, now: Date) async throws -> Bulletin {
         guard p.hasEnded(now: now) else {
-            throw AppError.conflict("period_not_ended", "\(p) has not ended yet; its bulletin cannot be published",
-                                    "\(p)尚未结束，不能发布通报")
+            throw AppError.conflict(
+                "period_not_ended", "\(p) has not ended yet; its bulletin cannot be published",
+                "\(p)尚未结束，不能发布通报")
         }
         return try await store.write { db in
             // One publication of a period at a time, across processes.
@@ -144,20 +150,24 @@ enum Bulletins {
             let pending = try await ReportModel.query(on: db).filter(\.$period == p.description)
                 .filter(\.$status == .submitted).all().map(\.unitCode)
             if !pending.isEmpty {
-                throw AppError.conflict("reports_pending_review",
-                                        "Review the submitted reports first: \(pending.sorted().joined(separator: ", "))",
-                                        "请先审核已报送的报表：\(pending.sorted().joined(separator: "、"))")
+                throw AppError.conflict(
+                    "reports_pending_review",
+                    "Review the submitted reports first: \(pending.sorted().joined(separator: ", "))",
+                    "请先审核已报送的报表：\(pending.sorted().joined(separator: "、"))")
             }
             var b = try await live(p, on: store, now: now, db: db)
             if let last = try await latestPublished(p, on: db), b.sameTable(as: last) {
-                throw AppError.conflict("no_changes", "Nothing changed since revision \(last.revision)",
-                                        "自第\(last.revision)次发布以来没有变化")
+                throw AppError.conflict(
+                    "no_changes", "Nothing changed since revision \(last.revision)",
+                    "自第\(last.revision)次发布以来没有变化")
             }
             b.status = "published"
             b.publishedAt = now
             let body = String(decoding: try encoder.encode(b), as: UTF8.self)
-            try await BulletinModel(period: p.description, revision: b.revision, publishedAt: now,
-                                    publishedBy: actor.username, body: body).create(on: db)
+            try await BulletinModel(
+                period: p.description, revision: b.revision, publishedAt: now,
+                publishedBy: actor.username, body: body
+            ).create(on: db)
             return b
         }
     }
@@ -165,7 +175,11 @@ enum Bulletins {
     struct Summary: Content {
         let period: String
         let revisions: [Revision]
-        struct Revision: Content { let revision: Int; let publishedAt: Date; let changes: Int }
+        struct Revision: Content {
+            let revision: Int
+            let publishedAt: Date
+            let changes: Int
+        }
     }
 
     static func list(on store: Store) async throws -> [Summary] {
@@ -176,8 +190,10 @@ enum Bulletins {
         for m in all {
             if byPeriod[m.period] == nil { order.append(m.period) }
             guard let id = m.id, let s = try await load(id, on: store) else { continue }
-            byPeriod[m.period, default: []].append(.init(revision: m.revision, publishedAt: m.publishedAt,
-                                                         changes: s.bulletin.changes.count))
+            byPeriod[m.period, default: []].append(
+                .init(
+                    revision: m.revision, publishedAt: m.publishedAt,
+                    changes: s.bulletin.changes.count))
         }
         return order.map { Summary(period: $0, revisions: byPeriod[$0] ?? []) }
     }

@@ -14,12 +14,16 @@ enum BulletinsController {
         return (try Reports.period(raw), .json)
     }
 
-    struct Query: Content { let draft: Bool?; let revision: Int? }
+    struct Query: Content {
+        let draft: Bool?
+        let revision: Int?
+    }
 
     @Sendable static func get(_ req: Request) async throws -> Response {
         let (p, format) = try parse(req.parameters.get("period"))
         let q = try req.query.decode(Query.self)
-        let (b, snapshot) = try await Bulletins.visible(p, draft: q.draft, revision: q.revision, for: req.auth.get(User.self), on: req.store, now: req.now)
+        let (b, snapshot) = try await Bulletins.visible(
+            p, draft: q.draft, revision: q.revision, for: req.auth.get(User.self), on: req.store, now: req.now)
         return try await answer(b, snapshot: snapshot, format: format, for: req)
     }
 
@@ -53,7 +57,8 @@ enum BulletinsController {
                 data = try await req.application.threadPool.runIfActive { try BulletinExport.xlsx(b) }
             }
             let res = Response(status: .ok, body: .init(data: data))
-            res.headers.contentType = HTTPMediaType(type: "application", subType: "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            res.headers.contentType = HTTPMediaType(
+                type: "application", subType: "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
             res.headers.contentDisposition = .init(.attachment, filename: name + ".xlsx")
             return res
         }

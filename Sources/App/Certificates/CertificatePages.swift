@@ -23,9 +23,15 @@ enum CertificatePages {
     // MARK: Public verification
 
     struct VerifyView: Encodable {
-        let serial: String; let name: String; let idNumber: String; let asked: Bool
-        let result: String?; let resultText: String?; let certificate: VerifyController.PublicCertificate?
-        let signatureValid: Bool?; let error: String?
+        let serial: String
+        let name: String
+        let idNumber: String
+        let asked: Bool
+        let result: String?
+        let resultText: String?
+        let certificate: VerifyController.PublicCertificate?
+        let signatureValid: Bool?
+        let error: String?
     }
 
     @Sendable static func verify(_ req: Request) async throws -> Response {
@@ -35,7 +41,11 @@ enum CertificatePages {
         // proxy logs, Referer); only a scanned QR code's signed token comes in the URL.
         var q = VerifyController.Query(serial: nil, name: nil, idNumber: nil, token: nil)
         if req.method == .POST {
-            struct Form: Content { let serial: String?; let name: String?; let idNumber: String? }
+            struct Form: Content {
+                let serial: String?
+                let name: String?
+                let idNumber: String?
+            }
             let f = try req.content.decode(Form.self)
             q = .init(serial: f.serial, name: f.name, idNumber: f.idNumber, token: nil)
         } else if let scanned = req.query[String.self, at: "t"] {
@@ -54,47 +64,80 @@ enum CertificatePages {
                 status = e.status
             }
         }
-        let view = VerifyView(serial: q.serial ?? "", name: q.name ?? "", idNumber: q.idNumber ?? "", asked: asked,
-                              result: answer?.result, resultText: answer.map { t[dynamic: "verify_" + $0.result, fallback: $0.result] },
-                              certificate: answer?.certificate, signatureValid: answer?.signatureValid, error: error)
+        let view = VerifyView(
+            serial: q.serial ?? "", name: q.name ?? "", idNumber: q.idNumber ?? "", asked: asked,
+            result: answer?.result, resultText: answer.map { t[dynamic: "verify_" + $0.result, fallback: $0.result] },
+            certificate: answer?.certificate, signatureValid: answer?.signatureValid, error: error)
         return try await Pages.render(req, "certificates/verify", title: t[.verifyTitle], view, status: status)
     }
 
     // MARK: Staff pages
 
     struct OrderRow: Encodable {
-        let id: String; let unitCode: String; let unitName: String; let level: String; let quantity: Int; let status: String
-        let range: String; let unitPrice: String; let due: String; let paid: String; let allocatedOn: String; let pending: Bool
-        let allocateAction: String; let payAction: String
+        let id: String
+        let unitCode: String
+        let unitName: String
+        let level: String
+        let quantity: Int
+        let status: String
+        let range: String
+        let unitPrice: String
+        let due: String
+        let paid: String
+        let allocatedOn: String
+        let pending: Bool
+        let allocateAction: String
+        let payAction: String
     }
     struct CertRow: Encodable {
-        let serial: String; let holderName: String; let occupation: String; let level: String; let issuedOn: String; let status: String
+        let serial: String
+        let holderName: String
+        let occupation: String
+        let level: String
+        let issuedOn: String
+        let status: String
         let link: String
     }
     struct IndexView: Encodable {
-        let isMinistry: Bool; let isUnit: Bool; let orders: [OrderRow]; let certificates: [CertRow]; let total: Int
-        let page: Int; let pages: Int; let q: String; let status: String; let pager: Pager
-        let breaches: [Certificates.BreachDTO]; let leads: [Certificates.LeadsDTO.BySerial]
-        let message: String?; let importResult: Issuance.ImportResult?; let today: String; let levels: [Names.Option]
+        let isMinistry: Bool
+        let isUnit: Bool
+        let orders: [OrderRow]
+        let certificates: [CertRow]
+        let total: Int
+        let page: Int
+        let pages: Int
+        let q: String
+        let status: String
+        let pager: Pager
+        let breaches: [Certificates.BreachDTO]
+        let leads: [Certificates.LeadsDTO.BySerial]
+        let message: String?
+        let importResult: Issuance.ImportResult?
+        let today: String
+        let levels: [Names.Option]
     }
 
     @Sendable static func index(_ req: Request) async throws -> Response {
         try await renderIndex(req, message: nil, importResult: nil)
     }
 
-    static func renderIndex(_ req: Request, message: String?, importResult: Issuance.ImportResult?,
-                            status: HTTPResponseStatus = .ok) async throws -> Response {
+    static func renderIndex(
+        _ req: Request, message: String?, importResult: Issuance.ImportResult?,
+        status: HTTPResponseStatus = .ok
+    ) async throws -> Response {
         let user = try req.requireUser()
         let t = L10n.t(req)
         let units = Dictionary(uniqueKeysWithValues: try await UnitModel.query(on: req.db).all().map { ($0.id!, $0.name) })
         let names = Names(t)
-        let orders = try await Certificates.orders(for: user, unitCode: req.query[String.self, at: "unitCode"], on: req.db).map { o in
-            OrderRow(id: o.id.uuidString, unitCode: o.unitCode, unitName: units[o.unitCode] ?? o.unitCode, level: names.level(o.level),
-                     quantity: o.quantity, status: t[dynamic: "order_" + o.status, fallback: o.status],
-                     range: o.serialFrom.map { "\($0)–\(o.serialTo ?? "")" } ?? "", unitPrice: o.unitPriceYuan ?? "",
-                     due: o.dueYuan ?? "", paid: o.paidYuan, allocatedOn: o.allocatedOn ?? "", pending: o.status == "pending",
-                     allocateAction: SiteURL.certificateOrderAllocate(.value(o.id.uuidString)).path,
-                     payAction: SiteURL.certificateOrderPayments(.value(o.id.uuidString)).path)
+        let orders = try await Certificates.orders(for: user, unitCode: req.query[String.self, at: "unitCode"], on: req.db).map {
+            o in
+            OrderRow(
+                id: o.id.uuidString, unitCode: o.unitCode, unitName: units[o.unitCode] ?? o.unitCode, level: names.level(o.level),
+                quantity: o.quantity, status: t[dynamic: "order_" + o.status, fallback: o.status],
+                range: o.serialFrom.map { "\($0)–\(o.serialTo ?? "")" } ?? "", unitPrice: o.unitPriceYuan ?? "",
+                due: o.dueYuan ?? "", paid: o.paidYuan, allocatedOn: o.allocatedOn ?? "", pending: o.status == "pending",
+                allocateAction: SiteURL.certificateOrderAllocate(.value(o.id.uuidString)).path,
+                payAction: SiteURL.certificateOrderPayments(.value(o.id.uuidString)).path)
         }
         let page = try await Certificates.search(try Certificates.Search(query: req), for: user, on: req.db)
         let pages = max(1, (page.total + page.per - 1) / page.per)
@@ -107,12 +150,16 @@ enum CertificatePages {
         let view = IndexView(
             isMinistry: user.role == .ministry, isUnit: user.role == .unit, orders: orders,
             certificates: page.items.map {
-                CertRow(serial: $0.serial, holderName: $0.holderName ?? "", occupation: $0.occupation ?? "", level: names.level($0.level),
-                        issuedOn: $0.issuedOn ?? "", status: t[dynamic: "cert_" + $0.status, fallback: $0.status],
-                        link: SiteURL.certificate(.value($0.serial)).path)
+                CertRow(
+                    serial: $0.serial, holderName: $0.holderName ?? "", occupation: $0.occupation ?? "",
+                    level: names.level($0.level),
+                    issuedOn: $0.issuedOn ?? "", status: t[dynamic: "cert_" + $0.status, fallback: $0.status],
+                    link: SiteURL.certificate(.value($0.serial)).path)
             },
             total: page.total, page: page.page, pages: pages, q: req.query[String.self, at: "q"] ?? "",
-            status: req.query[String.self, at: "status"] ?? "", pager: Pager(req, paging: Paging(page: page.page, per: page.per), hasMore: page.page < pages), breaches: breaches, leads: leads, message: message,
+            status: req.query[String.self, at: "status"] ?? "",
+            pager: Pager(req, paging: Paging(page: page.page, per: page.per), hasMore: page.page < pages), breaches: breaches,
+            leads: leads, message: message,
             importResult: importResult, today: Period.dayString(req.now),
             levels: names.levels)
         return try await Pages.render(req, "certificates/index", title: t[.certificates], view, status: status)
@@ -131,7 +178,10 @@ enum CertificatePages {
         }
     }
 
-    struct OrderForm: Content { let level: String?; let quantity: String? }
+    struct OrderForm: Content {
+        let level: String?
+        let quantity: String?
+    }
 
     @Sendable static func order(_ req: Request) async throws -> Response {
         try await form(req) {
@@ -144,20 +194,27 @@ enum CertificatePages {
         }
     }
 
-    struct AllocateForm: Content { let unitPriceYuan: String?; let allocatedOn: String? }
+    struct AllocateForm: Content {
+        let unitPriceYuan: String?
+        let allocatedOn: String?
+    }
 
     @Sendable static func allocate(_ req: Request) async throws -> Response {
         try await form(req) {
             let user = try req.requireMinistry()
             let f = try req.content.decode(AllocateForm.self)
-            let input = Certificates.Allocation(unitPriceYuan: f.unitPriceYuan.map { .string($0) },
-                                                allocatedOn: (f.allocatedOn ?? "").isEmpty ? nil : f.allocatedOn)
+            let input = Certificates.Allocation(
+                unitPriceYuan: f.unitPriceYuan.map { .string($0) },
+                allocatedOn: (f.allocatedOn ?? "").isEmpty ? nil : f.allocatedOn)
             _ = try await Certificates.allocate(req.parameters.get("id"), input, by: user, on: req.store, now: req.now)
             return nil
         }
     }
 
-    struct PayForm: Content { let amountYuan: String?; let paidOn: String? }
+    struct PayForm: Content {
+        let amountYuan: String?
+        let paidOn: String?
+    }
 
     @Sendable static func pay(_ req: Request) async throws -> Response {
         try await form(req) {
@@ -177,7 +234,10 @@ enum CertificatePages {
         }
     }
 
-    struct ImportForm: Content { let file: File?; let _csrf: String? }
+    struct ImportForm: Content {
+        let file: File?
+        let _csrf: String?
+    }
 
     @Sendable static func importFile(_ req: Request) async throws -> Response {
         let user = try req.requireUser()
@@ -185,24 +245,30 @@ enum CertificatePages {
         try req.requireCSRF()
         let f = try req.content.decode(ImportForm.self)
         guard let data = f.file?.data, data.readableBytes > 0 else {
-            return try await renderIndex(req, message: L10n.lang(req) == "en" ? "Choose a CSV file" : "请选择CSV文件",
-                                         importResult: nil, status: .unprocessableEntity)
+            return try await renderIndex(
+                req, message: L10n.lang(req) == "en" ? "Choose a CSV file" : "请选择CSV文件",
+                importResult: nil, status: .unprocessableEntity)
         }
         do {
             let result = try await Issuance.importCSV(try Upload.from(data), unit: unit, by: user, on: req.store, now: req.now)
             return try await renderIndex(req, message: nil, importResult: result)
         } catch let e as AppError where e.status.code < 500 {
-            return try await renderIndex(req, message: L10n.lang(req) == "en" ? e.message : e.messageZh,
-                                         importResult: nil, status: e.status)
+            return try await renderIndex(
+                req, message: L10n.lang(req) == "en" ? e.message : e.messageZh,
+                importResult: nil, status: e.status)
         }
     }
 
-    struct VoidForm: Content { let serial: String?; let reason: String? }
+    struct VoidForm: Content {
+        let serial: String?
+        let reason: String?
+    }
 
     @Sendable static func void(_ req: Request) async throws -> Response {
         try await form(req) {
             let f = try req.content.decode(VoidForm.self)
-            _ = try await Certificates.void(f.serial ?? "", reason: f.reason, by: try req.requireUser(), on: req.store, now: req.now)
+            _ = try await Certificates.void(
+                f.serial ?? "", reason: f.reason, by: try req.requireUser(), on: req.store, now: req.now)
             return nil
         }
     }
@@ -210,25 +276,33 @@ enum CertificatePages {
     @Sendable static func revoke(_ req: Request) async throws -> Response {
         let user = try req.requireUser()
         try req.requireCSRF()
-        _ = try await Certificates.revoke(req.parameters.get("serial") ?? "", reason: (try? req.content.decode(CertificatesController.Reason.self))?.reason, by: user,
-                                          on: req.store, now: req.now)
+        _ = try await Certificates.revoke(
+            req.parameters.get("serial") ?? "", reason: (try? req.content.decode(CertificatesController.Reason.self))?.reason,
+            by: user,
+            on: req.store, now: req.now)
         return req.redirect(to: SiteURL.certificate(.value(req.parameters.get("serial") ?? "")).path)
     }
 
     struct ShowView: Encodable {
-        let certificate: Certificates.CertificateDTO; let qr: String?; let canRevoke: Bool
-        let levelName: String; let statusText: String; let revokeAction: String
+        let certificate: Certificates.CertificateDTO
+        let qr: String?
+        let canRevoke: Bool
+        let levelName: String
+        let statusText: String
+        let revokeAction: String
     }
 
     @Sendable static func show(_ req: Request) async throws -> Response {
         let user = try req.requireUser()
-        let dto = try await Certificates.signed(try await Certificates.find(req.parameters.get("serial") ?? "", for: user, on: req.db),
-                                                on: req.store)
+        let dto = try await Certificates.signed(
+            try await Certificates.find(req.parameters.get("serial") ?? "", for: user, on: req.db),
+            on: req.store)
         let t = L10n.t(req)
         let qr = try dto.verifyURL.map { try Signing.qrSVG($0, title: dto.token ?? "") }
-        let view = ShowView(certificate: dto, qr: qr, canRevoke: dto.status == "issued" && user.role != .supervisor,
-                            levelName: Names(t).level(dto.level), statusText: t[dynamic: "cert_" + dto.status, fallback: dto.status],
-                            revokeAction: SiteURL.certificateRevoke(.value(dto.serial)).path)
+        let view = ShowView(
+            certificate: dto, qr: qr, canRevoke: dto.status == "issued" && user.role != .supervisor,
+            levelName: Names(t).level(dto.level), statusText: t[dynamic: "cert_" + dto.status, fallback: dto.status],
+            revokeAction: SiteURL.certificateRevoke(.value(dto.serial)).path)
         return try await Pages.render(req, "certificates/show", title: dto.serial, view)
     }
 }

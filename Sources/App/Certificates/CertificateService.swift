@@ -25,12 +25,19 @@ extension Certificates {
         let createdAt: Date?
 
         init(_ o: CertificateOrder, paidFen: Int64) {
-            id = o.id!; unitCode = o.unitCode; level = o.level; quantity = o.quantity; status = o.status.rawValue
-            serialFrom = o.serialFrom.map(Serials.format); serialTo = o.serialTo.map(Serials.format)
+            id = o.id!
+            unitCode = o.unitCode
+            level = o.level
+            quantity = o.quantity
+            status = o.status.rawValue
+            serialFrom = o.serialFrom.map(Serials.format)
+            serialTo = o.serialTo.map(Serials.format)
             unitPriceYuan = o.unitPriceFen.map { Money(fen: $0).description }
             dueYuan = o.dueFen.map { Money(fen: $0).description }
             paidYuan = Money(fen: paidFen).description
-            allocatedOn = o.allocatedOn; orderedBy = o.orderedBy; createdAt = o.createdAt
+            allocatedOn = o.allocatedOn
+            orderedBy = o.orderedBy
+            createdAt = o.createdAt
         }
     }
 
@@ -42,8 +49,12 @@ extension Certificates {
         let paidOn: String
         let recordedBy: String
         init(_ p: CertificatePayment) {
-            id = p.id!; orderId = p.$order.id; unitCode = p.$unit.id; amountYuan = Money(fen: p.amountFen).description
-            paidOn = p.paidOn; recordedBy = p.recordedBy
+            id = p.id!
+            orderId = p.$order.id
+            unitCode = p.$unit.id
+            amountYuan = Money(fen: p.amountFen).description
+            paidOn = p.paidOn
+            recordedBy = p.recordedBy
         }
     }
 
@@ -60,8 +71,15 @@ extension Certificates {
         let token: String?
         let verifyURL: String?
         init(_ c: Certificate, token: String? = nil, publicURL: String? = nil) {
-            serial = c.serial; unitCode = c.unitCode; status = c.status.rawValue; holderName = c.holderName
-            idNumber = c.idNumber; occupation = c.occupation; level = c.level; issuedOn = c.issuedOn; reason = c.reason
+            serial = c.serial
+            unitCode = c.unitCode
+            status = c.status.rawValue
+            holderName = c.holderName
+            idNumber = c.idNumber
+            occupation = c.occupation
+            level = c.level
+            issuedOn = c.issuedOn
+            reason = c.reason
             self.token = token
             verifyURL = token.flatMap { t in publicURL.map { Signing.verifyURL(t, publicURL: $0) } }
         }
@@ -69,7 +87,11 @@ extension Certificates {
 
     // MARK: Orders
 
-    struct NewOrder: Content { let unitCode: String?; let level: String?; let quantity: Int? }
+    struct NewOrder: Content {
+        let unitCode: String?
+        let level: String?
+        let quantity: Int?
+    }
 
     static func createOrder(_ input: NewOrder, by user: User, on store: Store) async throws -> OrderDTO {
         let unit = try await user.writableUnit(input.unitCode, on: store.db)
@@ -102,9 +124,14 @@ extension Certificates {
         return id
     }
 
-    struct Allocation: Content { let unitPriceYuan: JSONValue?; let allocatedOn: String? }
+    struct Allocation: Content {
+        let unitPriceYuan: JSONValue?
+        let allocatedOn: String?
+    }
 
-    static func allocate(_ order: String?, _ input: Allocation, by user: User, on store: Store, now: Date) async throws -> OrderDTO {
+    static func allocate(
+        _ order: String?, _ input: Allocation, by user: User, on store: Store, now: Date
+    ) async throws -> OrderDTO {
         try user.requireMinistry()
         let price = try money(input.unitPriceYuan, field: "unitPriceYuan")
         let day = try input.allocatedOn.map { try pastDate($0, field: "allocatedOn", now: now) } ?? Period.dayString(now)
@@ -113,7 +140,10 @@ extension Certificates {
         return OrderDTO(o, paidFen: 0)
     }
 
-    struct NewPayment: Content { let amountYuan: JSONValue?; let paidOn: String? }
+    struct NewPayment: Content {
+        let amountYuan: JSONValue?
+        let paidOn: String?
+    }
 
     static func pay(_ order: String?, _ input: NewPayment, by user: User, on store: Store, now: Date) async throws -> PaymentDTO {
         try user.requireMinistry()
@@ -132,8 +162,12 @@ extension Certificates {
     // MARK: Issuance
 
     struct NewCertificate: Content {
-        let serial: String?; let holderName: String?; let idNumber: String?; let occupation: String?
-        let level: String?; let issuedOn: String?
+        let serial: String?
+        let holderName: String?
+        let idNumber: String?
+        let occupation: String?
+        let level: String?
+        let issuedOn: String?
     }
 
     /// Certificates are issued by a unit's operators from the unit's own stock.
@@ -146,8 +180,9 @@ extension Certificates {
     /// Issues one certificate and answers it with its signed token.
     static func issue(_ b: NewCertificate, by user: User, on store: Store, now: Date) async throws -> CertificateDTO {
         let unit = try issuingUnit(user)
-        let input = Issuance.Input(serial: b.serial ?? "", holderName: b.holderName ?? "", idNumber: b.idNumber ?? "",
-                                   occupation: b.occupation ?? "", level: b.level ?? "", issuedOn: b.issuedOn ?? "")
+        let input = Issuance.Input(
+            serial: b.serial ?? "", holderName: b.holderName ?? "", idNumber: b.idNumber ?? "",
+            occupation: b.occupation ?? "", level: b.level ?? "", issuedOn: b.issuedOn ?? "")
         let c = try await Issuance.issueOne(input, unit: unit, by: user, on: store, now: now)
         return try await signed(c, on: store)
     }
@@ -159,8 +194,18 @@ extension Certificates {
         return CertificateDTO(c, token: token, publicURL: store.config.publicURL)
     }
 
-    struct Page: Content { let items: [CertificateDTO]; let page: Int; let per: Int; let total: Int }
-    struct Search: Sendable { var unitCode: String?; var q: String?; var status: String?; var paging: Paging }
+    struct Page: Content {
+        let items: [CertificateDTO]
+        let page: Int
+        let per: Int
+        let total: Int
+    }
+    struct Search: Sendable {
+        var unitCode: String?
+        var q: String?
+        var status: String?
+        var paging: Paging
+    }
 
     /// Search by serial (prefix) or holder name (exact), by status; paged.
     static func search(_ s: Search, for user: User, on db: any Database) async throws -> Page {
@@ -200,7 +245,9 @@ extension Certificates {
         return (r?.isEmpty ?? true) ? nil : r
     }
 
-    static func revoke(_ serial: String, reason raw: String?, by user: User, on store: Store, now: Date) async throws -> CertificateDTO {
+    static func revoke(
+        _ serial: String, reason raw: String?, by user: User, on store: Store, now: Date
+    ) async throws -> CertificateDTO {
         let c = try await find(serial, for: user, on: store.db)
         guard user.role != .supervisor else { throw AppError.forbidden }
         let why = try reason(raw, required: true)
@@ -209,65 +256,98 @@ extension Certificates {
             try await Reports.lockUnit(c.unitCode, active: true, on: db)
             try await db.lockForWrite("certificates", "serial", c.serial)
             guard let c = try await Certificate.find(c.serial, on: db), c.status == .issued else {
-                throw AppError.conflict("wrong_state", "Only an issued certificate can be revoked (this one is \(c.status.rawValue))",
-                                        "只能撤销已发放的证书")
+                throw AppError.conflict(
+                    "wrong_state", "Only an issued certificate can be revoked (this one is \(c.status.rawValue))",
+                    "只能撤销已发放的证书")
             }
             c.status = .revoked
             c.reason = why
             try await c.save(on: db)
-            try await CertificateEvent(serial: c.serial, unitCode: c.unitCode, action: "revoke", reason: why,
-                                       actor: user.username, at: now).create(on: db)
+            try await CertificateEvent(
+                serial: c.serial, unitCode: c.unitCode, action: "revoke", reason: why,
+                actor: user.username, at: now
+            ).create(on: db)
             return c
         }
         return CertificateDTO(revoked)
     }
 
     /// Voids a spoiled blank of the unit's own stock.
-    static func void(_ serial: String, reason raw: String?, by user: User, on store: Store, now: Date) async throws -> CertificateDTO {
+    static func void(
+        _ serial: String, reason raw: String?, by user: User, on store: Store, now: Date
+    ) async throws -> CertificateDTO {
         let unit = try issuingUnit(user)
         let why = try reason(raw, required: false)
         guard let n = Serials.parse(serial) else {
-            throw AppError.invalid(field: "serial", code: "malformed_serial", "A serial is \(Serials.width) digits",
-                                   "证书编号须为\(Serials.width)位数字")
+            throw AppError.invalid(
+                field: "serial", code: "malformed_serial", "A serial is \(Serials.width) digits",
+                "证书编号须为\(Serials.width)位数字")
         }
         let ranges = try await ranges(on: store.db)
         guard let r = owner(of: n, in: ranges), r.unitCode == unit else {
             let owner = owner(of: n, in: ranges)?.unitCode
-            try await store.write { try await Issuance.recordBreaches([(serial, owner)], unit: unit, source: "void",
-                                                                     actor: user.username, now: now, on: $0) }
-            throw AppError.invalid(field: "serial", code: "serial_not_allocated_to_unit",
-                                   "Serial \(serial) is not in this unit's stock; the attempt is recorded",
-                                   "证书编号\(serial)不在本单位领用的证书范围内，此次操作已记录").with(code: "serial_not_allocated_to_unit")
+            try await store.write {
+                try await Issuance.recordBreaches(
+                    [(serial, owner)], unit: unit, source: "void",
+                    actor: user.username, now: now, on: $0)
+            }
+            throw AppError.invalid(
+                field: "serial", code: "serial_not_allocated_to_unit",
+                "Serial \(serial) is not in this unit's stock; the attempt is recorded",
+                "证书编号\(serial)不在本单位领用的证书范围内，此次操作已记录"
+            ).with(code: "serial_not_allocated_to_unit")
         }
         let c = Certificate()
-        c.id = serial; c.$unit.id = unit; c.status = .voided; c.reason = why; c.level = r.level
+        c.id = serial
+        c.$unit.id = unit
+        c.status = .voided
+        c.reason = why
+        c.level = r.level
         try await store.write { db in
             try await Reports.lockUnit(unit, active: true, on: db)
             if let existing = try await Certificate.find(serial, on: db) {
-                throw AppError.conflict(existing.status == .voided ? "serial_voided" : "serial_already_issued",
-                                        "Serial \(serial) is already \(existing.status.rawValue)", "证书编号\(serial)已使用或已作废")
+                throw AppError.conflict(
+                    existing.status == .voided ? "serial_voided" : "serial_already_issued",
+                    "Serial \(serial) is already \(existing.status.rawValue)", "证书编号\(serial)已使用或已作废")
             }
             try await c.create(on: db)
-            try await CertificateEvent(serial: serial, unitCode: unit, action: "void", reason: why, actor: user.username,
-                                       at: now).create(on: db)
+            try await CertificateEvent(
+                serial: serial, unitCode: unit, action: "void", reason: why, actor: user.username,
+                at: now
+            ).create(on: db)
         }
         return CertificateDTO(c)
     }
 
     // MARK: For the ministry
 
-    struct BreachDTO: Content { let unitCode: String; let serial: String; let ownerCode: String?; let source: String; let actor: String; let at: Date }
+    struct BreachDTO: Content {
+        let unitCode: String
+        let serial: String
+        let ownerCode: String?
+        let source: String
+        let actor: String
+        let at: Date
+    }
 
     static func breaches(for user: User, limit: Int = 1000, on db: any Database) async throws -> [BreachDTO] {
         try user.requireMinistry()
         return try await SerialBreach.query(on: db).sort(\.$at, .descending).limit(limit).all().map {
-            BreachDTO(unitCode: $0.unitCode, serial: $0.serial, ownerCode: $0.ownerCode, source: $0.source, actor: $0.actor, at: $0.at)
+            BreachDTO(
+                unitCode: $0.unitCode, serial: $0.serial, ownerCode: $0.ownerCode, source: $0.source, actor: $0.actor, at: $0.at)
         }
     }
 
     struct LeadsDTO: Content {
-        struct BySerial: Content { let serial: String; let count: Int; let lastSeen: String }
-        struct ByDay: Content { let day: String; let count: Int }
+        struct BySerial: Content {
+            let serial: String
+            let count: Int
+            let lastSeen: String
+        }
+        struct ByDay: Content {
+            let day: String
+            let count: Int
+        }
         let bySerial: [BySerial]
         let byDay: [ByDay]
     }
@@ -275,14 +355,22 @@ extension Certificates {
     static func forgeryLeads(for user: User, on db: any Database) async throws -> LeadsDTO {
         try user.requireMinistry()
         guard let sql = db as? any SQLDatabase else { throw AppError.malformed("SQL database required", "需要SQL数据库") }
-        struct S: Decodable { let serial: String; let n: Int; let last: String }
-        struct D: Decodable { let day: String; let n: Int }
+        struct S: Decodable {
+            let serial: String
+            let n: Int
+            let last: String
+        }
+        struct D: Decodable {
+            let day: String
+            let n: Int
+        }
         let bySerial = try await sql.raw(
             "SELECT serial, COUNT(*) AS n, MAX(day) AS last FROM forgery_leads GROUP BY serial ORDER BY n DESC, serial LIMIT 500"
         ).all(decoding: S.self)
         let byDay = try await sql.raw("SELECT day, COUNT(*) AS n FROM forgery_leads GROUP BY day ORDER BY day DESC LIMIT 366")
             .all(decoding: D.self)
-        return LeadsDTO(bySerial: bySerial.map { .init(serial: $0.serial, count: $0.n, lastSeen: $0.last) },
-                        byDay: byDay.map { .init(day: $0.day, count: $0.n) })
+        return LeadsDTO(
+            bySerial: bySerial.map { .init(serial: $0.serial, count: $0.n, lastSeen: $0.last) },
+            byDay: byDay.map { .init(day: $0.day, count: $0.n) })
     }
 }

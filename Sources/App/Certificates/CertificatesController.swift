@@ -20,14 +20,16 @@ enum CertificatesController {
 
     @Sendable static func allocate(_ req: Request) async throws -> OrderDTO {
         let user = try req.requireMinistry()
-        return try await Certificates.allocate(req.parameters.get("id"), try req.content.decode(Certificates.Allocation.self),
-                                               by: user, on: req.store, now: req.now)
+        return try await Certificates.allocate(
+            req.parameters.get("id"), try req.content.decode(Certificates.Allocation.self),
+            by: user, on: req.store, now: req.now)
     }
 
     @Sendable static func pay(_ req: Request) async throws -> Response {
         let user = try req.requireMinistry()
-        let p = try await Certificates.pay(req.parameters.get("id"), try req.content.decode(Certificates.NewPayment.self),
-                                           by: user, on: req.store, now: req.now)
+        let p = try await Certificates.pay(
+            req.parameters.get("id"), try req.content.decode(Certificates.NewPayment.self),
+            by: user, on: req.store, now: req.now)
         return try await p.encodeResponse(status: .created, for: req)
     }
 
@@ -38,8 +40,9 @@ enum CertificatesController {
     @Sendable static func issue(_ req: Request) async throws -> Response {
         let user = try req.requireUser()
         _ = try Certificates.issuingUnit(user)
-        let c = try await Certificates.issue(try req.content.decode(Certificates.NewCertificate.self), by: user,
-                                             on: req.store, now: req.now)
+        let c = try await Certificates.issue(
+            try req.content.decode(Certificates.NewCertificate.self), by: user,
+            on: req.store, now: req.now)
         return try await c.encodeResponse(status: .created, for: req)
     }
 
@@ -85,7 +88,8 @@ enum CertificatesController {
     @Sendable static func void(_ req: Request) async throws -> Response {
         let user = try req.requireUser()
         _ = try Certificates.issuingUnit(user)
-        let c = try await Certificates.void(req.parameters.get("serial") ?? "", reason: reason(req), by: user, on: req.store, now: req.now)
+        let c = try await Certificates.void(
+            req.parameters.get("serial") ?? "", reason: reason(req), by: user, on: req.store, now: req.now)
         return try await c.encodeResponse(status: .created, for: req)
     }
 
@@ -101,7 +105,8 @@ enum CertificatesController {
 extension Certificates.Search {
     /// `?unitCode=&q=&status=&page=&per=`, as the API and the certificates page take them.
     init(query req: Request) throws {
-        self.init(unitCode: req.query[String.self, at: "unitCode"], q: req.query[String.self, at: "q"],
-                  status: req.query[String.self, at: "status"], paging: try Paging(req, defaultPer: 50, maxPer: 200))
+        self.init(
+            unitCode: req.query[String.self, at: "unitCode"], q: req.query[String.self, at: "q"],
+            status: req.query[String.self, at: "status"], paging: try Paging(req, defaultPer: 50, maxPer: 200))
     }
 }

@@ -28,49 +28,59 @@ enum Issuance {
     /// the level of its blank.
     static func check(_ i: Input, unit: String, ranges: [Certificates.Range], today: String) -> Problem? {
         guard let n = Serials.parse(i.serial) else {
-            return Problem(field: "serial", code: "malformed_serial", message: "A serial is \(Serials.width) digits",
-                           messageZh: "证书编号须为\(Serials.width)位数字")
+            return Problem(
+                field: "serial", code: "malformed_serial", message: "A serial is \(Serials.width) digits",
+                messageZh: "证书编号须为\(Serials.width)位数字")
         }
         if !isText(i.holderName, max: 50) {
-            return Problem(field: "holderName", code: "invalid_name", message: "The holder's name: 1–50 characters",
-                           messageZh: "持证人姓名须为1至50个字符")
+            return Problem(
+                field: "holderName", code: "invalid_name", message: "The holder's name: 1–50 characters",
+                messageZh: "持证人姓名须为1至50个字符")
         }
         if let p = IDNumber.problem(i.idNumber) {
-            let why: (String, String) = switch p {
-            case .length: ("must have 18 characters", "须为18位")
-            case .characters: ("must be 17 digits and a digit or X", "须为17位数字加一位数字或X")
-            case .birthDate: ("has an impossible birth date", "出生日期无效")
-            case .checkDigit: ("has a wrong check digit (GB 11643)", "校验码错误（GB 11643）")
-            }
-            return Problem(field: "idNumber", code: "invalid_id_number", message: "The resident ID number \(why.0)",
-                           messageZh: "公民身份号码\(why.1)")
+            let why: (String, String) =
+                switch p {
+                case .length: ("must have 18 characters", "须为18位")
+                case .characters: ("must be 17 digits and a digit or X", "须为17位数字加一位数字或X")
+                case .birthDate: ("has an impossible birth date", "出生日期无效")
+                case .checkDigit: ("has a wrong check digit (GB 11643)", "校验码错误（GB 11643）")
+                }
+            return Problem(
+                field: "idNumber", code: "invalid_id_number", message: "The resident ID number \(why.0)",
+                messageZh: "公民身份号码\(why.1)")
         }
         if !isText(i.occupation, max: 100) {
-            return Problem(field: "occupation", code: "invalid_occupation", message: "The occupation: 1–100 characters",
-                           messageZh: "职业（工种）须为1至100个字符")
+            return Problem(
+                field: "occupation", code: "invalid_occupation", message: "The occupation: 1–100 characters",
+                messageZh: "职业（工种）须为1至100个字符")
         }
         guard Level(rawValue: i.level) != nil else {
-            return Problem(field: "level", code: "unknown_level", message: "Level must be \"5\" … \"1\"",
-                           messageZh: "等级须为\"5\"至\"1\"")
+            return Problem(
+                field: "level", code: "unknown_level", message: "Level must be \"5\" … \"1\"",
+                messageZh: "等级须为\"5\"至\"1\"")
         }
         guard Certificates.isDay(i.issuedOn) else {
-            return Problem(field: "issuedOn", code: "invalid_date", message: "The issue date is written YYYY-MM-DD",
-                           messageZh: "发证日期格式应为 YYYY-MM-DD")
+            return Problem(
+                field: "issuedOn", code: "invalid_date", message: "The issue date is written YYYY-MM-DD",
+                messageZh: "发证日期格式应为 YYYY-MM-DD")
         }
         if i.issuedOn > today {
-            return Problem(field: "issuedOn", code: "future_date", message: "The issue date is in the future",
-                           messageZh: "发证日期不能晚于今天")
+            return Problem(
+                field: "issuedOn", code: "future_date", message: "The issue date is in the future",
+                messageZh: "发证日期不能晚于今天")
         }
         guard let r = Certificates.owner(of: n, in: ranges), r.unitCode == unit else {
             let owner = Certificates.owner(of: n, in: ranges)?.unitCode
-            return Problem(field: "serial", code: "serial_not_allocated_to_unit",
-                           message: "Serial \(i.serial) is not in the stock allocated to this unit; the attempt is recorded",
-                           messageZh: "证书编号\(i.serial)不在本单位领用的证书范围内，此次操作已记录", breachOwner: .some(owner))
+            return Problem(
+                field: "serial", code: "serial_not_allocated_to_unit",
+                message: "Serial \(i.serial) is not in the stock allocated to this unit; the attempt is recorded",
+                messageZh: "证书编号\(i.serial)不在本单位领用的证书范围内，此次操作已记录", breachOwner: .some(owner))
         }
         if r.level != i.level {
-            return Problem(field: "level", code: "level_mismatch",
-                           message: "Serial \(i.serial) is a level \(r.level) blank, not level \(i.level)",
-                           messageZh: "证书编号\(i.serial)为\(r.level)级证书空白，不能发放\(i.level)级证书")
+            return Problem(
+                field: "level", code: "level_mismatch",
+                message: "Serial \(i.serial) is a level \(r.level) blank, not level \(i.level)",
+                messageZh: "证书编号\(i.serial)为\(r.level)级证书空白，不能发放\(i.level)级证书")
         }
         return nil
     }
@@ -91,29 +101,35 @@ enum Issuance {
         // Trim only when the text starts or ends with a space, a tab or an ideographic space (E3 80 80).
         func trim(_ s: String) -> String {
             guard let f = s.utf8.first, let l = s.utf8.last,
-                  f == 32 || f == 9 || f == 0xE3 || l == 32 || l == 9 || l == 0x80 else { return s }
+                f == 32 || f == 9 || f == 0xE3 || l == 32 || l == 9 || l == 0x80
+            else { return s }
             return s.trimmingCharacters(in: .whitespaces)
         }
         let id = i.idNumber.utf8.last == UInt8(ascii: "x") ? i.idNumber.uppercased() : i.idNumber
-        return Input(serial: i.serial, holderName: trim(i.holderName), idNumber: id, occupation: trim(i.occupation),
-                     level: i.level, issuedOn: i.issuedOn)
+        return Input(
+            serial: i.serial, holderName: trim(i.holderName), idNumber: id, occupation: trim(i.occupation),
+            level: i.level, issuedOn: i.issuedOn)
     }
 
     /// The problem with a serial already in the register, or nil when it holds this very certificate.
     static func conflict(_ existing: Row, _ i: Input) -> Problem? {
         if existing.state == .voided {
-            return Problem(field: "serial", code: "serial_voided", message: "Serial \(i.serial) was voided as a spoiled blank",
-                           messageZh: "证书编号\(i.serial)已作废", status: .conflict)
+            return Problem(
+                field: "serial", code: "serial_voided", message: "Serial \(i.serial) was voided as a spoiled blank",
+                messageZh: "证书编号\(i.serial)已作废", status: .conflict)
         }
         if existing.asInput == i { return nil }
-        return Problem(field: "serial", code: "serial_already_issued", message: "Serial \(i.serial) has been issued before",
-                       messageZh: "证书编号\(i.serial)已发放", status: .conflict)
+        return Problem(
+            field: "serial", code: "serial_already_issued", message: "Serial \(i.serial) has been issued before",
+            messageZh: "证书编号\(i.serial)已发放", status: .conflict)
     }
 
     /// A row of the register as SQL reads it, for the hot paths (import and public verification).
     struct Row: Decodable {
-        static let columns = ["serial", "unit_code", "status", "holder_name", "id_number", "occupation", "level",
-                              "issued_on", "reason"]
+        static let columns = [
+            "serial", "unit_code", "status", "holder_name", "id_number", "occupation", "level",
+            "issued_on", "reason",
+        ]
         let serial: String
         let unit_code: String
         let status: String
@@ -127,8 +143,9 @@ enum Issuance {
         var state: Certificate.Status { Certificate.Status(rawValue: status) ?? .voided }
 
         var asInput: Input {
-            Input(serial: serial, holderName: holder_name ?? "", idNumber: id_number ?? "", occupation: occupation ?? "",
-                  level: level ?? "", issuedOn: issued_on ?? "")
+            Input(
+                serial: serial, holderName: holder_name ?? "", idNumber: id_number ?? "", occupation: occupation ?? "",
+                level: level ?? "", issuedOn: issued_on ?? "")
         }
     }
 
@@ -165,17 +182,36 @@ enum Issuance {
         func raw(_ s: String) { buf.append(contentsOf: s.utf8) }
         func quoted(_ s: String) {
             buf.append(39)
-            for b in s.utf8 { if b == 39 { buf.append(39) }; buf.append(b) }
+            for b in s.utf8 {
+                if b == 39 { buf.append(39) }
+                buf.append(b)
+            }
             buf.append(39)
         }
         let epoch = String(format: "%.6f", now.timeIntervalSince1970)
         let time = dialect == "sqlite" ? epoch : "to_timestamp(\(epoch))"
-        raw("INSERT INTO certificates (serial, unit_code, status, holder_name, id_number, occupation, level, issued_on, created_at, updated_at) VALUES ")
+        raw(
+            "INSERT INTO certificates (serial, unit_code, status, holder_name, id_number, occupation, level, issued_on, created_at, updated_at) VALUES "
+        )
         for (n, r) in rows.enumerated() {
             raw(n == 0 ? "(" : ",(")
-            quoted(r.serial); buf.append(44); quoted(unit); raw(",'issued',")
-            quoted(r.holderName); buf.append(44); quoted(r.idNumber); buf.append(44); quoted(r.occupation); buf.append(44)
-            quoted(r.level); buf.append(44); quoted(r.issuedOn); buf.append(44); raw(time); buf.append(44); raw(time)
+            quoted(r.serial)
+            buf.append(44)
+            quoted(unit)
+            raw(",'issued',")
+            quoted(r.holderName)
+            buf.append(44)
+            quoted(r.idNumber)
+            buf.append(44)
+            quoted(r.occupation)
+            buf.append(44)
+            quoted(r.level)
+            buf.append(44)
+            quoted(r.issuedOn)
+            buf.append(44)
+            raw(time)
+            buf.append(44)
+            raw(time)
             buf.append(41)
         }
         return SQLQueryString(stringLiteral: String(decoding: buf, as: UTF8.self))
@@ -184,21 +220,28 @@ enum Issuance {
     static func insert(_ rows: [Input], unit: String, now: Date, on sql: any SQLDatabase) async throws {
         guard !rows.isEmpty else { return }
         var q = sql.insert(into: "certificates")
-            .columns("serial", "unit_code", "status", "holder_name", "id_number", "occupation", "level", "issued_on",
-                     "created_at", "updated_at")
+            .columns(
+                "serial", "unit_code", "status", "holder_name", "id_number", "occupation", "level", "issued_on",
+                "created_at", "updated_at")
         for r in rows {
-            q = q.values(SQLBind(r.serial), SQLBind(unit), SQLBind(Certificate.Status.issued.rawValue), SQLBind(r.holderName),
-                         SQLBind(r.idNumber), SQLBind(r.occupation), SQLBind(r.level), SQLBind(r.issuedOn),
-                         SQLBind(now), SQLBind(now))
+            q = q.values(
+                SQLBind(r.serial), SQLBind(unit), SQLBind(Certificate.Status.issued.rawValue), SQLBind(r.holderName),
+                SQLBind(r.idNumber), SQLBind(r.occupation), SQLBind(r.level), SQLBind(r.issuedOn),
+                SQLBind(now), SQLBind(now))
         }
         try await q.run()
     }
 
-    static func recordBreaches(_ items: [(serial: String, owner: String?)], unit: String, source: String, actor: String,
-                               now: Date, on db: any Database) async throws {
+    static func recordBreaches(
+        _ items: [(serial: String, owner: String?)], unit: String, source: String, actor: String,
+        now: Date, on db: any Database
+    ) async throws {
         for chunk in stride(from: 0, to: items.count, by: 500).map({ Array(items[$0..<min($0 + 500, items.count)]) }) {
-            try await chunk.map { SerialBreach(unitCode: unit, serial: $0.serial, ownerCode: $0.owner, source: source,
-                                               actor: actor, at: now) }.create(on: db)
+            try await chunk.map {
+                SerialBreach(
+                    unitCode: unit, serial: $0.serial, ownerCode: $0.owner, source: source,
+                    actor: actor, at: now)
+            }.create(on: db)
         }
     }
 
@@ -208,29 +251,44 @@ enum Issuance {
         let ranges = try await Certificates.ranges(on: store.db)
         if let p = check(i, unit: unit, ranges: ranges, today: Period.dayString(now)) {
             if let owner = p.breachOwner {
-                try await store.write { try await recordBreaches([(i.serial, owner)], unit: unit, source: "single", actor: actor.username, now: now, on: $0) }
+                try await store.write {
+                    try await recordBreaches(
+                        [(i.serial, owner)], unit: unit, source: "single", actor: actor.username, now: now, on: $0)
+                }
             }
-            throw AppError.invalid([ValidationIssue(field: p.field, column: nil, code: p.code, message: p.message, messageZh: p.messageZh)])
-                .with(code: p.code)
+            throw AppError.invalid([
+                ValidationIssue(field: p.field, column: nil, code: p.code, message: p.message, messageZh: p.messageZh)
+            ])
+            .with(code: p.code)
         }
         return try await store.write { db in
             guard let sql = db as? any SQLDatabase else { throw AppError.malformed("SQL database required", "需要SQL数据库") }
             try await Reports.lockUnit(unit, active: true, on: db)
             if let e = try await existing([i.serial], on: sql)[i.serial] {
-                let p = conflict(e, i) ?? Problem(field: "serial", code: "serial_already_issued",
-                                                  message: "Serial \(i.serial) has been issued before",
-                                                  messageZh: "证书编号\(i.serial)已发放", status: .conflict)
+                let p =
+                    conflict(e, i)
+                    ?? Problem(
+                        field: "serial", code: "serial_already_issued",
+                        message: "Serial \(i.serial) has been issued before",
+                        messageZh: "证书编号\(i.serial)已发放", status: .conflict)
                 throw AppError(status: .conflict, code: p.code, message: p.message, messageZh: p.messageZh)
             }
             try await insert([i], unit: unit, now: now, on: sql)
-            try await CertificateEvent(serial: i.serial, unitCode: unit, action: "issue", reason: nil, actor: actor.username,
-                                       at: now).create(on: db)
+            try await CertificateEvent(
+                serial: i.serial, unitCode: unit, action: "issue", reason: nil, actor: actor.username,
+                at: now
+            ).create(on: db)
             return try await Certificate.find(i.serial, on: db)!
         }
     }
 
     struct ImportResult: Content {
-        struct LineError: Content { let line: Int; let code: String; let message: String; let messageZh: String }
+        struct LineError: Content {
+            let line: Int
+            let code: String
+            let message: String
+            let messageZh: String
+        }
         var imported = 0
         var unchanged = 0
         var errors: [LineError] = []
@@ -250,7 +308,8 @@ enum Issuance {
     /// write transaction; a line already imported with the same data is unchanged, so importing a
     /// file twice changes nothing. The file is read in batches (see `Upload`): memory stays at a
     /// batch and a set of the file's serial numbers, whatever the file's size.
-    static func importCSV(_ upload: Upload, unit: String, by actor: User, on store: Store, now: Date) async throws -> ImportResult {
+    static func importCSV(_ upload: Upload, unit: String, by actor: User, on store: Store, now: Date) async throws -> ImportResult
+    {
         let today = Period.dayString(now)
         let clock = ContinuousClock()
         let t0 = clock.now
@@ -260,8 +319,9 @@ enum Issuance {
                 throw AppError.invalid(field: "file", code: "empty_file", "The file is empty", "文件为空")
             }
             guard header == csvHeader else {
-                throw AppError.invalid(field: "file", code: "wrong_header", "The first line must be \(csvHeader.joined(separator: ","))",
-                                       "第一行须为 \(csvHeader.joined(separator: ","))")
+                throw AppError.invalid(
+                    field: "file", code: "wrong_header", "The first line must be \(csvHeader.joined(separator: ","))",
+                    "第一行须为 \(csvHeader.joined(separator: ","))")
             }
             let box = ReaderBox(reader)
             return try await store.write { db -> ImportResult in
@@ -274,56 +334,67 @@ enum Issuance {
                 var seen: [Int64: Int32] = [:]
                 var firstSerial: String?
                 func fail(_ line: Int, _ code: String, _ en: String, _ zh: String) {
-                    if r.errors.count < maxListedErrors { r.errors.append(.init(line: line, code: code, message: en, messageZh: zh)) }
-                    else { omitted.value += 1 }
+                    if r.errors.count < maxListedErrors {
+                        r.errors.append(.init(line: line, code: code, message: en, messageZh: zh))
+                    } else {
+                        omitted.value += 1
+                    }
                 }
                 // While the database writes one batch, the next is read and checked.
                 var writing: Task<Void, any Error>?
                 // An insert still running when something fails must end before the rollback: see the catch.
                 do {
-                while let rows = try box.next(batchSize) {
-                    var candidates: [(line: Int, input: Input)] = []
-                    for row in rows {
-                        lastLine = row.line
-                        if row.fields.count == 1 && row.fields[0].isEmpty { continue }   // blank line
-                        guard row.fields.count == 6 else {
-                            fail(row.line, "wrong_field_count", "Expected 6 fields, found \(row.fields.count)", "应为6个字段，实为\(row.fields.count)个")
-                            continue
+                    while let rows = try box.next(batchSize) {
+                        var candidates: [(line: Int, input: Input)] = []
+                        for row in rows {
+                            lastLine = row.line
+                            if row.fields.count == 1 && row.fields[0].isEmpty { continue }  // blank line
+                            guard row.fields.count == 6 else {
+                                fail(
+                                    row.line, "wrong_field_count", "Expected 6 fields, found \(row.fields.count)",
+                                    "应为6个字段，实为\(row.fields.count)个")
+                                continue
+                            }
+                            let f = row.fields
+                            let i = normalised(
+                                Input(
+                                    serial: f[0], holderName: f[1], idNumber: f[2], occupation: f[3], level: f[4], issuedOn: f[5])
+                            )
+                            if let p = check(i, unit: unit, ranges: ranges, today: today) {
+                                fail(row.line, p.code, p.message, p.messageZh)
+                                if let owner = p.breachOwner, breaches.count < maxRecordedBreaches {
+                                    breaches.append((i.serial, owner))
+                                }
+                                continue
+                            }
+                            let n = Serials.parse(i.serial)!  // checked above
+                            if let first = seen[n] {
+                                fail(
+                                    row.line, "duplicate_in_file", "Serial \(i.serial) already appears on line \(first)",
+                                    "证书编号\(i.serial)与第\(first)行重复")
+                                continue
+                            }
+                            seen[n] = Int32(clamping: row.line)
+                            candidates.append((row.line, i))
                         }
-                        let f = row.fields
-                        let i = normalised(Input(serial: f[0], holderName: f[1], idNumber: f[2], occupation: f[3], level: f[4], issuedOn: f[5]))
-                        if let p = check(i, unit: unit, ranges: ranges, today: today) {
-                            fail(row.line, p.code, p.message, p.messageZh)
-                            if let owner = p.breachOwner, breaches.count < maxRecordedBreaches { breaches.append((i.serial, owner)) }
-                            continue
+                        try await writing?.value
+                        writing = nil
+                        guard !candidates.isEmpty else { continue }
+                        let found = try await existing(in: candidates.map(\.input.serial), on: sql)
+                        var fresh: [Input] = []
+                        for (line, i) in candidates {
+                            if let e = found[i.serial] {
+                                if let p = conflict(e, i) { fail(line, p.code, p.message, p.messageZh) } else { r.unchanged += 1 }
+                            } else {
+                                fresh.append(i)
+                            }
                         }
-                        let n = Serials.parse(i.serial)!   // checked above
-                        if let first = seen[n] {
-                            fail(row.line, "duplicate_in_file", "Serial \(i.serial) already appears on line \(first)",
-                                 "证书编号\(i.serial)与第\(first)行重复")
-                            continue
-                        }
-                        seen[n] = Int32(clamping: row.line)
-                        candidates.append((row.line, i))
+                        guard !fresh.isEmpty else { continue }
+                        firstSerial = firstSerial ?? fresh[0].serial
+                        r.imported += fresh.count
+                        let statement = insertStatement(fresh, unit: unit, now: now, dialect: sql.dialect.name)
+                        writing = Task { try await sql.raw(statement).run() }
                     }
-                    try await writing?.value
-                    writing = nil
-                    guard !candidates.isEmpty else { continue }
-                    let found = try await existing(in: candidates.map(\.input.serial), on: sql)
-                    var fresh: [Input] = []
-                    for (line, i) in candidates {
-                        if let e = found[i.serial] {
-                            if let p = conflict(e, i) { fail(line, p.code, p.message, p.messageZh) } else { r.unchanged += 1 }
-                        } else {
-                            fresh.append(i)
-                        }
-                    }
-                    guard !fresh.isEmpty else { continue }
-                    firstSerial = firstSerial ?? fresh[0].serial
-                    r.imported += fresh.count
-                    let statement = insertStatement(fresh, unit: unit, now: now, dialect: sql.dialect.name)
-                    writing = Task { try await sql.raw(statement).run() }
-                }
                 } catch {
                     _ = try? await writing?.value
                     writing = nil
@@ -332,20 +403,25 @@ enum Issuance {
                 try await writing?.value
                 writing = nil
                 if omitted.value > 0 {
-                    r.errors.append(.init(line: lastLine, code: "too_many_errors", message: "\(omitted.value) more bad lines are not listed",
-                                          messageZh: "另有\(omitted.value)行错误未列出"))
+                    r.errors.append(
+                        .init(
+                            line: lastLine, code: "too_many_errors", message: "\(omitted.value) more bad lines are not listed",
+                            messageZh: "另有\(omitted.value)行错误未列出"))
                 }
                 if r.imported > 0 {
-                    try await CertificateEvent(serial: firstSerial ?? "", unitCode: unit, action: "import",
-                                               reason: "\(r.imported) certificates", actor: actor.username, at: now).create(on: db)
+                    try await CertificateEvent(
+                        serial: firstSerial ?? "", unitCode: unit, action: "import",
+                        reason: "\(r.imported) certificates", actor: actor.username, at: now
+                    ).create(on: db)
                 }
                 try await recordBreaches(breaches, unit: unit, source: "import", actor: actor.username, now: now, on: db)
                 return r
             }
         }
         store.logger.debug("import of \(upload.size) bytes in \(clock.now - t0)")
-        return ImportResult(imported: result.imported, unchanged: result.unchanged,
-                            errors: result.errors.sorted { $0.line < $1.line })
+        return ImportResult(
+            imported: result.imported, unchanged: result.unchanged,
+            errors: result.errors.sorted { $0.line < $1.line })
     }
 
     final class Counter: @unchecked Sendable { var value = 0 }
@@ -369,7 +445,10 @@ extension AppError {
 
 /// A small RFC 4180 reader: quoted fields, doubled quotes, CRLF or LF, an optional UTF-8 BOM.
 enum CSV {
-    struct Row: Sendable { let line: Int; let fields: [String] }
+    struct Row: Sendable {
+        let line: Int
+        let fields: [String]
+    }
 
     static func parse(_ bytes: [UInt8]) -> [Row] {
         var stream = CSVStream()

@@ -38,7 +38,9 @@ enum Signing {
     /// The private key of a stored key: sealed by the vault, or (before encryption) in clear.
     static func privateKey(_ m: SigningKeyModel, vault: KeyVault) throws -> Data {
         if let raw = try vault.open(m.privateKey, context: m.id ?? "") { return raw }
-        guard let raw = Data(base64Encoded: m.privateKey) else { throw Abort(.internalServerError, reason: "unreadable signing key") }
+        guard let raw = Data(base64Encoded: m.privateKey) else {
+            throw Abort(.internalServerError, reason: "unreadable signing key")
+        }
         return raw
     }
 
@@ -79,8 +81,9 @@ enum Signing {
     }
 
     static func claims(_ c: Certificate) -> Claims {
-        Claims(iss: "zhijian", sub: c.serial, unit: c.unitCode, lvl: c.level ?? "", occ: c.occupation ?? "",
-               nm: c.holderName ?? "", idm: Masking.idNumber(c.idNumber ?? ""), iat: c.issuedOn ?? "")
+        Claims(
+            iss: "zhijian", sub: c.serial, unit: c.unitCode, lvl: c.level ?? "", occ: c.occupation ?? "",
+            nm: c.holderName ?? "", idm: Masking.idNumber(c.idNumber ?? ""), iat: c.issuedOn ?? "")
     }
 
     /// The certificate's token, signed on first request and kept (import stays fast; a token
@@ -113,7 +116,9 @@ enum Signing {
             throw AppError.malformed("The text is too long for a QR code", "内容过长，无法生成二维码")
         }
         defer { QRcode_free(code) }
-        let width = Int(code.pointee.width), quiet = 4, size = width + 2 * quiet
+        let width = Int(code.pointee.width)
+        let quiet = 4
+        let size = width + 2 * quiet
         var path = ""
         for y in 0..<width {
             for x in 0..<width where code.pointee.data[y * width + x] & 1 == 1 {
@@ -122,10 +127,10 @@ enum Signing {
         }
         let escaped = title.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
         return """
-        <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(size) \(size)" width="\(size * 4)" height="\(size * 4)" \
-        shape-rendering="crispEdges"><title>\(escaped)</title><rect width="\(size)" height="\(size)" fill="#fff"/>\
-        <path fill="#000" d="\(path)"/></svg>
-        """
+            <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(size) \(size)" width="\(size * 4)" height="\(size * 4)" \
+            shape-rendering="crispEdges"><title>\(escaped)</title><rect width="\(size)" height="\(size)" fill="#fff"/>\
+            <path fill="#000" d="\(path)"/></svg>
+            """
     }
 }
 

@@ -27,7 +27,12 @@ enum VerifyController {
         let signatureValid: Bool?
     }
 
-    struct Query: Content { let serial: String?; let name: String?; let idNumber: String?; let token: String? }
+    struct Query: Content {
+        let serial: String?
+        let name: String?
+        let idNumber: String?
+        let token: String?
+    }
 
     @Sendable static func verify(_ req: Request) async throws -> Answer {
         try await req.rateLimit(req.application.verifyLimiter)
@@ -40,20 +45,23 @@ enum VerifyController {
             return try await byToken(token, on: req)
         }
         guard let serial = q.serial?.trimmingCharacters(in: .whitespaces), !serial.isEmpty else {
-            throw AppError.malformed("Give the serial and the holder's name or ID number", "请输入证书编号以及持证人姓名或身份证号",
-                                     code: "missing_query")
+            throw AppError.malformed(
+                "Give the serial and the holder's name or ID number", "请输入证书编号以及持证人姓名或身份证号",
+                code: "missing_query")
         }
         let name = q.name?.trimmingCharacters(in: .whitespaces) ?? ""
         let id = IDNumber.normalised(q.idNumber?.trimmingCharacters(in: .whitespaces) ?? "")
         guard !name.isEmpty || !id.isEmpty else {
-            throw AppError.malformed("Give the holder's name or ID number with the serial", "请同时输入持证人姓名或身份证号",
-                                     code: "missing_query")
+            throw AppError.malformed(
+                "Give the holder's name or ID number with the serial", "请同时输入持证人姓名或身份证号",
+                code: "missing_query")
         }
         guard let number = Serials.parse(serial) else {
             throw AppError.malformed("A serial is \(Serials.width) digits", "证书编号须为\(Serials.width)位数字", code: "malformed_serial")
         }
         guard let c = try await lookup(serial, on: req), c.state != .voided else {
-            let allocated = try await CertificateOrder.query(on: req.db).filter(\.$status == .allocated)
+            let allocated =
+                try await CertificateOrder.query(on: req.db).filter(\.$status == .allocated)
                 .filter(\.$serialFrom <= number).filter(\.$serialTo >= number).count() > 0
             if !allocated {
                 // Never allocated by the ministry: somebody holds a forged serial.
@@ -64,8 +72,9 @@ enum VerifyController {
         }
         let matches = (!name.isEmpty && name == c.holder_name) || (!id.isEmpty && id == c.id_number)
         guard matches else { return Answer(result: "mismatch", certificate: nil, signatureValid: nil) }
-        return try await Answer(result: c.state == .revoked ? "revoked" : "valid", certificate: publicView(c, on: req),
-                                signatureValid: nil)
+        return try await Answer(
+            result: c.state == .revoked ? "revoked" : "valid", certificate: publicView(c, on: req),
+            signatureValid: nil)
     }
 
     static func byToken(_ token: String, on req: Request) async throws -> Answer {
@@ -74,15 +83,18 @@ enum VerifyController {
         do {
             payload = try JWS.verify(token, keys: keys)
         } catch {
-            throw AppError.malformed("The code's signature does not verify: it was not issued by this system or was altered",
-                                     "二维码签名验证失败：该证书并非本系统签发或已被篡改", code: "invalid_token")
+            throw AppError.malformed(
+                "The code's signature does not verify: it was not issued by this system or was altered",
+                "二维码签名验证失败：该证书并非本系统签发或已被篡改", code: "invalid_token")
         }
         guard let claims = try? JSONDecoder().decode(Signing.Claims.self, from: payload),
-              let c = try await lookup(claims.sub, on: req), c.state != .voided else {
+            let c = try await lookup(claims.sub, on: req), c.state != .voided
+        else {
             return Answer(result: "not_found", certificate: nil, signatureValid: true)
         }
-        return try await Answer(result: c.state == .revoked ? "revoked" : "valid", certificate: publicView(c, on: req),
-                                signatureValid: true)
+        return try await Answer(
+            result: c.state == .revoked ? "revoked" : "valid", certificate: publicView(c, on: req),
+            signatureValid: true)
     }
 
     /// The fields verification needs, read with one indexed query (the public hot path).

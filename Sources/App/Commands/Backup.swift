@@ -71,7 +71,8 @@ enum Backup {
         let message = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         guard p.terminationStatus == 0 else {
-            throw ConfigError("\((executable as NSString).lastPathComponent) failed: \(String(decoding: message, as: UTF8.self).prefix(500))")
+            throw ConfigError(
+                "\((executable as NSString).lastPathComponent) failed: \(String(decoding: message, as: UTF8.self).prefix(500))")
         }
     }
 }

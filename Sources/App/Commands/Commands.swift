@@ -1,7 +1,7 @@
 import CertificateKit
 import Fluent
-import SQLKit
 import Foundation
+import SQLKit
 import Vapor
 
 /// Registers our commands and makes `serve` migrate and seed before it listens.
@@ -28,7 +28,8 @@ struct VerifyTokenCommand: AsyncCommand {
 
     func run(using context: CommandContext, signature: Signature) async throws {
         guard let path = signature.jwks, let data = FileManager.default.contents(atPath: path),
-              let keys = try? JSONDecoder().decode(JWS.JWKSet.self, from: data) else {
+            let keys = try? JSONDecoder().decode(JWS.JWKSet.self, from: data)
+        else {
             throw ConfigError("give --jwks FILE with a JSON Web Key Set")
         }
         var token = signature.token
@@ -74,7 +75,9 @@ struct RetireKeyCommand: AsyncCommand {
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         try await prepareDatabase(app)
-        let kid = signature.kid, now = app.config.now(), vault = app.keyVault
+        let kid = signature.kid
+        let now = app.config.now()
+        let vault = app.keyVault
         let retired = try await app.write { tx -> Bool in
             try await tx.lockForWrite(topic: "signing-key")
             guard let m = try await SigningKeyModel.find(kid, on: tx), m.retiredAt == nil else { return false }
@@ -85,7 +88,9 @@ struct RetireKeyCommand: AsyncCommand {
             // Its tokens are dropped, so the next request signs the certificate again.
             if let sql = tx as? any SQLDatabase {
                 let prefix = try JWS.headerPrefix(kid: kid)
-                try await sql.raw("UPDATE certificates SET token = NULL WHERE substr(token, 1, \(bind: prefix.count)) = \(bind: prefix)").run()
+                try await sql.raw(
+                    "UPDATE certificates SET token = NULL WHERE substr(token, 1, \(bind: prefix.count)) = \(bind: prefix)"
+                ).run()
             }
             if wasActive { _ = try await Signing.newKey(vault: vault, on: tx) }
             return true
@@ -133,7 +138,9 @@ struct CreateUserCommand: AsyncCommand {
         guard let password = Environment.get("ZHIJIAN_NEW_PASSWORD"), password.count >= 8 else {
             throw ConfigError("set ZHIJIAN_NEW_PASSWORD (at least 8 characters)")
         }
-        guard let role = User.Role(rawValue: signature.role) else { throw ConfigError("role must be ministry, unit or supervisor") }
+        guard let role = User.Role(rawValue: signature.role) else {
+            throw ConfigError("role must be ministry, unit or supervisor")
+        }
         let hash = try await app.passwordPool.hash(password)
         let user = User(username: signature.username, passwordHash: hash, role: role, unitCode: signature.unit)
         try await app.write { try await user.create(on: $0) }

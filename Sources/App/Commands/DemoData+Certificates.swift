@@ -8,9 +8,11 @@ import Vapor
 /// 25–28, certificates issued from each unit's own stock (signed, as their QR codes need), a
 /// few revoked, spoiled blanks voided, and the traces of forgery the public lookups leave.
 extension DemoData {
-    static let unitPrices: [Level: Int64] = [.five: 450, .four: 500, .three: 550, .two: 600, .one: 650]   // fen
-    static let revokeReasons = ["鉴定考试中冒名顶替，经查属实，依法撤销证书", "鉴定成绩经复核不合格，撤销证书",
-                                "持证人提供虚假申报材料取得鉴定资格，撤销证书"]
+    static let unitPrices: [Level: Int64] = [.five: 450, .four: 500, .three: 550, .two: 600, .one: 650]  // fen
+    static let revokeReasons = [
+        "鉴定考试中冒名顶替，经查属实，依法撤销证书", "鉴定成绩经复核不合格，撤销证书",
+        "持证人提供虚假申报材料取得鉴定资格，撤销证书",
+    ]
     static let voidReasons = ["套印错位，空白证书作废", "填写错误，证书作废", "运输中受潮污损，空白证书作废"]
 
     static func certificates(_ app: Application, _ plan: Plan, _ state: State) async throws {
@@ -19,9 +21,15 @@ extension DemoData {
 
         // What each unit orders, quarter by quarter, from the first of January of the first
         // reported year: the year-to-date amounts of the first quarters need the earlier orders.
-        struct Planned { let unit: String; let level: Level; let quantity: Int; let orderedOn: String; let allocatedOn: String? }
+        struct Planned {
+            let unit: String
+            let level: Level
+            let quantity: Int
+            let orderedOn: String
+            let allocatedOn: String?
+        }
         var planned: [Planned] = []
-        var slowPayer: [String: Bool] = [:]   // "unit/year": pays part of what it owes
+        var slowPayer: [String: Bool] = [:]  // "unit/year": pays part of what it owes
         let first = Period(year: plan.complete[0].year, quarter: 1)!
         for unit in plan.unitCodes {
             var p = first
@@ -34,8 +42,10 @@ extension DemoData {
                 let roll = state.int(0...99)
                 let level: Level = roll < 40 ? .five : roll < 70 ? .four : roll < 90 ? .three : roll < 97 ? .two : .one
                 let allocatedOn = addDays(orderedOn, state.int(1...7))
-                planned.append(Planned(unit: unit, level: level, quantity: state.int(4...30) * 50 * scale, orderedOn: orderedOn,
-                                       allocatedOn: allocatedOn <= plan.today ? allocatedOn : nil))
+                planned.append(
+                    Planned(
+                        unit: unit, level: level, quantity: state.int(4...30) * 50 * scale, orderedOn: orderedOn,
+                        allocatedOn: allocatedOn <= plan.today ? allocatedOn : nil))
             }
         }
         // The ministry allocates in the order the orders arrive, so serial ranges follow the calendar.
@@ -45,15 +55,18 @@ extension DemoData {
         let allocated: [CertificateOrder] = try await app.write { tx in
             var made: [(CertificateOrder, Int)] = []
             for (i, o) in orders.enumerated() {
-                let order = try await Certificates.order(unitCode: o.unit, level: o.level, quantity: o.quantity,
-                                                         actor: unitUsers[plan.username(o.unit)]!, on: tx)
+                let order = try await Certificates.order(
+                    unitCode: o.unit, level: o.level, quantity: o.quantity,
+                    actor: unitUsers[plan.username(o.unit)]!, on: tx)
                 made.append((order, i))
             }
             var allocated: [CertificateOrder] = []
             for (order, i) in made {
                 guard let on = orders[i].allocatedOn else { continue }
-                allocated.append(try await Certificates.allocate(try order.requireID(), unitPrice: Money(fen: unitPrices[orders[i].level]!),
-                                                                 allocatedOn: on, on: tx))
+                allocated.append(
+                    try await Certificates.allocate(
+                        try order.requireID(), unitPrice: Money(fen: unitPrices[orders[i].level]!),
+                        allocatedOn: on, on: tx))
             }
             return allocated
         }
@@ -64,7 +77,10 @@ extension DemoData {
         for order in allocated {
             guard let due = order.dueFen, let on = order.allocatedOn else { continue }
             let yearEnd = "\(on.prefix(4))-12-31"
-            func when(_ d: String) -> String? { let c = min(d, yearEnd); return c <= plan.today ? c : nil }
+            func when(_ d: String) -> String? {
+                let c = min(d, yearEnd)
+                return c <= plan.today ? c : nil
+            }
             if slowPayer["\(order.unitCode)/\(on.prefix(4))"] == true {
                 let part = due * Int64(state.int(50...90)) / 100 / 100 * 100
                 if part > 0, let d = when(addDays(on, state.int(5...25))) { payments.append((order.id!, part, d)) }
@@ -95,7 +111,8 @@ extension DemoData {
         var revocable: [Int] = []
         for order in allocated {
             guard let from = order.serialFrom, let on = order.allocatedOn else { continue }
-            let unit = order.unitCode, actor = plan.username(unit)
+            let unit = order.unitCode
+            let actor = plan.username(unit)
             let firstIssue = addDays(on, 7)
             guard firstIssue <= plan.today else { continue }
             let n = min(order.quantity - 1, state.int(8...24) * scale)
@@ -103,36 +120,51 @@ extension DemoData {
             for k in 0..<n {
                 var issuedOn = addDays(on, state.int(7...75))
                 if issuedOn > plan.today { issuedOn = plan.today }
-                let input = Issuance.Input(serial: Serials.format(from + Int64(k)), holderName: personName(state),
-                                           idNumber: idNumber(region: state.pick(regionOf[unit]!), state),
-                                           occupation: occupationNames[state.pick(scopes[unit]!)]!, level: order.level, issuedOn: issuedOn)
+                let input = Issuance.Input(
+                    serial: Serials.format(from + Int64(k)), holderName: personName(state),
+                    idNumber: idNumber(region: state.pick(regionOf[unit]!), state),
+                    occupation: occupationNames[state.pick(scopes[unit]!)]!, level: order.level, issuedOn: issuedOn)
                 if let problem = Issuance.check(input, unit: unit, ranges: ranges, today: plan.today) {
                     throw Abort(.internalServerError, reason: "demo certificate \(input.serial) refused: \(problem.code)")
                 }
                 let c = Certificate()
-                c.id = input.serial; c.$unit.id = unit; c.status = .issued; c.holderName = input.holderName
-                c.idNumber = input.idNumber; c.occupation = input.occupation; c.level = input.level; c.issuedOn = input.issuedOn
+                c.id = input.serial
+                c.$unit.id = unit
+                c.status = .issued
+                c.holderName = input.holderName
+                c.idNumber = input.idNumber
+                c.occupation = input.occupation
+                c.level = input.level
+                c.issuedOn = input.issuedOn
                 certificates.append(c)
                 issuedDays.append(issuedOn)
                 if state.chance(1.2) { revocable.append(certificates.count - 1) }
             }
             if n > 0 {
                 // Issued as one file, the way units import their certificates.
-                events.append(CertificateEvent(serial: Serials.format(from), unitCode: unit, action: "import",
-                                               reason: "\(n) certificates", actor: actor, at: date(issuedDays.min()!, hour: 15)))
+                events.append(
+                    CertificateEvent(
+                        serial: Serials.format(from), unitCode: unit, action: "import",
+                        reason: "\(n) certificates", actor: actor, at: date(issuedDays.min()!, hour: 15)))
             }
             if n > 0 && state.chance(20) {
                 let c = Certificate()
-                c.id = Serials.format(from + Int64(n)); c.$unit.id = unit; c.status = .voided; c.level = order.level
+                c.id = Serials.format(from + Int64(n))
+                c.$unit.id = unit
+                c.status = .voided
+                c.level = order.level
                 c.reason = state.pick(voidReasons)
                 certificates.append(c)
-                events.append(CertificateEvent(serial: c.serial, unitCode: unit, action: "void", reason: c.reason, actor: actor,
-                                               at: date(issuedDays.max()!, hour: 16)))
+                events.append(
+                    CertificateEvent(
+                        serial: c.serial, unitCode: unit, action: "void", reason: c.reason, actor: actor,
+                        at: date(issuedDays.max()!, hour: 16)))
             }
         }
         // At least a few revoked and one voided, however small the run.
         if revocable.count < 3 {
-            revocable += certificates.indices.filter { certificates[$0].status == .issued && !revocable.contains($0) }.prefix(3 - revocable.count)
+            revocable += certificates.indices.filter { certificates[$0].status == .issued && !revocable.contains($0) }.prefix(
+                3 - revocable.count)
         }
         for i in revocable {
             let c = certificates[i]
@@ -140,16 +172,23 @@ extension DemoData {
             if on > plan.today { on = plan.today }
             c.status = .revoked
             c.reason = state.pick(revokeReasons)
-            events.append(CertificateEvent(serial: c.serial, unitCode: c.unitCode, action: "revoke", reason: c.reason,
-                                           actor: plan.username(c.unitCode), at: date(on, hour: 11)))
+            events.append(
+                CertificateEvent(
+                    serial: c.serial, unitCode: c.unitCode, action: "revoke", reason: c.reason,
+                    actor: plan.username(c.unitCode), at: date(on, hour: 11)))
         }
         if !certificates.contains(where: { $0.status == .voided }), let order = allocated.first {
             let c = Certificate()
-            c.id = Serials.format(order.serialTo!); c.$unit.id = order.unitCode; c.status = .voided; c.level = order.level
+            c.id = Serials.format(order.serialTo!)
+            c.$unit.id = order.unitCode
+            c.status = .voided
+            c.level = order.level
             c.reason = voidReasons[0]
             certificates.append(c)
-            events.append(CertificateEvent(serial: c.serial, unitCode: c.unitCode, action: "void", reason: c.reason,
-                                           actor: plan.username(c.unitCode), at: date(min(addDays(order.allocatedOn!, 3), plan.today))))
+            events.append(
+                CertificateEvent(
+                    serial: c.serial, unitCode: c.unitCode, action: "void", reason: c.reason,
+                    actor: plan.username(c.unitCode), at: date(min(addDays(order.allocatedOn!, 3), plan.today))))
         }
 
         // Signed now with the active key, exactly as `Signing.token` signs on first request.
@@ -178,13 +217,17 @@ extension DemoData {
                 let target = owned[owned.count / 3 * (k + 1)]
                 let other = state.pick(plan.unitCodes.filter { $0 != target.unitCode })
                 let d = addDays(plan.today, -state.int(1...60))
-                let b = SerialBreach(unitCode: other, serial: Serials.format(Serials.parse(target.serial)! + 1), ownerCode: target.unitCode,
-                                     source: k == 0 ? "single" : "import", actor: plan.username(other), at: date(d, hour: 14))
+                let b = SerialBreach(
+                    unitCode: other, serial: Serials.format(Serials.parse(target.serial)! + 1), ownerCode: target.unitCode,
+                    source: k == 0 ? "single" : "import", actor: plan.username(other), at: date(d, hour: 14))
                 b.id = state.uuid()
                 breaches.append(b)
             }
         }
-        let all = certificates, trail = events, found = leads, attempts = breaches
+        let all = certificates
+        let trail = events
+        let found = leads
+        let attempts = breaches
         try await app.write { tx in
             for chunk in stride(from: 0, to: all.count, by: 500).map({ Array(all[$0..<min($0 + 500, all.count)]) }) {
                 try await chunk.create(on: tx)

@@ -16,7 +16,9 @@ extension DemoData {
     static func credentials(_ plan: Plan) -> [Credential] {
         var rng = Rng(state: plan.options.seed ^ 0x5A48_494A_4941_4E21)
         var wanted: [(String, User.Role, String)] = plan.unitCodes.map { (plan.username($0), .unit, $0) }
-        for unit in supervisorLoginUnits where plan.unitCodes.contains(unit) { wanted.append((supervisorLogin(unit), .supervisor, unit)) }
+        for unit in supervisorLoginUnits where plan.unitCodes.contains(unit) {
+            wanted.append((supervisorLogin(unit), .supervisor, unit))
+        }
         return wanted.map { name, role, unit in
             let password = (0..<3).map { _ in String((0..<4).map { _ in passwordAlphabet.randomElement(using: &rng)! }) }
                 .joined(separator: "-")
@@ -42,7 +44,8 @@ extension DemoData {
     /// The logins, written once their hashes are ready; the passwords are returned once, in the summary.
     static func makeUsers(_ app: Application, _ plan: Plan, _ state: State) async throws {
         guard let hashing = state.hashing else { return }
-        let credentials = state.credentials, hashes = try await hashing.value
+        let credentials = state.credentials
+        let hashes = try await hashing.value
         let users = zip(credentials, hashes).map { c, hash in
             let u = User(username: c.username, passwordHash: hash, role: c.role, unitCode: c.unit)
             u.id = state.uuid()
@@ -54,10 +57,12 @@ extension DemoData {
     }
 
     static let surnames = Array("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史黎贺顾毛郝龚邵万钱覃武戴孔")
-    static let givenNames = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英",
-                             "霞", "平", "刚", "桂英", "建华", "志强", "海燕", "晓东", "红梅", "建国", "丽华", "文杰", "欣怡", "子涵",
-                             "浩然", "雨轩", "梓萱", "宇航", "佳怡", "俊杰", "思远", "春燕", "国强", "玉兰", "德胜", "长青", "小燕",
-                             "立新", "振华", "晓明", "淑珍", "永红"]
+    static let givenNames = [
+        "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英",
+        "霞", "平", "刚", "桂英", "建华", "志强", "海燕", "晓东", "红梅", "建国", "丽华", "文杰", "欣怡", "子涵",
+        "浩然", "雨轩", "梓萱", "宇航", "佳怡", "俊杰", "思远", "春燕", "国强", "玉兰", "德胜", "长青", "小燕",
+        "立新", "振华", "晓明", "淑珍", "永红",
+    ]
 
     static func personName(_ state: State) -> String { String(state.pick(surnames)) + state.pick(givenNames) }
 
@@ -66,7 +71,9 @@ extension DemoData {
     static func idNumber(region: String, _ state: State) -> String {
         let province = region.hasPrefix("66") ? "65" : String(region.prefix(2))
         let area = province + "01" + String(format: "%02d", state.int(1...9))
-        let year = state.int(1966...2004), month = state.int(1...12), dayOfMonth = state.int(1...28)
+        let year = state.int(1966...2004)
+        let month = state.int(1...12)
+        let dayOfMonth = state.int(1...28)
         let first17 = area + String(format: "%04d%02d%02d%03d", year, month, dayOfMonth, state.int(1...999))
         return first17 + String(IDNumber.checkCharacter(for: first17)!)
     }

@@ -31,8 +31,10 @@ extension DemoData {
         private func append(_ entries: [Reports.TrailEntry], actor: String, at: Date) throws {
             let first = events.count
             for (n, e) in entries.enumerated() {
-                events.append(try ReportEvent(report: model, action: e.action, field: e.field, old: e.old, new: e.new, comment: e.comment,
-                                              actor: actor, at: at, seq: first + n))
+                events.append(
+                    try ReportEvent(
+                        report: model, action: e.action, field: e.field, old: e.old, new: e.new, comment: e.comment,
+                        actor: actor, at: at, seq: first + n))
             }
         }
 
@@ -45,7 +47,9 @@ extension DemoData {
                 oldValues = replaces
                 action = replaces == nil ? "create" : "correct"
             } else {
-                guard model.status == .draft || model.status == .returned else { throw Abort(.conflict, reason: "demo: save of a \(model.status)") }
+                guard model.status == .draft || model.status == .returned else {
+                    throw Abort(.conflict, reason: "demo: save of a \(model.status)")
+                }
                 if model.values == values && model.status == .draft { return }
                 oldValues = model.values
                 if model.status == .returned {
@@ -62,11 +66,15 @@ extension DemoData {
             try append(entries, actor: actor, at: at)
         }
 
-        private func move(from: Set<ReportModel.Status>, to: ReportModel.Status, actor: String, at: Date, comment: String? = nil) throws {
+        private func move(
+            from: Set<ReportModel.Status>, to: ReportModel.Status, actor: String, at: Date, comment: String? = nil
+        ) throws {
             guard from.contains(model.status) else { throw Abort(.conflict, reason: "demo: \(model.status) cannot become \(to)") }
             let old = model.status
             model.status = to
-            try append([.init(action: "status", field: "status", old: old.rawValue, new: to.rawValue, comment: comment)], actor: actor, at: at)
+            try append(
+                [.init(action: "status", field: "status", old: old.rawValue, new: to.rawValue, comment: comment)], actor: actor,
+                at: at)
         }
 
         func submit(actor: String, at: Date) throws {
@@ -95,9 +103,10 @@ extension DemoData {
         for unit in units {
             let d = try await Derivation.one(unit: unit, period: p, registers: registers, on: db)
             let payment = try await Certificates.ledger(unit: unit, period: p, on: db)
-            out[unit] = ReportValues(standards: d.standards, banks: d.banks, feeStandard: d.feeStandard, overcharge: d.overcharge,
-                                     crossRegion: d.crossRegion, supervision: d.supervision, violations: d.violations,
-                                     forgery: d.forgery, payment: payment)
+            out[unit] = ReportValues(
+                standards: d.standards, banks: d.banks, feeStandard: d.feeStandard, overcharge: d.overcharge,
+                crossRegion: d.crossRegion, supervision: d.supervision, violations: d.violations,
+                forgery: d.forgery, payment: payment)
         }
         return out
     }
@@ -126,8 +135,10 @@ extension DemoData {
         var usedUnits: Set<String> = [show]
         func draw(quarters: [Int], where ok: (Int, String) -> Bool = { _, _ in true }) -> (Int, String)? {
             for q in quarters.shuffled(using: &state.rng) {
-                for u in units.shuffled(using: &state.rng) where !usedUnits.contains(u) && !special.contains(key(q, u)) && ok(q, u) {
-                    usedUnits.insert(u); special.insert(key(q, u))
+                for u in units.shuffled(using: &state.rng)
+                where !usedUnits.contains(u) && !special.contains(key(q, u)) && ok(q, u) {
+                    usedUnits.insert(u)
+                    special.insert(key(q, u))
                     return (q, u)
                 }
             }
@@ -185,7 +196,8 @@ extension DemoData {
                 if isReturned { first.forgery.investigated += 1 }
                 let life = ReportLife(id: state.uuid(), period: p, unit: unit, values: try checked(first), deadline: deadline)
                 let late = state.chance(Double(6 + 5 * (state.risk[unit] ?? 1))) || (lateCount == 0 && q == 4)
-                let saved = late ? dd + 0.5 + Double(state.int(0...9)) + hours(9, 17) : Double(state.int(1...Int(dd) - 3)) + hours(9, 17)
+                let saved =
+                    late ? dd + 0.5 + Double(state.int(0...9)) + hours(9, 17) : Double(state.int(1...Int(dd) - 3)) + hours(9, 17)
                 let submitted = saved + (late ? hours(0, 20) : min(hours(0, 30), dd - 0.5 - saved))
                 try life.save(first, actor: actor, at: at(saved))
                 try life.submit(actor: actor, at: at(submitted))
@@ -205,15 +217,19 @@ extension DemoData {
             publishAt.append(at(nominal - 3 + hours(9, 12)))
         }
         // Cumulative amounts never fall within a year (they come from the ledger; checked anyway).
-        let byKey = Dictionary(lives.map { ("\($0.model.period)/\($0.model.unitCode)", $0.model.values.payment) }, uniquingKeysWith: { a, _ in a })
+        let byKey = Dictionary(
+            lives.map { ("\($0.model.period)/\($0.model.unitCode)", $0.model.values.payment) }, uniquingKeysWith: { a, _ in a })
         for life in lives {
             let p = Period(life.model.period)!
             let prev = p.quarter > 1 ? byKey["\(p.previous)/\(life.model.unitCode)"] : nil
             let next = p.quarter < 4 ? byKey["\(p.next)/\(life.model.unitCode)"] : nil
             let issues = life.model.values.cumulativeIssues(period: p, previous: prev, next: next)
-            if !issues.isEmpty { throw Abort(.internalServerError, reason: "demo report \(p) \(life.model.unitCode): \(issues.map(\.message))") }
+            if !issues.isEmpty {
+                throw Abort(.internalServerError, reason: "demo report \(p) \(life.model.unitCode): \(issues.map(\.message))")
+            }
         }
-        let rows = lives.map(\.model), trail = lives.flatMap(\.events)
+        let rows = lives.map(\.model)
+        let trail = lives.flatMap(\.events)
         try await app.write { tx in
             try await rows.create(on: tx)
             for chunk in stride(from: 0, to: trail.count, by: 500).map({ Array(trail[$0..<min($0 + 500, trail.count)]) }) {
@@ -233,16 +249,20 @@ extension DemoData {
         // revision 2 listing what changed.
         let (cq, cu) = corrected
         let cp = plan.complete[cq]
-        guard let original = lives.first(where: { $0.model.period == cp.description && $0.model.unitCode == cu })?.model else { return }
+        guard let original = lives.first(where: { $0.model.period == cp.description && $0.model.unitCode == cu })?.model else {
+            return
+        }
         let room = plan.now.timeIntervalSince(publishAt[cq])
         let step = min(86400, room / 40)
-        let correction = ReportLife(id: state.uuid(), period: cp, unit: cu, values: try checked(derived[cq][cu]!),
-                                    deadline: cp.deadline(days: plan.deadlineDays), correcting: original)
+        let correction = ReportLife(
+            id: state.uuid(), period: cp, unit: cu, values: try checked(derived[cq][cu]!),
+            deadline: cp.deadline(days: plan.deadlineDays), correcting: original)
         let t0 = publishAt[cq].addingTimeInterval(step * 20)
         try correction.save(derived[cq][cu]!, actor: plan.username(cu), at: t0)
         try correction.submit(actor: plan.username(cu), at: t0.addingTimeInterval(step / 8))
         try correction.accept(actor: plan.ministry, at: t0.addingTimeInterval(step * 2))
-        let revised = correction.model, revisedTrail = correction.events
+        let revised = correction.model
+        let revisedTrail = correction.events
         try await app.write { tx in
             try await revised.create(on: tx)
             try await revisedTrail.create(on: tx)
@@ -258,13 +278,17 @@ extension DemoData {
             let p = plan.current
             let live = try await fromRegisters(p, units: [show, units[2]], on: db)
             let since = plan.now.timeIntervalSince(p.start)
-            let draft = ReportLife(id: state.uuid(), period: p, unit: show, values: try checked(live[show]!), deadline: p.deadline(days: plan.deadlineDays))
+            let draft = ReportLife(
+                id: state.uuid(), period: p, unit: show, values: try checked(live[show]!),
+                deadline: p.deadline(days: plan.deadlineDays))
             try draft.save(live[show]!, actor: plan.username(show), at: p.start.addingTimeInterval(since * 0.8))
-            let waiting = ReportLife(id: state.uuid(), period: p, unit: units[2], values: try checked(live[units[2]]!),
-                                     deadline: p.deadline(days: plan.deadlineDays))
+            let waiting = ReportLife(
+                id: state.uuid(), period: p, unit: units[2], values: try checked(live[units[2]]!),
+                deadline: p.deadline(days: plan.deadlineDays))
             try waiting.save(live[units[2]]!, actor: plan.username(units[2]), at: p.start.addingTimeInterval(since * 0.7))
             try waiting.submit(actor: plan.username(units[2]), at: p.start.addingTimeInterval(since * 0.75))
-            let rows = [draft.model, waiting.model], trail = draft.events + waiting.events
+            let rows = [draft.model, waiting.model]
+            let trail = draft.events + waiting.events
             try await app.write { tx in
                 try await rows.create(on: tx)
                 try await trail.create(on: tx)
@@ -279,7 +303,8 @@ extension DemoData {
     /// `at`: compiled by `Bulletin.compile` from the accepted reports (this quarter's, the year's
     /// earlier payment figures, the previous quarter's for the changes), a new revision when one
     /// was published before, stored as the JSON snapshot the API serves.
-    static func publish(_ p: Period, at: Date, by actor: String, config: AppConfig, on db: any Database) async throws -> Bulletin {
+    static func publish(_ p: Period, at: Date, by actor: String, config: AppConfig, on db: any Database) async throws -> Bulletin
+    {
         let units = try await Bulletins.activeUnits(on: db)
         let reports = try await Reports.accepted(p, on: db).mapValues { BulletinReport(values: $0.values, late: $0.late) }
         var yearPayments: [Int: [String: ReportValues.Payment]] = [:]
@@ -287,8 +312,9 @@ extension DemoData {
             yearPayments[q.quarter] = try await Reports.accepted(q, on: db).mapValues { $0.values.payment }
         }
         let previous = try await Reports.accepted(p.previous, on: db).mapValues(\.values)
-        var b = Bulletin.compile(period: p, units: units, reports: reports, yearPayments: yearPayments, previous: previous,
-                                 threshold: config.paymentThreshold, deadlineDays: config.deadlineDays, now: at)
+        var b = Bulletin.compile(
+            period: p, units: units, reports: reports, yearPayments: yearPayments, previous: previous,
+            threshold: config.paymentThreshold, deadlineDays: config.deadlineDays, now: at)
         if let last = try await Bulletins.latestPublished(p, on: db) {
             guard !b.sameTable(as: last) else { throw Abort(.internalServerError, reason: "demo: \(p) has not changed") }
             b.revision = last.revision + 1
@@ -297,7 +323,8 @@ extension DemoData {
         b.status = "published"
         b.publishedAt = at
         let body = String(decoding: try Bulletins.encoder.encode(b), as: UTF8.self)
-        try await BulletinModel(period: p.description, revision: b.revision, publishedAt: at, publishedBy: actor, body: body).create(on: db)
+        try await BulletinModel(period: p.description, revision: b.revision, publishedAt: at, publishedBy: actor, body: body)
+            .create(on: db)
         return b
     }
 }

@@ -17,7 +17,8 @@ struct DemoDataCommand: AsyncCommand {
     struct Signature: CommandSignature {
         @Option(name: "scale", help: "Size: each unit of scale adds 2 stations and about 4,500 sessions per unit") var scale: Int?
         @Option(name: "seed", help: "Random seed (default 2003)") var seed: UInt64?
-        @Option(name: "sessions", help: "Exam sessions per station (default 2250); fewer for a quick small database") var sessions: Int?
+        @Option(name: "sessions", help: "Exam sessions per station (default 2250); fewer for a quick small database")
+        var sessions: Int?
     }
 
     var help: String { "Fills the database with realistic, deterministic demo data." }
@@ -25,9 +26,11 @@ struct DemoDataCommand: AsyncCommand {
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         try await prepareDatabase(app)
-        let options = DemoData.Options(scale: max(1, signature.scale ?? 1), seed: signature.seed ?? 2003,
-                                       sessionsPerStation: max(1, signature.sessions ?? 2250))
-        let clock = ContinuousClock(), t0 = clock.now
+        let options = DemoData.Options(
+            scale: max(1, signature.scale ?? 1), seed: signature.seed ?? 2003,
+            sessionsPerStation: max(1, signature.sessions ?? 2250))
+        let clock = ContinuousClock()
+        let t0 = clock.now
         let result = try await DemoData.generate(app, options)
         guard case .made(let s) = result else {
             if case .refused(let why) = result { context.console.print(why) }
@@ -36,8 +39,11 @@ struct DemoDataCommand: AsyncCommand {
         let console = context.console
         console.print("")
         console.print("Demo logins (demo data only: these passwords are printed once and are not kept anywhere):")
-        let rows = [("username", "role", "unit", "password")] + s.users.map { ($0.username, $0.role.rawValue, $0.unit, $0.password) }
-        let w0 = rows.map(\.0.count).max()!, w1 = rows.map(\.1.count).max()!, w2 = rows.map(\.2.count).max()!
+        let rows =
+            [("username", "role", "unit", "password")] + s.users.map { ($0.username, $0.role.rawValue, $0.unit, $0.password) }
+        let w0 = rows.map(\.0.count).max()!
+        let w1 = rows.map(\.1.count).max()!
+        let w2 = rows.map(\.2.count).max()!
         let w3 = rows.map(\.3.count).max()!
         func pad(_ s: String, _ n: Int) -> String { s + String(repeating: " ", count: max(0, n - s.count)) }
         for (i, r) in rows.enumerated() {
@@ -48,9 +54,10 @@ struct DemoDataCommand: AsyncCommand {
         for r in s.receipts { console.print("complaint receipt to follow at /complaints/status: \(r)") }
         console.print(String(format: "written in %.1f s", Double((clock.now - t0) / .milliseconds(1)) / 1000))
         // Last, on one line: scripts (Benchmarks/derive.sh) show it with `tail -1`.
-        console.print("demo data: \(s.units) units, \(s.occupations) occupations, \(s.stations) stations, \(s.sessions) sessions, "
-            + "\(s.reports) reports, \(s.bulletins) bulletin revisions, \(s.orders) certificate orders, \(s.certificates) certificates, "
-            + "\(s.complaints) complaints, \(s.users.count) users")
+        console.print(
+            "demo data: \(s.units) units, \(s.occupations) occupations, \(s.stations) stations, \(s.sessions) sessions, "
+                + "\(s.reports) reports, \(s.bulletins) bulletin revisions, \(s.orders) certificate orders, \(s.certificates) certificates, "
+                + "\(s.complaints) complaints, \(s.users.count) users")
     }
 }
 
@@ -94,7 +101,7 @@ enum DemoData {
 
     struct Rng: RandomNumberGenerator {
         var state: UInt64
-        mutating func next() -> UInt64 {   // SplitMix64
+        mutating func next() -> UInt64 {  // SplitMix64
             state &+= 0x9E37_79B9_7F4A_7C15
             var z = state
             z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -103,8 +110,10 @@ enum DemoData {
         }
     }
 
-    static let industries = ["机械工业", "煤炭工业", "电力工业", "交通运输", "建设行业", "化学工业", "冶金工业", "邮政行业",
-                             "铁道行业", "民用航空", "林业行业", "农业行业"]
+    static let industries = [
+        "机械工业", "煤炭工业", "电力工业", "交通运输", "建设行业", "化学工业", "冶金工业", "邮政行业",
+        "铁道行业", "民用航空", "林业行业", "农业行业",
+    ]
     static let occupations: [(String, String)] = [
         ("6-07-06-01", "电工"), ("6-07-06-05", "维修电工"), ("6-18-02-04", "焊工"), ("6-18-01-01", "车工"), ("6-18-01-07", "钳工"),
         ("6-18-01-02", "铣工"), ("6-18-01-04", "磨工"), ("4-12-01-01", "汽车维修工"), ("4-10-03-01", "美发师"),
@@ -146,7 +155,8 @@ enum DemoData {
         var ministry: String { "admin" }
 
         func quarterIndex(_ day: String) -> Int? {
-            guard let y = Int(day.prefix(4)), let m = Int(day.dropFirst(5).prefix(2)), let p = Period(year: y, quarter: (m - 1) / 3 + 1)
+            guard let y = Int(day.prefix(4)), let m = Int(day.dropFirst(5).prefix(2)),
+                let p = Period(year: y, quarter: (m - 1) / 3 + 1)
             else { return nil }
             return quarters.firstIndex(of: p)
         }
@@ -176,14 +186,16 @@ enum DemoData {
 
         /// A version-4 UUID from the generator: the same seed gives the same ids.
         func uuid() -> UUID {
-            let a = rng.next(), b = rng.next()
+            let a = rng.next()
+            let b = rng.next()
             return UUID(uuidString: uuidText(a, b))!
         }
     }
 
     static func uuidText(_ a: UInt64, _ b: UInt64) -> String {
-        String(format: "%08X-%04X-4%03X-%04X-%012llX", UInt32(a >> 32), UInt16((a >> 16) & 0xFFFF),
-               UInt16(a & 0xFFF), UInt16((b >> 48) & 0x3FFF | 0x8000), b & 0xFFFF_FFFF_FFFF)
+        String(
+            format: "%08X-%04X-4%03X-%04X-%012llX", UInt32(a >> 32), UInt16((a >> 16) & 0xFFFF),
+            UInt16(a & 0xFFF), UInt16((b >> 48) & 0x3FFF | 0x8000), b & 0xFFFF_FFFF_FFFF)
     }
 
     // MARK: Days and instants (Beijing time)
@@ -191,8 +203,10 @@ enum DemoData {
     static func day(_ d: Date) -> String { Period.dayString(d) }
 
     static func date(_ day: String, hour: Int = 10, minute: Int = 0) -> Date {
-        Period.calendar.date(from: DateComponents(year: Int(day.prefix(4)), month: Int(day.dropFirst(5).prefix(2)),
-                                                  day: Int(day.suffix(2)), hour: hour, minute: minute))!
+        Period.calendar.date(
+            from: DateComponents(
+                year: Int(day.prefix(4)), month: Int(day.dropFirst(5).prefix(2)),
+                day: Int(day.suffix(2)), hour: hour, minute: minute))!
     }
 
     static func addDays(_ day: String, _ n: Int) -> String {
@@ -210,8 +224,9 @@ enum DemoData {
         let complaints = try await Complaint.query(on: db).count()
         let orders = try await CertificateOrder.query(on: db).count()
         guard sessions + reports + users + complaints + orders == 0 else {
-            return .refused("the database already has \(sessions) sessions, \(reports) reports, \(users) users besides admin, "
-                + "\(complaints) complaints and \(orders) certificate orders; demo data goes into an empty one")
+            return .refused(
+                "the database already has \(sessions) sessions, \(reports) reports, \(users) users besides admin, "
+                    + "\(complaints) complaints and \(orders) certificate orders; demo data goes into an empty one")
         }
         // Everything is placed relative to the start of today (Beijing time), so one seed gives
         // the same data all day long.
@@ -219,20 +234,26 @@ enum DemoData {
         let current = Period.containing(now)
         var complete: [Period] = []
         var p = current.previous
-        for _ in 0..<8 { complete.insert(p, at: 0); p = p.previous }
+        for _ in 0..<8 {
+            complete.insert(p, at: 0)
+            p = p.previous
+        }
         let regionCodes = Regions.all.map(\.code)
-        let plan = Plan(now: now, today: day(now), current: current, complete: complete, quarters: complete + [current],
-                        unitCodes: regionCodes + (1...industries.count).map { String(format: "I%02d", $0) },
-                        regionCodes: regionCodes, deadlineDays: app.config.deadlineDays,
-                        complaintDays: app.config.complaintDays, options: options)
+        let plan = Plan(
+            now: now, today: day(now), current: current, complete: complete, quarters: complete + [current],
+            unitCodes: regionCodes + (1...industries.count).map { String(format: "I%02d", $0) },
+            regionCodes: regionCodes, deadlineDays: app.config.deadlineDays,
+            complaintDays: app.config.complaintDays, options: options)
         let state = State(seed: options.seed)
         state.summary.periods = complete
         state.credentials = credentials(plan)
         state.hashing = hashing(state.credentials, pool: app.passwordPool)
 
         let clock = ContinuousClock()
-        for (name, phase) in [("registers", registers), ("users", makeUsers), ("certificates", certificates),
-                              ("complaints", makeComplaints), ("reports and bulletins", reportsAndBulletins)] {
+        for (name, phase) in [
+            ("registers", registers), ("users", makeUsers), ("certificates", certificates),
+            ("complaints", makeComplaints), ("reports and bulletins", reportsAndBulletins),
+        ] {
             let t0 = clock.now
             try await phase(app, plan, state)
             app.logger.debug("demo data: \(name) in \(clock.now - t0)")
@@ -248,7 +269,9 @@ enum DemoData {
         try await app.write { tx in
             for (i, name) in industries.enumerated() {
                 let code = String(format: "I%02d", i + 1)
-                if try await UnitModel.find(code, on: tx) == nil { try await UnitModel(code: code, name: name, kind: .industry).create(on: tx) }
+                if try await UnitModel.find(code, on: tx) == nil {
+                    try await UnitModel(code: code, name: name, kind: .industry).create(on: tx)
+                }
             }
             for (code, name) in occupations where try await Occupation.find(code, on: tx) == nil {
                 try await Occupation(code: code, name: name).create(on: tx)
@@ -264,27 +287,36 @@ enum DemoData {
             let risk = roll < 35 ? 0 : (roll < 85 ? 1 : 3)
             state.risk[unit] = risk
             state.breaches[unit] = plan.quarters.map { _ in
-                Breaches(unverifiedStandards: state.chance(Double(6 * risk)), uncertifiedBanks: state.chance(Double(8 * risk)),
-                         crossRegion: state.chance(Double(6 * risk)), overcharge: state.chance(Double(7 * risk)),
-                         noSupervision: state.chance(Double(4 * risk)))
+                Breaches(
+                    unverifiedStandards: state.chance(Double(6 * risk)), uncertifiedBanks: state.chance(Double(8 * risk)),
+                    crossRegion: state.chance(Double(6 * risk)), overcharge: state.chance(Double(7 * risk)),
+                    noSupervision: state.chance(Double(4 * risk)))
             }
         }
         state.noFeeStandard = [state.pick(Array(plan.unitCodes.suffix(industries.count)))]
 
         try await app.write { tx in
             for unit in plan.unitCodes {
-                for level in Level.allCases where Int.random(in: 0..<100, using: &state.rng) < 85 && !state.noFeeStandard.contains(unit) {
+                for level in Level.allCases
+                where Int.random(in: 0..<100, using: &state.rng) < 85 && !state.noFeeStandard.contains(unit) {
                     let f = FeeStandard()
                     f.id = state.uuid()
-                    f.$unit.id = unit; f.level = level.rawValue; f.feeFen = Int64(6000 + 4000 * (5 - Int(level.rawValue)!)) * 10
-                    f.document = "\(unit)价费〔2003〕\(Int.random(in: 1...99, using: &state.rng))号"; f.active = true
+                    f.$unit.id = unit
+                    f.level = level.rawValue
+                    f.feeFen = Int64(6000 + 4000 * (5 - Int(level.rawValue)!)) * 10
+                    f.document = "\(unit)价费〔2003〕\(Int.random(in: 1...99, using: &state.rng))号"
+                    f.active = true
                     try await f.create(on: tx)
                 }
                 for n in 1...(2 * scale) {
                     let code = "\(unit)-\(String(format: "%03d", n))"
                     let region = unit.hasPrefix("I") ? plan.regionCodes.randomElement(using: &state.rng)! : unit
                     let s = Station()
-                    s.id = code; s.name = "第\(n)职业技能鉴定站"; s.$unit.id = unit; s.$region.id = region; s.status = .active
+                    s.id = code
+                    s.name = "第\(n)职业技能鉴定站"
+                    s.$unit.id = unit
+                    s.$region.id = region
+                    s.status = .active
                     try await s.create(on: tx)
                     var scope: [(String, Int)] = []
                     for occ in occupations.shuffled(using: &state.rng).prefix(Int.random(in: 3...6, using: &state.rng)) {
@@ -299,8 +331,11 @@ enum DemoData {
                 for n in 1...max(1, scale) {
                     let sv = Supervisor()
                     sv.id = state.uuid()
-                    sv.$unit.id = unit; sv.name = "督导员\(unit)-\(n)"; sv.licenceNo = "DD-\(unit)-\(String(format: "%04d", n))"
-                    sv.validUntil = "2028-12-31"; sv.active = true
+                    sv.$unit.id = unit
+                    sv.name = "督导员\(unit)-\(n)"
+                    sv.licenceNo = "DD-\(unit)-\(String(format: "%04d", n))"
+                    sv.validUntil = "2028-12-31"
+                    sv.active = true
                     try await sv.create(on: tx)
                     state.supervisors[unit, default: []].append(sv.id!)
                 }
@@ -325,7 +360,9 @@ enum DemoData {
         var total = 0
         func flush() async throws {
             guard !rows.isEmpty else { return }
-            let statement = SQLQueryString("INSERT INTO exam_sessions (id, station_code, unit_code, occupation_code, level, date, region_code, standard_kind, bank_kind, bank_code, candidates, passed, fee_fen, supervisor_id, created_by) VALUES " + rows.joined(separator: ","))
+            let statement = SQLQueryString(
+                "INSERT INTO exam_sessions (id, station_code, unit_code, occupation_code, level, date, region_code, standard_kind, bank_kind, bank_code, candidates, passed, fee_fen, supervisor_id, created_by) VALUES "
+                    + rows.joined(separator: ","))
             try await app.write { tx in try await (tx as! any SQLDatabase).raw(statement).run() }
             total += rows.count
             rows.removeAll(keepingCapacity: true)
@@ -343,28 +380,32 @@ enum DemoData {
                 var occupation = occ
                 if b.crossRegion {
                     let roll = Int.random(in: 0..<1000, using: &state.rng)
-                    if roll < 5 { region = regionCodes.randomElement(using: &state.rng)! }                         // cross-region
-                    if roll >= 5 && roll < 10 { level = max(1, maxLevel - 1) }                                    // above the authorised level
-                    if roll >= 10 && roll < 15 { occupation = occupations.randomElement(using: &state.rng)!.0 }   // out of scope
+                    if roll < 5 { region = regionCodes.randomElement(using: &state.rng)! }  // cross-region
+                    if roll >= 5 && roll < 10 { level = max(1, maxLevel - 1) }  // above the authorised level
+                    if roll >= 10 && roll < 15 { occupation = occupations.randomElement(using: &state.rng)!.0 }  // out of scope
                 }
                 let std = Int.random(in: 0..<100, using: &state.rng)
                 let standard = std < 85 ? "national" : (std < 96 || !b.unverifiedStandards ? "verifiedLocal" : "unverifiedLocal")
                 let bk = Int.random(in: 0..<100, using: &state.rng)
                 let bank = bk < 80 ? "national" : (bk < 95 || !b.uncertifiedBanks ? "certifiedLocal" : "uncertifiedLocal")
-                let bankCode = switch bank {
-                case "national": "GJ-\(occupation)"
-                case "certifiedLocal": "\(st.unit)-TK-\(Int.random(in: 1...8, using: &state.rng))"
-                default: "\(st.unit)-ZB-\(Int.random(in: 1...3, using: &state.rng))"
-                }
+                let bankCode =
+                    switch bank {
+                    case "national": "GJ-\(occupation)"
+                    case "certifiedLocal": "\(st.unit)-TK-\(Int.random(in: 1...8, using: &state.rng))"
+                    default: "\(st.unit)-ZB-\(Int.random(in: 1...3, using: &state.rng))"
+                    }
                 let candidates = Int.random(in: 10...80, using: &state.rng)
                 let passed = Int.random(in: candidates / 2...candidates, using: &state.rng)
                 let over = b.overcharge && Int.random(in: 0..<1000, using: &state.rng) < 12
                 let fee = Int64(6000 + 4000 * (5 - level)) * 10 + (over ? 5000 : 0)
-                let supervisor = !b.noSupervision && Int.random(in: 0..<100, using: &state.rng) < 30
+                let supervisor =
+                    !b.noSupervision && Int.random(in: 0..<100, using: &state.rng) < 30
                     ? unitSupervisors.randomElement(using: &state.rng).map { "'\($0.uuidString)'" } ?? "NULL" : "NULL"
                 let id = state.uuid()
                 if over { state.overcharged.append((id, st.unit, st.code, date)) }
-                rows.append("('\(id.uuidString)','\(st.code)','\(st.unit)','\(occupation)','\(level)','\(date)','\(region)','\(standard)','\(bank)','\(bankCode)',\(candidates),\(passed),\(fee),\(supervisor),'\(creator)')")
+                rows.append(
+                    "('\(id.uuidString)','\(st.code)','\(st.unit)','\(occupation)','\(level)','\(date)','\(region)','\(standard)','\(bank)','\(bankCode)',\(candidates),\(passed),\(fee),\(supervisor),'\(creator)')"
+                )
                 if rows.count == 2000 { try await flush() }
             }
         }
@@ -374,12 +415,20 @@ enum DemoData {
         // Supervision visits: now and then to each station (never in a quarter its unit did no
         // supervision), and after some overcharged sessions, to deal with them.
         var visits: [SupervisionVisit] = []
-        func visit(_ unit: String, _ station: String, session: UUID?, on day: String, findings: String, found: Bool, handled: Bool) {
+        func visit(
+            _ unit: String, _ station: String, session: UUID?, on day: String, findings: String, found: Bool, handled: Bool
+        ) {
             let v = SupervisionVisit()
             v.id = state.uuid()
             let sv = state.pick(state.supervisors[unit] ?? [])
-            v.supervisorID = sv; v.unitCode = unit; v.stationCode = station; v.sessionID = session; v.visitedOn = day
-            v.findings = findings; v.violationFound = found; v.violationHandled = found && handled
+            v.supervisorID = sv
+            v.unitCode = unit
+            v.stationCode = station
+            v.sessionID = session
+            v.visitedOn = day
+            v.findings = findings
+            v.violationFound = found
+            v.violationHandled = found && handled
             v.recordedBy = state.supervisorLogins[sv] ?? plan.username(unit)
             visits.append(v)
         }
@@ -390,17 +439,19 @@ enum DemoData {
                 guard d <= plan.today, plan.quarterIndex(d) == q else { continue }
                 let found = state.chance(15)
                 let old = d < addDays(plan.today, -30)
-                visit(st.unit, st.code, session: nil, on: d,
-                      findings: found ? state.pick(violationFindings) : state.pick(cleanFindings),
-                      found: found, handled: state.chance(old ? 70 : 25))
+                visit(
+                    st.unit, st.code, session: nil, on: d,
+                    findings: found ? state.pick(violationFindings) : state.pick(cleanFindings),
+                    found: found, handled: state.chance(old ? 70 : 25))
             }
         }
         for s in state.overcharged where state.chance(50) {
             var d = addDays(s.date, state.int(0...10))
             if plan.quarterIndex(d) != plan.quarterIndex(s.date) { d = s.date }
             guard d <= plan.today else { continue }
-            visit(s.unit, s.station, session: s.id, on: d, findings: "鉴定收费超过政府规定标准，已责令鉴定站退还多收费用",
-                  found: true, handled: state.chance(d < addDays(plan.today, -20) ? 80 : 20))
+            visit(
+                s.unit, s.station, session: s.id, on: d, findings: "鉴定收费超过政府规定标准，已责令鉴定站退还多收费用",
+                found: true, handled: state.chance(d < addDays(plan.today, -20) ? 80 : 20))
         }
         let batch = visits
         try await app.write { tx in
@@ -414,6 +465,8 @@ enum DemoData {
     static let supervisorLoginUnits = ["110000", "310000", "440000", "I01"]
 
     static let cleanFindings = ["考务管理规范，考场秩序良好", "考评员按规定回避，试卷保管符合要求", "鉴定程序规范，未发现违规问题"]
-    static let violationFindings = ["发现考场秩序混乱、考评员未按规定回避", "发现部分考生未按规定核验身份", "发现试卷保管不符合保密要求",
-                                    "发现鉴定站超出核准范围组织鉴定"]
+    static let violationFindings = [
+        "发现考场秩序混乱、考评员未按规定回避", "发现部分考生未按规定核验身份", "发现试卷保管不符合保密要求",
+        "发现鉴定站超出核准范围组织鉴定",
+    ]
 }

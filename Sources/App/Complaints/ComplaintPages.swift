@@ -21,10 +21,19 @@ enum ComplaintPages {
         r.get(.complaintStatsCSV, use: statsCSV)
     }
 
-    struct Option: Encodable { let value: String; let name: String }
+    struct Option: Encodable {
+        let value: String
+        let name: String
+    }
     struct FormView: Encodable {
-        let categories: [Option]; let units: [Option]; let channels: [Option]; let isStaff: Bool; let token: String
-        let values: [String: String]; let errors: [String]; let receipt: String?
+        let categories: [Option]
+        let units: [Option]
+        let channels: [Option]
+        let isStaff: Bool
+        let token: String
+        let values: [String: String]
+        let errors: [String]
+        let receipt: String?
     }
 
     static func options(_ req: Request) async throws -> (categories: [Option], units: [Option]) {
@@ -35,17 +44,23 @@ enum ComplaintPages {
         return (categories, units)
     }
 
-    static func renderForm(_ req: Request, values: [String: String], errors: [String], receipt: String?,
-                           status: HTTPResponseStatus) async throws -> Response {
+    static func renderForm(
+        _ req: Request, values: [String: String], errors: [String], receipt: String?,
+        status: HTTPResponseStatus
+    ) async throws -> Response {
         let (categories, units) = try await options(req)
         let token = Auth.randomSecret()
         let t = L10n.t(req)
-        let view = FormView(categories: categories, units: units,
-                            channels: ComplaintChannel.allCases.map { Option(value: $0.rawValue, name: t[dynamic: "channel_" + $0.rawValue, fallback: $0.rawValue]) },
-                            isStaff: req.auth.get(User.self) != nil, token: token, values: values, errors: errors, receipt: receipt)
+        let view = FormView(
+            categories: categories, units: units,
+            channels: ComplaintChannel.allCases.map {
+                Option(value: $0.rawValue, name: t[dynamic: "channel_" + $0.rawValue, fallback: $0.rawValue])
+            },
+            isStaff: req.auth.get(User.self) != nil, token: token, values: values, errors: errors, receipt: receipt)
         let res = try await Pages.render(req, "complaints/new", title: t[.fileComplaint], view, status: status)
-        res.cookies[formCookie] = HTTPCookies.Value(string: token, maxAge: 3600, path: "/complaints",
-                                                    isSecure: req.config.secureCookies, isHTTPOnly: true, sameSite: .strict)
+        res.cookies[formCookie] = HTTPCookies.Value(
+            string: token, maxAge: 3600, path: "/complaints",
+            isSecure: req.config.secureCookies, isHTTPOnly: true, sameSite: .strict)
         return res
     }
 
@@ -57,26 +72,35 @@ enum ComplaintPages {
         let form = try req.content.decode([String: String].self)
         let lang = L10n.lang(req)
         guard let sent = form["_csrf"], let cookie = req.cookies[formCookie]?.string, sent == cookie else {
-            return try await renderForm(req, values: form, errors: [lang == "en" ? "The form has expired; try again" : "表单已失效，请重试"],
-                                        receipt: nil, status: .forbidden)
+            return try await renderForm(
+                req, values: form, errors: [lang == "en" ? "The form has expired; try again" : "表单已失效，请重试"],
+                receipt: nil, status: .forbidden)
         }
         let user = req.auth.get(User.self)
         do {
             if user == nil { try await req.rateLimit(req.application.complaintLimiter) }
-            let filing = Complaints.Filing(category: form["category"], unitCode: form["unitCode"], station: form["station"],
-                                           description: form["description"], contact: form["contact"],
-                                           channel: user == nil ? "web" : (form["channel"] ?? "web"))
+            let filing = Complaints.Filing(
+                category: form["category"], unitCode: form["unitCode"], station: form["station"],
+                description: form["description"], contact: form["contact"],
+                channel: user == nil ? "web" : (form["channel"] ?? "web"))
             let (_, receipt) = try await Complaints.file(filing, by: user, on: req.store, now: req.now)
             return try await renderForm(req, values: [:], errors: [], receipt: receipt, status: .created)
         } catch let e as AppError where e.status.code < 500 {
-            let messages = e.details.isEmpty ? [lang == "en" ? e.message : e.messageZh] : e.details.map { lang == "en" ? $0.message : $0.messageZh }
+            let messages =
+                e.details.isEmpty
+                ? [lang == "en" ? e.message : e.messageZh] : e.details.map { lang == "en" ? $0.message : $0.messageZh }
             let res = try await renderForm(req, values: form, errors: messages, receipt: nil, status: e.status)
             for (name, value) in e.headers { res.headers.replaceOrAdd(name: name, value: value) }
             return res
         }
     }
 
-    struct StatusView: Encodable { let receipt: String; let result: ComplaintsController.PublicStatus?; let error: String?; let categoryName: String? }
+    struct StatusView: Encodable {
+        let receipt: String
+        let result: ComplaintsController.PublicStatus?
+        let error: String?
+        let categoryName: String?
+    }
 
     @Sendable static func status(_ req: Request) async throws -> Response {
         // The receipt opens the case: it comes in a form's body, never in the address.
@@ -96,12 +120,16 @@ enum ComplaintPages {
             }
         }
         let category = result.flatMap { ComplaintCategory(rawValue: $0.category) }.map { lang == "en" ? $0.nameEn : $0.nameZh }
-        return try await Pages.render(req, "complaints/status", title: L10n.Strings(lang: lang)[.complaintStatus],
-                                      StatusView(receipt: receipt, result: result, error: error, categoryName: category), status: code)
+        return try await Pages.render(
+            req, "complaints/status", title: L10n.Strings(lang: lang)[.complaintStatus],
+            StatusView(receipt: receipt, result: result, error: error, categoryName: category), status: code)
     }
 
     struct HotlinesView: Encodable {
-        let ministry: [String]; let units: [ComplaintsController.HotlinesDTO.UnitPhones]; let canEdit: Bool; let mine: String
+        let ministry: [String]
+        let units: [ComplaintsController.HotlinesDTO.UnitPhones]
+        let canEdit: Bool
+        let mine: String
         let error: String?
     }
 
@@ -109,10 +137,12 @@ enum ComplaintPages {
         let dto = try await Complaints.hotlinesDTO(on: req.db)
         let user = req.auth.get(User.self)
         let mine = dto.units.first { $0.unitCode == user?.unitCode }?.phones.joined(separator: "\n") ?? ""
-        return try await Pages.render(req, "complaints/hotlines", title: L10n.t(req)[.hotlinesTitle],
-                                      HotlinesView(ministry: dto.ministry, units: dto.units,
-                                                   canEdit: user?.role == .unit && user?.unitCode != nil, mine: mine, error: error),
-                                      status: status)
+        return try await Pages.render(
+            req, "complaints/hotlines", title: L10n.t(req)[.hotlinesTitle],
+            HotlinesView(
+                ministry: dto.ministry, units: dto.units,
+                canEdit: user?.role == .unit && user?.unitCode != nil, mine: mine, error: error),
+            status: status)
     }
 
     @Sendable static func hotlines(_ req: Request) async throws -> Response {
@@ -132,57 +162,92 @@ enum ComplaintPages {
             _ = try await Complaints.setHotlines(unit, phones: phones, store: req.store)
         } catch let e as AppError where e.status.code < 500 {
             let lang = L10n.lang(req)
-            return try await renderHotlines(req, error: e.details.map { lang == "en" ? $0.message : $0.messageZh }.joined(separator: "；"),
-                                            status: e.status)
+            return try await renderHotlines(
+                req, error: e.details.map { lang == "en" ? $0.message : $0.messageZh }.joined(separator: "；"),
+                status: e.status)
         }
         return req.redirect(to: SiteURL.hotlines.path)
     }
 
     struct CaseRow: Encodable {
-        let id: String; let category: String; let unit: String; let owner: String; let status: String; let received: String
-        let due: String; let overdue: Bool; let channel: String; let link: String
+        let id: String
+        let category: String
+        let unit: String
+        let owner: String
+        let status: String
+        let received: String
+        let due: String
+        let overdue: Bool
+        let channel: String
+        let link: String
     }
     struct CasesView: Encodable {
-        let rows: [CaseRow]; let isMinistry: Bool; let overdueOnly: Bool; let overdueCount: Int; let total: Int; let pages: Pager
-        let statuses: [Names.Option]; let status: String
+        let rows: [CaseRow]
+        let isMinistry: Bool
+        let overdueOnly: Bool
+        let overdueCount: Int
+        let total: Int
+        let pages: Pager
+        let statuses: [Names.Option]
+        let status: String
     }
 
     @Sendable static func cases(_ req: Request) async throws -> Response {
         let user = try req.requireUser()
-        let filter = Complaints.CaseFilter(unitCode: nil, status: req.query[String.self, at: "status"],
-                                           overdueOnly: req.query[Bool.self, at: "overdue"] == true)
+        let filter = Complaints.CaseFilter(
+            unitCode: nil, status: req.query[String.self, at: "status"],
+            overdueOnly: req.query[Bool.self, at: "overdue"] == true)
         let all = try await Complaints.cases(for: user, filter, on: req.db, now: req.now)
         let paging = try Paging(req, defaultPer: 50, maxPer: 200)
         let shown = all.dropFirst(paging.offset).prefix(paging.per)
         let en = L10n.lang(req) == "en"
         let names = try await UnitNames.all(on: req.db)
         let rows = shown.map { c in
-            CaseRow(id: c.id.uuidString, category: ComplaintCategory(rawValue: c.category).map { en ? $0.nameEn : $0.nameZh } ?? c.category,
-                    unit: c.unitCode.flatMap { names[$0] } ?? (en ? "Unknown" : "不清楚"),
-                    owner: c.ownerCode.flatMap { names[$0] } ?? (en ? "Ministry" : "部"),
-                    status: ComplaintStatus(rawValue: c.status).map { en ? $0.nameEn : $0.nameZh } ?? c.status,
-                    received: Period.dayString(c.receivedAt), due: Period.dayString(c.dueAt), overdue: c.overdue,
-                    channel: L10n.t(req)[dynamic: "channel_" + c.channel, fallback: c.channel],
-                    link: SiteURL.complaintCase(.value(c.id.uuidString)).path)
+            CaseRow(
+                id: c.id.uuidString,
+                category: ComplaintCategory(rawValue: c.category).map { en ? $0.nameEn : $0.nameZh } ?? c.category,
+                unit: c.unitCode.flatMap { names[$0] } ?? (en ? "Unknown" : "不清楚"),
+                owner: c.ownerCode.flatMap { names[$0] } ?? (en ? "Ministry" : "部"),
+                status: ComplaintStatus(rawValue: c.status).map { en ? $0.nameEn : $0.nameZh } ?? c.status,
+                received: Period.dayString(c.receivedAt), due: Period.dayString(c.dueAt), overdue: c.overdue,
+                channel: L10n.t(req)[dynamic: "channel_" + c.channel, fallback: c.channel],
+                link: SiteURL.complaintCase(.value(c.id.uuidString)).path)
         }
-        return try await Pages.render(req, "complaints/cases", title: L10n.t(req)[.casesTitle],
-                                      CasesView(rows: rows, isMinistry: user.role == .ministry,
-                                                overdueOnly: req.query[Bool.self, at: "overdue"] == true,
-                                                overdueCount: all.filter(\.overdue).count, total: all.count,
-                                                pages: Pager(req, paging: paging, hasMore: all.count > paging.offset + paging.per),
-                                                statuses: ComplaintStatus.allCases.map {
-                                                    Names.Option(value: $0.rawValue, name: en ? $0.nameEn : $0.nameZh)
-                                                }, status: req.query[String.self, at: "status"] ?? ""))
+        return try await Pages.render(
+            req, "complaints/cases", title: L10n.t(req)[.casesTitle],
+            CasesView(
+                rows: rows, isMinistry: user.role == .ministry,
+                overdueOnly: req.query[Bool.self, at: "overdue"] == true,
+                overdueCount: all.filter(\.overdue).count, total: all.count,
+                pages: Pager(req, paging: paging, hasMore: all.count > paging.offset + paging.per),
+                statuses: ComplaintStatus.allCases.map {
+                    Names.Option(value: $0.rawValue, name: en ? $0.nameEn : $0.nameZh)
+                }, status: req.query[String.self, at: "status"] ?? ""))
     }
 
     struct ShowView: Encodable {
-        let c: ComplaintsController.CaseDTO; let categoryName: String; let statusName: String; let unitName: String
-        let ownerName: String; let closed: Bool; let isMinistry: Bool; let units: [Option]; let targets: [Option]
-        let reopenAction: String; let updates: [UpdateRow]; let transitionAction: String
+        let c: ComplaintsController.CaseDTO
+        let categoryName: String
+        let statusName: String
+        let unitName: String
+        let ownerName: String
+        let closed: Bool
+        let isMinistry: Bool
+        let units: [Option]
+        let targets: [Option]
+        let reopenAction: String
+        let updates: [UpdateRow]
+        let transitionAction: String
     }
     struct UpdateRow: Encodable {
-        let at: String; let user: String; let from: String; let to: String; let fromOwner: String; let toOwner: String
-        let note: String; let publicNote: String
+        let at: String
+        let user: String
+        let from: String
+        let to: String
+        let fromOwner: String
+        let toOwner: String
+        let note: String
+        let publicNote: String
     }
 
     static func renderShow(_ req: Request, _ dto: ComplaintsController.CaseDTO) async throws -> Response {
@@ -194,7 +259,8 @@ enum ComplaintPages {
             .map { Option(value: $0.rawValue, name: en ? $0.nameEn : $0.nameZh) }
         let view = ShowView(
             c: dto, categoryName: ComplaintCategory(rawValue: dto.category).map { en ? $0.nameEn : $0.nameZh } ?? dto.category,
-            statusName: en ? status.nameEn : status.nameZh, unitName: dto.unitCode.flatMap { names[$0] } ?? (en ? "Unknown" : "不清楚"),
+            statusName: en ? status.nameEn : status.nameZh,
+            unitName: dto.unitCode.flatMap { names[$0] } ?? (en ? "Unknown" : "不清楚"),
             ownerName: dto.ownerCode.flatMap { names[$0] } ?? (en ? "Ministry" : "部"), closed: status.isClosed,
             isMinistry: user.role == .ministry, units: try await options(req).units, targets: targets,
             reopenAction: SiteURL.complaintReopen(.value(dto.id.uuidString)).path,
@@ -203,9 +269,10 @@ enum ComplaintPages {
                     code.map { c in ComplaintStatus(rawValue: c).map { en ? $0.nameEn : $0.nameZh } ?? c } ?? ""
                 }
                 func owner(_ code: String?) -> String { code.map { names[$0] ?? $0 } ?? (en ? "Ministry" : "部") }
-                return UpdateRow(at: Names.minute(u.at), user: u.user, from: name(u.from), to: name(u.to),
-                                 fromOwner: u.fromOwner == u.toOwner ? "" : owner(u.fromOwner),
-                                 toOwner: u.fromOwner == u.toOwner ? "" : owner(u.toOwner), note: u.note ?? "", publicNote: u.publicNote ?? "")
+                return UpdateRow(
+                    at: Names.minute(u.at), user: u.user, from: name(u.from), to: name(u.to),
+                    fromOwner: u.fromOwner == u.toOwner ? "" : owner(u.fromOwner),
+                    toOwner: u.fromOwner == u.toOwner ? "" : owner(u.toOwner), note: u.note ?? "", publicNote: u.publicNote ?? "")
             },
             transitionAction: SiteURL.complaintTransition(.value(dto.id.uuidString)).path)
         return try await Pages.render(req, "complaints/show", title: view.categoryName, view)
@@ -220,13 +287,22 @@ enum ComplaintPages {
     @Sendable static func transition(_ req: Request) async throws -> Response {
         _ = try req.requireUser()
         try req.requireCSRF()
-        struct Form: Content { let to: String?; let note: String?; let publicNote: String?; let transferTo: String?; let referredToPolice: String? }
+        struct Form: Content {
+            let to: String?
+            let note: String?
+            let publicNote: String?
+            let transferTo: String?
+            let referredToPolice: String?
+        }
         let f = try req.content.decode(Form.self)
         let user = try req.requireUser()
         let c = try await Complaints.handled(req.parameters.get("id", as: UUID.self), by: user, on: req.db)
-        _ = try await Complaints.transition(c, .init(to: f.to, note: f.note, publicNote: f.publicNote,
-                                                     transferTo: (f.transferTo ?? "").isEmpty ? nil : f.transferTo,
-                                                     referredToPolice: f.referredToPolice == "true"), by: user, on: req.store, now: req.now)
+        _ = try await Complaints.transition(
+            c,
+            .init(
+                to: f.to, note: f.note, publicNote: f.publicNote,
+                transferTo: (f.transferTo ?? "").isEmpty ? nil : f.transferTo,
+                referredToPolice: f.referredToPolice == "true"), by: user, on: req.store, now: req.now)
         // A unit that transferred the case no longer sees it.
         if user.role == .unit && c.ownerCode != user.unitCode { return req.redirect(to: SiteURL.complaintCases.path) }
         return req.redirect(to: SiteURL.complaintCase(.value(c.id?.uuidString ?? "")).path)
@@ -236,7 +312,8 @@ enum ComplaintPages {
         let user = try req.requireMinistry()
         try req.requireCSRF()
         let c = try await Complaints.handled(req.parameters.get("id", as: UUID.self), by: user, on: req.db)
-        _ = try await Complaints.reopen(c, note: try req.content.decode(ComplaintsController.Note.self).note, by: user, on: req.store, now: req.now)
+        _ = try await Complaints.reopen(
+            c, note: try req.content.decode(ComplaintsController.Note.self).note, by: user, on: req.store, now: req.now)
         return req.redirect(to: SiteURL.complaintCase(.value(c.id?.uuidString ?? "")).path)
     }
 
@@ -244,10 +321,15 @@ enum ComplaintPages {
         let user = try req.requireMinistry()
         let period = try req.query[String.self, at: "period"].map { try Reports.period($0) }
         let s = try await Complaints.stats(for: user, period: period, on: req.db, now: req.now)
-        struct View: Encodable { let stats: ComplaintsController.Stats; let csv: String; let periodName: String }
+        struct View: Encodable {
+            let stats: ComplaintsController.Stats
+            let csv: String
+            let periodName: String
+        }
         let csv = SiteURL.complaintStatsCSV.with(period.map { [("period", $0.description)] } ?? [])
-        return try await Pages.render(req, "complaints/stats", title: L10n.t(req)[.statsTitle],
-                                      View(stats: s, csv: csv, periodName: period.map(Names(L10n.t(req)).period) ?? ""))
+        return try await Pages.render(
+            req, "complaints/stats", title: L10n.t(req)[.statsTitle],
+            View(stats: s, csv: csv, periodName: period.map(Names(L10n.t(req)).period) ?? ""))
     }
 
     @Sendable static func statsCSV(_ req: Request) async throws -> Response {

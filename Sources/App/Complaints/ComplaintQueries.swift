@@ -8,27 +8,37 @@ extension Complaints {
     /// What the filer sees with the receipt: the status and the public replies, nothing else.
     static func publicStatus(_ receipt: String, on db: any Database) async throws -> ComplaintsController.PublicStatus {
         guard let r = normalisedReceipt(receipt),
-              let c = try await Complaint.query(on: db).filter(\.$receiptHash == hash(r)).first() else {
+            let c = try await Complaint.query(on: db).filter(\.$receiptHash == hash(r)).first()
+        else {
             throw AppError.notFound("No case with this receipt", "没有与该回执号对应的举报")
         }
         let updates = try await ComplaintUpdate.query(on: db).filter(\.$complaint.$id == c.id!).sort(\.$at).all()
-        return ComplaintsController.PublicStatus(status: c.status.rawValue, statusZh: c.status.nameZh, category: c.category.rawValue,
-                            receivedAt: c.receivedAt, updates: updates.map {
-                                let s = ComplaintStatus(rawValue: $0.toStatus) ?? .received
-                                return .init(at: $0.at, status: s.rawValue, statusZh: s.nameZh, note: $0.publicNote)
-                            })
+        return ComplaintsController.PublicStatus(
+            status: c.status.rawValue, statusZh: c.status.nameZh, category: c.category.rawValue,
+            receivedAt: c.receivedAt,
+            updates: updates.map {
+                let s = ComplaintStatus(rawValue: $0.toStatus) ?? .received
+                return .init(at: $0.at, status: s.rawValue, statusZh: s.nameZh, note: $0.publicNote)
+            })
     }
 
     static func contacts(for ids: [UUID], on db: any Database) async throws -> [UUID: String] {
         guard !ids.isEmpty else { return [:] }
-        return Dictionary(try await ComplaintContact.query(on: db).filter(\.$id ~~ ids).all().map { ($0.id!, $0.contact) },
-                          uniquingKeysWith: { a, _ in a })
+        return Dictionary(
+            try await ComplaintContact.query(on: db).filter(\.$id ~~ ids).all().map { ($0.id!, $0.contact) },
+            uniquingKeysWith: { a, _ in a })
     }
 
-    struct CaseFilter: Sendable { var unitCode: String?; var status: String?; var overdueOnly = false }
+    struct CaseFilter: Sendable {
+        var unitCode: String?
+        var status: String?
+        var overdueOnly = false
+    }
 
     /// Cases: a unit sees those it handles; the ministry all, or one owner's (`ministry`: its own queue).
-    static func cases(for user: User, _ filter: CaseFilter, limit: Int = 2000, on db: any Database, now: Date) async throws
+    static func cases(
+        for user: User, _ filter: CaseFilter, limit: Int = 2000, on db: any Database, now: Date
+    ) async throws
         -> [ComplaintsController.CaseDTO]
     {
         guard user.role != .supervisor else { throw AppError.forbidden }
@@ -52,7 +62,8 @@ extension Complaints {
         return ComplaintsController.CaseDTO(c, now: now, contact: contact, updates: updates)
     }
 
-    static func stats(for user: User, period: Period?, on db: any Database, now: Date) async throws -> ComplaintsController.Stats {
+    static func stats(for user: User, period: Period?, on db: any Database, now: Date) async throws -> ComplaintsController.Stats
+    {
         try user.requireMinistry()
         typealias Stats = ComplaintsController.Stats
         var q = Complaint.query(on: db)
@@ -72,8 +83,10 @@ extension Complaints {
     }
 
     static func hotlinesDTO(on db: any Database) async throws -> ComplaintsController.HotlinesDTO {
-        ComplaintsController.HotlinesDTO(ministry: Hotline.ministry, units: try await hotlines(on: db).map {
-            .init(unitCode: $0.unit.id!, unitName: $0.unit.name, phones: $0.phones)
-        })
+        ComplaintsController.HotlinesDTO(
+            ministry: Hotline.ministry,
+            units: try await hotlines(on: db).map {
+                .init(unitCode: $0.unit.id!, unitName: $0.unit.name, phones: $0.phones)
+            })
     }
 }

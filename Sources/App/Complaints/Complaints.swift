@@ -6,7 +6,7 @@ import Vapor
 
 /// Filing, routing and handling whistle-blowing cases; shared by the API and the web pages.
 enum Complaints {
-    static let receiptAlphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ")   // Crockford base32
+    static let receiptAlphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ")  // Crockford base32
 
     /// 160 random bits as 32 base-32 characters, grouped by four: shown once, kept only as a hash.
     static func newReceipt() -> String {
@@ -52,8 +52,9 @@ enum Complaints {
         }
         let description = (f.description ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         if description.count < 10 {
-            issue("description", description.isEmpty ? "required" : "too_short", "Describe what happened (at least 10 characters)",
-                  "请描述举报事项（至少10个字）")
+            issue(
+                "description", description.isEmpty ? "required" : "too_short", "Describe what happened (at least 10 characters)",
+                "请描述举报事项（至少10个字）")
         } else if description.count > 5000 {
             issue("description", "too_long", "The description is limited to 5000 characters", "举报内容不能超过5000字")
         }
@@ -86,18 +87,28 @@ enum Complaints {
         try await store.write { db in
             try await c.create(on: db)
             if let contact, !contact.isEmpty { try await ComplaintContact(complaintID: c.id!, contact: contact).create(on: db) }
-            try await update(c, from: nil, to: .received, note: nil, publicNote: nil, fromOwner: nil, toOwner: owner,
-                             referred: false, actor: actor?.username ?? "public", at: now, on: db)
+            try await update(
+                c, from: nil, to: .received, note: nil, publicNote: nil, fromOwner: nil, toOwner: owner,
+                referred: false, actor: actor?.username ?? "public", at: now, on: db)
         }
         return (c, receipt)
     }
 
-    static func update(_ c: Complaint, from: ComplaintStatus?, to: ComplaintStatus, note: String?, publicNote: String?,
-                       fromOwner: String?, toOwner: String?, referred: Bool, actor: String, at: Date, on db: any Database) async throws {
+    static func update(
+        _ c: Complaint, from: ComplaintStatus?, to: ComplaintStatus, note: String?, publicNote: String?,
+        fromOwner: String?, toOwner: String?, referred: Bool, actor: String, at: Date, on db: any Database
+    ) async throws {
         let u = ComplaintUpdate()
         u.$complaint.id = try c.requireID()
-        u.fromStatus = from?.rawValue; u.toStatus = to.rawValue; u.note = note; u.publicNote = publicNote
-        u.fromOwner = fromOwner; u.toOwner = toOwner; u.referredToPolice = referred; u.actor = actor; u.at = at
+        u.fromStatus = from?.rawValue
+        u.toStatus = to.rawValue
+        u.note = note
+        u.publicNote = publicNote
+        u.fromOwner = fromOwner
+        u.toOwner = toOwner
+        u.referredToPolice = referred
+        u.actor = actor
+        u.at = at
         try await u.create(on: db)
     }
 
@@ -119,18 +130,22 @@ enum Complaints {
         let referredToPolice: Bool?
     }
 
-    static func transition(_ c: Complaint, _ t: Transition, by actor: User, on store: Store, now: Date) async throws -> Complaint {
+    static func transition(_ c: Complaint, _ t: Transition, by actor: User, on store: Store, now: Date) async throws -> Complaint
+    {
         guard let to = t.to.flatMap(ComplaintStatus.init(rawValue:)), to != .received else {
-            throw AppError.invalid(field: "to", code: "unknown_status", "To: investigating, handled, unfounded or transferred",
-                                   "目标状态须为调查中、已查处、不属实或转办")
+            throw AppError.invalid(
+                field: "to", code: "unknown_status", "To: investigating, handled, unfounded or transferred",
+                "目标状态须为调查中、已查处、不属实或转办")
         }
         let note = (t.note ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...2000).contains(note.count) else {
-            throw AppError.invalid(field: "note", code: "required", "Every step needs a note (1–2000 characters)", "每一步处理都须填写说明（1至2000字）")
+            throw AppError.invalid(
+                field: "note", code: "required", "Every step needs a note (1–2000 characters)", "每一步处理都须填写说明（1至2000字）")
         }
         let publicNote = t.publicNote?.trimmingCharacters(in: .whitespacesAndNewlines)
         if (publicNote?.count ?? 0) > 1000 {
-            throw AppError.invalid(field: "publicNote", code: "too_long", "The public note: at most 1000 characters", "公开说明不能超过1000字")
+            throw AppError.invalid(
+                field: "publicNote", code: "too_long", "The public note: at most 1000 characters", "公开说明不能超过1000字")
         }
         if to == .transferred {
             guard let target = t.transferTo, try await UnitModel.find(target, on: store.db) != nil else {
@@ -150,24 +165,28 @@ enum Complaints {
                 throw AppError.conflict("case_closed", "The case is closed; only the ministry can reopen it", "该举报已办结，只能由部重新启用")
             }
             guard c.status.canMove(to: to) else {
-                throw AppError.conflict("wrong_state", "A case \(c.status.rawValue) cannot become \(to.rawValue)",
-                                        "举报当前为“\(c.status.nameZh)”，不能变为“\(to.nameZh)”")
+                throw AppError.conflict(
+                    "wrong_state", "A case \(c.status.rawValue) cannot become \(to.rawValue)",
+                    "举报当前为“\(c.status.nameZh)”，不能变为“\(to.nameZh)”")
             }
             var target = c.ownerCode
             if to == .transferred, let dest = t.transferTo {
                 guard dest != c.ownerCode else {
-                    throw AppError.invalid(field: "transferTo", code: "same_unit", "The case is already with this unit", "该举报已由该单位办理")
+                    throw AppError.invalid(
+                        field: "transferTo", code: "same_unit", "The case is already with this unit", "该举报已由该单位办理")
                 }
                 target = dest
             }
-            let from = c.status, oldOwner = c.ownerCode
+            let from = c.status
+            let oldOwner = c.ownerCode
             c.status = to
             c.$owner.id = target
             if referred { c.referredToPolice = true }
             if to.isClosed { c.closedAt = now }
             try await c.save(on: db)
-            try await update(c, from: from, to: to, note: note, publicNote: (publicNote?.isEmpty ?? true) ? nil : publicNote,
-                             fromOwner: oldOwner, toOwner: target, referred: referred, actor: actor.username, at: now, on: db)
+            try await update(
+                c, from: from, to: to, note: note, publicNote: (publicNote?.isEmpty ?? true) ? nil : publicNote,
+                fromOwner: oldOwner, toOwner: target, referred: referred, actor: actor.username, at: now, on: db)
             return c
         }
     }
@@ -188,8 +207,9 @@ enum Complaints {
             c.status = .investigating
             c.closedAt = nil
             try await c.save(on: db)
-            try await update(c, from: from, to: .investigating, note: "重新启用 reopened: " + note, publicNote: nil,
-                             fromOwner: c.ownerCode, toOwner: c.ownerCode, referred: false, actor: actor.username, at: now, on: db)
+            try await update(
+                c, from: from, to: .investigating, note: "重新启用 reopened: " + note, publicNote: nil,
+                fromOwner: c.ownerCode, toOwner: c.ownerCode, referred: false, actor: actor.username, at: now, on: db)
             return c
         }
     }
@@ -200,8 +220,11 @@ enum Complaints {
         let cases = try await Complaint.query(on: db).filter(\.$owner.$id == unit)
             .filter(\.$receivedAt >= period.start).filter(\.$receivedAt < period.end).all()
         let ids = cases.compactMap(\.id)
-        let updates = ids.isEmpty ? [] : try await ComplaintUpdate.query(on: db).filter(\.$complaint.$id ~~ ids)
-            .filter(\.$at < period.end).sort(\.$at).all()
+        let updates =
+            ids.isEmpty
+            ? []
+            : try await ComplaintUpdate.query(on: db).filter(\.$complaint.$id ~~ ids)
+                .filter(\.$at < period.end).sort(\.$at).all()
         var lastStatus: [UUID: String] = [:]
         for u in updates { lastStatus[u.$complaint.id] = u.toStatus }
         var result: [String: ReportValues.Cases] = [
@@ -211,7 +234,9 @@ enum Complaints {
         for c in cases {
             let closed = lastStatus[c.id!].flatMap(ComplaintStatus.init(rawValue:))?.isClosed ?? false
             let none = ReportValues.Cases(investigated: 0, uninvestigated: 0)
-            if closed { result[c.category.reportGroup, default: none].investigated += 1 } else {
+            if closed {
+                result[c.category.reportGroup, default: none].investigated += 1
+            } else {
                 result[c.category.reportGroup, default: none].uninvestigated += 1
             }
         }
@@ -234,15 +259,19 @@ enum Complaints {
         let phones = raw.map { $0.trimmingCharacters(in: .whitespaces) }
         var issues: [ValidationIssue] = []
         if phones.count > 5 {
-            issues.append(.init(field: "phones", column: nil, code: "too_many", message: "At most 5 numbers", messageZh: "最多5个电话"))
+            issues.append(
+                .init(field: "phones", column: nil, code: "too_many", message: "At most 5 numbers", messageZh: "最多5个电话"))
         }
         for (i, p) in phones.enumerated() where !Hotline.isValid(p) {
-            issues.append(.init(field: "phones[\(i)]", column: nil, code: "invalid_phone",
-                                message: "\(p) is not a telephone number such as 010-84201673 or 13800138000",
-                                messageZh: "\(p)不是有效的电话号码（如010-84201673或13800138000）"))
+            issues.append(
+                .init(
+                    field: "phones[\(i)]", column: nil, code: "invalid_phone",
+                    message: "\(p) is not a telephone number such as 010-84201673 or 13800138000",
+                    messageZh: "\(p)不是有效的电话号码（如010-84201673或13800138000）"))
         }
         if Set(phones).count != phones.count {
-            issues.append(.init(field: "phones", column: nil, code: "duplicate", message: "A number is listed twice", messageZh: "电话号码重复"))
+            issues.append(
+                .init(field: "phones", column: nil, code: "duplicate", message: "A number is listed twice", messageZh: "电话号码重复"))
         }
         if !issues.isEmpty { throw AppError.invalid(issues) }
         try await store.write { tx in

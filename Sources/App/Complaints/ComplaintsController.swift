@@ -22,23 +22,51 @@ enum ComplaintsController {
         let updates: [UpdateDTO]?
 
         init(_ c: Complaint, now: Date, contact: String?, updates: [ComplaintUpdate]?) {
-            id = c.id!; category = c.category.rawValue; unitCode = c.unitCode; ownerCode = c.ownerCode; station = c.station
-            description = c.description; channel = c.channel.rawValue; status = c.status.rawValue
-            referredToPolice = c.referredToPolice; receivedAt = c.receivedAt; dueAt = c.dueAt; closedAt = c.closedAt
-            overdue = c.isOverdue(at: now); self.contact = contact; self.updates = updates?.map(UpdateDTO.init)
+            id = c.id!
+            category = c.category.rawValue
+            unitCode = c.unitCode
+            ownerCode = c.ownerCode
+            station = c.station
+            description = c.description
+            channel = c.channel.rawValue
+            status = c.status.rawValue
+            referredToPolice = c.referredToPolice
+            receivedAt = c.receivedAt
+            dueAt = c.dueAt
+            closedAt = c.closedAt
+            overdue = c.isOverdue(at: now)
+            self.contact = contact
+            self.updates = updates?.map(UpdateDTO.init)
         }
     }
 
     struct UpdateDTO: Content {
-        let at: Date; let from: String?; let to: String; let note: String?; let publicNote: String?
-        let fromOwner: String?; let toOwner: String?; let referredToPolice: Bool; let user: String
+        let at: Date
+        let from: String?
+        let to: String
+        let note: String?
+        let publicNote: String?
+        let fromOwner: String?
+        let toOwner: String?
+        let referredToPolice: Bool
+        let user: String
         init(_ u: ComplaintUpdate) {
-            at = u.at; from = u.fromStatus; to = u.toStatus; note = u.note; publicNote = u.publicNote
-            fromOwner = u.fromOwner; toOwner = u.toOwner; referredToPolice = u.referredToPolice; user = u.actor
+            at = u.at
+            from = u.fromStatus
+            to = u.toStatus
+            note = u.note
+            publicNote = u.publicNote
+            fromOwner = u.fromOwner
+            toOwner = u.toOwner
+            referredToPolice = u.referredToPolice
+            user = u.actor
         }
     }
 
-    struct Filed: Content { let receipt: String; let id: UUID? }
+    struct Filed: Content {
+        let receipt: String
+        let id: UUID?
+    }
 
     @Sendable static func file(_ req: Request) async throws -> Response {
         let user = req.auth.get(User.self)
@@ -50,7 +78,12 @@ enum ComplaintsController {
     }
 
     struct PublicStatus: Content {
-        struct Update: Content { let at: Date; let status: String; let statusZh: String; let note: String? }
+        struct Update: Content {
+            let at: Date
+            let status: String
+            let statusZh: String
+            let note: String?
+        }
         let status: String
         let statusZh: String
         let category: String
@@ -94,13 +127,20 @@ enum ComplaintsController {
     @Sendable static func reopen(_ req: Request) async throws -> CaseDTO {
         let user = try req.requireMinistry()
         let c = try await Complaints.handled(req.parameters.get("id", as: UUID.self), by: user, on: req.db)
-        return try await detail(try await Complaints.reopen(c, note: try req.content.decode(Note.self).note, by: user, on: req.store, now: req.now), on: req)
+        return try await detail(
+            try await Complaints.reopen(c, note: try req.content.decode(Note.self).note, by: user, on: req.store, now: req.now),
+            on: req)
     }
 
     // MARK: Statistics (ministry)
 
     struct Stats: Content {
-        struct Count: Content { let key: String; let name: String; let count: Int; let overdue: Int }
+        struct Count: Content {
+            let key: String
+            let name: String
+            let count: Int
+            let overdue: Int
+        }
         let period: String?
         let total: Int
         let overdue: Int
@@ -136,7 +176,11 @@ enum ComplaintsController {
     // MARK: Hotlines
 
     struct HotlinesDTO: Content {
-        struct UnitPhones: Content { let unitCode: String; let unitName: String; let phones: [String] }
+        struct UnitPhones: Content {
+            let unitCode: String
+            let unitName: String
+            let phones: [String]
+        }
         let ministry: [String]
         let units: [UnitPhones]
     }

@@ -51,14 +51,22 @@ public struct AppConfig: Sendable {
     /// The clock; tests inject a fixed date.
     public var now: @Sendable () -> Date
 
-    public init(database: DatabaseChoice = .sqliteFile("zhijian.sqlite"), adminPassword: String? = nil,
-                deadlineDays: Int = 15, paymentThreshold: Ratio = Ratio(tenths: 1000),
-                tokenLifetime: TimeInterval = 12 * 3600, bcryptCost: Int = 12, loginMaxFailures: Int = 5,
-                loginWindow: TimeInterval = 15 * 60, secureCookies: Bool = false,
-                now: @escaping @Sendable () -> Date = { Date() }) {
-        self.database = database; self.adminPassword = adminPassword; self.deadlineDays = deadlineDays
-        self.paymentThreshold = paymentThreshold; self.tokenLifetime = tokenLifetime; self.bcryptCost = bcryptCost
-        self.loginMaxFailures = loginMaxFailures; self.loginWindow = loginWindow; self.secureCookies = secureCookies
+    public init(
+        database: DatabaseChoice = .sqliteFile("zhijian.sqlite"), adminPassword: String? = nil,
+        deadlineDays: Int = 15, paymentThreshold: Ratio = Ratio(tenths: 1000),
+        tokenLifetime: TimeInterval = 12 * 3600, bcryptCost: Int = 12, loginMaxFailures: Int = 5,
+        loginWindow: TimeInterval = 15 * 60, secureCookies: Bool = false,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.database = database
+        self.adminPassword = adminPassword
+        self.deadlineDays = deadlineDays
+        self.paymentThreshold = paymentThreshold
+        self.tokenLifetime = tokenLifetime
+        self.bcryptCost = bcryptCost
+        self.loginMaxFailures = loginMaxFailures
+        self.loginWindow = loginWindow
+        self.secureCookies = secureCookies
         self.now = now
     }
 
@@ -101,7 +109,9 @@ public struct AppConfig: Sendable {
         if let t = Environment.get("ZHIJIAN_TRUSTED_PROXIES"), !t.isEmpty {
             c.trustedProxies = try t.split(separator: ",").map { item in
                 let text = item.trimmingCharacters(in: .whitespaces)
-                guard let cidr = CIDR(text) else { throw ConfigError("ZHIJIAN_TRUSTED_PROXIES: \(text) is not an address or CIDR block") }
+                guard let cidr = CIDR(text) else {
+                    throw ConfigError("ZHIJIAN_TRUSTED_PROXIES: \(text) is not an address or CIDR block")
+                }
                 return cidr
             }
         }
@@ -112,16 +122,22 @@ public struct AppConfig: Sendable {
             c.root = r
         }
         if let w = Environment.get("ZHIJIAN_SQLITE_WRITES") {
-            guard ["queued", "unqueued"].contains(w) else { throw ConfigError("ZHIJIAN_SQLITE_WRITES must be queued or unqueued") }
+            guard ["queued", "unqueued"].contains(w) else {
+                throw ConfigError("ZHIJIAN_SQLITE_WRITES must be queued or unqueued")
+            }
             c.sqliteQueuedWrites = w == "queued"
         }
         if let sync = Environment.get("ZHIJIAN_SQLITE_SYNCHRONOUS") {
-            guard ["full", "normal"].contains(sync.lowercased()) else { throw ConfigError("ZHIJIAN_SQLITE_SYNCHRONOUS must be full or normal") }
+            guard ["full", "normal"].contains(sync.lowercased()) else {
+                throw ConfigError("ZHIJIAN_SQLITE_SYNCHRONOUS must be full or normal")
+            }
             c.sqliteSynchronous = sync.uppercased()
         }
         c.keyFile = Environment.get("ZHIJIAN_KEY_FILE").flatMap { $0.isEmpty ? nil : $0 } ?? "zhijian.key"
         if let u = Environment.get("ZHIJIAN_PUBLIC_URL") {
-            guard u.hasPrefix("http://") || u.hasPrefix("https://") else { throw ConfigError("ZHIJIAN_PUBLIC_URL must be an http(s) URL") }
+            guard u.hasPrefix("http://") || u.hasPrefix("https://") else {
+                throw ConfigError("ZHIJIAN_PUBLIC_URL must be an http(s) URL")
+            }
             c.publicURL = u.hasSuffix("/") ? String(u.dropLast()) : u
         }
         return c

@@ -15,12 +15,15 @@ struct AppError: Error, Sendable {
     static func malformed(_ en: String, _ zh: String, code: String = "malformed") -> AppError {
         AppError(status: .badRequest, code: code, message: en, messageZh: zh)
     }
-    static let unauthenticated = AppError(status: .unauthorized, code: "unauthenticated",
-                                          message: "Log in first", messageZh: "请先登录")
-    static let forbidden = AppError(status: .forbidden, code: "forbidden",
-                                    message: "Your role may not do this", messageZh: "您的角色无权执行此操作")
-    static let otherUnit = AppError(status: .forbidden, code: "other_unit",
-                                    message: "This belongs to another unit", messageZh: "这是其他单位的数据，您无权访问")
+    static let unauthenticated = AppError(
+        status: .unauthorized, code: "unauthenticated",
+        message: "Log in first", messageZh: "请先登录")
+    static let forbidden = AppError(
+        status: .forbidden, code: "forbidden",
+        message: "Your role may not do this", messageZh: "您的角色无权执行此操作")
+    static let otherUnit = AppError(
+        status: .forbidden, code: "other_unit",
+        message: "This belongs to another unit", messageZh: "这是其他单位的数据，您无权访问")
     static func unitInactive(_ u: UnitModel) -> AppError {
         conflict("unit_inactive", "\(u.name) is deactivated and can change nothing", "\(u.name)已停用，不能填报或修改数据")
     }
@@ -31,9 +34,10 @@ struct AppError: Error, Sendable {
         AppError(status: .conflict, code: code, message: en, messageZh: zh)
     }
     static func invalid(_ details: [ValidationIssue]) -> AppError {
-        AppError(status: .unprocessableEntity, code: "validation_failed",
-                 message: "Some values are invalid: " + details.map(\.message).joined(separator: "; "),
-                 messageZh: "部分数据不符合要求：" + details.map(\.messageZh).joined(separator: "；"), details: details)
+        AppError(
+            status: .unprocessableEntity, code: "validation_failed",
+            message: "Some values are invalid: " + details.map(\.message).joined(separator: "; "),
+            messageZh: "部分数据不符合要求：" + details.map(\.messageZh).joined(separator: "；"), details: details)
     }
     static func invalid(field: String, code: String, _ en: String, _ zh: String) -> AppError {
         invalid([ValidationIssue(field: field, column: nil, code: code, message: en, messageZh: zh)])
@@ -69,7 +73,8 @@ struct APIErrorMiddleware: AsyncMiddleware {
 struct ErrorMiddleware: AsyncMiddleware {
     static func json(_ e: AppError) throws -> Response {
         let res = Response(status: e.status, headers: e.headers)
-        try res.content.encode(ErrorBody(error: .init(code: e.code, message: e.message, messageZh: e.messageZh, details: e.details)))
+        try res.content.encode(
+            ErrorBody(error: .init(code: e.code, message: e.message, messageZh: e.messageZh, details: e.details)))
         return res
     }
 
@@ -111,8 +116,9 @@ struct ErrorMiddleware: AsyncMiddleware {
     static func plain(_ e: AppError) -> Response {
         var headers = e.headers
         headers.contentType = .plainText
-        return Response(status: e.status, headers: headers,
-                        body: .init(string: "\(e.status.code) \(e.messageZh)\n\(e.message)\n"))
+        return Response(
+            status: e.status, headers: headers,
+            body: .init(string: "\(e.status.code) \(e.messageZh)\n\(e.message)\n"))
     }
 
     static func map(_ error: any Error, request: Request) -> AppError {
@@ -128,16 +134,19 @@ struct ErrorMiddleware: AsyncMiddleware {
             case .notFound:
                 return .notFound("No such page or resource", "找不到该页面或资源")
             case .unsupportedMediaType, .badRequest, .payloadTooLarge, .methodNotAllowed:
-                return AppError(status: e.status, code: e.status == .payloadTooLarge ? "too_large" : "malformed",
-                                message: "The request is malformed: \(e.status.reasonPhrase)",
-                                messageZh: "请求格式不正确")
+                return AppError(
+                    status: e.status, code: e.status == .payloadTooLarge ? "too_large" : "malformed",
+                    message: "The request is malformed: \(e.status.reasonPhrase)",
+                    messageZh: "请求格式不正确")
             default:
-                return AppError(status: e.status, code: "error", message: e.status.reasonPhrase,
-                                messageZh: "请求无法处理")
+                return AppError(
+                    status: e.status, code: "error", message: e.status.reasonPhrase,
+                    messageZh: "请求无法处理")
             }
         default:
-            return AppError(status: .internalServerError, code: "internal",
-                            message: "Internal error; it has been logged", messageZh: "服务器内部错误，已记录")
+            return AppError(
+                status: .internalServerError, code: "internal",
+                message: "Internal error; it has been logged", messageZh: "服务器内部错误，已记录")
         }
     }
 }

@@ -31,8 +31,9 @@ enum TextCheck {
     }
 
     static func refusal(field: String) -> AppError {
-        AppError.invalid(field: field, code: "control_character",
-                         "\(field) contains a control character", "\(field) 含有不允许的控制字符")
+        AppError.invalid(
+            field: field, code: "control_character",
+            "\(field) contains a control character", "\(field) 含有不允许的控制字符")
     }
 
     /// A JSON text's escapes that decode to a forbidden character (`\u0000`…`\u001f` but for tab,
@@ -47,7 +48,10 @@ enum TextCheck {
             if view[next] == UInt8(ascii: "u") {
                 let hex = view[view.index(after: next)...].prefix(4)
                 if hex.count == 4, let v = UInt32(String(decoding: hex, as: UTF8.self), radix: 16),
-                   let scalar = Unicode.Scalar(v), isForbidden(scalar) { return true }
+                    let scalar = Unicode.Scalar(v), isForbidden(scalar)
+                {
+                    return true
+                }
             }
             i = view.index(after: next)
         }
@@ -97,11 +101,15 @@ enum TextCheck {
             }
         case .collection?, .set?:
             for (i, child) in mirror.children.enumerated() {
-                if let found = offendingString(child.value, path: "\(path)[\(i)]", depth: depth + 1, budget: &budget) { return found }
+                if let found = offendingString(child.value, path: "\(path)[\(i)]", depth: depth + 1, budget: &budget) {
+                    return found
+                }
             }
         case .optional?:
-            if let child = mirror.children.first { return offendingString(child.value, path: path, depth: depth + 1, budget: &budget) }
-        default:   // struct, enum (its payload), tuple
+            if let child = mirror.children.first {
+                return offendingString(child.value, path: path, depth: depth + 1, budget: &budget)
+            }
+        default:  // struct, enum (its payload), tuple
             for child in mirror.children {
                 let label = child.label.map { $0.hasPrefix("_") ? String($0.dropFirst()) : $0 }
                 // An enum's payload (JSONValue.string) or a tuple's element keeps its parent's path.
@@ -129,15 +137,19 @@ struct CheckedDecoder: ContentDecoder {
     /// Whether the raw body could hold a forbidden character; nil: always check.
     let mayHold: (@Sendable (ByteBuffer) -> Bool)?
 
-    static func json(_ decoder: JSONDecoder) -> CheckedDecoder { CheckedDecoder(inner: decoder, mayHold: TextCheck.jsonMaySmuggle) }
+    static func json(_ decoder: JSONDecoder) -> CheckedDecoder {
+        CheckedDecoder(inner: decoder, mayHold: TextCheck.jsonMaySmuggle)
+    }
     static let multipart = CheckedDecoder(inner: FormDataDecoder(), mayHold: nil)
 
     func decode<D: Decodable>(_ decodable: D.Type, from body: ByteBuffer, headers: HTTPHeaders) throws -> D {
         try decode(D.self, from: body, headers: headers, userInfo: [:])
     }
 
-    func decode<D: Decodable>(_ decodable: D.Type, from body: ByteBuffer, headers: HTTPHeaders,
-                              userInfo: [CodingUserInfoKey: Sendable]) throws -> D {
+    func decode<D: Decodable>(
+        _ decodable: D.Type, from body: ByteBuffer, headers: HTTPHeaders,
+        userInfo: [CodingUserInfoKey: Sendable]
+    ) throws -> D {
         let value = try inner.decode(D.self, from: body, headers: headers, userInfo: userInfo)
         if mayHold?(body) ?? true { try TextCheck.checkDecoded(value) }
         return value
@@ -152,8 +164,10 @@ struct CheckedFormDecoder: ContentDecoder {
         try decode(D.self, from: body, headers: headers, userInfo: [:])
     }
 
-    func decode<D: Decodable>(_ decodable: D.Type, from body: ByteBuffer, headers: HTTPHeaders,
-                              userInfo: [CodingUserInfoKey: Sendable]) throws -> D {
+    func decode<D: Decodable>(
+        _ decodable: D.Type, from body: ByteBuffer, headers: HTTPHeaders,
+        userInfo: [CodingUserInfoKey: Sendable]
+    ) throws -> D {
         try TextCheck.checkForm(Substring(String(decoding: body.readableBytesView, as: UTF8.self)))
         return try inner.decode(D.self, from: body, headers: headers, userInfo: userInfo)
     }

@@ -61,13 +61,16 @@ extension Request {
         if hops.isEmpty {
             hops = headers.forwarded.compactMap(\.for).map { f in
                 var s = f.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-                if s.hasPrefix("["), let end = s.firstIndex(of: "]") { s = String(s[s.index(after: s.startIndex)..<end]) }
-                else if s.filter({ $0 == ":" }).count == 1, let colon = s.firstIndex(of: ":") { s = String(s[..<colon]) }
+                if s.hasPrefix("["), let end = s.firstIndex(of: "]") {
+                    s = String(s[s.index(after: s.startIndex)..<end])
+                } else if s.filter({ $0 == ":" }).count == 1, let colon = s.firstIndex(of: ":") {
+                    s = String(s[..<colon])
+                }
                 return s
             }
         }
         for hop in hops.reversed() {
-            guard CIDR.parse(hop) != nil else { return peer }   // garbage in the chain: trust nothing further
+            guard CIDR.parse(hop) != nil else { return peer }  // garbage in the chain: trust nothing further
             if !trusted(hop) { return hop }
         }
         return peer

@@ -1,9 +1,10 @@
 import Crypto
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Vapor
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Encrypts secrets at rest (the certificates' Ed25519 signing keys) with a key-encryption key
 /// kept outside the database, in a file only the server's user can read (`ZHIJIAN_KEY_FILE`).
@@ -28,7 +29,9 @@ struct KeyVault: Sendable {
             // O_EXCL: two processes starting at once never overwrite each other's key.
             let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
             if fd >= 0 {
-                let ok = text.utf8CString.withUnsafeBufferPointer { Glibc.write(fd, $0.baseAddress, $0.count - 1) == $0.count - 1 }
+                let ok = text.utf8CString.withUnsafeBufferPointer {
+                    Glibc.write(fd, $0.baseAddress, $0.count - 1) == $0.count - 1
+                }
                 fsync(fd)
                 Glibc.close(fd)
                 guard ok else { throw ConfigError("could not write the key file \(path)") }
@@ -41,7 +44,8 @@ struct KeyVault: Sendable {
             throw ConfigError("the key file \(path) may be read by others; chmod 600 it")
         }
         guard let text = fm.contents(atPath: path).map({ String(decoding: $0, as: UTF8.self) }),
-              let raw = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)), raw.count == 32 else {
+            let raw = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)), raw.count == 32
+        else {
             throw ConfigError("the key file \(path) must hold a base64 256-bit key")
         }
         return KeyVault(key: SymmetricKey(data: raw))
@@ -71,7 +75,8 @@ struct KeyVault: Sendable {
     func mac(_ text: String) -> String {
         let key = SymmetricKey(data: HMAC<SHA256>.authenticationCode(for: Data("zhijian-mac".utf8), using: kek))
         return Data(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: key)).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(
+                of: "=", with: "")
     }
 }
 

@@ -12,8 +12,9 @@ public func bootstrapLogging(_ env: inout Environment) throws {
     try LoggingSystem.bootstrap(from: &env) { level in
         let console = Terminal()
         return { label in
-            json ? LogLevelCap(JSONLineLogHandler(label: label, logLevel: max(level, .debug)))
-                 : LogLevelCap(ConsoleLogger(label: label, console: console, level: max(level, .debug)))
+            json
+                ? LogLevelCap(JSONLineLogHandler(label: label, logLevel: max(level, .debug)))
+                : LogLevelCap(ConsoleLogger(label: label, console: console, level: max(level, .debug)))
         }
     }
 }
@@ -30,18 +31,22 @@ struct JSONLineLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        log(level: event.level, message: event.message, metadata: event.metadata, source: event.source,
+        log(
+            level: event.level, message: event.message, metadata: event.metadata, source: event.source,
             file: event.file, function: event.function, line: event.line)
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?, source: String,
-             file: String, function: String, line: UInt) {
+    func log(
+        level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?, source: String,
+        file: String, function: String, line: UInt
+    ) {
         var fields: [String: String] = [
             "time": ISO8601DateFormatter().string(from: Date()), "level": level.rawValue, "label": label,
             "message": message.description,
         ]
         for (k, v) in metadata.merging(extra ?? [:], uniquingKeysWith: { $1 }) { fields[k] = "\(v)" }
-        guard var data = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
+        guard var data = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes])
+        else { return }
         data.append(0x0A)
         FileHandle.standardError.write(data)
     }
@@ -70,8 +75,10 @@ struct LogLevelCap: LogHandler {
         inner.log(event: event)
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
-             file: String, function: String, line: UInt) {
+    func log(
+        level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
+        file: String, function: String, line: UInt
+    ) {
         guard level >= .debug else { return }
         inner.log(level: level, message: message, metadata: metadata, source: source, file: file, function: function, line: line)
     }

@@ -9,7 +9,7 @@ struct Paging: Sendable {
     var extra = 0
     static let maxPage = 100_000
 
-    var offset: Int { (page - 1) * per }   // ≤ 100,000 × 500: far inside Int
+    var offset: Int { (page - 1) * per }  // ≤ 100,000 × 500: far inside Int
     var range: Range<Int> { offset..<(offset + per + extra) }
 
     /// The same page and one row more: `count > per` means there is a next page.
@@ -19,14 +19,18 @@ struct Paging: Sendable {
         return p
     }
 
-    init(page: Int, per: Int) { self.page = page; self.per = per }
+    init(page: Int, per: Int) {
+        self.page = page
+        self.per = per
+    }
 
     init(_ req: Request, defaultPer: Int, maxPer: Int) throws {
         func number(_ key: String, default d: Int, max m: Int) throws -> Int {
             guard let raw = req.query[String.self, at: key] else { return d }
             guard let n = Int(raw), (1...m).contains(n) else {
-                throw AppError.malformed("\(key) must be a whole number from 1 to \(m)", "\(key) 须为1至\(m)的整数",
-                                         code: "invalid_paging")
+                throw AppError.malformed(
+                    "\(key) must be a whole number from 1 to \(m)", "\(key) 须为1至\(m)的整数",
+                    code: "invalid_paging")
             }
             return n
         }

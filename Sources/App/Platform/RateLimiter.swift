@@ -1,7 +1,7 @@
 import Fluent
+import Foundation
 import NIOConcurrencyHelpers
 import SQLKit
-import Foundation
 import Vapor
 
 /// A fixed-window counter per client address, in this process. Memory is bounded: windows are
@@ -21,14 +21,17 @@ final class RateLimiter: @unchecked Sendable {
     fileprivate let lastSweep = NIOLockedValueBox(Date.distantPast)
 
     init(limit: Int, window: TimeInterval, maxKeys: Int = 100_000, sharedAs scope: String? = nil) {
-        self.limit = limit; self.window = window; self.maxKeys = maxKeys; self.scope = scope
+        self.limit = limit
+        self.window = window
+        self.maxKeys = maxKeys
+        self.scope = scope
     }
 
     /// Nil when allowed; otherwise the seconds to wait.
     func hit(_ key: String, now: Date) -> Int? {
         let key = Self.bucket(key)
         var expired: [String: Int] = [:]
-        defer { _ = expired }   // the old table is freed after the lock is released
+        defer { _ = expired }  // the old table is freed after the lock is released
         return lock.withLock {
             let start = Date(timeIntervalSince1970: (now.timeIntervalSince1970 / window).rounded(.down) * window)
             if start != windowStart {
@@ -74,8 +77,10 @@ extension Application {
         limiter(ComplaintLimiterKey.self, limit: config.complaintsPerHour, window: 3600, shared: "complaint")
     }
 
-    private func limiter<K: StorageKey>(_ key: K.Type, limit: Int, window: TimeInterval,
-                                        shared: String? = nil) -> RateLimiter where K.Value == RateLimiter {
+    private func limiter<K: StorageKey>(
+        _ key: K.Type, limit: Int, window: TimeInterval,
+        shared: String? = nil
+    ) -> RateLimiter where K.Value == RateLimiter {
         if let l = storage[key] { return l }
         let l = RateLimiter(limit: limit, window: window, sharedAs: shared)
         storage[key] = l
@@ -94,9 +99,10 @@ extension Request {
             retry = limiter.hit(address, now: now)
         }
         if let retry {
-            var e = AppError(status: .tooManyRequests, code: "rate_limited",
-                             message: "Too many requests; try again in \(retry) seconds",
-                             messageZh: "请求过于频繁，请\(retry)秒后再试")
+            var e = AppError(
+                status: .tooManyRequests, code: "rate_limited",
+                message: "Too many requests; try again in \(retry) seconds",
+                messageZh: "请求过于频繁，请\(retry)秒后再试")
             e.headers.replaceOrAdd(name: .retryAfter, value: String(retry))
             throw e
         }
@@ -112,10 +118,12 @@ enum SharedLimits {
         guard let sql = db as? any SQLDatabase else { return nil }
         let start = Int64((now.timeIntervalSince1970 / limiter.window).rounded(.down) * limiter.window)
         struct Row: Decodable { let hits: Int }
-        let row = try await sql.raw("""
+        let row = try await sql.raw(
+            """
             INSERT INTO rate_limits (scope, key, window_start, hits) VALUES (\(bind: scope), \(bind: key), \(bind: start), 1)
             ON CONFLICT (scope, key, window_start) DO UPDATE SET hits = rate_limits.hits + 1 RETURNING hits
-            """).first(decoding: Row.self)
+            """
+        ).first(decoding: Row.self)
         let sweep = limiter.lastSweep.withLockedValue { last -> Bool in
             guard now.timeIntervalSince(last) > 60 else { return false }
             last = now
@@ -141,7 +149,10 @@ final class UnitNameCache: @unchecked Sendable {
         if let hit = lock.withLock({ Date().timeIntervalSince(loaded) < 60 ? names[code] : nil }) { return hit }
         let all = try await UnitModel.query(on: db).all()
         let fresh = Dictionary(uniqueKeysWithValues: all.map { ($0.id!, $0.name) })
-        lock.withLock { names = fresh; loaded = Date() }
+        lock.withLock {
+            names = fresh
+            loaded = Date()
+        }
         return fresh[code]
     }
 }

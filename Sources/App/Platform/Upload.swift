@@ -19,9 +19,10 @@ struct Upload: Sendable {
             for try await chunk in req.body {
                 total += chunk.readableBytes
                 guard total <= maxBytes else {
-                    throw AppError(status: .payloadTooLarge, code: "too_large",
-                                   message: "The file is larger than \(maxBytes / 1_048_576) MB",
-                                   messageZh: "文件超过\(maxBytes / 1_048_576) MB")
+                    throw AppError(
+                        status: .payloadTooLarge, code: "too_large",
+                        message: "The file is larger than \(maxBytes / 1_048_576) MB",
+                        messageZh: "文件超过\(maxBytes / 1_048_576) MB")
                 }
                 try handle.write(contentsOf: chunk.readableBytesView)
             }
@@ -35,7 +36,10 @@ struct Upload: Sendable {
     /// An upload made of bytes already in memory (a multipart form field).
     static func from(_ buffer: ByteBuffer) throws -> Upload {
         let upload = try make()
-        do { try Data(buffer.readableBytesView).write(to: upload.url) } catch { upload.remove(); throw error }
+        do { try Data(buffer.readableBytesView).write(to: upload.url) } catch {
+            upload.remove()
+            throw error
+        }
         return upload
     }
 
@@ -95,7 +99,7 @@ struct CSVStream {
     private var fields: [String] = []
     private var field: [UInt8] = []
     private var quoted = false
-    private var quoteSeen = false   // a quote inside a quoted field: the end, or the first of two
+    private var quoteSeen = false  // a quote inside a quoted field: the end, or the first of two
     private var skipLF = false
     private var line = 1, rowLine = 1
     private var bomChecked = false
@@ -110,7 +114,10 @@ struct CSVStream {
     }
 
     mutating func finish(into rows: inout [CSV.Row]) {
-        if quoteSeen { quoteSeen = false; quoted = false }
+        if quoteSeen {
+            quoteSeen = false
+            quoted = false
+        }
         if !field.isEmpty || !fields.isEmpty {
             endField()
             rows.append(CSV.Row(line: rowLine, fields: fields))
@@ -130,8 +137,11 @@ struct CSVStream {
         }
         if quoteSeen {
             quoteSeen = false
-            if b == UInt8(ascii: "\"") { field.append(b); return }
-            quoted = false   // the quote closed the field; this byte is read as unquoted
+            if b == UInt8(ascii: "\"") {
+                field.append(b)
+                return
+            }
+            quoted = false  // the quote closed the field; this byte is read as unquoted
         }
         if quoted {
             if b == UInt8(ascii: "\"") {

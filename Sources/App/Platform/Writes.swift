@@ -24,13 +24,16 @@ import Vapor
 /// held by row locks (`lockForWrite`), conditional updates and constraints.
 enum Writes {
     /// Runs `body` as one write transaction; an error rolls everything back.
-    static func run<T: Sendable>(on db: any Database, gate: WriteGate?,
-                                 _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+    static func run<T: Sendable>(
+        on db: any Database, gate: WriteGate?,
+        _ body: @escaping @Sendable (any Database) async throws -> T
+    ) async throws -> T {
         // A write inside a write would wait for itself on SQLite (the gate is held, and the
         // connection of this event loop too): refuse it loudly, on both databases alike.
         guard !inWrite else {
-            throw AppError(status: .internalServerError, code: "internal", message: "Internal error: a write inside a write",
-                           messageZh: "服务器内部错误")
+            throw AppError(
+                status: .internalServerError, code: "internal", message: "Internal error: a write inside a write",
+                messageZh: "服务器内部错误")
         }
         // The drivers run the body in a task of their own, which inherits no task-local value:
         // the flag is set again inside.
@@ -39,8 +42,10 @@ enum Writes {
 
     @TaskLocal static var inWrite = false
 
-    private static func transaction<T: Sendable>(on db: any Database, gate: WriteGate?,
-                                                 _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+    private static func transaction<T: Sendable>(
+        on db: any Database, gate: WriteGate?,
+        _ body: @escaping @Sendable (any Database) async throws -> T
+    ) async throws -> T {
         guard let gate else { return try await db.transaction(body) }
         if gate.queued { await gate.acquire() }
         defer { if gate.queued { gate.release() } }
@@ -90,7 +95,10 @@ final class WriteGate: Sendable {
     func acquire() async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             let now = state.withLockedValue { s -> Bool in
-                if !s.held { s.held = true; return true }
+                if !s.held {
+                    s.held = true
+                    return true
+                }
                 s.waiters.append(c)
                 return false
             }
@@ -109,7 +117,10 @@ final class WriteGate: Sendable {
             let c = s.waiters[s.head]
             s.head += 1
             // The lock passes straight to the next waiter; compact the queue now and then.
-            if s.head > 1024 { s.waiters.removeFirst(s.head); s.head = 0 }
+            if s.head > 1024 {
+                s.waiters.removeFirst(s.head)
+                s.head = 0
+            }
             return c
         }
         next?.resume()
@@ -182,7 +193,8 @@ extension Database {
     func lockForWrite(_ table: String, _ column: String, _ value: some Encodable & Sendable) async throws -> Bool {
         // On SQLite there is nothing to lock, and a query saved is a trip to the thread pool saved.
         guard isPostgres, let sql = self as? any SQLDatabase else { return true }
-        return try await sql.raw("SELECT 1 AS one FROM \(ident: table) WHERE \(ident: column) = \(bind: value) FOR NO KEY UPDATE").first() != nil
+        return try await sql.raw("SELECT 1 AS one FROM \(ident: table) WHERE \(ident: column) = \(bind: value) FOR NO KEY UPDATE")
+            .first() != nil
     }
 
     /// Serialises one kind of work across every process on PostgreSQL until the transaction ends

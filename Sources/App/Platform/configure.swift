@@ -24,16 +24,20 @@ public func configure(_ app: Application, config: AppConfig) async throws {
         app.databases.use(.sqlite(.file(path), connectionPoolTimeout: .seconds(120), sqlLogLevel: nil), as: .sqlite)
         // Writes get connections of their own, so a long write never holds the connection
         // that reads on the same event loop need.
-        app.databases.use(.sqlite(.file(path), connectionPoolTimeout: .seconds(120), sqlLogLevel: nil), as: .sqliteWriter,
-                          isDefault: false)
-        app.writeGate = WriteGate(queued: config.sqliteQueuedWrites, synchronous: config.sqliteSynchronous,
-                                  database: .sqliteWriter)
+        app.databases.use(
+            .sqlite(.file(path), connectionPoolTimeout: .seconds(120), sqlLogLevel: nil), as: .sqliteWriter,
+            isDefault: false)
+        app.writeGate = WriteGate(
+            queued: config.sqliteQueuedWrites, synchronous: config.sqliteSynchronous,
+            database: .sqliteWriter)
     case .postgres(let url):
         // TLS follows the URL's sslmode (tlsmode); without one the driver prefers TLS when the
         // server offers it. Trace-level logs, which would show binds, are cut by `LogLevelCap`.
         let pg = try SQLPostgresConfiguration(url: url)
-        app.databases.use(.postgres(configuration: pg, maxConnectionsPerEventLoop: 4, connectionPoolTimeout: .seconds(30),
-                                    sqlLogLevel: .trace), as: .psql)
+        app.databases.use(
+            .postgres(
+                configuration: pg, maxConnectionsPerEventLoop: 4, connectionPoolTimeout: .seconds(30),
+                sqlLogLevel: .trace), as: .psql)
     }
 
     app.migrations.add(M001_CreateUnitsAndUsers())
@@ -101,7 +105,8 @@ public func prepareDatabase(_ app: Application) async throws {
         try await app.autoMigrate()
         try await Signing.sealClearKeys(vault: app.keyVault, store: app.store)
         if let password = app.config.adminPassword,
-           try await User.query(on: app.db).filter(\.$username == "admin").first() == nil {
+            try await User.query(on: app.db).filter(\.$username == "admin").first() == nil
+        {
             let hash = try await app.passwordPool.hash(password)
             let created = try await app.write { db -> Bool in
                 guard try await User.query(on: db).filter(\.$username == "admin").first() == nil else { return false }
@@ -118,7 +123,7 @@ public func prepareDatabase(_ app: Application) async throws {
 func withStartLock(_ app: Application, _ body: @escaping @Sendable () async throws -> Void) async throws {
     switch app.config.database {
     case .postgres:
-        let key: Int64 = 0x7A68_696A_6961_6E00   // "zhijian\0"
+        let key: Int64 = 0x7A68_696A_6961_6E00  // "zhijian\0"
         try await app.db.withConnection { conn in
             guard let sql = conn as? any SQLDatabase else { return }
             try await sql.raw("SELECT pg_advisory_lock(\(bind: key))").run()
@@ -168,7 +173,8 @@ struct RedactingRouteLogger: AsyncMiddleware {
 /// of anything personal — every answer except static files and published bulletins is
 /// `no-store`, so receipts, ID numbers and reports never sit in shared or browser caches.
 struct SecurityHeadersMiddleware: AsyncMiddleware {
-    static let csp = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    static let csp =
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
         + "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {

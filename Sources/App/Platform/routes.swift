@@ -87,8 +87,9 @@ func routes(_ app: Application) throws {
     api.post(.api(.supervisionVisits), use: RegistersController.createVisit)
     api.get(.api(.sessions), use: SessionsController.list)
     api.post(.api(.sessions), use: SessionsController.create)
-    api.grouped(RequireRole([.ministry, .unit])).on(.POST, .api(.sessionsImport), body: .collect(maxSize: "32mb"),
-                                                    use: SessionsController.importCSV)
+    api.grouped(RequireRole([.ministry, .unit])).on(
+        .POST, .api(.sessionsImport), body: .collect(maxSize: "32mb"),
+        use: SessionsController.importCSV)
     api.get(.api(.derived(.key)), use: SessionsController.derivedAll)
 
     // Bulletins

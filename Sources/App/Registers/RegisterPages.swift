@@ -30,12 +30,28 @@ enum RegisterPages {
     }
 
     struct View: Encodable {
-        let isMinistry: Bool; let canWrite: Bool; let q: String; let refusal: Refusal?; let importResult: Issuance.ImportResult?
-        let occupations: [OccupationRow]; let fees: [FeeRow]; let stations: [StationRow]; let supervisors: [SupervisorRow]
-        let visits: [VisitRow]; let sessions: [SessionRow]; let sessionPages: Pager?; let today: String
-        let regions: [Names.Option]; let levels: [Names.Option]; let standardKinds: [Names.Option]; let bankKinds: [Names.Option]
-        let occupationChoices: [Names.Option]; let stationChoices: [Names.Option]; let supervisorChoices: [Names.Option]
-        let csvHeader: String; let scopeRows: [Int]
+        let isMinistry: Bool
+        let canWrite: Bool
+        let q: String
+        let refusal: Refusal?
+        let importResult: Issuance.ImportResult?
+        let occupations: [OccupationRow]
+        let fees: [FeeRow]
+        let stations: [StationRow]
+        let supervisors: [SupervisorRow]
+        let visits: [VisitRow]
+        let sessions: [SessionRow]
+        let sessionPages: Pager?
+        let today: String
+        let regions: [Names.Option]
+        let levels: [Names.Option]
+        let standardKinds: [Names.Option]
+        let bankKinds: [Names.Option]
+        let occupationChoices: [Names.Option]
+        let stationChoices: [Names.Option]
+        let supervisorChoices: [Names.Option]
+        let csvHeader: String
+        let scopeRows: [Int]
         let actions: Actions
     }
 
@@ -46,28 +62,65 @@ enum RegisterPages {
         let sessionsImport = SiteURL.registerSessionsImport.path
     }
 
-    struct OccupationRow: Encodable { let code: String; let name: String; let active: Bool; let action: String }
-    struct FeeRow: Encodable { let unit: String; let level: String; let feeYuan: String; let document: String; let active: Bool }
+    struct OccupationRow: Encodable {
+        let code: String
+        let name: String
+        let active: Bool
+        let action: String
+    }
+    struct FeeRow: Encodable {
+        let unit: String
+        let level: String
+        let feeYuan: String
+        let document: String
+        let active: Bool
+    }
     struct StationRow: Encodable {
-        let code: String; let name: String; let unit: String; let region: String; let status: String; let active: Bool
-        let scope: String; let action: String
+        let code: String
+        let name: String
+        let unit: String
+        let region: String
+        let status: String
+        let active: Bool
+        let scope: String
+        let action: String
     }
     struct SupervisorRow: Encodable {
-        let name: String; let licenceNo: String; let validUntil: String; let active: Bool; let expired: Bool; let action: String
+        let name: String
+        let licenceNo: String
+        let validUntil: String
+        let active: Bool
+        let expired: Bool
+        let action: String
     }
     struct VisitRow: Encodable {
-        let visitedOn: String; let station: String; let supervisor: String; let findings: String; let violationFound: Bool
+        let visitedOn: String
+        let station: String
+        let supervisor: String
+        let findings: String
+        let violationFound: Bool
         let violationHandled: Bool
     }
     struct SessionRow: Encodable {
-        let date: String; let station: String; let occupation: String; let level: String; let region: String
-        let standard: String; let bank: String; let candidates: Int; let passed: Int; let feeYuan: String; let breaches: String
+        let date: String
+        let station: String
+        let occupation: String
+        let level: String
+        let region: String
+        let standard: String
+        let bank: String
+        let candidates: Int
+        let passed: Int
+        let feeYuan: String
+        let breaches: String
     }
 
     static let sessionsPerPage = 50
 
-    static func render(_ req: Request, refusal: Refusal? = nil, importResult: Issuance.ImportResult? = nil,
-                       status: HTTPResponseStatus = .ok) async throws -> Response {
+    static func render(
+        _ req: Request, refusal: Refusal? = nil, importResult: Issuance.ImportResult? = nil,
+        status: HTTPResponseStatus = .ok
+    ) async throws -> Response {
         let user = try req.requireUser()
         let names = Names(L10n.t(req))
         let q = (req.query[String.self, at: "q"] ?? "").trimmingCharacters(in: .whitespaces)
@@ -89,15 +142,24 @@ enum RegisterPages {
             let paging = try Paging(req, defaultPer: sessionsPerPage, maxPer: 200)
             let page = try await Registers.sessions(for: user, .init(unitCode: nil, period: nil, paging: paging.peeking), on: db)
             pager = Pager(req, paging: paging, hasMore: page.count > paging.per)
-            let scopes = Dictionary(uniqueKeysWithValues: allStations.map { s in
-                (s.code, ExamSessions.StationFacts(
-                    unitCode: s.unitCode, status: .active, regionCode: s.regionCode,
-                    scope: s.scope.compactMap { sc in Level(rawValue: sc.maxLevel).map { .init(occupation: sc.occupation, maxLevel: $0) } }))
-            })
+            let scopes = Dictionary(
+                uniqueKeysWithValues: allStations.map { s in
+                    (
+                        s.code,
+                        ExamSessions.StationFacts(
+                            unitCode: s.unitCode, status: .active, regionCode: s.regionCode,
+                            scope: s.scope.compactMap { sc in
+                                Level(rawValue: sc.maxLevel).map { .init(occupation: sc.occupation, maxLevel: $0) }
+                            })
+                    )
+                })
             sessions = page.prefix(paging.per).map { s in
-                let breaches = scopes[s.stationCode].flatMap { st in
-                    Level(rawValue: s.level).map { ExamSessions.breaches(regionCode: s.regionCode, occupation: s.occupation, level: $0, at: st) }
-                } ?? []
+                let breaches =
+                    scopes[s.stationCode].flatMap { st in
+                        Level(rawValue: s.level).map {
+                            ExamSessions.breaches(regionCode: s.regionCode, occupation: s.occupation, level: $0, at: st)
+                        }
+                    } ?? []
                 return SessionRow(
                     date: s.date, station: stationName[s.stationCode] ?? s.stationCode,
                     occupation: occupationName[s.occupation] ?? s.occupation, level: names.level(s.level),
@@ -108,33 +170,44 @@ enum RegisterPages {
         }
         let visits = try await Registers.visits(for: user, limit: 50, on: db)
         let view = View(
-            isMinistry: user.role == .ministry, canWrite: user.role != .supervisor, q: q, refusal: refusal, importResult: importResult,
+            isMinistry: user.role == .ministry, canWrite: user.role != .supervisor, q: q, refusal: refusal,
+            importResult: importResult,
             occupations: occupations.map {
-                OccupationRow(code: $0.code, name: $0.name, active: $0.active, action: SiteURL.registerOccupationActive(.value($0.code)).path)
+                OccupationRow(
+                    code: $0.code, name: $0.name, active: $0.active,
+                    action: SiteURL.registerOccupationActive(.value($0.code)).path)
             },
             fees: try await Registers.fees(for: user, on: db).map {
-                FeeRow(unit: units[$0.unitCode] ?? $0.unitCode, level: names.level($0.level), feeYuan: $0.feeYuan,
-                       document: $0.document, active: $0.active)
+                FeeRow(
+                    unit: units[$0.unitCode] ?? $0.unitCode, level: names.level($0.level), feeYuan: $0.feeYuan,
+                    document: $0.document, active: $0.active)
             },
             stations: stations.map { s in
-                StationRow(code: s.code, name: s.name, unit: units[s.unitCode] ?? s.unitCode, region: regionName[s.regionCode] ?? s.regionCode,
-                           status: names.stationStatus(s.status), active: s.status == "active",
-                           scope: names.scope(s.scope, occupations: occupationName), action: SiteURL.registerStationStatus(.value(s.code)).path)
+                StationRow(
+                    code: s.code, name: s.name, unit: units[s.unitCode] ?? s.unitCode,
+                    region: regionName[s.regionCode] ?? s.regionCode,
+                    status: names.stationStatus(s.status), active: s.status == "active",
+                    scope: names.scope(s.scope, occupations: occupationName),
+                    action: SiteURL.registerStationStatus(.value(s.code)).path)
             },
             supervisors: supervisors.map { s in
-                SupervisorRow(name: s.name, licenceNo: s.licenceNo, validUntil: s.validUntil ?? "", active: s.active,
-                              expired: s.validUntil.map { $0 < today } ?? false,
-                              action: SiteURL.registerSupervisorActive(.value(s.id.uuidString)).path)
+                SupervisorRow(
+                    name: s.name, licenceNo: s.licenceNo, validUntil: s.validUntil ?? "", active: s.active,
+                    expired: s.validUntil.map { $0 < today } ?? false,
+                    action: SiteURL.registerSupervisorActive(.value(s.id.uuidString)).path)
             },
             visits: visits.map { v in
-                VisitRow(visitedOn: v.visitedOn, station: stationName[v.stationCode] ?? v.stationCode,
-                         supervisor: supervisorName[v.supervisorId] ?? "", findings: v.findings,
-                         violationFound: v.violationFound, violationHandled: v.violationHandled)
+                VisitRow(
+                    visitedOn: v.visitedOn, station: stationName[v.stationCode] ?? v.stationCode,
+                    supervisor: supervisorName[v.supervisorId] ?? "", findings: v.findings,
+                    violationFound: v.violationFound, violationHandled: v.violationHandled)
             },
             sessions: sessions, sessionPages: pager, today: today,
             regions: names.regions, levels: names.levels, standardKinds: names.standardKinds, bankKinds: names.bankKinds,
             occupationChoices: occupations.filter(\.active).map { Names.Option(value: $0.code, name: "\($0.name)（\($0.code)）") },
-            stationChoices: allStations.filter { $0.status == "active" }.map { Names.Option(value: $0.code, name: "\($0.name)（\($0.code)）") },
+            stationChoices: allStations.filter { $0.status == "active" }.map {
+                Names.Option(value: $0.code, name: "\($0.name)（\($0.code)）")
+            },
             supervisorChoices: supervisors.filter { $0.active && !($0.validUntil.map { $0 < today } ?? false) }.map {
                 Names.Option(value: $0.id.uuidString, name: "\($0.name)（\($0.licenceNo)）")
             },
@@ -162,8 +235,9 @@ enum RegisterPages {
                 fields[field, default: ""] += (fields[field] == nil ? "" : "；") + (en ? d.message : d.messageZh)
             }
             let values = (try? req.content.decode([String: String].self)) ?? [:]
-            let refusal = Refusal(form: name, message: e.details.isEmpty ? (en ? e.message : e.messageZh) : nil,
-                                  fields: fields, values: values.filter { $0.key != "_csrf" })
+            let refusal = Refusal(
+                form: name, message: e.details.isEmpty ? (en ? e.message : e.messageZh) : nil,
+                fields: fields, values: values.filter { $0.key != "_csrf" })
             return try await render(req, refusal: refusal, status: e.status)
         }
     }
@@ -172,24 +246,34 @@ enum RegisterPages {
 
     @Sendable static func addOccupation(_ req: Request) async throws -> Response {
         try await form(req, "occupation") { user in
-            _ = try await Registers.createOccupation(try req.content.decode(Registers.NewOccupation.self), by: user,
-                                                     on: req.store, now: req.now)
+            _ = try await Registers.createOccupation(
+                try req.content.decode(Registers.NewOccupation.self), by: user,
+                on: req.store, now: req.now)
         }
     }
 
-    struct FeeForm: Content { let level: String?; let feeYuan: String?; let document: String? }
+    struct FeeForm: Content {
+        let level: String?
+        let feeYuan: String?
+        let document: String?
+    }
 
     @Sendable static func addFee(_ req: Request) async throws -> Response {
         try await form(req, "fee") { user in
             let f = try req.content.decode(FeeForm.self)
-            let input = Registers.NewFee(unitCode: nil, level: f.level, feeYuan: f.feeYuan.map { .string($0) }, document: f.document)
+            let input = Registers.NewFee(
+                unitCode: nil, level: f.level, feeYuan: f.feeYuan.map { .string($0) }, document: f.document)
             _ = try await Registers.createFee(input, by: user, on: req.store, now: req.now)
         }
     }
 
     /// The scope as rows of two lists (occupation, highest level); empty rows are skipped.
     struct StationForm: Content {
-        let code: String?; let name: String?; let regionCode: String?; let scopeOccupation: [String]?; let scopeLevel: [String]?
+        let code: String?
+        let name: String?
+        let regionCode: String?
+        let scopeOccupation: [String]?
+        let scopeLevel: [String]?
     }
 
     @Sendable static func addStation(_ req: Request) async throws -> Response {
@@ -211,12 +295,17 @@ enum RegisterPages {
         }
     }
 
-    struct SupervisorForm: Content { let name: String?; let licenceNo: String?; let validUntil: String? }
+    struct SupervisorForm: Content {
+        let name: String?
+        let licenceNo: String?
+        let validUntil: String?
+    }
 
     @Sendable static func addSupervisor(_ req: Request) async throws -> Response {
         try await form(req, "supervisor") { user in
             let f = try req.content.decode(SupervisorForm.self)
-            let input = Registers.NewSupervisor(unitCode: nil, name: f.name, licenceNo: f.licenceNo, validUntil: text(f.validUntil))
+            let input = Registers.NewSupervisor(
+                unitCode: nil, name: f.name, licenceNo: f.licenceNo, validUntil: text(f.validUntil))
             _ = try await Registers.createSupervisor(input, by: user, on: req.store, now: req.now)
         }
     }
@@ -225,21 +314,28 @@ enum RegisterPages {
 
     @Sendable static func supervisorActive(_ req: Request) async throws -> Response {
         try await form(req, "supervisor") { user in
-            let patch = Registers.SupervisorPatch(active: try req.content.decode(ActiveForm.self).active == "true", validUntil: nil)
-            _ = try await Registers.updateSupervisor(req.parameters.get("id", as: UUID.self), patch, by: user, on: req.store, now: req.now)
+            let patch = Registers.SupervisorPatch(
+                active: try req.content.decode(ActiveForm.self).active == "true", validUntil: nil)
+            _ = try await Registers.updateSupervisor(
+                req.parameters.get("id", as: UUID.self), patch, by: user, on: req.store, now: req.now)
         }
     }
 
     @Sendable static func occupationActive(_ req: Request) async throws -> Response {
         try await form(req, "occupation") { user in
             let patch = Registers.OccupationPatch(name: nil, active: try req.content.decode(ActiveForm.self).active == "true")
-            _ = try await Registers.updateOccupation(req.parameters.get("code") ?? "", patch, by: user, on: req.store, now: req.now)
+            _ = try await Registers.updateOccupation(
+                req.parameters.get("code") ?? "", patch, by: user, on: req.store, now: req.now)
         }
     }
 
     struct VisitForm: Content {
-        let supervisorId: String?; let stationCode: String?; let visitedOn: String?; let findings: String?
-        let violationFound: String?; let violationHandled: String?
+        let supervisorId: String?
+        let stationCode: String?
+        let visitedOn: String?
+        let findings: String?
+        let violationFound: String?
+        let violationHandled: String?
     }
 
     @Sendable static func addVisit(_ req: Request) async throws -> Response {
@@ -254,9 +350,18 @@ enum RegisterPages {
     }
 
     struct SessionForm: Content {
-        let stationCode: String?; let occupation: String?; let level: String?; let date: String?; let regionCode: String?
-        let standardKind: String?; let bankKind: String?; let bankCode: String?; let candidates: String?; let passed: String?
-        let feeYuan: String?; let supervisorId: String?
+        let stationCode: String?
+        let occupation: String?
+        let level: String?
+        let date: String?
+        let regionCode: String?
+        let standardKind: String?
+        let bankKind: String?
+        let bankCode: String?
+        let candidates: String?
+        let passed: String?
+        let feeYuan: String?
+        let supervisorId: String?
     }
 
     @Sendable static func addSession(_ req: Request) async throws -> Response {
@@ -264,7 +369,8 @@ enum RegisterPages {
             let f = try req.content.decode(SessionForm.self)
             let input = Registers.SessionInput(
                 stationCode: f.stationCode, occupation: f.occupation, level: f.level, date: f.date, regionCode: f.regionCode,
-                standardKind: f.standardKind, bankKind: f.bankKind, bankCode: f.bankCode, candidates: f.candidates.flatMap { Int($0) },
+                standardKind: f.standardKind, bankKind: f.bankKind, bankCode: f.bankCode,
+                candidates: f.candidates.flatMap { Int($0) },
                 passed: f.passed.flatMap { Int($0) }, feeYuan: f.feeYuan.map { .string($0) },
                 supervisorId: text(f.supervisorId).flatMap(UUID.init(uuidString:)))
             _ = try await Registers.createSession(input, by: user, on: req.store, now: req.now)
@@ -282,7 +388,8 @@ enum RegisterPages {
             return try await render(req, refusal: refusal, status: .unprocessableEntity)
         }
         do {
-            return try await render(req, importResult: try await Registers.importSessions(file.data, by: user, on: req.store, now: req.now))
+            return try await render(
+                req, importResult: try await Registers.importSessions(file.data, by: user, on: req.store, now: req.now))
         } catch let e as AppError where e.status.code < 500 {
             let refusal = Refusal(form: "import", message: en ? e.message : e.messageZh, fields: [:], values: [:])
             return try await render(req, refusal: refusal, status: e.status)

@@ -18,17 +18,29 @@ enum Registers {
     static func issue(_ field: String, _ code: String, _ en: String, _ zh: String) -> ValidationIssue {
         ValidationIssue(field: field, column: nil, code: code, message: en, messageZh: zh)
     }
-    static func audit(_ register: String, _ key: String, _ action: String, _ detail: String?, _ user: User, _ now: Date,
-                      on db: any Database) async throws {
+    static func audit(
+        _ register: String, _ key: String, _ action: String, _ detail: String?, _ user: User, _ now: Date,
+        on db: any Database
+    ) async throws {
         try await RegisterEvent(register: register, key: key, action: action, detail: detail, actor: user.username, at: now)
             .create(on: db)
     }
 
     // MARK: Occupations
 
-    struct OccupationDTO: Content { let code: String; let name: String; let active: Bool }
-    struct NewOccupation: Content { let code: String?; let name: String? }
-    struct OccupationPatch: Content { let name: String?; let active: Bool? }
+    struct OccupationDTO: Content {
+        let code: String
+        let name: String
+        let active: Bool
+    }
+    struct NewOccupation: Content {
+        let code: String?
+        let name: String?
+    }
+    struct OccupationPatch: Content {
+        let name: String?
+        let active: Bool?
+    }
 
     static func activeOccupations(on db: any Database) async throws -> Set<String> {
         Set(try await Occupation.query(on: db).filter(\.$active == true).all().compactMap(\.id))
@@ -38,7 +50,8 @@ enum Registers {
         Set(try await UnitModel.query(on: db).filter(\.$kind == .region).all().compactMap(\.id))
     }
 
-    static func createOccupation(_ input: NewOccupation, by user: User, on store: Store, now: Date) async throws -> OccupationDTO {
+    static func createOccupation(_ input: NewOccupation, by user: User, on store: Store, now: Date) async throws -> OccupationDTO
+    {
         try user.requireMinistry()
         let o = try checked(RegisterRules.occupation(code: input.code, name: input.name))
         if try await Occupation.find(o.code, on: store.db) != nil {
@@ -58,11 +71,15 @@ enum Registers {
     }
 
     /// Renames or (de)activates an occupation (ministry); an inactive one takes no new sessions or scopes.
-    static func updateOccupation(_ code: String, _ patch: OccupationPatch, by user: User, on store: Store, now: Date)
+    static func updateOccupation(
+        _ code: String, _ patch: OccupationPatch, by user: User, on store: Store, now: Date
+    )
         async throws -> OccupationDTO
     {
         try user.requireMinistry()
-        guard let o = try await Occupation.find(code, on: store.db) else { throw AppError.notFound("No such occupation", "没有该职业") }
+        guard let o = try await Occupation.find(code, on: store.db) else {
+            throw AppError.notFound("No such occupation", "没有该职业")
+        }
         if let n = patch.name { o.name = try checked(RegisterRules.occupation(code: o.id, name: n)).name }
         if let a = patch.active { o.active = a }
         try await store.write { db in
@@ -73,7 +90,9 @@ enum Registers {
     }
 
     /// CSV with the header `code,name`; existing codes with the same name are unchanged.
-    static func importOccupations(_ data: ByteBuffer, by user: User, on store: Store, now: Date) async throws -> Issuance.ImportResult {
+    static func importOccupations(
+        _ data: ByteBuffer, by user: User, on store: Store, now: Date
+    ) async throws -> Issuance.ImportResult {
         try user.requireMinistry()
         let rows = CSV.parse(Array(data.readableBytesView))
         guard rows.first?.fields == ["code", "name"] else {
@@ -101,7 +120,9 @@ enum Registers {
                     refuse("duplicate_in_file", "\(o.code) appears twice", "\(o.code)重复")
                 case .success(let o):
                     if let old = existing[o.code] {
-                        if old == o.name { result.unchanged += 1 } else {
+                        if old == o.name {
+                            result.unchanged += 1
+                        } else {
                             refuse("conflict", "\(o.code) exists as \(old)", "\(o.code)已登记为\(old)")
                         }
                     } else {
@@ -119,13 +140,27 @@ enum Registers {
     // MARK: Fee standards
 
     struct FeeDTO: Content {
-        let id: UUID; let unitCode: String; let level: String; let feeYuan: String; let document: String; let active: Bool
+        let id: UUID
+        let unitCode: String
+        let level: String
+        let feeYuan: String
+        let document: String
+        let active: Bool
         init(_ f: FeeStandard) {
-            id = f.id!; unitCode = f.$unit.id; level = f.level; feeYuan = Money(fen: f.feeFen).description
-            document = f.document; active = f.active
+            id = f.id!
+            unitCode = f.$unit.id
+            level = f.level
+            feeYuan = Money(fen: f.feeFen).description
+            document = f.document
+            active = f.active
         }
     }
-    struct NewFee: Content { let unitCode: String?; let level: String?; let feeYuan: JSONValue?; let document: String? }
+    struct NewFee: Content {
+        let unitCode: String?
+        let level: String?
+        let feeYuan: JSONValue?
+        let document: String?
+    }
 
     /// A new standard for a unit and level replaces the previous one (kept, inactive, for history).
     static func createFee(_ input: NewFee, by user: User, on store: Store, now: Date) async throws -> FeeDTO {
@@ -137,7 +172,11 @@ enum Registers {
             throw AppError.invalid(field: "document", code: "required", "Cite the document that sets the fee", "请填写收费标准的文件依据")
         }
         let f = FeeStandard()
-        f.$unit.id = unit; f.level = level.rawValue; f.feeFen = fee.fen; f.document = doc; f.active = true
+        f.$unit.id = unit
+        f.level = level.rawValue
+        f.feeFen = fee.fen
+        f.document = doc
+        f.active = true
         try await store.write { db in
             try await Reports.lockUnit(unit, active: true, on: db)
             try await FeeStandard.query(on: db).filter(\.$unit.$id == unit).filter(\.$level == level.rawValue)
@@ -156,32 +195,60 @@ enum Registers {
 
     // MARK: Stations
 
-    struct ScopeDTO: Content { let occupation: String; let maxLevel: String }
+    struct ScopeDTO: Content {
+        let occupation: String
+        let maxLevel: String
+    }
     struct StationDTO: Content {
-        let code: String; let name: String; let unitCode: String; let regionCode: String; let status: String; let scope: [ScopeDTO]
+        let code: String
+        let name: String
+        let unitCode: String
+        let regionCode: String
+        let status: String
+        let scope: [ScopeDTO]
         init(_ s: Station) {
-            code = s.id!; name = s.name; unitCode = s.$unit.id; regionCode = s.$region.id; status = s.status.rawValue
+            code = s.id!
+            name = s.name
+            unitCode = s.$unit.id
+            regionCode = s.$region.id
+            status = s.status.rawValue
             scope = s.scope.map { ScopeDTO(occupation: $0.$occupation.id, maxLevel: $0.maxLevel) }
         }
     }
-    struct NewStation: Content { let code: String?; let name: String?; let unitCode: String?; let regionCode: String?; let scope: [ScopeDTO]? }
-    struct StationPatch: Content { let name: String?; let status: String?; let scope: [ScopeDTO]? }
+    struct NewStation: Content {
+        let code: String?
+        let name: String?
+        let unitCode: String?
+        let regionCode: String?
+        let scope: [ScopeDTO]?
+    }
+    struct StationPatch: Content {
+        let name: String?
+        let status: String?
+        let scope: [ScopeDTO]?
+    }
 
     static func createStation(_ input: NewStation, by user: User, on store: Store, now: Date) async throws -> StationDTO {
         let unit = try await user.writableUnit(input.unitCode, on: store.db)
-        let entry = try checked(RegisterRules.station(
-            code: input.code, name: input.name, regionCode: input.regionCode,
-            scope: (input.scope ?? []).map { ($0.occupation, $0.maxLevel) },
-            regions: try await regionCodes(on: store.db), activeOccupations: try await activeOccupations(on: store.db)))
+        let entry = try checked(
+            RegisterRules.station(
+                code: input.code, name: input.name, regionCode: input.regionCode,
+                scope: (input.scope ?? []).map { ($0.occupation, $0.maxLevel) },
+                regions: try await regionCodes(on: store.db), activeOccupations: try await activeOccupations(on: store.db)))
         if try await Station.find(entry.code, on: store.db) != nil {
             throw AppError.conflict("duplicate", "Station \(entry.code) exists", "鉴定站\(entry.code)已存在")
         }
         let s = Station()
-        s.id = entry.code; s.name = entry.name; s.$unit.id = unit; s.$region.id = entry.regionCode; s.status = .active
+        s.id = entry.code
+        s.name = entry.name
+        s.$unit.id = unit
+        s.$region.id = entry.regionCode
+        s.status = .active
         try await store.write { db in
             try await s.create(on: db)
             for sc in entry.scope {
-                try await StationScope(station: entry.code, occupation: sc.occupation, maxLevel: sc.maxLevel.rawValue).create(on: db)
+                try await StationScope(station: entry.code, occupation: sc.occupation, maxLevel: sc.maxLevel.rawValue).create(
+                    on: db)
             }
             try await audit("station", entry.code, "create", entry.name, user, now, on: db)
         }
@@ -202,7 +269,9 @@ enum Registers {
     }
 
     /// Renames, suspends, revokes or reactivates a station, or replaces its scope.
-    static func updateStation(_ code: String, _ patch: StationPatch, by user: User, on store: Store, now: Date) async throws -> StationDTO {
+    static func updateStation(
+        _ code: String, _ patch: StationPatch, by user: User, on store: Store, now: Date
+    ) async throws -> StationDTO {
         guard let s = try await Station.find(code, on: store.db) else { throw AppError.notFound("No such station", "没有该鉴定站") }
         try user.requireWrite(unit: s.$unit.id)
         var issues: [ValidationIssue] = []
@@ -212,7 +281,9 @@ enum Registers {
         }
         var scope: [RegisterRules.Scope]?
         if let sent = patch.scope {
-            switch RegisterRules.scope(sent.map { ($0.occupation, $0.maxLevel) }, activeOccupations: try await activeOccupations(on: store.db)) {
+            switch RegisterRules.scope(
+                sent.map { ($0.occupation, $0.maxLevel) }, activeOccupations: try await activeOccupations(on: store.db))
+            {
             case .success(let checked): scope = checked
             case .failure(let f): issues += f.issues
             }
@@ -226,7 +297,8 @@ enum Registers {
             if let scope = newScope {
                 try await StationScope.query(on: db).filter(\.$station.$id == s.id!).delete()
                 for sc in scope {
-                    try await StationScope(station: s.id!, occupation: sc.occupation, maxLevel: sc.maxLevel.rawValue).create(on: db)
+                    try await StationScope(station: s.id!, occupation: sc.occupation, maxLevel: sc.maxLevel.rawValue).create(
+                        on: db)
                 }
             }
             try await audit("station", s.id!, "update", "status=\(s.status.rawValue)", user, now, on: db)
@@ -237,22 +309,46 @@ enum Registers {
     // MARK: Supervisors
 
     struct SupervisorDTO: Content {
-        let id: UUID; let unitCode: String; let name: String; let licenceNo: String; let validUntil: String?; let active: Bool
+        let id: UUID
+        let unitCode: String
+        let name: String
+        let licenceNo: String
+        let validUntil: String?
+        let active: Bool
         init(_ s: Supervisor) {
-            id = s.id!; unitCode = s.$unit.id; name = s.name; licenceNo = s.licenceNo; validUntil = s.validUntil; active = s.active
+            id = s.id!
+            unitCode = s.$unit.id
+            name = s.name
+            licenceNo = s.licenceNo
+            validUntil = s.validUntil
+            active = s.active
         }
     }
-    struct NewSupervisor: Content { let unitCode: String?; let name: String?; let licenceNo: String?; let validUntil: String? }
-    struct SupervisorPatch: Content { let active: Bool?; let validUntil: String? }
+    struct NewSupervisor: Content {
+        let unitCode: String?
+        let name: String?
+        let licenceNo: String?
+        let validUntil: String?
+    }
+    struct SupervisorPatch: Content {
+        let active: Bool?
+        let validUntil: String?
+    }
 
-    static func createSupervisor(_ input: NewSupervisor, by user: User, on store: Store, now: Date) async throws -> SupervisorDTO {
+    static func createSupervisor(_ input: NewSupervisor, by user: User, on store: Store, now: Date) async throws -> SupervisorDTO
+    {
         let unit = try await user.writableUnit(input.unitCode, on: store.db)
-        let entry = try checked(RegisterRules.supervisor(name: input.name, licenceNo: input.licenceNo, validUntil: input.validUntil))
+        let entry = try checked(
+            RegisterRules.supervisor(name: input.name, licenceNo: input.licenceNo, validUntil: input.validUntil))
         if try await Supervisor.query(on: store.db).filter(\.$licenceNo == entry.licenceNo).first() != nil {
             throw AppError.conflict("duplicate", "Licence \(entry.licenceNo) is registered", "督导员证号\(entry.licenceNo)已登记")
         }
         let s = Supervisor()
-        s.$unit.id = unit; s.name = entry.name; s.licenceNo = entry.licenceNo; s.validUntil = entry.validUntil; s.active = true
+        s.$unit.id = unit
+        s.name = entry.name
+        s.licenceNo = entry.licenceNo
+        s.validUntil = entry.validUntil
+        s.active = true
         try await store.write { db in
             try await s.create(on: db)
             try await audit("supervisor", entry.licenceNo, "create", entry.name, user, now, on: db)
@@ -267,7 +363,9 @@ enum Registers {
     }
 
     /// Deactivates (or reactivates) a supervisor, or extends the licence.
-    static func updateSupervisor(_ id: UUID?, _ patch: SupervisorPatch, by user: User, on store: Store, now: Date)
+    static func updateSupervisor(
+        _ id: UUID?, _ patch: SupervisorPatch, by user: User, on store: Store, now: Date
+    )
         async throws -> SupervisorDTO
     {
         guard let s = try await Supervisor.find(id, on: store.db) else { throw AppError.notFound("No such supervisor", "没有该督导员") }
@@ -279,14 +377,22 @@ enum Registers {
         if let v = patch.validUntil { s.validUntil = v }
         try await store.write { db in
             try await s.save(on: db)
-            try await audit("supervisor", s.licenceNo, "update", "active=\(s.active) validUntil=\(s.validUntil ?? "")", user, now, on: db)
+            try await audit(
+                "supervisor", s.licenceNo, "update", "active=\(s.active) validUntil=\(s.validUntil ?? "")", user, now, on: db)
         }
         return SupervisorDTO(s)
     }
 
     // MARK: Audit trail
 
-    struct EventDTO: Content { let register: String; let key: String; let action: String; let detail: String?; let user: String; let at: Date }
+    struct EventDTO: Content {
+        let register: String
+        let key: String
+        let action: String
+        let detail: String?
+        let user: String
+        let at: Date
+    }
 
     /// The registers' audit trail, newest first (ministry).
     static func events(for user: User, on db: any Database) async throws -> [EventDTO] {
@@ -299,16 +405,35 @@ enum Registers {
     // MARK: Supervision visits
 
     struct NewVisit: Content {
-        let supervisorId: UUID?; let stationCode: String?; let sessionId: UUID?; let visitedOn: String?; let findings: String?
-        let violationFound: Bool?; let violationHandled: Bool?
+        let supervisorId: UUID?
+        let stationCode: String?
+        let sessionId: UUID?
+        let visitedOn: String?
+        let findings: String?
+        let violationFound: Bool?
+        let violationHandled: Bool?
     }
 
     struct VisitDTO: Content {
-        let id: UUID; let supervisorId: UUID; let unitCode: String; let stationCode: String; let sessionId: UUID?
-        let visitedOn: String; let findings: String; let violationFound: Bool; let violationHandled: Bool
+        let id: UUID
+        let supervisorId: UUID
+        let unitCode: String
+        let stationCode: String
+        let sessionId: UUID?
+        let visitedOn: String
+        let findings: String
+        let violationFound: Bool
+        let violationHandled: Bool
         init(_ v: SupervisionVisit) {
-            id = v.id!; supervisorId = v.supervisorID; unitCode = v.unitCode; stationCode = v.stationCode; sessionId = v.sessionID
-            visitedOn = v.visitedOn; findings = v.findings; violationFound = v.violationFound; violationHandled = v.violationHandled
+            id = v.id!
+            supervisorId = v.supervisorID
+            unitCode = v.unitCode
+            stationCode = v.stationCode
+            sessionId = v.sessionID
+            visitedOn = v.visitedOn
+            findings = v.findings
+            violationFound = v.violationFound
+            violationHandled = v.violationHandled
         }
     }
 
@@ -318,18 +443,27 @@ enum Registers {
         let supervisor = try await Supervisor.find(input.supervisorId, on: store.db)
         let station = try await Station.find(input.stationCode ?? "", on: store.db)
         var sessionAtStation: Bool?
-        if let sid = input.sessionId { sessionAtStation = try await ExamSession.find(sid, on: store.db)?.$station.id == input.stationCode }
-        let entry = try checked(RegisterRules.visit(
-            visitedOn: input.visitedOn, findings: input.findings, violationFound: input.violationFound,
-            violationHandled: input.violationHandled,
-            supervisor: supervisor.map { .init(unitCode: $0.$unit.id, active: $0.active, validUntil: $0.validUntil) },
-            stationUnit: station?.$unit.id, sessionAtStation: sessionAtStation, today: Period.dayString(now)))
+        if let sid = input.sessionId {
+            sessionAtStation = try await ExamSession.find(sid, on: store.db)?.$station.id == input.stationCode
+        }
+        let entry = try checked(
+            RegisterRules.visit(
+                visitedOn: input.visitedOn, findings: input.findings, violationFound: input.violationFound,
+                violationHandled: input.violationHandled,
+                supervisor: supervisor.map { .init(unitCode: $0.$unit.id, active: $0.active, validUntil: $0.validUntil) },
+                stationUnit: station?.$unit.id, sessionAtStation: sessionAtStation, today: Period.dayString(now)))
         guard let station, let supervisor else { throw AppError.forbidden }
         try user.requireRead(unit: station.$unit.id)
         let v = SupervisionVisit()
-        v.supervisorID = supervisor.id!; v.unitCode = station.$unit.id; v.stationCode = station.id!; v.sessionID = input.sessionId
-        v.visitedOn = entry.visitedOn; v.findings = entry.findings; v.violationFound = entry.violationFound
-        v.violationHandled = entry.violationHandled; v.recordedBy = user.username
+        v.supervisorID = supervisor.id!
+        v.unitCode = station.$unit.id
+        v.stationCode = station.id!
+        v.sessionID = input.sessionId
+        v.visitedOn = entry.visitedOn
+        v.findings = entry.findings
+        v.violationFound = entry.violationFound
+        v.violationHandled = entry.violationHandled
+        v.recordedBy = user.username
         try await store.write { db in
             try await Reports.lockUnit(v.unitCode, active: true, on: db)
             try await v.create(on: db)

@@ -5,7 +5,8 @@ import Vapor
 enum RegistersController {
     @Sendable static func createOccupation(_ req: Request) async throws -> Response {
         let user = try req.requireMinistry()
-        let o = try await Registers.createOccupation(try req.content.decode(Registers.NewOccupation.self), by: user, on: req.store, now: req.now)
+        let o = try await Registers.createOccupation(
+            try req.content.decode(Registers.NewOccupation.self), by: user, on: req.store, now: req.now)
         return try await o.encodeResponse(status: .created, for: req)
     }
 
@@ -15,8 +16,9 @@ enum RegistersController {
 
     @Sendable static func updateOccupation(_ req: Request) async throws -> Registers.OccupationDTO {
         let user = try req.requireMinistry()
-        return try await Registers.updateOccupation(req.parameters.get("code") ?? "", try req.content.decode(Registers.OccupationPatch.self),
-                                                    by: user, on: req.store, now: req.now)
+        return try await Registers.updateOccupation(
+            req.parameters.get("code") ?? "", try req.content.decode(Registers.OccupationPatch.self),
+            by: user, on: req.store, now: req.now)
     }
 
     @Sendable static func importOccupations(_ req: Request) async throws -> Issuance.ImportResult {
@@ -26,7 +28,8 @@ enum RegistersController {
 
     @Sendable static func createFee(_ req: Request) async throws -> Response {
         let user = try req.requireUser()
-        let f = try await Registers.createFee(try req.content.decode(Registers.NewFee.self), by: user, on: req.store, now: req.now)
+        let f = try await Registers.createFee(
+            try req.content.decode(Registers.NewFee.self), by: user, on: req.store, now: req.now)
         return try await f.encodeResponse(status: .created, for: req)
     }
 
@@ -36,7 +39,8 @@ enum RegistersController {
 
     @Sendable static func createStation(_ req: Request) async throws -> Response {
         let user = try req.requireUser()
-        let s = try await Registers.createStation(try req.content.decode(Registers.NewStation.self), by: user, on: req.store, now: req.now)
+        let s = try await Registers.createStation(
+            try req.content.decode(Registers.NewStation.self), by: user, on: req.store, now: req.now)
         return try await s.encodeResponse(status: .created, for: req)
     }
 
@@ -49,14 +53,16 @@ enum RegistersController {
         let code = req.parameters.get("code") ?? ""
         // Authorised before the body is read.
         if let s = try await Station.find(code, on: req.db) { try user.requireWrite(unit: s.$unit.id) }
-        return try await Registers.updateStation(code, try req.content.decode(Registers.StationPatch.self), by: user,
-                                                 on: req.store, now: req.now)
+        return try await Registers.updateStation(
+            code, try req.content.decode(Registers.StationPatch.self), by: user,
+            on: req.store, now: req.now)
     }
 
     @Sendable static func createSupervisor(_ req: Request) async throws -> Response {
         let user = try req.requireUser()
-        let s = try await Registers.createSupervisor(try req.content.decode(Registers.NewSupervisor.self), by: user,
-                                                     on: req.store, now: req.now)
+        let s = try await Registers.createSupervisor(
+            try req.content.decode(Registers.NewSupervisor.self), by: user,
+            on: req.store, now: req.now)
         return try await s.encodeResponse(status: .created, for: req)
     }
 
@@ -68,8 +74,9 @@ enum RegistersController {
         let user = try req.requireUser()
         let id = req.parameters.get("id", as: UUID.self)
         if let s = try await Supervisor.find(id, on: req.db) { try user.requireWrite(unit: s.$unit.id) }
-        return try await Registers.updateSupervisor(id, try req.content.decode(Registers.SupervisorPatch.self), by: user,
-                                                    on: req.store, now: req.now)
+        return try await Registers.updateSupervisor(
+            id, try req.content.decode(Registers.SupervisorPatch.self), by: user,
+            on: req.store, now: req.now)
     }
 
     @Sendable static func events(_ req: Request) async throws -> [Registers.EventDTO] {
@@ -79,7 +86,8 @@ enum RegistersController {
     @Sendable static func createVisit(_ req: Request) async throws -> Response {
         let user = try req.requireUser()
         try user.requireActiveUnit()
-        let v = try await Registers.createVisit(try req.content.decode(Registers.NewVisit.self), by: user, on: req.store, now: req.now)
+        let v = try await Registers.createVisit(
+            try req.content.decode(Registers.NewVisit.self), by: user, on: req.store, now: req.now)
         return try await v.encodeResponse(status: .created, for: req)
     }
 
@@ -93,15 +101,17 @@ enum SessionsController {
     @Sendable static func create(_ req: Request) async throws -> Response {
         let user = try req.requireUser()
         _ = try Registers.sessionScope(user)
-        let s = try await Registers.createSession(try req.content.decode(Registers.SessionInput.self), by: user, on: req.store, now: req.now)
+        let s = try await Registers.createSession(
+            try req.content.decode(Registers.SessionInput.self), by: user, on: req.store, now: req.now)
         return try await s.encodeResponse(status: .created, for: req)
     }
 
     @Sendable static func list(_ req: Request) async throws -> [Registers.SessionDTO] {
         let user = try req.requireUser()
         let period = try req.query[String.self, at: "period"].map { try Reports.period($0) }
-        let filter = Registers.SessionFilter(unitCode: req.query[String.self, at: "unitCode"], period: period,
-                                             paging: try Paging(req, defaultPer: 100, maxPer: 500))
+        let filter = Registers.SessionFilter(
+            unitCode: req.query[String.self, at: "unitCode"], period: period,
+            paging: try Paging(req, defaultPer: 100, maxPer: 500))
         return try await Registers.sessions(for: user, filter, on: req.db)
     }
 

@@ -12,9 +12,18 @@ extension Registers {
     ]
 
     struct SessionInput: Content {
-        var stationCode: String?; var occupation: String?; var level: String?; var date: String?; var regionCode: String?
-        var standardKind: String?; var bankKind: String?; var bankCode: String?; var candidates: Int?; var passed: Int?
-        var feeYuan: JSONValue?; var supervisorId: UUID?
+        var stationCode: String?
+        var occupation: String?
+        var level: String?
+        var date: String?
+        var regionCode: String?
+        var standardKind: String?
+        var bankKind: String?
+        var bankCode: String?
+        var candidates: Int?
+        var passed: Int?
+        var feeYuan: JSONValue?
+        var supervisorId: UUID?
 
         var domain: ExamSessions.Input {
             let fee: Result<Money, Money.ParseError>? =
@@ -31,13 +40,35 @@ extension Registers {
     }
 
     struct SessionDTO: Content {
-        let id: UUID; let stationCode: String; let unitCode: String; let occupation: String; let level: String; let date: String
-        let regionCode: String; let standardKind: String; let bankKind: String; let bankCode: String; let candidates: Int
-        let passed: Int; let feeYuan: String; let supervisorId: UUID?
+        let id: UUID
+        let stationCode: String
+        let unitCode: String
+        let occupation: String
+        let level: String
+        let date: String
+        let regionCode: String
+        let standardKind: String
+        let bankKind: String
+        let bankCode: String
+        let candidates: Int
+        let passed: Int
+        let feeYuan: String
+        let supervisorId: UUID?
         init(_ s: ExamSession) {
-            id = s.id!; stationCode = s.$station.id; unitCode = s.unitCode; occupation = s.occupation; level = s.level; date = s.date
-            regionCode = s.regionCode; standardKind = s.standardKind; bankKind = s.bankKind; bankCode = s.bankCode
-            candidates = s.candidates; passed = s.passed; feeYuan = Money(fen: s.feeFen).description; supervisorId = s.supervisorID
+            id = s.id!
+            stationCode = s.$station.id
+            unitCode = s.unitCode
+            occupation = s.occupation
+            level = s.level
+            date = s.date
+            regionCode = s.regionCode
+            standardKind = s.standardKind
+            bankKind = s.bankKind
+            bankCode = s.bankCode
+            candidates = s.candidates
+            passed = s.passed
+            feeYuan = Money(fen: s.feeFen).description
+            supervisorId = s.supervisorID
         }
     }
 
@@ -46,16 +77,23 @@ extension Registers {
         let stations = try await Station.query(on: db).with(\.$scope).all()
         let supervisors = try await Supervisor.query(on: db).all()
         return ExamSessions.Facts(
-            stations: Dictionary(uniqueKeysWithValues: stations.map { s in
-                (s.id!, ExamSessions.StationFacts(
-                    unitCode: s.$unit.id, status: s.status, regionCode: s.$region.id,
-                    scope: s.scope.compactMap { sc in Level(rawValue: sc.maxLevel).map { .init(occupation: sc.$occupation.id, maxLevel: $0) } }))
-            }),
+            stations: Dictionary(
+                uniqueKeysWithValues: stations.map { s in
+                    (
+                        s.id!,
+                        ExamSessions.StationFacts(
+                            unitCode: s.$unit.id, status: s.status, regionCode: s.$region.id,
+                            scope: s.scope.compactMap { sc in
+                                Level(rawValue: sc.maxLevel).map { .init(occupation: sc.$occupation.id, maxLevel: $0) }
+                            })
+                    )
+                }),
             occupations: try await activeOccupations(on: db),
             regions: try await regionCodes(on: db),
-            supervisors: Dictionary(uniqueKeysWithValues: supervisors.map {
-                ($0.id!, RegisterRules.SupervisorFacts(unitCode: $0.$unit.id, active: $0.active, validUntil: $0.validUntil))
-            }),
+            supervisors: Dictionary(
+                uniqueKeysWithValues: supervisors.map {
+                    ($0.id!, RegisterRules.SupervisorFacts(unitCode: $0.$unit.id, active: $0.active, validUntil: $0.validUntil))
+                }),
             today: Period.dayString(now))
     }
 
@@ -73,10 +111,20 @@ extension Registers {
 
     static func model(_ e: ExamSessions.Entry, by user: User) -> ExamSession {
         let s = ExamSession()
-        s.$station.id = e.stationCode; s.unitCode = e.unitCode; s.occupation = e.occupation; s.level = e.level.rawValue
-        s.date = e.date; s.regionCode = e.regionCode; s.standardKind = e.standardKind; s.bankKind = e.bankKind
-        s.bankCode = e.bankCode; s.candidates = e.candidates; s.passed = e.passed; s.feeFen = e.fee.fen
-        s.supervisorID = e.supervisorId; s.createdBy = user.username
+        s.$station.id = e.stationCode
+        s.unitCode = e.unitCode
+        s.occupation = e.occupation
+        s.level = e.level.rawValue
+        s.date = e.date
+        s.regionCode = e.regionCode
+        s.standardKind = e.standardKind
+        s.bankKind = e.bankKind
+        s.bankCode = e.bankCode
+        s.candidates = e.candidates
+        s.passed = e.passed
+        s.feeFen = e.fee.fen
+        s.supervisorID = e.supervisorId
+        s.createdBy = user.username
         return s
     }
 
@@ -93,7 +141,11 @@ extension Registers {
         return SessionDTO(s)
     }
 
-    struct SessionFilter { var unitCode: String?; var period: Period?; var paging: Paging }
+    struct SessionFilter {
+        var unitCode: String?
+        var period: Period?
+        var paging: Paging
+    }
 
     static func sessions(for user: User, _ filter: SessionFilter, on db: any Database) async throws -> [SessionDTO] {
         var q = ExamSession.query(on: db).sort(\.$date, .descending)
@@ -107,13 +159,16 @@ extension Registers {
     }
 
     /// CSV with the header of `sessionCSVHeader`; bad lines by number, the good ones in one transaction.
-    static func importSessions(_ data: ByteBuffer, by user: User, on store: Store, now: Date) async throws -> Issuance.ImportResult {
+    static func importSessions(
+        _ data: ByteBuffer, by user: User, on store: Store, now: Date
+    ) async throws -> Issuance.ImportResult {
         let unit = try sessionScope(user)
         let header = sessionCSVHeader
         let rows = CSV.parse(Array(data.readableBytesView))
         guard rows.first?.fields == header else {
-            throw AppError.invalid(field: "file", code: "wrong_header", "The first line must be \(header.joined(separator: ","))",
-                                   "第一行须为 \(header.joined(separator: ","))")
+            throw AppError.invalid(
+                field: "file", code: "wrong_header", "The first line must be \(header.joined(separator: ","))",
+                "第一行须为 \(header.joined(separator: ","))")
         }
         let facts = try await sessionFacts(on: store.db, now: now)
         var result = Issuance.ImportResult()
@@ -164,8 +219,15 @@ extension Registers {
         let station: String, occupation: String, level: String, date: String, bank: String
         let candidates: Int, passed: Int, feeFen: Int64, supervisor: UUID?
         init(_ s: ExamSession) {
-            station = s.$station.id; occupation = s.occupation; level = s.level; date = s.date; bank = s.bankCode
-            candidates = s.candidates; passed = s.passed; feeFen = s.feeFen; supervisor = s.supervisorID
+            station = s.$station.id
+            occupation = s.occupation
+            level = s.level
+            date = s.date
+            bank = s.bankCode
+            candidates = s.candidates
+            passed = s.passed
+            feeFen = s.feeFen
+            supervisor = s.supervisorID
         }
     }
 
@@ -177,7 +239,8 @@ extension Registers {
         try await db.lockForWrite(topic: "exam-sessions")
         for unit in Set(sessions.map(\.unitCode)).sorted() { try await Reports.lockUnit(unit, active: true, on: db) }
         let stations = Array(Set(sessions.map { $0.$station.id }))
-        let from = sessions.map(\.date).min() ?? first.date, to = sessions.map(\.date).max() ?? first.date
+        let from = sessions.map(\.date).min() ?? first.date
+        let to = sessions.map(\.date).max() ?? first.date
         var existing = Set<NaturalKey>()
         for part in stride(from: 0, to: stations.count, by: 500).map({ Array(stations[$0..<min($0 + 500, stations.count)]) }) {
             for s in try await ExamSession.query(on: db).filter(\.$station.$id ~~ part)

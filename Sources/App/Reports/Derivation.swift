@@ -18,13 +18,25 @@ enum Derivation {
         var sessions = 0
     }
 
-    struct KindCount: Decodable { let unit_code: String; let k: String; let n: Int }
-    struct UnitCount: Decodable { let unit_code: String; let n: Int }
-    struct UnitCases: Decodable { let unit_code: String; let n: Int; let handled: Int? }
+    struct KindCount: Decodable {
+        let unit_code: String
+        let k: String
+        let n: Int
+    }
+    struct UnitCount: Decodable {
+        let unit_code: String
+        let n: Int
+    }
+    struct UnitCases: Decodable {
+        let unit_code: String
+        let n: Int
+        let handled: Int?
+    }
 
     static func all(_ p: Period, on db: any Database) async throws -> [String: Derived] {
         guard let sql = db as? any SQLDatabase else { return [:] }
-        let from = Period.dayString(p.start), to = p.lastDay
+        let from = Period.dayString(p.start)
+        let to = p.lastDay
         var result: [String: Derived] = [:]
         func bind(_ q: String) -> SQLQueryString {
             var s = SQLQueryString("")
@@ -36,76 +48,101 @@ enum Derivation {
             }
             return s
         }
-        for r in try await sql.raw(bind("""
-            SELECT unit_code, standard_kind AS k, COUNT(DISTINCT occupation_code) AS n FROM exam_sessions
-            WHERE date >= ? AND date <= ? GROUP BY unit_code, standard_kind
-            """)).all(decoding: KindCount.self) {
+        for r in try await sql.raw(
+            bind(
+                """
+                SELECT unit_code, standard_kind AS k, COUNT(DISTINCT occupation_code) AS n FROM exam_sessions
+                WHERE date >= ? AND date <= ? GROUP BY unit_code, standard_kind
+                """)
+        ).all(decoding: KindCount.self) {
             switch r.k {
             case "national": result[r.unit_code, default: .init()].standards.national = r.n
             case "verifiedLocal": result[r.unit_code, default: .init()].standards.verifiedLocal = r.n
             default: result[r.unit_code, default: .init()].standards.unverifiedLocal = r.n
             }
         }
-        for r in try await sql.raw(bind("""
-            SELECT unit_code, bank_kind AS k,
-                   CASE WHEN bank_kind = 'national' THEN COUNT(DISTINCT occupation_code) ELSE COUNT(DISTINCT bank_code) END AS n
-            FROM exam_sessions WHERE date >= ? AND date <= ? GROUP BY unit_code, bank_kind
-            """)).all(decoding: KindCount.self) {
+        for r in try await sql.raw(
+            bind(
+                """
+                SELECT unit_code, bank_kind AS k,
+                       CASE WHEN bank_kind = 'national' THEN COUNT(DISTINCT occupation_code) ELSE COUNT(DISTINCT bank_code) END AS n
+                FROM exam_sessions WHERE date >= ? AND date <= ? GROUP BY unit_code, bank_kind
+                """)
+        ).all(decoding: KindCount.self) {
             switch r.k {
             case "national": result[r.unit_code, default: .init()].banks.national = r.n
             case "certifiedLocal": result[r.unit_code, default: .init()].banks.certifiedLocal = r.n
             default: result[r.unit_code, default: .init()].banks.uncertifiedLocal = r.n
             }
         }
-        for r in try await sql.raw(bind("""
-            SELECT unit_code, COUNT(*) AS n FROM exam_sessions WHERE date >= ? AND date <= ? GROUP BY unit_code
-            """)).all(decoding: UnitCount.self) {
+        for r in try await sql.raw(
+            bind(
+                """
+                SELECT unit_code, COUNT(*) AS n FROM exam_sessions WHERE date >= ? AND date <= ? GROUP BY unit_code
+                """)
+        ).all(decoding: UnitCount.self) {
             result[r.unit_code, default: .init()].sessions = r.n
         }
         for r in try await sql.raw("SELECT DISTINCT unit_code, 1 AS n FROM fee_standards WHERE active = \(true)")
-            .all(decoding: UnitCount.self) {
+            .all(decoding: UnitCount.self)
+        {
             result[r.unit_code, default: .init()].feeStandard = true
         }
         // An overcharged session is a case, investigated once a visit about it handled the violation.
-        for r in try await sql.raw(bind("""
-            SELECT s.unit_code, COUNT(*) AS n,
-                   SUM(CASE WHEN EXISTS (SELECT 1 FROM supervision_visits v WHERE v.session_id = s.id
-                                          AND v.violation_handled = \(trueLiteral(sql))) THEN 1 ELSE 0 END) AS handled
-            FROM exam_sessions s JOIN fee_standards f ON f.unit_code = s.unit_code AND f.level = s.level AND f.active = \(trueLiteral(sql))
-            WHERE s.date >= ? AND s.date <= ? AND s.fee_fen > f.fee_fen GROUP BY s.unit_code
-            """)).all(decoding: UnitCases.self) {
+        for r in try await sql.raw(
+            bind(
+                """
+                SELECT s.unit_code, COUNT(*) AS n,
+                       SUM(CASE WHEN EXISTS (SELECT 1 FROM supervision_visits v WHERE v.session_id = s.id
+                                              AND v.violation_handled = \(trueLiteral(sql))) THEN 1 ELSE 0 END) AS handled
+                FROM exam_sessions s JOIN fee_standards f ON f.unit_code = s.unit_code AND f.level = s.level AND f.active = \(trueLiteral(sql))
+                WHERE s.date >= ? AND s.date <= ? AND s.fee_fen > f.fee_fen GROUP BY s.unit_code
+                """)
+        ).all(decoding: UnitCases.self) {
             let handled = r.handled ?? 0
             result[r.unit_code, default: .init()].overcharge = .init(investigated: handled, uninvestigated: r.n - handled)
         }
         // Outside the station's region, an occupation it is not authorised for, or a level above its highest.
-        for r in try await sql.raw(bind("""
-            SELECT s.unit_code, COUNT(*) AS n FROM exam_sessions s
-            JOIN stations st ON st.code = s.station_code
-            LEFT JOIN station_scopes sc ON sc.station_code = s.station_code AND sc.occupation_code = s.occupation_code
-            WHERE s.date >= ? AND s.date <= ?
-              AND (s.region_code <> st.region_code OR sc.id IS NULL OR CAST(s.level AS INTEGER) < CAST(sc.max_level AS INTEGER))
-            GROUP BY s.unit_code
-            """)).all(decoding: UnitCount.self) where r.n > 0 {
+        for r in try await sql.raw(
+            bind(
+                """
+                SELECT s.unit_code, COUNT(*) AS n FROM exam_sessions s
+                JOIN stations st ON st.code = s.station_code
+                LEFT JOIN station_scopes sc ON sc.station_code = s.station_code AND sc.occupation_code = s.occupation_code
+                WHERE s.date >= ? AND s.date <= ?
+                  AND (s.region_code <> st.region_code OR sc.id IS NULL OR CAST(s.level AS INTEGER) < CAST(sc.max_level AS INTEGER))
+                GROUP BY s.unit_code
+                """)
+        ).all(decoding: UnitCount.self) where r.n > 0 {
             result[r.unit_code, default: .init()].crossRegion = true
         }
-        for r in try await sql.raw(bind("""
-            SELECT unit_code, COUNT(*) AS n FROM exam_sessions WHERE date >= ? AND date <= ? AND supervisor_id IS NOT NULL
-            GROUP BY unit_code
-            """)).all(decoding: UnitCount.self) where r.n > 0 {
+        for r in try await sql.raw(
+            bind(
+                """
+                SELECT unit_code, COUNT(*) AS n FROM exam_sessions WHERE date >= ? AND date <= ? AND supervisor_id IS NOT NULL
+                GROUP BY unit_code
+                """)
+        ).all(decoding: UnitCount.self) where r.n > 0 {
             result[r.unit_code, default: .init()].supervision = true
         }
         // Quality supervision: a session with a supervisor, or a supervision visit in the quarter.
-        for r in try await sql.raw(bind("""
-            SELECT unit_code, COUNT(*) AS n FROM supervision_visits WHERE visited_on >= ? AND visited_on <= ? GROUP BY unit_code
-            """)).all(decoding: UnitCount.self) where r.n > 0 {
+        for r in try await sql.raw(
+            bind(
+                """
+                SELECT unit_code, COUNT(*) AS n FROM supervision_visits WHERE visited_on >= ? AND visited_on <= ? GROUP BY unit_code
+                """)
+        ).all(decoding: UnitCount.self) where r.n > 0 {
             result[r.unit_code, default: .init()].supervision = true
         }
-        for r in try await sql.raw(bind("""
-            SELECT unit_code, COUNT(*) AS n,
-                   SUM(CASE WHEN violation_handled = \(trueLiteral(sql)) THEN 1 ELSE 0 END) AS handled
-            FROM supervision_visits WHERE visited_on >= ? AND visited_on <= ? AND violation_found = \(trueLiteral(sql))
-            GROUP BY unit_code
-            """)).all(decoding: UnitCases.self) {
+        for r in try await sql.raw(
+            bind(
+                """
+                SELECT unit_code, COUNT(*) AS n,
+                       SUM(CASE WHEN violation_handled = \(trueLiteral(sql)) THEN 1 ELSE 0 END) AS handled
+                FROM supervision_visits WHERE visited_on >= ? AND visited_on <= ? AND violation_found = \(trueLiteral(sql))
+                GROUP BY unit_code
+                """)
+        ).all(decoding: UnitCases.self) {
             let handled = r.handled ?? 0
             result[r.unit_code, default: .init()].violations = .init(investigated: handled, uninvestigated: r.n - handled)
         }
@@ -116,7 +153,9 @@ enum Derivation {
 
     /// One unit's derived values: the registers' counts plus the complaints register's cases.
     /// `registers` is the result of `all` when the caller already has it for the period.
-    static func one(unit: String, period: Period, registers: [String: Derived]? = nil, on db: any Database) async throws -> Derived {
+    static func one(
+        unit: String, period: Period, registers: [String: Derived]? = nil, on db: any Database
+    ) async throws -> Derived {
         let byUnit: [String: Derived]
         if let registers { byUnit = registers } else { byUnit = try await all(period, on: db) }
         var d = byUnit[unit] ?? Derived()

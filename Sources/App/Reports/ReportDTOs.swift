@@ -17,13 +17,21 @@ struct ReportDTO: EncodableAnswer {
     let acceptedAt: Date?
 
     init(_ r: ReportModel, period p: Period, req: Request) {
-        period = r.period; unitCode = r.unitCode; status = r.status.rawValue; revision = r.revision
-        values = r.values; cells = r.values.cells(quarter: p.quarter)
+        period = r.period
+        unitCode = r.unitCode
+        status = r.status.rawValue
+        revision = r.revision
+        values = r.values
+        cells = r.values.cells(quarter: p.quarter)
         var f = Findings.of(r.values, quarter: p.quarter, threshold: req.config.paymentThreshold)
         let deadlineDay = p.deadlineDay(days: req.config.deadlineDays)
         if r.late { f.append(Findings.late(deadline: deadlineDay)) }
-        findings = f; submittedAt = r.submittedAt; late = r.late; deadline = deadlineDay
-        comment = r.comment; acceptedAt = r.acceptedAt
+        findings = f
+        submittedAt = r.submittedAt
+        late = r.late
+        deadline = deadlineDay
+        comment = r.comment
+        acceptedAt = r.acceptedAt
     }
 }
 
@@ -39,9 +47,15 @@ struct HistoryEntryDTO: Content {
     let comment: String?
 
     init(_ e: ReportEvent) {
-        at = e.at; user = e.actor; revision = e.revision; action = e.action; field = e.field
+        at = e.at
+        user = e.actor
+        revision = e.revision
+        action = e.action
+        field = e.field
         column = e.field.flatMap { f in ReportValues.fieldColumns.first { $0.key == f }?.column }
-        old = e.oldValue; new = e.newValue; comment = e.comment
+        old = e.oldValue
+        new = e.newValue
+        comment = e.comment
     }
 }
 

@@ -4,17 +4,39 @@ import Vapor
 
 enum ReportPages {
     struct QuarterRow: Encodable {
-        let period: String; let periodName: String; let status: String?; let statusText: String?; let revision: Int?; let late: Bool
-        let future: Bool; let link: String
+        let period: String
+        let periodName: String
+        let status: String?
+        let statusText: String?
+        let revision: Int?
+        let late: Bool
+        let future: Bool
+        let link: String
     }
     struct StatusRow: Encodable {
-        let unitCode: String; let unitName: String; let status: String?; let statusText: String?; let revision: Int?
-        let submittedAt: String?; let late: Bool; let acceptedRevision: Int?; let link: String
+        let unitCode: String
+        let unitName: String
+        let status: String?
+        let statusText: String?
+        let revision: Int?
+        let submittedAt: String?
+        let late: Bool
+        let acceptedRevision: Int?
+        let link: String
     }
     struct IndexView: Encodable {
-        let isMinistry: Bool; let unitName: String?; let unitCode: String?; let quarters: [QuarterRow]
-        let period: String; let periodName: String; let statuses: [StatusRow]; let reportedCount: Int; let unitCount: Int
-        let periods: [Names.Option]; let deadline: String; let previewLink: String
+        let isMinistry: Bool
+        let unitName: String?
+        let unitCode: String?
+        let quarters: [QuarterRow]
+        let period: String
+        let periodName: String
+        let statuses: [StatusRow]
+        let reportedCount: Int
+        let unitCount: Int
+        let periods: [Names.Option]
+        let deadline: String
+        let previewLink: String
     }
 
     @Sendable static func index(_ req: Request) async throws -> Response {
@@ -23,58 +45,102 @@ enum ReportPages {
         let current = Period.containing(now)
         var recent: [Period] = []
         var p = current
-        for _ in 0..<8 { recent.append(p); p = p.previous }
+        for _ in 0..<8 {
+            recent.append(p)
+            p = p.previous
+        }
         let t = L10n.t(req)
         let names = Names(t)
         if user.role == .ministry {
             let chosen = try (req.query[String.self, at: "period"]).map { try Reports.period($0) } ?? current.previous
             let statuses = try await Reports.statuses(chosen, on: req.db)
             let rows = statuses.map {
-                StatusRow(unitCode: $0.unitCode, unitName: $0.unitName, status: $0.status,
-                          statusText: $0.status.map { t[dynamic: $0, fallback: $0] }, revision: $0.revision,
-                          submittedAt: $0.submittedAt.map { Period.dayString($0) }, late: $0.late,
-                          acceptedRevision: $0.acceptedRevision,
-                          link: SiteURL.report(.value(chosen.description), .value($0.unitCode)).path)
+                StatusRow(
+                    unitCode: $0.unitCode, unitName: $0.unitName, status: $0.status,
+                    statusText: $0.status.map { t[dynamic: $0, fallback: $0] }, revision: $0.revision,
+                    submittedAt: $0.submittedAt.map { Period.dayString($0) }, late: $0.late,
+                    acceptedRevision: $0.acceptedRevision,
+                    link: SiteURL.report(.value(chosen.description), .value($0.unitCode)).path)
             }
-            let reported = statuses.filter { $0.status == "submitted" || $0.status == "accepted" || $0.acceptedRevision != nil }.count
+            let reported = statuses.filter { $0.status == "submitted" || $0.status == "accepted" || $0.acceptedRevision != nil }
+                .count
             let deadline = chosen.deadlineDay(days: req.config.deadlineDays)
-            return try await Pages.render(req, "reports/index", title: t[.reports], IndexView(
-                isMinistry: true, unitName: nil, unitCode: nil, quarters: [], period: chosen.description,
-                periodName: names.period(chosen), statuses: rows, reportedCount: reported, unitCount: statuses.count,
-                periods: recent.map { Names.Option(value: $0.description, name: names.period($0)) }, deadline: deadline,
-                previewLink: SiteURL.bulletin(.value(chosen.description)).with([("draft", "true")])))
+            return try await Pages.render(
+                req, "reports/index", title: t[.reports],
+                IndexView(
+                    isMinistry: true, unitName: nil, unitCode: nil, quarters: [], period: chosen.description,
+                    periodName: names.period(chosen), statuses: rows, reportedCount: reported, unitCount: statuses.count,
+                    periods: recent.map { Names.Option(value: $0.description, name: names.period($0)) }, deadline: deadline,
+                    previewLink: SiteURL.bulletin(.value(chosen.description)).with([("draft", "true")])))
         }
         guard let code = user.unitCode else { throw AppError.forbidden }
         let unit = try await Reports.unit(code, on: req.db)
         var quarters: [QuarterRow] = []
         for period in recent {
             let r = try await Reports.latest(period, code, on: req.db)
-            quarters.append(QuarterRow(period: period.description, periodName: names.period(period), status: r?.status.rawValue,
-                                       statusText: r.map { t[dynamic: $0.status.rawValue, fallback: $0.status.rawValue] }, revision: r?.revision,
-                                       late: r?.late ?? false, future: period.isFuture(now: now),
-                                       link: SiteURL.report(.value(period.description), .value(code)).path))
+            quarters.append(
+                QuarterRow(
+                    period: period.description, periodName: names.period(period), status: r?.status.rawValue,
+                    statusText: r.map { t[dynamic: $0.status.rawValue, fallback: $0.status.rawValue] }, revision: r?.revision,
+                    late: r?.late ?? false, future: period.isFuture(now: now),
+                    link: SiteURL.report(.value(period.description), .value(code)).path))
         }
-        return try await Pages.render(req, "reports/index", title: t[.reports], IndexView(
-            isMinistry: false, unitName: unit.name, unitCode: code, quarters: quarters, period: current.description,
-            periodName: names.period(current), statuses: [], reportedCount: 0, unitCount: 0, periods: [], deadline: "", previewLink: ""))
+        return try await Pages.render(
+            req, "reports/index", title: t[.reports],
+            IndexView(
+                isMinistry: false, unitName: unit.name, unitCode: code, quarters: quarters, period: current.description,
+                periodName: names.period(current), statuses: [], reportedCount: 0, unitCount: 0, periods: [], deadline: "",
+                previewLink: ""))
     }
 
     struct FieldView: Encodable {
-        let key: String; let column: Int; let group: String; let label: String; let kind: String
-        let value: String; let error: String?; let yes: String; let no: String
+        let key: String
+        let column: Int
+        let group: String
+        let label: String
+        let kind: String
+        let value: String
+        let error: String?
+        let yes: String
+        let no: String
     }
     struct HistoryView: Encodable {
-        let at: String; let user: String; let revision: Int; let action: String; let field: String
-        let old: String; let new: String; let comment: String
+        let at: String
+        let user: String
+        let revision: Int
+        let action: String
+        let field: String
+        let old: String
+        let new: String
+        let comment: String
     }
     struct ReportView: Encodable {
-        let period: String; let periodName: String; let unitCode: String; let unitName: String; let status: String?
-        let statusText: String; let actions: Actions
-        let revision: Int?; let editable: Bool; let canSubmit: Bool; let canReview: Bool; let published: Bool
-        let fields: [FieldView]; let errors: [String]; let findings: [String]; let comment: String?
-        let history: [HistoryView]; let deadline: String; let late: Bool; let ratio: String; let saved: Bool
+        let period: String
+        let periodName: String
+        let unitCode: String
+        let unitName: String
+        let status: String?
+        let statusText: String
+        let actions: Actions
+        let revision: Int?
+        let editable: Bool
+        let canSubmit: Bool
+        let canReview: Bool
+        let published: Bool
+        let fields: [FieldView]
+        let errors: [String]
+        let findings: [String]
+        let comment: String?
+        let history: [HistoryView]
+        let deadline: String
+        let late: Bool
+        let ratio: String
+        let saved: Bool
         /// The certificate ledger's year-to-date figures, offered to fill columns 25–28.
-        let ledgerDue: String; let ledgerPaid: String; let ledgerDiffers: Bool; let filledFromLedger: Bool
+        let ledgerDue: String
+        let ledgerPaid: String
+        let ledgerDiffers: Bool
+        let filledFromLedger: Bool
         /// The registers' case counts (investigated/uninvestigated) for 9–11, 17–19, 21–23.
         let casesText: String
         /// Where the report disagrees with the registers, by field and column.
@@ -85,7 +151,8 @@ enum ReportPages {
     struct Actions: Encodable {
         let save: String, submit: String, accept: String, sendBack: String, fill: String
         init(_ p: Period, _ unit: String) {
-            let period = Parameter.value(p.description), code = Parameter.value(unit)
+            let period = Parameter.value(p.description)
+            let code = Parameter.value(unit)
             save = SiteURL.report(period, code).path
             submit = SiteURL.reportAction(period, code, .submit).path
             accept = SiteURL.reportAction(period, code, .accept).path
@@ -94,7 +161,10 @@ enum ReportPages {
         }
     }
     struct DiscrepancyView: Encodable {
-        let column: String; let field: String; let reported: String; let derived: String
+        let column: String
+        let field: String
+        let reported: String
+        let derived: String
     }
 
     static func fieldViews(values: [String: String], errors: [String: String], lang: String) -> [FieldView] {
@@ -102,17 +172,19 @@ enum ReportPages {
         return ReportValues.fieldColumns.map { f in
             if f.kind == .money {
                 let label = t[f.key == "payment.dueYuan" ? .dueYuan : .paidYuan]
-                return FieldView(key: f.key, column: 0, group: Catalogue.column(25).path[1], label: label, kind: f.kind.rawValue,
-                                 value: values[f.key] ?? "", error: errors[f.key], yes: "", no: "")
+                return FieldView(
+                    key: f.key, column: 0, group: Catalogue.column(25).path[1], label: label, kind: f.kind.rawValue,
+                    value: values[f.key] ?? "", error: errors[f.key], yes: "", no: "")
             }
             let col = Catalogue.column(f.column)
             let group = col.path.dropLast(f.kind == .flag ? 1 : (col.path.count > 2 ? 2 : 1)).joined(separator: " › ")
             let leaf = f.kind == .flag ? (col.path.dropLast().last ?? "") : col.path.last!
             let isShi = col.path.last == "是"
-            return FieldView(key: f.key, column: f.column, group: group,
-                             label: lang == "en" ? col.english : leaf, kind: f.kind.rawValue,
-                             value: values[f.key] ?? "", error: errors[f.key],
-                             yes: isShi ? t[.isYes] : t[.yes], no: isShi ? t[.isNo] : t[.no])
+            return FieldView(
+                key: f.key, column: f.column, group: group,
+                label: lang == "en" ? col.english : leaf, kind: f.kind.rawValue,
+                value: values[f.key] ?? "", error: errors[f.key],
+                yes: isShi ? t[.isYes] : t[.yes], no: isShi ? t[.isNo] : t[.no])
         }
     }
 
@@ -120,8 +192,10 @@ enum ReportPages {
         try await renderForm(req, formValues: nil, issues: [], status: .ok, saved: req.query[String.self, at: "saved"] != nil)
     }
 
-    static func renderForm(_ req: Request, formValues: [String: String]?, issues: [ValidationIssue],
-                           status: HTTPResponseStatus, saved: Bool = false) async throws -> Response {
+    static func renderForm(
+        _ req: Request, formValues: [String: String]?, issues: [ValidationIssue],
+        status: HTTPResponseStatus, saved: Bool = false
+    ) async throws -> Response {
         let p = try Reports.period(req.parameters.get("period"))
         let code = req.parameters.get("unitCode") ?? ""
         let user = try req.requireRead(unit: code)
@@ -137,25 +211,30 @@ enum ReportPages {
         // What the registers say (sessions, stations, fees, visits, complaints, the certificate ledger),
         // offered to fill the form and compared with the report.
         let derived = try await Reports.derived(p, unit: code, on: req.db)
-        let derivedValues = ReportValues(standards: derived.standards, banks: derived.banks, feeStandard: derived.feeStandard,
-                                         overcharge: derived.overcharge, crossRegion: derived.crossRegion,
-                                         supervision: derived.supervision, violations: derived.violations,
-                                         forgery: derived.forgery, payment: derived.payment)
-        let fillFromLedger = editable && formValues == nil && ["ledger", "registers"].contains(req.query[String.self, at: "fill"] ?? "")
+        let derivedValues = ReportValues(
+            standards: derived.standards, banks: derived.banks, feeStandard: derived.feeStandard,
+            overcharge: derived.overcharge, crossRegion: derived.crossRegion,
+            supervision: derived.supervision, violations: derived.violations,
+            forgery: derived.forgery, payment: derived.payment)
+        let fillFromLedger =
+            editable && formValues == nil && ["ledger", "registers"].contains(req.query[String.self, at: "fill"] ?? "")
         if fillFromLedger {
             for (k, v) in derivedValues.fields { values[k] = v }
         }
         let ledger = derived.payment
-        let casesText = [("overcharge", derived.overcharge), ("violations", derived.violations), ("forgery", derived.forgery)].map { g, k in
+        let casesText = [("overcharge", derived.overcharge), ("violations", derived.violations), ("forgery", derived.forgery)].map
+        { g, k in
             "\(t[dynamic: "group_" + g, fallback: g]) \(k.investigated)/\(k.uninvestigated)"
         }.joined(separator: " · ")
         // The trail as a person reads it: fields by their column, statuses and actions by name.
-        let labels = Dictionary(uniqueKeysWithValues: fieldViews(values: [:], errors: [:], lang: lang).map { f in
-            (f.key, f.column > 0 ? (lang == "en" ? "Col. \(f.column) \(f.label)" : "第\(f.column)列 \(f.label)") : f.label)
-        })
+        let labels = Dictionary(
+            uniqueKeysWithValues: fieldViews(values: [:], errors: [:], lang: lang).map { f in
+                (f.key, f.column > 0 ? (lang == "en" ? "Col. \(f.column) \(f.label)" : "第\(f.column)列 \(f.label)") : f.label)
+            })
         let discrepancies = derived.discrepancies.map { d in
-            DiscrepancyView(column: d.column.map(String.init) ?? "", field: labels[d.field] ?? d.field, reported: d.reported,
-                            derived: d.derived)
+            DiscrepancyView(
+                column: d.column.map(String.init) ?? "", field: labels[d.field] ?? d.field, reported: d.reported,
+                derived: d.derived)
         }
         var errors: [String: String] = [:]
         for i in issues { errors[i.field] = errors[i.field].map { $0 + "；" } ?? "" + (lang == "en" ? i.message : i.messageZh) }
@@ -163,26 +242,34 @@ enum ReportPages {
             guard let value else { return "" }
             return field == "status" ? t[dynamic: value, fallback: value] : value
         }
-        let history = report == nil ? [] : try await Reports.history(p, unit: code, on: req.db).map {
-            HistoryView(at: Names.minute($0.at), user: $0.actor, revision: $0.revision,
-                        action: t[dynamic: "trail_" + $0.action, fallback: $0.action],
-                        field: $0.field.map { $0 == "status" ? t[.status] : labels[$0] ?? $0 } ?? "",
-                        old: shown($0.field, $0.oldValue), new: shown($0.field, $0.newValue), comment: $0.comment ?? "")
-        }
-        let findings = report.map { r in
-            Findings.of(r.values, quarter: p.quarter, threshold: req.config.paymentThreshold)
-                .map { lang == "en" ? $0.message : $0.messageZh }
-        } ?? []
+        let history =
+            report == nil
+            ? []
+            : try await Reports.history(p, unit: code, on: req.db).map {
+                HistoryView(
+                    at: Names.minute($0.at), user: $0.actor, revision: $0.revision,
+                    action: t[dynamic: "trail_" + $0.action, fallback: $0.action],
+                    field: $0.field.map { $0 == "status" ? t[.status] : labels[$0] ?? $0 } ?? "",
+                    old: shown($0.field, $0.oldValue), new: shown($0.field, $0.newValue), comment: $0.comment ?? "")
+            }
+        let findings =
+            report.map { r in
+                Findings.of(r.values, quarter: p.quarter, threshold: req.config.paymentThreshold)
+                    .map { lang == "en" ? $0.message : $0.messageZh }
+            } ?? []
         let published = try await Bulletins.hasPublished(p, on: req.db)
         let deadline = p.deadlineDay(days: req.config.deadlineDays)
         let view = ReportView(
-            period: p.description, periodName: Names(t).period(p), unitCode: code, unitName: unit.name, status: report?.status.rawValue,
+            period: p.description, periodName: Names(t).period(p), unitCode: code, unitName: unit.name,
+            status: report?.status.rawValue,
             statusText: report.map { t[dynamic: $0.status.rawValue, fallback: $0.status.rawValue] } ?? t[.none],
             actions: Actions(p, code), revision: report?.revision,
             editable: editable, canSubmit: canWrite && (report?.status == .draft || report?.status == .returned),
             canReview: user.role == .ministry && report?.status == .submitted, published: published,
             fields: fieldViews(values: values, errors: errors, lang: lang),
-            errors: issues.filter { errors[$0.field] == nil || $0.field.isEmpty }.map { lang == "en" ? $0.message : $0.messageZh },
+            errors: issues.filter { errors[$0.field] == nil || $0.field.isEmpty }.map {
+                lang == "en" ? $0.message : $0.messageZh
+            },
             findings: findings, comment: report?.comment, history: history, deadline: deadline, late: report?.late ?? false,
             ratio: report?.values.payment.ratio.map { "\($0)%" } ?? "—", saved: saved,
             ledgerDue: ledger.dueYuan.description, ledgerPaid: ledger.paidYuan.description,
@@ -259,7 +346,8 @@ enum ReportPages {
     @Sendable static func returnReport(_ req: Request) async throws -> Response {
         try await action(req) { p, code, _ in
             let f = try req.content.decode(ReturnForm.self)
-            _ = try await Reports.return(p, unit: code, comment: f.comment, by: try req.requireMinistry(), on: req.store, now: req.now)
+            _ = try await Reports.return(
+                p, unit: code, comment: f.comment, by: try req.requireMinistry(), on: req.store, now: req.now)
         }
     }
 }

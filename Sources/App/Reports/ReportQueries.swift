@@ -6,7 +6,12 @@ import Vapor
 /// unit's report should hold. The API and the pages both read through these.
 extension Reports {
     struct DerivedDTO: Content {
-        struct Discrepancy: Content { let field: String; let column: Int?; let reported: String; let derived: String }
+        struct Discrepancy: Content {
+            let field: String
+            let column: Int?
+            let reported: String
+            let derived: String
+        }
         let period: String
         let unitCode: String
         /// The registers the values come from.
@@ -27,13 +32,16 @@ extension Reports {
     /// Values derived from the registers for a unit and quarter — columns 1–24 from stations,
     /// sessions, fee standards, supervision visits and complaints; 25–28 from the certificate
     /// ledger — and where the unit's report disagrees, field by field.
-    static func derived(_ p: Period, unit: String, registers: [String: Derivation.Derived]? = nil,
-                           on db: any Database) async throws -> DerivedDTO {
+    static func derived(
+        _ p: Period, unit: String, registers: [String: Derivation.Derived]? = nil,
+        on db: any Database
+    ) async throws -> DerivedDTO {
         let d = try await Derivation.one(unit: unit, period: p, registers: registers, on: db)
         let payment = try await Certificates.ledger(unit: unit, period: p, on: db)
-        let values = ReportValues(standards: d.standards, banks: d.banks, feeStandard: d.feeStandard, overcharge: d.overcharge,
-                                  crossRegion: d.crossRegion, supervision: d.supervision, violations: d.violations,
-                                  forgery: d.forgery, payment: payment)
+        let values = ReportValues(
+            standards: d.standards, banks: d.banks, feeStandard: d.feeStandard, overcharge: d.overcharge,
+            crossRegion: d.crossRegion, supervision: d.supervision, violations: d.violations,
+            forgery: d.forgery, payment: payment)
         var discrepancies: [DerivedDTO.Discrepancy] = []
         if let reported = try await Reports.latest(p, unit, on: db)?.values {
             let mine = Dictionary(uniqueKeysWithValues: reported.fields.map { ($0.key, $0.value) })
@@ -43,11 +51,12 @@ extension Reports {
                 discrepancies.append(.init(field: key, column: column, reported: mine[key] ?? "", derived: value))
             }
         }
-        return DerivedDTO(period: p.description, unitCode: unit,
-                          sources: ["exam-sessions", "stations", "fee-standards", "supervision-visits", "complaints", "certificate-ledger"],
-                          standards: d.standards, banks: d.banks, feeStandard: d.feeStandard, overcharge: d.overcharge,
-                          crossRegion: d.crossRegion, supervision: d.supervision, violations: d.violations, forgery: d.forgery,
-                          payment: payment, sessions: d.sessions, discrepancies: discrepancies)
+        return DerivedDTO(
+            period: p.description, unitCode: unit,
+            sources: ["exam-sessions", "stations", "fee-standards", "supervision-visits", "complaints", "certificate-ledger"],
+            standards: d.standards, banks: d.banks, feeStandard: d.feeStandard, overcharge: d.overcharge,
+            crossRegion: d.crossRegion, supervision: d.supervision, violations: d.violations, forgery: d.forgery,
+            payment: payment, sessions: d.sessions, discrepancies: discrepancies)
     }
 
     /// Who has and hasn't reported for a period (ministry).
@@ -62,9 +71,10 @@ extension Reports {
         }
         return units.map { u in
             let r = latest[u.id!]
-            return ReportStatusDTO(unitCode: u.id!, unitName: u.name, kind: u.kind.rawValue, status: r?.status.rawValue,
-                                   revision: r?.revision, submittedAt: r?.submittedAt, late: r?.late ?? false,
-                                   acceptedRevision: accepted[u.id!])
+            return ReportStatusDTO(
+                unitCode: u.id!, unitName: u.name, kind: u.kind.rawValue, status: r?.status.rawValue,
+                revision: r?.revision, submittedAt: r?.submittedAt, late: r?.late ?? false,
+                acceptedRevision: accepted[u.id!])
         }
     }
 }

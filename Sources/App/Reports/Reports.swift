@@ -7,17 +7,19 @@ import Vapor
 enum Reports {
     static func period(_ text: String?) throws -> Period {
         guard let text, let p = Period(text) else {
-            throw AppError.malformed("The period must be written YYYYQn, for example 2003Q3",
-                                     "报告期格式应为 YYYYQn，例如 2003Q3", code: "malformed_period")
+            throw AppError.malformed(
+                "The period must be written YYYYQn, for example 2003Q3",
+                "报告期格式应为 YYYYQn，例如 2003Q3", code: "malformed_period")
         }
         return p
     }
 
     static func requireNotFuture(_ p: Period, now: Date) throws {
         if p.isFuture(now: now) {
-            throw AppError.invalid(field: "period", code: "future_period",
-                                   "\(p) has not begun; future quarters take no reports",
-                                   "\(p)尚未开始，不能填报未来季度的报表")
+            throw AppError.invalid(
+                field: "period", code: "future_period",
+                "\(p) has not begun; future quarters take no reports",
+                "\(p)尚未开始，不能填报未来季度的报表")
         }
     }
 
@@ -54,14 +56,16 @@ enum Reports {
 
     /// Saves values: creates revision 1, edits a draft or returned report, or opens a correction
     /// (a new revision) of an accepted one. A submitted report awaits review and cannot change.
-    static func save(_ p: Period, unit: String, json: JSONValue, by actor: User, on store: Store, now: Date) async throws -> ReportModel {
+    static func save(
+        _ p: Period, unit: String, json: JSONValue, by actor: User, on store: Store, now: Date
+    ) async throws -> ReportModel {
         try requireNotFuture(p, now: now)
         let values: ReportValues
         switch ReportValues.parse(json) {
         case .success(let v): values = v
         case .failure(let f): throw AppError.invalid(f.issues)
         }
-                return try await store.write { db in
+        return try await store.write { db in
             try await lockUnit(unit, active: true, on: db)
             let latest = try await latest(p, unit, on: db)
             let prev = p.quarter > 1 ? try await Self.latest(p.previous, unit, on: db)?.values.payment : nil
@@ -90,8 +94,9 @@ enum Reports {
                 try await r.save(on: db)
                 report = r
             case let r? where r.status == .submitted:
-                throw AppError.conflict("wrong_state", "The report is submitted and awaits the ministry's review; it cannot be changed now",
-                                        "报表已报送，正在等待部审核，暂不能修改")
+                throw AppError.conflict(
+                    "wrong_state", "The report is submitted and awaits the ministry's review; it cannot be changed now",
+                    "报表已报送，正在等待部审核，暂不能修改")
             case let r?:
                 if r.values == values { return r }
                 report = ReportModel(period: p, unitCode: unit, revision: r.revision + 1, values: values)
@@ -113,8 +118,10 @@ enum Reports {
 
     static func submit(_ p: Period, unit: String, by actor: User, on store: Store, now: Date) async throws -> ReportModel {
         try requireNotFuture(p, now: now)
-        return try await transition(p, unit: unit, from: [.draft, .returned], to: .submitted, actor: actor,
-                                    unitMustBeActive: true, on: store, now: now) { r in
+        return try await transition(
+            p, unit: unit, from: [.draft, .returned], to: .submitted, actor: actor,
+            unitMustBeActive: true, on: store, now: now
+        ) { r in
             r.submittedAt = now
             // Lateness is the original's: a correction does not make a report late.
             if r.revision == 1 { r.late = now > deadline(p, store.config) }
@@ -128,35 +135,44 @@ enum Reports {
         }
     }
 
-    static func `return`(_ p: Period, unit: String, comment: String?, by actor: User, on store: Store, now: Date) async throws -> ReportModel {
+    static func `return`(
+        _ p: Period, unit: String, comment: String?, by actor: User, on store: Store, now: Date
+    ) async throws -> ReportModel {
         let comment = comment?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         guard !comment.isEmpty, comment.count <= 2000 else {
-            throw AppError.invalid(field: "comment", code: comment.isEmpty ? "required" : "too_long",
-                                   "Say why the report is returned (1–2000 characters)", "请填写退回原因（1至2000字）")
+            throw AppError.invalid(
+                field: "comment", code: comment.isEmpty ? "required" : "too_long",
+                "Say why the report is returned (1–2000 characters)", "请填写退回原因（1至2000字）")
         }
-        return try await transition(p, unit: unit, from: [.submitted], to: .returned, actor: actor, comment: comment, on: store, now: now) { r in
+        return try await transition(
+            p, unit: unit, from: [.submitted], to: .returned, actor: actor, comment: comment, on: store, now: now
+        ) { r in
             r.comment = comment
         }
     }
 
-    private static func transition(_ p: Period, unit: String, from: Set<ReportModel.Status>, to: ReportModel.Status,
-                                   actor: User, comment: String? = nil, unitMustBeActive: Bool = false, on store: Store,
-                                   now: Date, apply: @Sendable @escaping (ReportModel) -> Void) async throws -> ReportModel {
+    private static func transition(
+        _ p: Period, unit: String, from: Set<ReportModel.Status>, to: ReportModel.Status,
+        actor: User, comment: String? = nil, unitMustBeActive: Bool = false, on store: Store,
+        now: Date, apply: @Sendable @escaping (ReportModel) -> Void
+    ) async throws -> ReportModel {
         return try await store.write { db in
             // The unit's row lock orders every change of its reports: a save racing a submit, or
             // an accept racing a return, sees the other's result and answers 409.
             try await lockUnit(unit, active: unitMustBeActive, on: db)
             let r = try await require(p, unit, on: db)
             guard from.contains(r.status) else {
-                throw AppError.conflict("wrong_state", "The report is \(r.status.rawValue); it cannot become \(to.rawValue)",
-                                        "报表当前状态为“\(statusZh(r.status))”，不能变为“\(statusZh(to))”")
+                throw AppError.conflict(
+                    "wrong_state", "The report is \(r.status.rawValue); it cannot become \(to.rawValue)",
+                    "报表当前状态为“\(statusZh(r.status))”，不能变为“\(statusZh(to))”")
             }
             let old = r.status
             apply(r)
             r.status = to
             try await r.save(on: db)
-            try await events(r, [TrailEntry(action: "status", field: "status", old: old.rawValue, new: to.rawValue, comment: comment)],
-                             actor: actor, at: now, on: db)
+            try await events(
+                r, [TrailEntry(action: "status", field: "status", old: old.rawValue, new: to.rawValue, comment: comment)],
+                actor: actor, at: now, on: db)
             return r
         }
     }
@@ -176,8 +192,9 @@ enum Reports {
         let id = try r.requireID()
         let last = try await ReportEvent.query(on: db).filter(\.$report.$id == id).max(\.$seq) ?? -1
         try await entries.enumerated().map { n, e in
-            try ReportEvent(report: r, action: e.action, field: e.field, old: e.old, new: e.new, comment: e.comment,
-                            actor: actor.username, at: at, seq: last + 1 + n)
+            try ReportEvent(
+                report: r, action: e.action, field: e.field, old: e.old, new: e.new, comment: e.comment,
+                actor: actor.username, at: at, seq: last + 1 + n)
         }.create(on: db)
     }
 

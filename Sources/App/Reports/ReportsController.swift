@@ -18,7 +18,8 @@ enum ReportsController {
         let (p, unit) = try target(req)
         let user = try req.requireWrite(unit: unit)
         let json = try req.content.decode(JSONValue.self)
-        return ReportDTO(try await Reports.save(p, unit: unit, json: json, by: user, on: req.store, now: req.now), period: p, req: req)
+        return ReportDTO(
+            try await Reports.save(p, unit: unit, json: json, by: user, on: req.store, now: req.now), period: p, req: req)
     }
 
     @Sendable static func submit(_ req: Request) async throws -> ReportDTO {
@@ -39,7 +40,9 @@ enum ReportsController {
         let (p, unit) = try target(req)
         let user = try req.requireMinistry()
         let body = try req.content.decode(ReturnBody.self)
-        return ReportDTO(try await Reports.return(p, unit: unit, comment: body.comment, by: user, on: req.store, now: req.now), period: p, req: req)
+        return ReportDTO(
+            try await Reports.return(p, unit: unit, comment: body.comment, by: user, on: req.store, now: req.now), period: p,
+            req: req)
     }
 
     @Sendable static func history(_ req: Request) async throws -> [HistoryEntryDTO] {
@@ -64,6 +67,5 @@ enum ReportsController {
         _ = try req.requireMinistry()
         return try await Reports.statuses(p, on: req.db)
     }
-
 
 }

@@ -6,7 +6,12 @@ struct UnitDTO: Content {
     let name: String
     let kind: String
     let active: Bool
-    init(_ u: UnitModel) { code = u.id!; name = u.name; kind = u.kind.rawValue; active = u.active }
+    init(_ u: UnitModel) {
+        code = u.id!
+        name = u.name
+        kind = u.kind.rawValue
+        active = u.active
+    }
 }
 
 /// Unit names by code, for pages that show a unit by its name.

@@ -7,7 +7,11 @@ enum UnitsController {
         try await UnitModel.query(on: req.db).sort(\.$sortKey).all().map(UnitDTO.init)
     }
 
-    struct NewUnit: Content { let code: String; let name: String; let kind: String }
+    struct NewUnit: Content {
+        let code: String
+        let name: String
+        let kind: String
+    }
 
     @Sendable static func create(_ req: Request) async throws -> Response {
         let user = try req.requireMinistry()
@@ -22,17 +26,23 @@ enum UnitsController {
         let code = body.code.trimmingCharacters(in: .whitespaces)
         let name = body.name.trimmingCharacters(in: .whitespaces)
         if !(2...12).contains(code.count) || !code.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
-            issues.append(.init(field: "code", column: nil, code: "invalid", message: "Code: 2–12 letters or digits",
-                                messageZh: "代码须为2至12位字母或数字"))
+            issues.append(
+                .init(
+                    field: "code", column: nil, code: "invalid", message: "Code: 2–12 letters or digits",
+                    messageZh: "代码须为2至12位字母或数字"))
         }
         if name.isEmpty || name.count > 100 {
-            issues.append(.init(field: "name", column: nil, code: "invalid", message: "Name: 1–100 characters",
-                                messageZh: "名称须为1至100个字符"))
+            issues.append(
+                .init(
+                    field: "name", column: nil, code: "invalid", message: "Name: 1–100 characters",
+                    messageZh: "名称须为1至100个字符"))
         }
         if body.kind != "industry" {
-            issues.append(.init(field: "kind", column: nil, code: "invalid",
-                                message: "Only industries are added; the 32 regions are fixed",
-                                messageZh: "只能新增行业；32个地区为固定名单"))
+            issues.append(
+                .init(
+                    field: "kind", column: nil, code: "invalid",
+                    message: "Only industries are added; the 32 regions are fixed",
+                    messageZh: "只能新增行业；32个地区为固定名单"))
         }
         if !issues.isEmpty { throw AppError.invalid(issues) }
         let unit = UnitModel(code: code, name: name, kind: .industry)
@@ -47,7 +57,10 @@ enum UnitsController {
         return UnitDTO(unit)
     }
 
-    struct UnitPatch: Content { let name: String?; let active: Bool? }
+    struct UnitPatch: Content {
+        let name: String?
+        let active: Bool?
+    }
 
     /// Renames an industry or (de)activates any unit; inactive units leave the bulletin.
     @Sendable static func update(_ req: Request) async throws -> UnitDTO {
@@ -63,8 +76,9 @@ enum UnitsController {
         let unit = try await Reports.lockUnit(code, active: false, on: db)
         if let name = name?.trimmingCharacters(in: .whitespaces) {
             guard unit.kind == .industry else {
-                throw AppError.invalid(field: "name", code: "fixed", "Region names are official (GB/T 2260)",
-                                       "地区名称为国家标准名称，不能修改")
+                throw AppError.invalid(
+                    field: "name", code: "fixed", "Region names are official (GB/T 2260)",
+                    "地区名称为国家标准名称，不能修改")
             }
             guard !name.isEmpty, name.count <= 100 else {
                 throw AppError.invalid(field: "name", code: "invalid", "Name: 1–100 characters", "名称须为1至100个字符")

@@ -292,7 +292,11 @@ enum L10n {
             case .password: ("密码", "Password")
             case .switchLang: ("English", "中文")
             case .hotlines: ("劳动保障部职业技能鉴定质量监督电话", "Ministry supervision hotlines")
-            case .intro: ("依据劳动和社会保障部2003年8月6日通知建立的职业资格证书制度质量通报制度：各地区、各行业每季度报送28项质量工作指标，部对执行国家职业标准、使用题库、考务管理、证书核发与管理等情况进行公开通报。", "The quality bulletin system of the Ministry of Labour and Social Security's notice of 6 August 2003: every quarter each region and industry reports 28 indicators, and the ministry publishes how each applies national standards, uses question banks, runs exams and issues certificates.")
+            case .intro:
+                (
+                    "依据劳动和社会保障部2003年8月6日通知建立的职业资格证书制度质量通报制度：各地区、各行业每季度报送28项质量工作指标，部对执行国家职业标准、使用题库、考务管理、证书核发与管理等情况进行公开通报。",
+                    "The quality bulletin system of the Ministry of Labour and Social Security's notice of 6 August 2003: every quarter each region and industry reports 28 indicators, and the ministry publishes how each applies national standards, uses question banks, runs exams and issues certificates."
+                )
             case .published: ("已发布的通报", "Published bulletins")
             case .noBulletins: ("尚无已发布的通报。", "No bulletin has been published yet.")
             case .period: ("报告期", "Period")
@@ -346,7 +350,11 @@ enum L10n {
             case .old: ("原值", "Old")
             case .new: ("新值", "New")
             case .chartTitle: ("各单位通报问题数", "Findings per unit")
-            case .correctionNote: ("本期通报已发布：修改将作为更正版本，经部审核通过后进入通报。", "This period is published: a change makes a correction that enters the bulletin once the ministry accepts it.")
+            case .correctionNote:
+                (
+                    "本期通报已发布：修改将作为更正版本，经部审核通过后进入通报。",
+                    "This period is published: a change makes a correction that enters the bulletin once the ministry accepts it."
+                )
             case .returnedWith: ("退回意见", "Returned with")
             case .reportedCount: ("已报", "Reported")
             case .lateFinding: ("迟报", "late")
@@ -365,7 +373,8 @@ enum L10n {
             case .visits: ("督导检查", "Supervision visits")
             case .sessions: ("考试场次", "Exam sessions")
             case .add: ("添加", "Add")
-            case .scopeHelp: ("授权范围：每行 职业代码:最高等级（如 6-07-06-01:3）", "Scope: one line per occupation, code:highest level (6-07-06-01:3)")
+            case .scopeHelp:
+                ("授权范围：每行 职业代码:最高等级（如 6-07-06-01:3）", "Scope: one line per occupation, code:highest level (6-07-06-01:3)")
             case .suspend: ("暂停", "Suspend")
             case .revokeStation: ("撤销", "Revoke")
             case .licenceNo: ("督导员证号", "Licence no.")
@@ -397,7 +406,11 @@ enum L10n {
             case .hotlinesTitle: ("监督电话", "Supervision hotlines")
             case .casesTitle: ("举报办理", "Complaints")
             case .statsTitle: ("举报统计", "Complaint statistics")
-            case .complaintIntro: ("欢迎对乱办班、乱考核、乱收费、乱发证以及其他违纪违规行为进行举报。可以匿名举报；提交后将得到一个回执号，凭回执号查询办理进度。", "Report illegal classes, exams, fees, certificates or other violations. You may stay anonymous: you get a receipt to follow the case.")
+            case .complaintIntro:
+                (
+                    "欢迎对乱办班、乱考核、乱收费、乱发证以及其他违纪违规行为进行举报。可以匿名举报；提交后将得到一个回执号，凭回执号查询办理进度。",
+                    "Report illegal classes, exams, fees, certificates or other violations. You may stay anonymous: you get a receipt to follow the case."
+                )
             case .category: ("举报类别", "Category")
             case .unitUnknown: ("不清楚", "Don't know")
             case .station: ("鉴定站（所）", "Appraisal station")
@@ -410,7 +423,8 @@ enum L10n {
             case .channel_visit: ("来访", "Visit")
             case .send: ("提交举报", "Submit")
             case .receiptTitle: ("举报已受理，请保存回执号", "Received: keep your receipt")
-            case .receiptNote: ("回执号只显示这一次，是查询办理进度的唯一凭证。", "The receipt is shown only this once; it alone opens the case's status.")
+            case .receiptNote:
+                ("回执号只显示这一次，是查询办理进度的唯一凭证。", "The receipt is shown only this once; it alone opens the case's status.")
             case .copy: ("复制", "Copy")
             case .receipt: ("回执号", "Receipt")
             case .checkStatus: ("查询进度", "Check status")
@@ -428,7 +442,8 @@ enum L10n {
             case .editHotlines: ("本单位监督电话（每行一个）", "Our hotlines (one per line)")
             case .ledger: ("登记数据：证书缴款台账（自1月1日起累计）", "Registers: certificate ledger (year to date)")
             case .fillFromLedger: ("按登记数据填入", "Fill from the registers")
-            case .filledFromLedger: ("已按证书台账和举报登记填入金额和案件数，请核对后保存。", "Amounts and case counts filled from the registers: check them, then save.")
+            case .filledFromLedger:
+                ("已按证书台账和举报登记填入金额和案件数，请核对后保存。", "Amounts and case counts filled from the registers: check them, then save.")
             case .casesRegister: ("登记案件（已查处/未查处）", "Registered cases (investigated/not)")
             case .discrepancies: ("报表与登记数据不一致", "The report disagrees with the registers")
             case .sessionsCount: ("本季度考试场次", "sessions this quarter")
@@ -440,7 +455,11 @@ enum L10n {
             case .group_forgery: ("自制私制证书", "Certificates")
             case .verifyTitle: ("职业资格证书查询", "Verify a certificate")
             case .verifyNav: ("证书查询", "Verify")
-            case .verifyHelp: ("请输入证书编号，以及持证人姓名或公民身份号码；也可扫描证书上的二维码。", "Enter the serial and the holder's name or ID number, or scan the certificate's QR code.")
+            case .verifyHelp:
+                (
+                    "请输入证书编号，以及持证人姓名或公民身份号码；也可扫描证书上的二维码。",
+                    "Enter the serial and the holder's name or ID number, or scan the certificate's QR code."
+                )
             case .serial: ("证书编号", "Serial")
             case .holderName: ("姓名", "Name")
             case .idNumber: ("公民身份号码", "ID number")

@@ -45,12 +45,15 @@ enum Pages {
             let unit = u.$unit.value.flatMap { $0?.name }
             return "\(u.username)（\(Names(L10n.Strings(lang: lang)).role(u.role))\(unit.map { "，" + $0 } ?? "")）"
         }
-        return Base(t: L10n.strings(lang), lang: lang, user: user.map(UserDTO.init), who: who,
-                    csrf: req.currentToken?.csrf, title: title, path: req.url.path)
+        return Base(
+            t: L10n.strings(lang), lang: lang, user: user.map(UserDTO.init), who: who,
+            csrf: req.currentToken?.csrf, title: title, path: req.url.path)
     }
 
-    static func render<T: Encodable>(_ req: Request, _ template: String, title: String, _ page: T,
-                                     status: HTTPResponseStatus = .ok) async throws -> Response {
+    static func render<T: Encodable>(
+        _ req: Request, _ template: String, title: String, _ page: T,
+        status: HTTPResponseStatus = .ok
+    ) async throws -> Response {
         let view = try await req.view.render(template, Page(base: base(req, title: title), page: page))
         let res = try await view.encodeResponse(status: status, for: req)
         // Remember an explicit language choice.
@@ -60,15 +63,19 @@ enum Pages {
         return res
     }
 
-    struct ErrorPage: Encodable { let status: Int; let message: String }
+    struct ErrorPage: Encodable {
+        let status: Int
+        let message: String
+    }
 
     static func errorPage(_ req: Request, error: AppError) async throws -> Response {
         if error.status == .unauthorized {
             return req.redirect(to: SiteURL.login.with([("next", req.url.path)]))
         }
         let msg = L10n.lang(req) == "en" ? error.message : error.messageZh
-        return try await render(req, "error", title: L10n.t(req)[.error],
-                                ErrorPage(status: Int(error.status.code), message: msg), status: error.status)
+        return try await render(
+            req, "error", title: L10n.t(req)[.error],
+            ErrorPage(status: Int(error.status.code), message: msg), status: error.status)
     }
 
     static func register(_ r: any RoutesBuilder) {
@@ -94,13 +101,19 @@ enum Pages {
     struct Home: Encodable { let bulletins: [BulletinPages.SummaryRow] }
 
     @Sendable static func home(_ req: Request) async throws -> Response {
-        try await render(req, "home", title: L10n.t(req)[.app],
-                         Home(bulletins: try await BulletinPages.summaries(req)))
+        try await render(
+            req, "home", title: L10n.t(req)[.app],
+            Home(bulletins: try await BulletinPages.summaries(req)))
     }
 }
 
 enum AuthPages {
-    struct LoginPage: Encodable { let next: String; let error: String?; let loginCSRF: String; let username: String }
+    struct LoginPage: Encodable {
+        let next: String
+        let error: String?
+        let loginCSRF: String
+        let username: String
+    }
 
     @Sendable static func loginForm(_ req: Request) async throws -> Response {
         try await form(req, error: nil, status: .ok)
@@ -109,10 +122,12 @@ enum AuthPages {
     static func form(_ req: Request, error: String?, status: HTTPResponseStatus, username: String = "") async throws -> Response {
         let token = Auth.randomSecret()
         let next = safeNext(req.query[String.self, at: "next"] ?? (try? req.content.get(String.self, at: "next")))
-        let res = try await Pages.render(req, "login", title: L10n.t(req)[.login],
-                                         LoginPage(next: next, error: error, loginCSRF: token, username: username), status: status)
-        res.cookies[Auth.loginCSRFCookie] = HTTPCookies.Value(string: token, maxAge: 3600, path: "/login",
-                                                              isSecure: req.config.secureCookies, isHTTPOnly: true, sameSite: .strict)
+        let res = try await Pages.render(
+            req, "login", title: L10n.t(req)[.login],
+            LoginPage(next: next, error: error, loginCSRF: token, username: username), status: status)
+        res.cookies[Auth.loginCSRFCookie] = HTTPCookies.Value(
+            string: token, maxAge: 3600, path: "/login",
+            isSecure: req.config.secureCookies, isHTTPOnly: true, sameSite: .strict)
         return res
     }
 
@@ -121,30 +136,39 @@ enum AuthPages {
     /// would write headers), no backslash, no `//` — so the value is safe in a `Location` header.
     static func safeNext(_ next: String?) -> String {
         guard let next, next.hasPrefix("/"), next.utf8.count <= 2000,
-              next.utf8.allSatisfy({ (0x21...0x7E).contains($0) && $0 != UInt8(ascii: "\\") }),
-              !next.hasPrefix("//") else { return SiteURL.reports.path }
+            next.utf8.allSatisfy({ (0x21...0x7E).contains($0) && $0 != UInt8(ascii: "\\") }),
+            !next.hasPrefix("//")
+        else { return SiteURL.reports.path }
         return next
     }
 
-    struct LoginForm: Content { let username: String?; let password: String?; let _csrf: String?; let next: String? }
+    struct LoginForm: Content {
+        let username: String?
+        let password: String?
+        let _csrf: String?
+        let next: String?
+    }
 
     @Sendable static func login(_ req: Request) async throws -> Response {
         let f = try req.content.decode(LoginForm.self)
         guard let sent = f._csrf, let cookie = req.cookies[Auth.loginCSRFCookie]?.string, sent == cookie else {
-            return try await form(req, error: L10n.lang(req) == "en" ? "The form has expired; try again" : "表单已失效，请重试",
-                                  status: .forbidden)
+            return try await form(
+                req, error: L10n.lang(req) == "en" ? "The form has expired; try again" : "表单已失效，请重试",
+                status: .forbidden)
         }
         do {
             let user = try await Auth.verify(username: f.username ?? "", password: f.password ?? "", on: req)
             let (secret, token) = try await Auth.issue(for: user, kind: "session", on: req)
             let res = req.redirect(to: safeNext(f.next))
-            res.cookies[Auth.sessionCookie] = HTTPCookies.Value(string: secret, expires: token.expiresAt,
-                                                                isSecure: req.config.secureCookies, isHTTPOnly: true, sameSite: .lax)
+            res.cookies[Auth.sessionCookie] = HTTPCookies.Value(
+                string: secret, expires: token.expiresAt,
+                isSecure: req.config.secureCookies, isHTTPOnly: true, sameSite: .lax)
             res.cookies[Auth.deviceCookie] = Auth.deviceCookieValue(user, on: req)
             return res
         } catch let e as AppError {
-            let res = try await form(req, error: L10n.lang(req) == "en" ? e.message : e.messageZh, status: e.status,
-                                     username: f.username ?? "")
+            let res = try await form(
+                req, error: L10n.lang(req) == "en" ? e.message : e.messageZh, status: e.status,
+                username: f.username ?? "")
             for (name, value) in e.headers { res.headers.replaceOrAdd(name: name, value: value) }
             return res
         }
@@ -152,7 +176,9 @@ enum AuthPages {
 
     @Sendable static func logout(_ req: Request) async throws -> Response {
         if req.currentToken != nil { try req.requireCSRF() }
-        if let id = req.currentToken?.id { try await req.write { try await UserToken.query(on: $0).filter(\.$id == id).delete() } }
+        if let id = req.currentToken?.id {
+            try await req.write { try await UserToken.query(on: $0).filter(\.$id == id).delete() }
+        }
         let res = req.redirect(to: SiteURL.home.path)
         res.cookies[Auth.sessionCookie] = HTTPCookies.Value(string: "", expires: Date(timeIntervalSince1970: 0), isHTTPOnly: true)
         return res

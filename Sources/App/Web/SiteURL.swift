@@ -14,23 +14,41 @@ enum SiteURL: Sendable {
     case home, login, logout
     case healthz, jwks
     // Bulletins and reports
-    case bulletins, bulletin(Parameter<String>), bulletinPublish(Parameter<String>)
+    case bulletins
+    case bulletin(Parameter<String>)
+    case bulletinPublish(Parameter<String>)
     /// A bulletin's download (`2025Q1.csv`, `.xlsx`, `.json`), served by the same route as the page.
     case bulletinFile(String, BulletinFormat)
-    case reports, report(Parameter<String>, Parameter<String>), reportAction(Parameter<String>, Parameter<String>, ReportAction)
+    case reports
+    case report(Parameter<String>, Parameter<String>)
+    case reportAction(Parameter<String>, Parameter<String>, ReportAction)
     // Certificates
-    case verify, certificates, certificate(Parameter<String>), certificateRevoke(Parameter<String>), certificateVoid
-    case certificateOrders, certificateOrderAllocate(Parameter<String>), certificateOrderPayments(Parameter<String>)
+    case verify, certificates
+    case certificate(Parameter<String>)
+    case certificateRevoke(Parameter<String>)
+    case certificateVoid
+    case certificateOrders
+    case certificateOrderAllocate(Parameter<String>)
+    case certificateOrderPayments(Parameter<String>)
     case certificateIssue, certificateImport
     // Complaints
-    case complaintNew, complaints, complaintStatus, hotlines, complaintCases, complaintCase(Parameter<String>)
-    case complaintTransition(Parameter<String>), complaintReopen(Parameter<String>), complaintStats, complaintStatsCSV
+    case complaintNew, complaints, complaintStatus, hotlines, complaintCases
+    case complaintCase(Parameter<String>)
+    case complaintTransition(Parameter<String>)
+    case complaintReopen(Parameter<String>)
+    case complaintStats, complaintStatsCSV
     // Registers
-    case registers, registerOccupations, registerOccupationActive(Parameter<String>), registerFees, registerStations
-    case registerStationStatus(Parameter<String>), registerSupervisors, registerSupervisorActive(Parameter<String>)
+    case registers, registerOccupations
+    case registerOccupationActive(Parameter<String>)
+    case registerFees, registerStations
+    case registerStationStatus(Parameter<String>)
+    case registerSupervisors
+    case registerSupervisorActive(Parameter<String>)
     case registerVisits, registerSessions, registerSessionsImport
     // Units and users
-    case admin, adminUnits, adminUnitActive(Parameter<String>), adminUsers
+    case admin, adminUnits
+    case adminUnitActive(Parameter<String>)
+    case adminUsers
     // The HTTP API under /api/v1
     case api(API)
 

@@ -14,10 +14,12 @@ struct M003_CreateReports: AsyncMigration {
             .field("submitted_at", .datetime)
             .field("late", .bool, .required)
             .field("accepted_at", .datetime)
-        for f in ["std_national", "std_verified_local", "std_unverified_local", "bank_national",
-                  "bank_certified_local", "bank_uncertified_local", "overcharge_investigated",
-                  "overcharge_uninvestigated", "violations_investigated", "violations_uninvestigated",
-                  "forgery_investigated", "forgery_uninvestigated"] {
+        for f in [
+            "std_national", "std_verified_local", "std_unverified_local", "bank_national",
+            "bank_certified_local", "bank_uncertified_local", "overcharge_investigated",
+            "overcharge_uninvestigated", "violations_investigated", "violations_uninvestigated",
+            "forgery_investigated", "forgery_uninvestigated",
+        ] {
             s = s.field(.string(f), .int, .required)
         }
         try await s

@@ -78,8 +78,10 @@ struct M004_CreateCertificates: AsyncMigration {
     }
 
     func revert(on db: any Database) async throws {
-        for s in ["signing_keys", "forgery_leads", "serial_breaches", "certificate_events", "certificates",
-                  "certificate_payments", "certificate_orders"] {
+        for s in [
+            "signing_keys", "forgery_leads", "serial_breaches", "certificate_events", "certificates",
+            "certificate_payments", "certificate_orders",
+        ] {
             try await db.schema(s).delete()
         }
     }

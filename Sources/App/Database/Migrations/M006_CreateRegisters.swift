@@ -80,14 +80,17 @@ struct M006_CreateRegisters: AsyncMigration {
             .field("at", .datetime, .required)
             .create()
         if let sql = db as? any SQLDatabase {
-            try await sql.create(index: "exam_sessions_date_unit_idx").on("exam_sessions").column("date").column("unit_code").run()
+            try await sql.create(index: "exam_sessions_date_unit_idx").on("exam_sessions").column("date").column("unit_code")
+                .run()
             try await sql.create(index: "supervision_visits_date_idx").on("supervision_visits").column("visited_on").run()
         }
     }
 
     func revert(on db: any Database) async throws {
-        for s in ["register_events", "supervision_visits", "exam_sessions", "supervisors", "station_scopes", "stations",
-                  "fee_standards", "occupations"] {
+        for s in [
+            "register_events", "supervision_visits", "exam_sessions", "supervisors", "station_scopes", "stations",
+            "fee_standards", "occupations",
+        ] {
             try await db.schema(s).delete()
         }
     }

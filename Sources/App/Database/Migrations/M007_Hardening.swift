@@ -24,19 +24,23 @@ struct M007_Hardening: AsyncMigration {
         ("reports", "reports_status_known", "$status IN ('draft', 'submitted', 'accepted', 'returned')"),
         ("reports", "reports_revision_positive", "$revision >= 1"),
         ("reports", "reports_money_not_negative", "$due_fen >= 0 AND $paid_fen >= 0"),
-        ("reports", "reports_counts_not_negative",
-         "$std_national >= 0 AND $std_verified_local >= 0 AND $std_unverified_local >= 0 AND $bank_national >= 0 "
-            + "AND $bank_certified_local >= 0 AND $bank_uncertified_local >= 0 AND $overcharge_investigated >= 0 "
-            + "AND $overcharge_uninvestigated >= 0 AND $violations_investigated >= 0 AND $violations_uninvestigated >= 0 "
-            + "AND $forgery_investigated >= 0 AND $forgery_uninvestigated >= 0"),
+        (
+            "reports", "reports_counts_not_negative",
+            "$std_national >= 0 AND $std_verified_local >= 0 AND $std_unverified_local >= 0 AND $bank_national >= 0 "
+                + "AND $bank_certified_local >= 0 AND $bank_uncertified_local >= 0 AND $overcharge_investigated >= 0 "
+                + "AND $overcharge_uninvestigated >= 0 AND $violations_investigated >= 0 AND $violations_uninvestigated >= 0 "
+                + "AND $forgery_investigated >= 0 AND $forgery_uninvestigated >= 0"
+        ),
         ("exam_sessions", "sessions_counts_valid", "$candidates >= 0 AND $passed >= 0 AND $passed <= $candidates"),
         ("exam_sessions", "sessions_fee_not_negative", "$fee_fen >= 0"),
         ("exam_sessions", "sessions_level_known", "$level IN ('1', '2', '3', '4', '5')"),
         ("fee_standards", "fees_valid", "$fee_fen >= 0 AND $level IN ('1', '2', '3', '4', '5')"),
         ("stations", "stations_status_known", "$status IN ('active', 'suspended', 'revoked')"),
         // The statuses of issue 11's handling rules are admitted already.
-        ("complaints", "complaints_status_known",
-         "$status IN ('received', 'accepted', 'refused', 'investigating', 'handled', 'unfounded', 'transferred')"),
+        (
+            "complaints", "complaints_status_known",
+            "$status IN ('received', 'accepted', 'refused', 'investigating', 'handled', 'unfounded', 'transferred')"
+        ),
     ]
 
     func prepare(on db: any Database) async throws {
@@ -50,11 +54,13 @@ struct M007_Hardening: AsyncMigration {
                 try await sql.raw("ALTER TABLE \(ident: table) ADD CONSTRAINT \(ident: name) CHECK (\(unsafeRaw: check))").run()
             } else {
                 for event in ["INSERT", "UPDATE"] {
-                    try await sql.raw("""
+                    try await sql.raw(
+                        """
                         CREATE TRIGGER \(ident: name + "_" + event.lowercased()) BEFORE \(unsafeRaw: event) ON \(ident: table)
                         FOR EACH ROW WHEN NOT (\(unsafeRaw: condition.replacingOccurrences(of: "$", with: "NEW.")))
                         BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: \(unsafeRaw: name)'); END
-                        """).run()
+                        """
+                    ).run()
                 }
             }
         }

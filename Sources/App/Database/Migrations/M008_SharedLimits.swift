@@ -6,10 +6,12 @@ import SQLKit
 struct M008_SharedLimits: AsyncMigration {
     func prepare(on db: any Database) async throws {
         guard let sql = db as? any SQLDatabase, sql.dialect.name == "postgresql" else { return }
-        try await sql.raw("""
+        try await sql.raw(
+            """
             CREATE UNLOGGED TABLE rate_limits (scope text NOT NULL, key text NOT NULL, window_start bigint NOT NULL,
             hits integer NOT NULL, PRIMARY KEY (scope, key, window_start))
-            """).run()
+            """
+        ).run()
     }
 
     func revert(on db: any Database) async throws {

@@ -23,7 +23,10 @@ final class CertificateOrder: Model, @unchecked Sendable {
     init() {}
 
     init(unitCode: String, level: String, quantity: Int, orderedBy: String) {
-        self.$unit.id = unitCode; self.level = level; self.quantity = quantity; self.status = .pending
+        self.$unit.id = unitCode
+        self.level = level
+        self.quantity = quantity
+        self.status = .pending
         self.orderedBy = orderedBy
     }
 
@@ -45,7 +48,10 @@ final class CertificatePayment: Model, @unchecked Sendable {
     init() {}
 
     init(orderID: UUID, unitCode: String, amountFen: Int64, paidOn: String, recordedBy: String) {
-        self.$order.id = orderID; self.$unit.id = unitCode; self.amountFen = amountFen; self.paidOn = paidOn
+        self.$order.id = orderID
+        self.$unit.id = unitCode
+        self.amountFen = amountFen
+        self.paidOn = paidOn
         self.recordedBy = recordedBy
     }
 }
@@ -90,8 +96,12 @@ final class CertificateEvent: Model, @unchecked Sendable {
     init() {}
 
     init(serial: String, unitCode: String, action: String, reason: String?, actor: String, at: Date) {
-        self.serial = serial; self.unitCode = unitCode; self.action = action; self.reason = reason
-        self.actor = actor; self.at = at
+        self.serial = serial
+        self.unitCode = unitCode
+        self.action = action
+        self.reason = reason
+        self.actor = actor
+        self.at = at
     }
 }
 
@@ -110,8 +120,12 @@ final class SerialBreach: Model, @unchecked Sendable {
     init() {}
 
     init(unitCode: String, serial: String, ownerCode: String?, source: String, actor: String, at: Date) {
-        self.unitCode = unitCode; self.serial = serial; self.ownerCode = ownerCode; self.source = source
-        self.actor = actor; self.at = at
+        self.unitCode = unitCode
+        self.serial = serial
+        self.ownerCode = ownerCode
+        self.source = source
+        self.actor = actor
+        self.at = at
     }
 }
 
@@ -125,7 +139,11 @@ final class ForgeryLead: Model, @unchecked Sendable {
     @Field(key: "at") var at: Date
 
     init() {}
-    init(serial: String, day: String, at: Date) { self.serial = serial; self.day = day; self.at = at }
+    init(serial: String, day: String, at: Date) {
+        self.serial = serial
+        self.day = day
+        self.at = at
+    }
 }
 
 /// An Ed25519 signing key; the active one signs new certificates, all stay in the JWKS.
@@ -140,5 +158,9 @@ final class SigningKeyModel: Model, @unchecked Sendable {
     @OptionalField(key: "retired_at") var retiredAt: Date?
 
     init() {}
-    init(kid: String, privateKey: String, active: Bool) { self.id = kid; self.privateKey = privateKey; self.active = active }
+    init(kid: String, privateKey: String, active: Bool) {
+        self.id = kid
+        self.privateKey = privateKey
+        self.active = active
+    }
 }

@@ -37,7 +37,10 @@ final class ComplaintContact: Model, @unchecked Sendable {
     @Field(key: "contact") var contact: String
 
     init() {}
-    init(complaintID: UUID, contact: String) { self.id = complaintID; self.contact = contact }
+    init(complaintID: UUID, contact: String) {
+        self.id = complaintID
+        self.contact = contact
+    }
 }
 
 final class ComplaintUpdate: Model, @unchecked Sendable {
@@ -67,5 +70,9 @@ final class UnitHotline: Model, @unchecked Sendable {
     @Field(key: "position") var position: Int
 
     init() {}
-    init(unitCode: String, phone: String, position: Int) { self.$unit.id = unitCode; self.phone = phone; self.position = position }
+    init(unitCode: String, phone: String, position: Int) {
+        self.$unit.id = unitCode
+        self.phone = phone
+        self.position = position
+    }
 }

@@ -8,7 +8,11 @@ final class Occupation: Model, @unchecked Sendable {
     @Field(key: "name") var name: String
     @Field(key: "active") var active: Bool
     init() {}
-    init(code: String, name: String) { id = code; self.name = name; active = true }
+    init(code: String, name: String) {
+        id = code
+        self.name = name
+        active = true
+    }
 }
 
 final class FeeStandard: Model, @unchecked Sendable {
@@ -44,7 +48,9 @@ final class StationScope: Model, @unchecked Sendable {
     @Field(key: "max_level") var maxLevel: String
     init() {}
     init(station: String, occupation: String, maxLevel: String) {
-        $station.id = station; $occupation.id = occupation; self.maxLevel = maxLevel
+        $station.id = station
+        $occupation.id = occupation
+        self.maxLevel = maxLevel
     }
 }
 
@@ -106,6 +112,11 @@ final class RegisterEvent: Model, @unchecked Sendable {
     @Field(key: "at") var at: Date
     init() {}
     init(register: String, key: String, action: String, detail: String?, actor: String, at: Date) {
-        self.register = register; self.key = key; self.action = action; self.detail = detail; self.actor = actor; self.at = at
+        self.register = register
+        self.key = key
+        self.action = action
+        self.detail = detail
+        self.actor = actor
+        self.at = at
     }
 }

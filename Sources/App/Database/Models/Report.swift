@@ -47,8 +47,13 @@ final class ReportModel: Model, @unchecked Sendable {
     init() {}
 
     init(period: Period, unitCode: String, revision: Int, values: ReportValues) {
-        self.period = period.description; self.year = period.year; self.quarter = period.quarter
-        self.$unit.id = unitCode; self.revision = revision; self.status = .draft; self.late = false
+        self.period = period.description
+        self.year = period.year
+        self.quarter = period.quarter
+        self.$unit.id = unitCode
+        self.revision = revision
+        self.status = .draft
+        self.late = false
         self.values = values
     }
 
@@ -67,18 +72,23 @@ final class ReportModel: Model, @unchecked Sendable {
                 payment: .init(dueYuan: Money(fen: dueFen), paidYuan: Money(fen: paidFen)))
         }
         set {
-            stdNational = newValue.standards.national; stdVerifiedLocal = newValue.standards.verifiedLocal
+            stdNational = newValue.standards.national
+            stdVerifiedLocal = newValue.standards.verifiedLocal
             stdUnverifiedLocal = newValue.standards.unverifiedLocal
-            bankNational = newValue.banks.national; bankCertifiedLocal = newValue.banks.certifiedLocal
+            bankNational = newValue.banks.national
+            bankCertifiedLocal = newValue.banks.certifiedLocal
             bankUncertifiedLocal = newValue.banks.uncertifiedLocal
             feeStandard = newValue.feeStandard
             overchargeInvestigated = newValue.overcharge.investigated
             overchargeUninvestigated = newValue.overcharge.uninvestigated
-            crossRegion = newValue.crossRegion; supervision = newValue.supervision
+            crossRegion = newValue.crossRegion
+            supervision = newValue.supervision
             violationsInvestigated = newValue.violations.investigated
             violationsUninvestigated = newValue.violations.uninvestigated
-            forgeryInvestigated = newValue.forgery.investigated; forgeryUninvestigated = newValue.forgery.uninvestigated
-            dueFen = newValue.payment.dueYuan.fen; paidFen = newValue.payment.paidYuan.fen
+            forgeryInvestigated = newValue.forgery.investigated
+            forgeryUninvestigated = newValue.forgery.uninvestigated
+            dueFen = newValue.payment.dueYuan.fen
+            paidFen = newValue.payment.paidYuan.fen
         }
     }
 }
@@ -103,11 +113,22 @@ final class ReportEvent: Model, @unchecked Sendable {
 
     init() {}
 
-    init(report: ReportModel, action: String, field: String? = nil, old: String? = nil, new: String? = nil,
-         comment: String? = nil, actor: String, at: Date, seq: Int) throws {
-        self.$report.id = try report.requireID(); self.period = report.period; self.unitCode = report.unitCode
-        self.revision = report.revision; self.action = action; self.field = field; self.oldValue = old
-        self.newValue = new; self.comment = comment; self.actor = actor; self.at = at; self.seq = seq
+    init(
+        report: ReportModel, action: String, field: String? = nil, old: String? = nil, new: String? = nil,
+        comment: String? = nil, actor: String, at: Date, seq: Int
+    ) throws {
+        self.$report.id = try report.requireID()
+        self.period = report.period
+        self.unitCode = report.unitCode
+        self.revision = report.revision
+        self.action = action
+        self.field = field
+        self.oldValue = old
+        self.newValue = new
+        self.comment = comment
+        self.actor = actor
+        self.at = at
+        self.seq = seq
     }
 }
 
@@ -124,7 +145,10 @@ final class BulletinModel: Model, @unchecked Sendable {
 
     init() {}
     init(period: String, revision: Int, publishedAt: Date, publishedBy: String, body: String) {
-        self.period = period; self.revision = revision; self.publishedAt = publishedAt
-        self.publishedBy = publishedBy; self.body = body
+        self.period = period
+        self.revision = revision
+        self.publishedAt = publishedAt
+        self.publishedBy = publishedBy
+        self.body = body
     }
 }

@@ -17,7 +17,10 @@ final class UnitModel: Model, @unchecked Sendable {
     init() {}
 
     init(code: String, name: String, kind: Kind, active: Bool = true) {
-        self.id = code; self.name = name; self.kind = kind; self.active = active
+        self.id = code
+        self.name = name
+        self.kind = kind
+        self.active = active
         // Regions by code, then industries by code.
         self.sortKey = (kind == .region ? "1-" : "2-") + code
     }

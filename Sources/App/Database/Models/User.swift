@@ -18,8 +18,11 @@ final class User: Model, Authenticatable, @unchecked Sendable {
     init() {}
 
     init(username: String, passwordHash: String, role: Role, unitCode: String?) {
-        self.username = username; self.passwordHash = passwordHash; self.role = role
-        self.$unit.id = unitCode; self.active = true
+        self.username = username
+        self.passwordHash = passwordHash
+        self.role = role
+        self.$unit.id = unitCode
+        self.active = true
     }
 
     var unitCode: String? { $unit.id }
@@ -40,7 +43,11 @@ final class UserToken: Model, @unchecked Sendable {
     init() {}
 
     init(tokenHash: String, userID: UUID, kind: String, csrf: String, expiresAt: Date) {
-        self.tokenHash = tokenHash; self.$user.id = userID; self.kind = kind; self.csrf = csrf; self.expiresAt = expiresAt
+        self.tokenHash = tokenHash
+        self.$user.id = userID
+        self.kind = kind
+        self.csrf = csrf
+        self.expiresAt = expiresAt
     }
 }
 
@@ -54,5 +61,9 @@ final class LoginFailure: Model, @unchecked Sendable {
     @Field(key: "at") var at: Date
 
     init() {}
-    init(username: String, address: String, at: Date) { self.username = username; self.address = address; self.at = at }
+    init(username: String, address: String, at: Date) {
+        self.username = username
+        self.address = address
+        self.at = at
+    }
 }
