@@ -34,8 +34,7 @@ enum Bulletins {
     }
 
     /// The bulletin as it would be published now.
-    static func live(_ p: Period, on store: Store, now: Date, db: (any Database)? = nil) async throws -> Bulletin {
-        let db = db ?? store.db
+    static func live(_ p: Period, config: AppConfig, now: Date, on db: any Database) async throws -> Bulletin {
         let units = try await activeUnits(on: db)
         let reports = try await Reports.accepted(p, on: db).mapValues { BulletinReport(values: $0.values, late: $0.late) }
         var yearPayments: [Int: [String: ReportValues.Payment]] = [:]
@@ -45,8 +44,8 @@ enum Bulletins {
         let previous = try await Reports.accepted(p.previous, on: db).mapValues(\.values)
         var b = Bulletin.compile(
             period: p, units: units, reports: reports, yearPayments: yearPayments,
-            previous: previous, threshold: store.config.paymentThreshold,
-            deadlineDays: store.config.deadlineDays, now: now)
+            previous: previous, threshold: config.paymentThreshold,
+            deadlineDays: config.deadlineDays, now: now)
         if let last = try await latestPublished(p, on: db) {
             b.revision = last.revision + 1
             b.changes = b.changes(since: last)
@@ -128,7 +127,9 @@ enum Bulletins {
         async throws -> (Bulletin, Snapshot?)
     {
         let isMinistry = viewer?.role == .ministry
-        if isMinistry && draft != false && revision == nil { return (try await live(p, on: store, now: now), nil) }
+        if isMinistry && draft != false && revision == nil {
+            return (try await live(p, config: store.config, now: now, on: store.db), nil)
+        }
         guard let s = try await snapshot(p, revision: revision, on: store) else {
             if let revision {
                 throw AppError.notFound("\(p) has no published revision \(revision)", "\(p)没有第\(revision)次发布的通报")
@@ -145,31 +146,38 @@ enum Bulletins {
                 "\(p)尚未结束，不能发布通报")
         }
         return try await store.write { db in
-            // One publication of a period at a time, across processes.
-            try await db.lockForWrite(topic: "bulletin-" + p.description)
-            let pending = try await ReportModel.query(on: db).filter(\.$period == p.description)
-                .filter(\.$status == .submitted).all().map(\.unitCode)
-            if !pending.isEmpty {
-                throw AppError.conflict(
-                    "reports_pending_review",
-                    "Review the submitted reports first: \(pending.sorted().joined(separator: ", "))",
-                    "请先审核已报送的报表：\(pending.sorted().joined(separator: "、"))")
-            }
-            var b = try await live(p, on: store, now: now, db: db)
-            if let last = try await latestPublished(p, on: db), b.sameTable(as: last) {
-                throw AppError.conflict(
-                    "no_changes", "Nothing changed since revision \(last.revision)",
-                    "自第\(last.revision)次发布以来没有变化")
-            }
-            b.status = "published"
-            b.publishedAt = now
-            let body = String(decoding: try encoder.encode(b), as: UTF8.self)
-            try await BulletinModel(
-                period: p.description, revision: b.revision, publishedAt: now,
-                publishedBy: actor.username, body: body
-            ).create(on: db)
-            return b
+            try await record(p, by: actor.username, at: now, config: store.config, on: db)
         }
+    }
+
+    /// Publishes inside the caller's write transaction: the live bulletin becomes the next
+    /// revision, unless a report awaits review or nothing changed. The demo data publishes its
+    /// eight quarters through here too, so a demo bulletin is exactly a published one.
+    static func record(
+        _ p: Period, by actor: String, at now: Date, config: AppConfig, on db: any Database
+    ) async throws -> Bulletin {
+        // One publication of a period at a time, across processes.
+        try await db.lockForWrite(topic: "bulletin-" + p.description)
+        let pending = try await ReportModel.query(on: db).filter(\.$period == p.description)
+            .filter(\.$status == .submitted).all().map(\.unitCode)
+        if !pending.isEmpty {
+            throw AppError.conflict(
+                "reports_pending_review",
+                "Review the submitted reports first: \(pending.sorted().joined(separator: ", "))",
+                "请先审核已报送的报表：\(pending.sorted().joined(separator: "、"))")
+        }
+        var b = try await live(p, config: config, now: now, on: db)
+        if let last = try await latestPublished(p, on: db), b.sameTable(as: last) {
+            throw AppError.conflict(
+                "no_changes", "Nothing changed since revision \(last.revision)",
+                "自第\(last.revision)次发布以来没有变化")
+        }
+        b.status = "published"
+        b.publishedAt = now
+        let body = String(decoding: try encoder.encode(b), as: UTF8.self)
+        try await BulletinModel(period: p.description, revision: b.revision, publishedAt: now, publishedBy: actor, body: body)
+            .create(on: db)
+        return b
     }
 
     struct Summary: Content {

@@ -174,18 +174,10 @@ extension DemoData {
                 _ from: ComplaintStatus?, _ to: ComplaintStatus, note: String?, publicNote: String?, fromOwner: String?,
                 toOwner: String?, referred: Bool, actor: String, at: Date
             ) {
-                let u = ComplaintUpdate()
+                let u = ComplaintUpdate(
+                    complaint: c.id!, from: from, to: to, note: note, publicNote: publicNote, fromOwner: fromOwner,
+                    toOwner: toOwner, referred: referred, actor: actor, at: at)
                 u.id = state.uuid()
-                u.$complaint.id = c.id!
-                u.fromStatus = from?.rawValue
-                u.toStatus = to.rawValue
-                u.note = note
-                u.publicNote = publicNote
-                u.fromOwner = fromOwner
-                u.toOwner = toOwner
-                u.referredToPolice = referred
-                u.actor = actor
-                u.at = at
                 updates.append(u)
             }
             record(

@@ -241,7 +241,8 @@ extension DemoData {
         // The bulletins, oldest first, each compiled from the reports accepted before it.
         for (q, p) in plan.complete.enumerated() {
             let when = publishAt[q]
-            try await app.write { tx in _ = try await publish(p, at: when, by: plan.ministry, config: app.config, on: tx) }
+            try await app.write { tx in _ = try await Bulletins.record(p, by: plan.ministry, at: when, config: app.config, on: tx)
+            }
         }
         var bulletinCount = plan.complete.count
 
@@ -268,7 +269,7 @@ extension DemoData {
             try await revisedTrail.create(on: tx)
         }
         try await app.write { tx in
-            _ = try await publish(cp, at: t0.addingTimeInterval(step * 3), by: plan.ministry, config: app.config, on: tx)
+            _ = try await Bulletins.record(cp, by: plan.ministry, at: t0.addingTimeInterval(step * 3), config: app.config, on: tx)
         }
         reportCount += 1
         bulletinCount += 1
@@ -297,34 +298,5 @@ extension DemoData {
         }
         state.summary.reports = reportCount
         state.summary.bulletins = bulletinCount
-    }
-
-    /// Publishes a period's bulletin inside a write transaction, as `Bulletins.publish` does at
-    /// `at`: compiled by `Bulletin.compile` from the accepted reports (this quarter's, the year's
-    /// earlier payment figures, the previous quarter's for the changes), a new revision when one
-    /// was published before, stored as the JSON snapshot the API serves.
-    static func publish(_ p: Period, at: Date, by actor: String, config: AppConfig, on db: any Database) async throws -> Bulletin
-    {
-        let units = try await Bulletins.activeUnits(on: db)
-        let reports = try await Reports.accepted(p, on: db).mapValues { BulletinReport(values: $0.values, late: $0.late) }
-        var yearPayments: [Int: [String: ReportValues.Payment]] = [:]
-        for q in p.yearToDate.dropLast() {
-            yearPayments[q.quarter] = try await Reports.accepted(q, on: db).mapValues { $0.values.payment }
-        }
-        let previous = try await Reports.accepted(p.previous, on: db).mapValues(\.values)
-        var b = Bulletin.compile(
-            period: p, units: units, reports: reports, yearPayments: yearPayments, previous: previous,
-            threshold: config.paymentThreshold, deadlineDays: config.deadlineDays, now: at)
-        if let last = try await Bulletins.latestPublished(p, on: db) {
-            guard !b.sameTable(as: last) else { throw Abort(.internalServerError, reason: "demo: \(p) has not changed") }
-            b.revision = last.revision + 1
-            b.changes = b.changes(since: last)
-        }
-        b.status = "published"
-        b.publishedAt = at
-        let body = String(decoding: try Bulletins.encoder.encode(b), as: UTF8.self)
-        try await BulletinModel(period: p.description, revision: b.revision, publishedAt: at, publishedBy: actor, body: body)
-            .create(on: db)
-        return b
     }
 }

@@ -98,18 +98,10 @@ enum Complaints {
         _ c: Complaint, from: ComplaintStatus?, to: ComplaintStatus, note: String?, publicNote: String?,
         fromOwner: String?, toOwner: String?, referred: Bool, actor: String, at: Date, on db: any Database
     ) async throws {
-        let u = ComplaintUpdate()
-        u.$complaint.id = try c.requireID()
-        u.fromStatus = from?.rawValue
-        u.toStatus = to.rawValue
-        u.note = note
-        u.publicNote = publicNote
-        u.fromOwner = fromOwner
-        u.toOwner = toOwner
-        u.referredToPolice = referred
-        u.actor = actor
-        u.at = at
-        try await u.create(on: db)
+        try await ComplaintUpdate(
+            complaint: try c.requireID(), from: from, to: to, note: note, publicNote: publicNote, fromOwner: fromOwner,
+            toOwner: toOwner, referred: referred, actor: actor, at: at
+        ).create(on: db)
     }
 
     /// A case the user may handle: the ministry any, a unit those it owns.

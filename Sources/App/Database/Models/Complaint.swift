@@ -59,6 +59,24 @@ final class ComplaintUpdate: Model, @unchecked Sendable {
     @Field(key: "at") var at: Date
 
     init() {}
+
+    /// One step of a case's trail: a status change, a transfer, or both.
+    init(
+        complaint: UUID, from: ComplaintStatus?, to: ComplaintStatus, note: String?, publicNote: String?, fromOwner: String?,
+        toOwner: String?, referred: Bool, actor: String, at: Date
+    ) {
+        self.$complaint.id = complaint
+        fromStatus = from?.rawValue
+        toStatus = to.rawValue
+        self.note = note
+        self.publicNote = publicNote
+        self.fromOwner = fromOwner
+        self.toOwner = toOwner
+        referredToPolice = referred
+        self.actor = actor
+        self.at = at
+    }
+
 }
 
 final class UnitHotline: Model, @unchecked Sendable {
