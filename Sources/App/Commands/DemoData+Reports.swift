@@ -10,88 +10,35 @@ import Vapor
 /// compiled as `Bulletins.publish` compiles it; and one correction after publication, with the
 /// bulletin's revision 2.
 extension DemoData {
-    /// One revision's life replayed: the rows and audit-trail entries that `Reports.save`,
-    /// `submit`, `accept` and `return` write for the same steps.
-    final class ReportLife {
-        let model: ReportModel
-        private(set) var events: [ReportEvent] = []
-        /// The accepted values a correction replaces.
-        private let replaces: ReportValues?
-        private let deadline: Date
+    /// One report's life through the service users go through — `Reports.save`, `submit`,
+    /// `return`, `accept` — each at its simulated moment: the rows, the audit trail, lateness and
+    /// every check are exactly what the pages and the API make.
+    struct ReportLife {
+        let period: Period
+        let unit: String
+        let store: Store
 
-        init(id: UUID, period: Period, unit: String, values: ReportValues, deadline: Date, correcting: ReportModel? = nil) {
-            model = ReportModel(period: period, unitCode: unit, revision: (correcting?.revision ?? 0) + 1, values: values)
-            model.id = id
-            // Lateness is the original's: a correction does not make a report late.
-            model.late = correcting?.late ?? false
-            replaces = correcting?.values
-            self.deadline = deadline
+        static func json(_ v: ReportValues) throws -> JSONValue {
+            try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(v))
         }
 
-        private func append(_ entries: [Reports.TrailEntry], actor: String, at: Date) throws {
-            let first = events.count
-            for (n, e) in entries.enumerated() {
-                events.append(
-                    try ReportEvent(
-                        report: model, action: e.action, field: e.field, old: e.old, new: e.new, comment: e.comment,
-                        actor: actor, at: at, seq: first + n))
-            }
+        @discardableResult
+        func save(_ values: ReportValues, by actor: User, at: Date) async throws -> ReportModel {
+            try await Reports.save(period, unit: unit, json: try Self.json(values), by: actor, on: store, now: at)
         }
 
-        /// `Reports.save`: creates the revision (or the correction), or edits a draft or returned one.
-        func save(_ values: ReportValues, actor: String, at: Date) throws {
-            var entries: [Reports.TrailEntry] = []
-            let oldValues: ReportValues?
-            var action = "update"
-            if events.isEmpty {
-                oldValues = replaces
-                action = replaces == nil ? "create" : "correct"
-            } else {
-                guard model.status == .draft || model.status == .returned else {
-                    throw Abort(.conflict, reason: "demo: save of a \(model.status)")
-                }
-                if model.values == values && model.status == .draft { return }
-                oldValues = model.values
-                if model.status == .returned {
-                    entries.append(.init(action: "status", field: "status", old: model.status.rawValue, new: "draft"))
-                    model.status = .draft
-                }
-            }
-            model.values = values
-            let old = Dictionary(uniqueKeysWithValues: oldValues?.fields.map { ($0.key, $0.value) } ?? [])
-            entries.append(.init(action: action))
-            for (key, value) in values.fields where old[key] != value {
-                entries.append(.init(action: "value", field: key, old: old[key], new: value))
-            }
-            try append(entries, actor: actor, at: at)
+        @discardableResult
+        func submit(by actor: User, at: Date) async throws -> ReportModel {
+            try await Reports.submit(period, unit: unit, by: actor, on: store, now: at)
         }
 
-        private func move(
-            from: Set<ReportModel.Status>, to: ReportModel.Status, actor: String, at: Date, comment: String? = nil
-        ) throws {
-            guard from.contains(model.status) else { throw Abort(.conflict, reason: "demo: \(model.status) cannot become \(to)") }
-            let old = model.status
-            model.status = to
-            try append(
-                [.init(action: "status", field: "status", old: old.rawValue, new: to.rawValue, comment: comment)], actor: actor,
-                at: at)
+        @discardableResult
+        func accept(by actor: User, at: Date) async throws -> ReportModel {
+            try await Reports.accept(period, unit: unit, by: actor, on: store, now: at)
         }
 
-        func submit(actor: String, at: Date) throws {
-            model.submittedAt = at
-            if model.revision == 1 { model.late = at > deadline }
-            try move(from: [.draft, .returned], to: .submitted, actor: actor, at: at)
-        }
-
-        func accept(actor: String, at: Date) throws {
-            model.acceptedAt = at
-            model.comment = nil
-            try move(from: [.submitted], to: .accepted, actor: actor, at: at)
-        }
-
-        func `return`(comment: String, actor: String, at: Date) throws {
-            model.comment = comment
-            try move(from: [.submitted], to: .returned, actor: actor, at: at, comment: comment)
+        func `return`(comment: String, by actor: User, at: Date) async throws {
+            _ = try await Reports.return(period, unit: unit, comment: comment, by: actor, on: store, now: at)
         }
     }
 
@@ -169,17 +116,21 @@ extension DemoData {
         // after submission, published once everything is accepted.
         let dd = Double(max(4, plan.deadlineDays))
         let nominal = dd + 30
-        var lives: [ReportLife] = []
+        let people = Dictionary(uniqueKeysWithValues: try await User.query(on: db).all().map { ($0.username, $0) })
+        func person(_ name: String) -> User {
+            people[name] ?? User(username: name, passwordHash: "", role: name == plan.ministry ? .ministry : .unit, unitCode: nil)
+        }
+        let ministry = person(plan.ministry)
         var publishAt: [Date] = []
         var lateCount = 0
+        var reportCount = 0
         for (q, p) in plan.complete.enumerated() {
             let available = plan.now.timeIntervalSince(p.end)
             let factor = available > (nominal + 1) * 86400 ? 1 : available * 0.95 / (nominal * 86400)
             func at(_ days: Double) -> Date { p.end.addingTimeInterval(days * 86400 * factor) }
             func hours(_ lo: Int, _ hi: Int) -> Double { Double(state.int(lo * 60...hi * 60)) / (24 * 60) }
-            let deadline = p.deadline(days: plan.deadlineDays)
             for unit in units where key(q, unit) != key(missing.0, missing.1) {
-                let actor = plan.username(unit)
+                let actor = person(plan.username(unit))
                 var values = derived[q][unit]!
                 if let d = discrepancies.first(where: { $0.q == q && $0.unit == unit }) {
                     switch d.field {
@@ -194,49 +145,28 @@ extension DemoData {
                 let isReturned = returned.contains { $0.0 == q && $0.1 == unit }
                 var first = values
                 if isReturned { first.forgery.investigated += 1 }
-                let life = ReportLife(id: state.uuid(), period: p, unit: unit, values: try checked(first), deadline: deadline)
+                let life = ReportLife(period: p, unit: unit, store: app.store)
                 let late = state.chance(Double(6 + 5 * (state.risk[unit] ?? 1))) || (lateCount == 0 && q == 4)
                 let saved =
                     late ? dd + 0.5 + Double(state.int(0...9)) + hours(9, 17) : Double(state.int(1...Int(dd) - 3)) + hours(9, 17)
                 let submitted = saved + (late ? hours(0, 20) : min(hours(0, 30), dd - 0.5 - saved))
-                try life.save(first, actor: actor, at: at(saved))
-                try life.submit(actor: actor, at: at(submitted))
+                try await life.save(try checked(first), by: actor, at: at(saved))
+                var report = try await life.submit(by: actor, at: at(submitted))
                 var accepted = submitted + 1 + Double(state.int(0...4)) + hours(0, 8)
                 if isReturned {
                     let back = submitted + 2
-                    try life.return(comment: "第22列已查处的自制或私制证书举报数与举报登记不符，请核实后重报", actor: plan.ministry, at: at(back))
+                    try await life.return(comment: "第22列已查处的自制或私制证书举报数与举报登记不符，请核实后重报", by: ministry, at: at(back))
                     let fixed = back + 1 + hours(0, 30)
-                    try life.save(try checked(values), actor: actor, at: at(fixed))
-                    try life.submit(actor: actor, at: at(fixed + 0.05))
+                    try await life.save(try checked(values), by: actor, at: at(fixed))
+                    report = try await life.submit(by: actor, at: at(fixed + 0.05))
                     accepted = fixed + 2
                 }
-                try life.accept(actor: plan.ministry, at: at(accepted))
-                if life.model.late { lateCount += 1 }
-                lives.append(life)
+                try await life.accept(by: ministry, at: at(accepted))
+                if report.late { lateCount += 1 }
+                reportCount += 1
             }
             publishAt.append(at(nominal - 3 + hours(9, 12)))
         }
-        // Cumulative amounts never fall within a year (they come from the ledger; checked anyway).
-        let byKey = Dictionary(
-            lives.map { ("\($0.model.period)/\($0.model.unitCode)", $0.model.values.payment) }, uniquingKeysWith: { a, _ in a })
-        for life in lives {
-            let p = Period(life.model.period)!
-            let prev = p.quarter > 1 ? byKey["\(p.previous)/\(life.model.unitCode)"] : nil
-            let next = p.quarter < 4 ? byKey["\(p.next)/\(life.model.unitCode)"] : nil
-            let issues = life.model.values.cumulativeIssues(period: p, previous: prev, next: next)
-            if !issues.isEmpty {
-                throw Abort(.internalServerError, reason: "demo report \(p) \(life.model.unitCode): \(issues.map(\.message))")
-            }
-        }
-        let rows = lives.map(\.model)
-        let trail = lives.flatMap(\.events)
-        try await app.write { tx in
-            try await rows.create(on: tx)
-            for chunk in stride(from: 0, to: trail.count, by: 500).map({ Array(trail[$0..<min($0 + 500, trail.count)]) }) {
-                try await chunk.create(on: tx)
-            }
-        }
-        var reportCount = rows.count
 
         // The bulletins, oldest first, each compiled from the reports accepted before it.
         for (q, p) in plan.complete.enumerated() {
@@ -250,24 +180,13 @@ extension DemoData {
         // revision 2 listing what changed.
         let (cq, cu) = corrected
         let cp = plan.complete[cq]
-        guard let original = lives.first(where: { $0.model.period == cp.description && $0.model.unitCode == cu })?.model else {
-            return
-        }
         let room = plan.now.timeIntervalSince(publishAt[cq])
         let step = min(86400, room / 40)
-        let correction = ReportLife(
-            id: state.uuid(), period: cp, unit: cu, values: try checked(derived[cq][cu]!),
-            deadline: cp.deadline(days: plan.deadlineDays), correcting: original)
+        let correction = ReportLife(period: cp, unit: cu, store: app.store)
         let t0 = publishAt[cq].addingTimeInterval(step * 20)
-        try correction.save(derived[cq][cu]!, actor: plan.username(cu), at: t0)
-        try correction.submit(actor: plan.username(cu), at: t0.addingTimeInterval(step / 8))
-        try correction.accept(actor: plan.ministry, at: t0.addingTimeInterval(step * 2))
-        let revised = correction.model
-        let revisedTrail = correction.events
-        try await app.write { tx in
-            try await revised.create(on: tx)
-            try await revisedTrail.create(on: tx)
-        }
+        try await correction.save(try checked(derived[cq][cu]!), by: person(plan.username(cu)), at: t0)
+        try await correction.submit(by: person(plan.username(cu)), at: t0.addingTimeInterval(step / 8))
+        try await correction.accept(by: ministry, at: t0.addingTimeInterval(step * 2))
         try await app.write { tx in
             _ = try await Bulletins.record(cp, by: plan.ministry, at: t0.addingTimeInterval(step * 3), config: app.config, on: tx)
         }
@@ -279,21 +198,12 @@ extension DemoData {
             let p = plan.current
             let live = try await fromRegisters(p, units: [show, units[2]], on: db)
             let since = plan.now.timeIntervalSince(p.start)
-            let draft = ReportLife(
-                id: state.uuid(), period: p, unit: show, values: try checked(live[show]!),
-                deadline: p.deadline(days: plan.deadlineDays))
-            try draft.save(live[show]!, actor: plan.username(show), at: p.start.addingTimeInterval(since * 0.8))
-            let waiting = ReportLife(
-                id: state.uuid(), period: p, unit: units[2], values: try checked(live[units[2]]!),
-                deadline: p.deadline(days: plan.deadlineDays))
-            try waiting.save(live[units[2]]!, actor: plan.username(units[2]), at: p.start.addingTimeInterval(since * 0.7))
-            try waiting.submit(actor: plan.username(units[2]), at: p.start.addingTimeInterval(since * 0.75))
-            let rows = [draft.model, waiting.model]
-            let trail = draft.events + waiting.events
-            try await app.write { tx in
-                try await rows.create(on: tx)
-                try await trail.create(on: tx)
-            }
+            try await ReportLife(period: p, unit: show, store: app.store)
+                .save(try checked(live[show]!), by: person(plan.username(show)), at: p.start.addingTimeInterval(since * 0.8))
+            let waiting = ReportLife(period: p, unit: units[2], store: app.store)
+            try await waiting.save(
+                try checked(live[units[2]]!), by: person(plan.username(units[2])), at: p.start.addingTimeInterval(since * 0.7))
+            try await waiting.submit(by: person(plan.username(units[2])), at: p.start.addingTimeInterval(since * 0.75))
             reportCount += 2
         }
         state.summary.reports = reportCount
