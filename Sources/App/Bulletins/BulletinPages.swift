@@ -191,20 +191,23 @@ enum BulletinPages {
         let left = 130
         let width = 520
         let height = rows.count * (barH + gap) + 30
-        var svg =
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" class=\"chart\" viewBox=\"0 0 \(left + width + 40) \(height)\" width=\"\(left + width + 40)\" height=\"\(height)\">"
+        let full = left + width + 40
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" class=\"chart\" "
+        svg += "viewBox=\"0 0 \(full) \(height)\" width=\"\(full)\" height=\"\(height)\">"
         svg += "<title>\(lang == "en" ? "Findings per unit" : "各单位通报问题数")</title>"
         for (i, row) in rows.enumerated() {
             let y = 20 + i * (barH + gap)
             let n = row.findings.count
             let w = n * width / maxCount
             let fill = row.reported ? (n == 0 ? "#4a7" : "#c33") : "#999"
-            svg +=
-                "<text x=\"\(left - 6)\" y=\"\(y + barH - 3)\" text-anchor=\"end\" font-size=\"11\">\(escape(row.unitName))</text>"
-            svg +=
-                "<rect x=\"\(left)\" y=\"\(y)\" width=\"\(max(w, 1))\" height=\"\(barH)\" fill=\"\(fill)\"><title>\(escape(row.unitName)): \(n)</title></rect>"
-            svg +=
-                "<text x=\"\(left + max(w, 1) + 4)\" y=\"\(y + barH - 3)\" font-size=\"11\">\(row.reported ? String(n) : (lang == "en" ? "not reported" : "未报"))</text>"
+            let name = escape(row.unitName)
+            let base = y + barH - 3
+            let bar = max(w, 1)
+            let label = row.reported ? String(n) : (lang == "en" ? "not reported" : "未报")
+            svg += "<text x=\"\(left - 6)\" y=\"\(base)\" text-anchor=\"end\" font-size=\"11\">\(name)</text>"
+            svg += "<rect x=\"\(left)\" y=\"\(y)\" width=\"\(bar)\" height=\"\(barH)\" fill=\"\(fill)\">"
+            svg += "<title>\(name): \(n)</title></rect>"
+            svg += "<text x=\"\(left + bar + 4)\" y=\"\(base)\" font-size=\"11\">\(label)</text>"
         }
         return svg + "</svg>"
     }

@@ -190,9 +190,8 @@ enum Issuance {
         }
         let epoch = String(format: "%.6f", now.timeIntervalSince1970)
         let time = dialect == "sqlite" ? epoch : "to_timestamp(\(epoch))"
-        raw(
-            "INSERT INTO certificates (serial, unit_code, status, holder_name, id_number, occupation, level, issued_on, created_at, updated_at) VALUES "
-        )
+        raw("INSERT INTO certificates (serial, unit_code, status, holder_name, id_number, occupation, level, issued_on, ")
+        raw("created_at, updated_at) VALUES ")
         for (n, r) in rows.enumerated() {
             raw(n == 0 ? "(" : ",(")
             quoted(r.serial)

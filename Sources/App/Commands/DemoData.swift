@@ -56,7 +56,8 @@ struct DemoDataCommand: AsyncCommand {
         // Last, on one line: scripts (Benchmarks/derive.sh) show it with `tail -1`.
         console.print(
             "demo data: \(s.units) units, \(s.occupations) occupations, \(s.stations) stations, \(s.sessions) sessions, "
-                + "\(s.reports) reports, \(s.bulletins) bulletin revisions, \(s.orders) certificate orders, \(s.certificates) certificates, "
+                + "\(s.reports) reports, \(s.bulletins) bulletin revisions, \(s.orders) certificate orders, "
+                + "\(s.certificates) certificates, "
                 + "\(s.complaints) complaints, \(s.users.count) users")
     }
 }
@@ -361,7 +362,8 @@ enum DemoData {
         func flush() async throws {
             guard !rows.isEmpty else { return }
             let statement = SQLQueryString(
-                "INSERT INTO exam_sessions (id, station_code, unit_code, occupation_code, level, date, region_code, standard_kind, bank_kind, bank_code, candidates, passed, fee_fen, supervisor_id, created_by) VALUES "
+                "INSERT INTO exam_sessions (id, station_code, unit_code, occupation_code, level, date, region_code, "
+                    + "standard_kind, bank_kind, bank_code, candidates, passed, fee_fen, supervisor_id, created_by) VALUES "
                     + rows.joined(separator: ","))
             try await app.write { tx in try await (tx as! any SQLDatabase).raw(statement).run() }
             total += rows.count
@@ -404,7 +406,8 @@ enum DemoData {
                 let id = state.uuid()
                 if over { state.overcharged.append((id, st.unit, st.code, date)) }
                 rows.append(
-                    "('\(id.uuidString)','\(st.code)','\(st.unit)','\(occupation)','\(level)','\(date)','\(region)','\(standard)','\(bank)','\(bankCode)',\(candidates),\(passed),\(fee),\(supervisor),'\(creator)')"
+                    "('\(id.uuidString)','\(st.code)','\(st.unit)','\(occupation)','\(level)','\(date)','\(region)',"
+                        + "'\(standard)','\(bank)','\(bankCode)',\(candidates),\(passed),\(fee),\(supervisor),'\(creator)')"
                 )
                 if rows.count == 2000 { try await flush() }
             }

@@ -65,7 +65,8 @@ enum Derivation {
             bind(
                 """
                 SELECT unit_code, bank_kind AS k,
-                       CASE WHEN bank_kind = 'national' THEN COUNT(DISTINCT occupation_code) ELSE COUNT(DISTINCT bank_code) END AS n
+                       CASE WHEN bank_kind = 'national' THEN COUNT(DISTINCT occupation_code)
+                        ELSE COUNT(DISTINCT bank_code) END AS n
                 FROM exam_sessions WHERE date >= ? AND date <= ? GROUP BY unit_code, bank_kind
                 """)
         ).all(decoding: KindCount.self) {
@@ -95,7 +96,8 @@ enum Derivation {
                 SELECT s.unit_code, COUNT(*) AS n,
                        SUM(CASE WHEN EXISTS (SELECT 1 FROM supervision_visits v WHERE v.session_id = s.id
                                               AND v.violation_handled = \(trueLiteral(sql))) THEN 1 ELSE 0 END) AS handled
-                FROM exam_sessions s JOIN fee_standards f ON f.unit_code = s.unit_code AND f.level = s.level AND f.active = \(trueLiteral(sql))
+                FROM exam_sessions s
+                JOIN fee_standards f ON f.unit_code = s.unit_code AND f.level = s.level AND f.active = \(trueLiteral(sql))
                 WHERE s.date >= ? AND s.date <= ? AND s.fee_fen > f.fee_fen GROUP BY s.unit_code
                 """)
         ).all(decoding: UnitCases.self) {
@@ -110,7 +112,8 @@ enum Derivation {
                 JOIN stations st ON st.code = s.station_code
                 LEFT JOIN station_scopes sc ON sc.station_code = s.station_code AND sc.occupation_code = s.occupation_code
                 WHERE s.date >= ? AND s.date <= ?
-                  AND (s.region_code <> st.region_code OR sc.id IS NULL OR CAST(s.level AS INTEGER) < CAST(sc.max_level AS INTEGER))
+                  AND (s.region_code <> st.region_code OR sc.id IS NULL
+                   OR CAST(s.level AS INTEGER) < CAST(sc.max_level AS INTEGER))
                 GROUP BY s.unit_code
                 """)
         ).all(decoding: UnitCount.self) where r.n > 0 {
@@ -129,7 +132,8 @@ enum Derivation {
         for r in try await sql.raw(
             bind(
                 """
-                SELECT unit_code, COUNT(*) AS n FROM supervision_visits WHERE visited_on >= ? AND visited_on <= ? GROUP BY unit_code
+                SELECT unit_code, COUNT(*) AS n FROM supervision_visits
+                WHERE visited_on >= ? AND visited_on <= ? GROUP BY unit_code
                 """)
         ).all(decoding: UnitCount.self) where r.n > 0 {
             result[r.unit_code, default: .init()].supervision = true

@@ -295,7 +295,9 @@ enum L10n {
             case .intro:
                 (
                     "依据劳动和社会保障部2003年8月6日通知建立的职业资格证书制度质量通报制度：各地区、各行业每季度报送28项质量工作指标，部对执行国家职业标准、使用题库、考务管理、证书核发与管理等情况进行公开通报。",
-                    "The quality bulletin system of the Ministry of Labour and Social Security's notice of 6 August 2003: every quarter each region and industry reports 28 indicators, and the ministry publishes how each applies national standards, uses question banks, runs exams and issues certificates."
+                    "The quality bulletin system of the Ministry of Labour and Social Security's notice of 6 August 2003: "
+                        + "every quarter each region and industry reports 28 indicators, and the ministry publishes how each "
+                        + "applies national standards, uses question banks, runs exams and issues certificates."
                 )
             case .published: ("已发布的通报", "Published bulletins")
             case .noBulletins: ("尚无已发布的通报。", "No bulletin has been published yet.")
@@ -409,7 +411,8 @@ enum L10n {
             case .complaintIntro:
                 (
                     "欢迎对乱办班、乱考核、乱收费、乱发证以及其他违纪违规行为进行举报。可以匿名举报；提交后将得到一个回执号，凭回执号查询办理进度。",
-                    "Report illegal classes, exams, fees, certificates or other violations. You may stay anonymous: you get a receipt to follow the case."
+                    "Report illegal classes, exams, fees, certificates or other violations. "
+                        + "You may stay anonymous: you get a receipt to follow the case."
                 )
             case .category: ("举报类别", "Category")
             case .unitUnknown: ("不清楚", "Don't know")
