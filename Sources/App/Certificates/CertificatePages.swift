@@ -115,6 +115,9 @@ enum CertificatePages {
         let importResult: Issuance.ImportResult?
         let today: String
         let levels: [Names.Option]
+        let fields: [String: String]
+        let values: [String: String]
+        let occupationChoices: [Names.Option]
     }
 
     @Sendable static func index(_ req: Request) async throws -> Response {
@@ -123,7 +126,7 @@ enum CertificatePages {
 
     static func renderIndex(
         _ req: Request, message: String?, importResult: Issuance.ImportResult?,
-        status: HTTPResponseStatus = .ok
+        status: HTTPResponseStatus = .ok, fields: [String: String] = [:], values: [String: String] = [:]
     ) async throws -> Response {
         let user = try req.requireUser()
         let t = L10n.t(req)
@@ -140,6 +143,8 @@ enum CertificatePages {
                 payAction: SiteURL.certificateOrderPayments(.value(o.id.uuidString)).path)
         }
         let page = try await Certificates.search(try Certificates.Search(query: req), for: user, on: req.db)
+        let occupations = try await Registers.occupations(matching: nil, on: req.db)
+        let occupationName = Dictionary(uniqueKeysWithValues: occupations.map { ($0.code, $0.name) })
         let pages = max(1, (page.total + page.per - 1) / page.per)
         var breaches: [Certificates.BreachDTO] = []
         var leads: [Certificates.LeadsDTO.BySerial] = []
@@ -151,7 +156,8 @@ enum CertificatePages {
             isMinistry: user.role == .ministry, isUnit: user.role == .unit, orders: orders,
             certificates: page.items.map {
                 CertRow(
-                    serial: $0.serial, holderName: $0.holderName ?? "", occupation: $0.occupation ?? "",
+                    serial: $0.serial, holderName: $0.holderName ?? "",
+                    occupation: $0.occupation.map { occupationName[$0] ?? $0 } ?? "",
                     level: names.level($0.level),
                     issuedOn: $0.issuedOn ?? "", status: t[dynamic: "cert_" + $0.status, fallback: $0.status],
                     link: SiteURL.certificate(.value($0.serial)).path)
@@ -161,7 +167,8 @@ enum CertificatePages {
             pager: Pager(req, paging: Paging(page: page.page, per: page.per), hasMore: page.page < pages), breaches: breaches,
             leads: leads, message: message,
             importResult: importResult, today: Period.dayString(req.now),
-            levels: names.levels)
+            levels: names.levels, fields: fields, values: values,
+            occupationChoices: occupations.filter(\.active).map { Names.Option(value: $0.code, name: "\($0.name)（\($0.code)）") })
         return try await Pages.render(req, "certificates/index", title: t[.certificates], view, status: status)
     }
 
@@ -173,8 +180,18 @@ enum CertificatePages {
             let note = try await action()
             return req.redirect(to: SiteURL.certificates.with(note.map { [("note", $0)] } ?? []))
         } catch let e as AppError where e.status.code < 500 && e.status != .unauthorized {
-            let msg = (L10n.lang(req) == "en" ? e.message : e.messageZh)
-            return try await renderIndex(req, message: msg, importResult: nil, status: e.status)
+            // Each reason beside its field, the values typed shown again.
+            let en = L10n.lang(req) == "en"
+            var fields: [String: String] = [:]
+            for d in e.details {
+                fields[d.field, default: ""] += (fields[d.field] == nil ? "" : "；") + (en ? d.message : d.messageZh)
+            }
+            let values = ((try? req.content.decode([String: String].self)) ?? [:]).filter { $0.key != "_csrf" }
+            return try await renderIndex(
+                req,
+                message: e.details.isEmpty
+                    ? (en ? e.message : e.messageZh) : (en ? "Please correct the fields marked" : "请更正标出的字段"),
+                importResult: nil, status: e.status, fields: fields, values: values)
         }
     }
 

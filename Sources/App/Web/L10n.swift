@@ -278,6 +278,8 @@ enum L10n {
         case trail_value
         case trail_status
 
+        case confirmVoid
+
         /// (Chinese, English).
         var text: (zh: String, en: String) {
             switch self {
@@ -549,6 +551,7 @@ enum L10n {
             case .trail_correct: ("更正", "Corrected")
             case .trail_value: ("填写", "Value")
             case .trail_status: ("状态变更", "Status change")
+            case .confirmVoid: ("确定作废该空白证书？作废后不能恢复。", "Void this blank? This cannot be undone.")
             }
         }
     }
