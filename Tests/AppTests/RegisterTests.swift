@@ -264,6 +264,14 @@ extension AppTests {
                 let page = try await t.send(.GET, "/registers?q=BJ-09", headers: h)
                 #expect(page.body.string.contains(#"data-station="BJ-09""#) && page.body.string.contains("<td>暂停</td>"))
                 #expect(page.body.string.contains("电工（最高四级/中级工）"))
+                // The ministry narrows every list to one unit.
+                let (adminCookie, _) = try await AppTests.Web.webLogin(t, "admin", adminPassword)
+                let narrowed = try await t.send(.GET, "/registers?unit=120000", headers: AppTests.Web.headers(adminCookie))
+                #expect(
+                    narrowed.body.string.contains(#"data-station="TJ-01""#)
+                        && !narrowed.body.string.contains(#"data-station="BJ-01""#))
+                let all = try await t.send(.GET, "/registers", headers: AppTests.Web.headers(adminCookie))
+                #expect(all.body.string.contains(#"data-station="TJ-01""#) && all.body.string.contains(#"data-station="BJ-01""#))
                 #expect(
                     try await t.send(
                         .POST, "/registers/stations/TJ-01/status", headers: h, body: "_csrf=\(csrf)&status=suspended"

@@ -50,6 +50,8 @@ enum RegisterPages {
         let occupationChoices: [Names.Option]
         let stationChoices: [Names.Option]
         let supervisorChoices: [Names.Option]
+        let unitChoices: [Names.Option]
+        let unit: String
         let csvHeader: String
         let scopeRows: [Int]
         let actions: Actions
@@ -124,15 +126,18 @@ enum RegisterPages {
         let user = try req.requireUser()
         let names = Names(L10n.t(req))
         let q = (req.query[String.self, at: "q"] ?? "").trimmingCharacters(in: .whitespaces)
+        // The ministry narrows every list to one unit; a unit's users see only their own anyway.
+        let only = user.role == .ministry ? (req.query[String.self, at: "unit"]).flatMap { $0.isEmpty ? nil : $0 } : nil
+        func mine(_ unit: String) -> Bool { only == nil || only == unit }
         let db = req.db
         let units = try await UnitNames.all(on: db)
         let occupations = try await Registers.occupations(matching: nil, on: db)
         let occupationName = Dictionary(uniqueKeysWithValues: occupations.map { ($0.code, $0.name) })
         let regionName = Dictionary(uniqueKeysWithValues: Regions.all.map { ($0.code, $0.name) })
-        let stations = try await Registers.stations(for: user, matching: q, on: db)
+        let stations = try await Registers.stations(for: user, matching: q, on: db).filter { mine($0.unitCode) }
         let allStations = q.isEmpty ? stations : try await Registers.stations(for: user, on: db)
         let stationName = Dictionary(uniqueKeysWithValues: allStations.map { ($0.code, $0.name) })
-        let supervisors = try await Registers.supervisors(for: user, on: db)
+        let supervisors = try await Registers.supervisors(for: user, on: db).filter { mine($0.unitCode) }
         let supervisorName = Dictionary(uniqueKeysWithValues: supervisors.map { ($0.id, $0.name) })
         let today = Period.dayString(req.now)
 
@@ -140,7 +145,7 @@ enum RegisterPages {
         var pager: Pager?
         if user.role != .supervisor {
             let paging = try Paging(req, defaultPer: sessionsPerPage, maxPer: 200)
-            let page = try await Registers.sessions(for: user, .init(unitCode: nil, period: nil, paging: paging.peeking), on: db)
+            let page = try await Registers.sessions(for: user, .init(unitCode: only, period: nil, paging: paging.peeking), on: db)
             pager = Pager(req, paging: paging, hasMore: page.count > paging.per)
             let scopes = Dictionary(
                 uniqueKeysWithValues: allStations.map { s in
@@ -168,7 +173,8 @@ enum RegisterPages {
                     feeYuan: s.feeYuan, breaches: breaches.map { names.en ? $0.rawValue : $0.nameZh }.joined(separator: "、"))
             }
         }
-        let visits = try await Registers.visits(for: user, limit: 50, on: db)
+        let visits = try await Registers.visits(for: user, limit: only == nil ? 50 : 1000, on: db).filter { mine($0.unitCode) }
+            .prefix(50)
         let view = View(
             isMinistry: user.role == .ministry, canWrite: user.role != .supervisor, q: q, refusal: refusal,
             importResult: importResult,
@@ -177,7 +183,7 @@ enum RegisterPages {
                     code: $0.code, name: $0.name, active: $0.active,
                     action: SiteURL.registerOccupationActive(.value($0.code)).path)
             },
-            fees: try await Registers.fees(for: user, on: db).map {
+            fees: try await Registers.fees(for: user, on: db).filter { mine($0.unitCode) }.map {
                 FeeRow(
                     unit: units[$0.unitCode] ?? $0.unitCode, level: names.level($0.level), feeYuan: $0.feeYuan,
                     document: $0.document, active: $0.active)
@@ -211,6 +217,9 @@ enum RegisterPages {
             supervisorChoices: supervisors.filter { $0.active && !($0.validUntil.map { $0 < today } ?? false) }.map {
                 Names.Option(value: $0.id.uuidString, name: "\($0.name)（\($0.licenceNo)）")
             },
+            unitChoices: user.role == .ministry
+                ? units.sorted { $0.key < $1.key }.map { Names.Option(value: $0.key, name: $0.value) } : [],
+            unit: only ?? "",
             csvHeader: Registers.sessionCSVHeader.joined(separator: ","), scopeRows: [0, 1, 2, 3],
             actions: Actions())
         return try await Pages.render(req, "registers", title: L10n.t(req)[.registers], view, status: status)
