@@ -536,7 +536,7 @@ enum L10n {
             case .noSupervisors: ("尚无督导员。", "No supervisors yet.")
             case .noVisits: ("尚无督导检查记录。", "No supervision visits yet.")
             case .noFees: ("尚无收费标准。请按物价部门文件添加各等级的收费标准。", "No fee standards yet. Add one per level, citing the pricing document.")
-            case .noCertificates: ("尚无证书。", "No certificates yet.")
+            case .noCertificates: ("没有符合条件的证书。单位订购空白证书并经部分配编号后，可在上方逐张发放或批量导入。", "No certificates match. Once the ministry allocates an order of blanks, a unit issues them above, one by one or from a CSV file.")
             case .noCases: ("没有符合条件的举报。", "No complaints match.")
             case .pageOf: ("第 %d 页", "Page %d")
             case .breach_crossRegion: ("跨地区鉴定", "Outside its region")
