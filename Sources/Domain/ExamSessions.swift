@@ -153,6 +153,14 @@ public enum ExamSessions {
             case .aboveLevel: "超出等级范围"
             }
         }
+
+        public var nameEn: String {
+            switch self {
+            case .crossRegion: "outside its region"
+            case .outOfScope: "occupation not authorised"
+            case .aboveLevel: "level not authorised"
+            }
+        }
     }
 
     /// The rule `Derivation` counts in SQL (one aggregate over all units), stated once here.

@@ -279,6 +279,28 @@ extension AppTests {
             }
         }
 
+        /// In a file a person writes the supervisor's licence number; an id still works.
+        @Test func sessionImport_takesTheSupervisorsLicenceNumber() async throws {
+            try await withTestApp(now: beijing("2026-07-20T10:00:00")) { t in
+                let s = try await Self.setup(t)
+                let csv = """
+                    stationCode,occupation,level,date,regionCode,standardKind,bankKind,bankCode,candidates,passed,feeYuan,supervisorId
+                    BJ-01,6-07-06-01,4,2026-04-10,110000,national,national,B1,30,20,100.00,DD-110-0001
+                    BJ-01,6-07-06-01,4,2026-04-11,110000,national,national,B1,30,20,100.00,DD-999-0001
+                    BJ-01,6-07-06-01,4,2026-04-12,110000,national,national,B1,30,20,100.00,\(s.supervisor)
+                    """
+                let r = try t.object(
+                    try await t.send(.POST, "/api/v1/sessions/import", token: s.bj, body: csv, contentType: "text/csv"))
+                #expect(r["imported"] as? Int == 2)
+                let errors = r["errors"] as? [[String: Any]] ?? []
+                #expect(
+                    errors.count == 1 && errors.first?["line"] as? Int == 3
+                        && errors.first?["code"] as? String == "unknown_supervisor")
+                let sessions = try t.array(try await t.send(.GET, "/api/v1/sessions", token: s.bj))
+                #expect(sessions.filter { $0["supervisorId"] as? String == s.supervisor }.count == 2)
+            }
+        }
+
         @Test func sessionImport_reportsBadLines_andCommitsGoodOnes() async throws {
             try await withTestApp(now: beijing("2026-07-20T10:00:00")) { t in
                 let s = try await Self.setup(t)
@@ -339,6 +361,18 @@ extension AppTests {
                         json:
                             #"{"supervisorId":"\#(s.supervisor)","stationCode":"BJ-01","visitedOn":"2026-06-21","findings":"x","violationFound":false,"violationHandled":true}"#
                     ).status == .unprocessableEntity)
+                // Another unit's station is refused before anything about it is checked (no licence
+                // or date verdicts that would tell what it holds); a supervisor posts no stations.
+                let foreign = try await t.send(
+                    .POST, "/api/v1/supervision-visits", token: s.bj,
+                    json: #"{"supervisorId":"\#(s.supervisor)","stationCode":"TJ-01","visitedOn":"2999-01-01","findings":"x"}"#)
+                #expect(foreign.status == .forbidden)
+                #expect(try t.error(foreign).code == "other_unit")
+                let sv = try await t.user("sv-bj", role: "supervisor", unit: "110000")
+                for path in ["/api/v1/stations", "/api/v1/fee-standards", "/api/v1/supervisors", "/api/v1/certificate-orders"] {
+                    // Refused for the role before the (malformed) body is read: 403, not 400.
+                    #expect(try await t.send(.POST, path, token: sv, json: "garbage").status == .forbidden, "\(path)")
+                }
 
                 let d = try t.object(try await t.send(.GET, "/api/v1/reports/2026Q2/110000/derived", token: s.bj))
                 func group(_ k: String) -> [String: Int] { (d[k] as? [String: Int]) ?? [:] }

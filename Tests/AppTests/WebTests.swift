@@ -41,6 +41,30 @@ extension AppTests {
             return h
         }
 
+        /// The API's errors are the JSON error body even where no route answered (an unknown path or
+        /// method, a refusal before routing), whatever the client accepts; a browser elsewhere gets a page.
+        @Test func apiErrors_areJSON_evenWithoutARoute() async throws {
+            try await withTestApp { t in
+                var html = HTTPHeaders()
+                html.replaceOrAdd(name: .accept, value: "text/html")
+                var any = HTTPHeaders()
+                any.replaceOrAdd(name: .accept, value: "*/*")
+                for (method, path, headers) in [
+                    (HTTPMethod.OPTIONS, "/api/v1/units", any), (.GET, "/api", html), (.GET, "/api/v1/nothing", html),
+                    (.POST, "/healthz", any), (.GET, "/api/v1/units/%01", html),
+                ] {
+                    let res = try await t.send(method, path, headers: headers)
+                    #expect((400..<500).contains(res.status.code), "\(method) \(path)")
+                    #expect(res.headers.contentType == .json, "\(method) \(path): \(res.headers.contentType?.description ?? "")")
+                    #expect(try t.object(res)["error"] != nil, "\(method) \(path)")
+                }
+                let page = try await t.send(.GET, "/no-such-page", headers: html)
+                #expect(page.status == .notFound && page.headers.contentType?.subType == "html")
+                let curl = try await t.send(.GET, "/no-such-page", headers: any)
+                #expect(curl.status == .notFound && curl.headers.contentType == .json)
+            }
+        }
+
         @Test func interfaceStrings_haveEveryKey_inBothLanguages() {
             for key in L10n.Key.allCases {
                 #expect(!key.text.zh.isEmpty && !key.text.en.isEmpty, "\(key) lacks a language")

@@ -216,6 +216,15 @@ extension User {
         return self
     }
 
+    /// A user who enters register data at all (the ministry, or a unit's operator of an active
+    /// unit): checked before a request body is read, so a supervisor's body is never decoded.
+    @discardableResult
+    func requireWriter() throws -> User {
+        guard role != .supervisor else { throw AppError.forbidden }
+        try requireActiveUnit()
+        return self
+    }
+
     /// Units whose rows this user sees in a list: nil for all (the ministry), else its own.
     var readableUnit: String? { role == .ministry ? nil : (unitCode ?? "") }
 

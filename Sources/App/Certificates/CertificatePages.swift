@@ -89,6 +89,13 @@ enum CertificatePages {
         let allocateAction: String
         let payAction: String
     }
+    struct BreachRow: Encodable {
+        let unit: String
+        let serial: String
+        let owner: String
+        let source: String
+        let at: String
+    }
     struct CertRow: Encodable {
         let serial: String
         let holderName: String
@@ -109,7 +116,7 @@ enum CertificatePages {
         let q: String
         let status: String
         let pager: Pager
-        let breaches: [Certificates.BreachDTO]
+        let breaches: [BreachRow]
         let leads: [Certificates.LeadsDTO.BySerial]
         let message: String?
         let importResult: Issuance.ImportResult?
@@ -146,10 +153,15 @@ enum CertificatePages {
         let occupations = try await Registers.occupations(matching: nil, on: req.db)
         let occupationName = Dictionary(uniqueKeysWithValues: occupations.map { ($0.code, $0.name) })
         let pages = max(1, (page.total + page.per - 1) / page.per)
-        var breaches: [Certificates.BreachDTO] = []
+        var breaches: [BreachRow] = []
         var leads: [Certificates.LeadsDTO.BySerial] = []
         if user.role == .ministry {
-            breaches = try await Certificates.breaches(for: user, limit: 50, on: req.db)
+            breaches = try await Certificates.breaches(for: user, limit: 50, on: req.db).map { b in
+                BreachRow(
+                    unit: units[b.unitCode] ?? b.unitCode, serial: b.serial,
+                    owner: b.ownerCode.map { units[$0] ?? $0 } ?? t[.neverAllocated],
+                    source: t[dynamic: "breach_" + b.source, fallback: b.source], at: Names.minute(b.at))
+            }
             leads = Array(try await Certificates.forgeryLeads(for: user, on: req.db).bySerial.prefix(50))
         }
         let view = IndexView(
@@ -164,12 +176,14 @@ enum CertificatePages {
             },
             total: page.total, page: page.page, pages: pages, q: req.query[String.self, at: "q"] ?? "",
             status: req.query[String.self, at: "status"] ?? "",
-            pager: Pager(req, paging: Paging(page: page.page, per: page.per), hasMore: page.page < pages), breaches: breaches,
+            pager: Pager(req, base: .certificates, paging: Paging(page: page.page, per: page.per), hasMore: page.page < pages),
+            breaches: breaches,
             leads: leads, message: message,
             importResult: importResult, today: Period.dayString(req.now),
             levels: names.levels, fields: fields, values: values,
-            occupationChoices: occupations.filter(\.active).map { Names.Option(value: $0.code, name: "\($0.name)（\($0.code)）") })
-        return try await Pages.render(req, "certificates/index", title: t[.certificates], view, status: status)
+            occupationChoices: occupations.filter(\.active).map { Names.Option(value: $0.name, name: $0.code) })
+        return try await Pages.render(
+            req, "certificates/index", title: t[.certificates], view, status: status, canonical: .certificates)
     }
 
     /// Runs a form action; a refused one shows the page again with the reason, in the reader's language.
@@ -246,6 +260,7 @@ enum CertificatePages {
     @Sendable static func issue(_ req: Request) async throws -> Response {
         try await form(req) {
             let user = try req.requireUser()
+            _ = try Certificates.issuingUnit(user)  // before the body is read
             let b = try req.content.decode(Certificates.NewCertificate.self)
             return try await Certificates.issue(b, by: user, on: req.store, now: req.now).serial
         }

@@ -9,7 +9,7 @@ enum CertificatesController {
     typealias CertificateDTO = Certificates.CertificateDTO
 
     @Sendable static func createOrder(_ req: Request) async throws -> Response {
-        let user = try req.requireUser()
+        let user = try req.requireUser().requireWriter()
         let o = try await Certificates.createOrder(try req.content.decode(Certificates.NewOrder.self), by: user, on: req.store)
         return try await o.encodeResponse(status: .created, for: req)
     }

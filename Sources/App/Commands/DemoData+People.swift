@@ -14,7 +14,8 @@ extension DemoData {
     /// passwords from a generator of their own, so that the rest of the data does not depend on
     /// when they are hashed.
     static func credentials(_ plan: Plan) -> [Credential] {
-        var rng = Rng(state: plan.options.seed ^ 0x5A48_494A_4941_4E21)
+        // Never from the seed: a seed in the public source would make every demo install's logins known.
+        var rng = SystemRandomNumberGenerator()
         var wanted: [(String, User.Role, String)] = plan.unitCodes.map { (plan.username($0), .unit, $0) }
         for unit in supervisorLoginUnits where plan.unitCodes.contains(unit) {
             wanted.append((supervisorLogin(unit), .supervisor, unit))

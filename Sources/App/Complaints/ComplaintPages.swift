@@ -57,7 +57,8 @@ enum ComplaintPages {
                 Option(value: $0.rawValue, name: t[dynamic: "channel_" + $0.rawValue, fallback: $0.rawValue])
             },
             isStaff: req.auth.get(User.self) != nil, token: token, values: values, errors: errors, receipt: receipt)
-        let res = try await Pages.render(req, "complaints/new", title: t[.fileComplaint], view, status: status)
+        let res = try await Pages.render(
+            req, "complaints/new", title: t[.fileComplaint], view, status: status, canonical: .complaintNew)
         res.cookies[formCookie] = HTTPCookies.Value(
             string: token, maxAge: 3600, path: "/complaints",
             isSecure: req.config.secureCookies, isHTTPOnly: true, sameSite: .strict)
@@ -238,6 +239,7 @@ enum ComplaintPages {
         let reopenAction: String
         let updates: [UpdateRow]
         let transitionAction: String
+        let channelName: String
     }
     struct UpdateRow: Encodable {
         let at: String
@@ -274,7 +276,8 @@ enum ComplaintPages {
                     fromOwner: u.fromOwner == u.toOwner ? "" : owner(u.fromOwner),
                     toOwner: u.fromOwner == u.toOwner ? "" : owner(u.toOwner), note: u.note ?? "", publicNote: u.publicNote ?? "")
             },
-            transitionAction: SiteURL.complaintTransition(.value(dto.id.uuidString)).path)
+            transitionAction: SiteURL.complaintTransition(.value(dto.id.uuidString)).path,
+            channelName: L10n.t(req)[dynamic: "channel_" + dto.channel, fallback: dto.channel])
         return try await Pages.render(req, "complaints/show", title: view.categoryName, view)
     }
 
@@ -297,14 +300,14 @@ enum ComplaintPages {
         let f = try req.content.decode(Form.self)
         let user = try req.requireUser()
         let c = try await Complaints.handled(req.parameters.get("id", as: UUID.self), by: user, on: req.db)
-        _ = try await Complaints.transition(
+        let moved = try await Complaints.transition(
             c,
             .init(
                 to: f.to, note: f.note, publicNote: f.publicNote,
                 transferTo: (f.transferTo ?? "").isEmpty ? nil : f.transferTo,
                 referredToPolice: f.referredToPolice == "true"), by: user, on: req.store, now: req.now)
         // A unit that transferred the case no longer sees it.
-        if user.role == .unit && c.ownerCode != user.unitCode { return req.redirect(to: SiteURL.complaintCases.path) }
+        if user.role == .unit && moved.ownerCode != user.unitCode { return req.redirect(to: SiteURL.complaintCases.path) }
         return req.redirect(to: SiteURL.complaintCase(.value(c.id?.uuidString ?? "")).path)
     }
 

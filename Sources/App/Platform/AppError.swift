@@ -84,8 +84,11 @@ struct ErrorMiddleware: AsyncMiddleware {
         } catch {
             let e = Self.map(error, request: request)
             if e.status.code >= 500 { Self.log(error, request) }
-            let wantsHTML = request.headers.accept.contains { $0.mediaType == .html }
-            if !wantsHTML { return try Self.json(e) }
+            // What reached no group (an unknown method or path, a refusal of a global middleware):
+            // the API's own paths answer JSON whatever the client accepts; elsewhere a browser,
+            // which names text/html itself, gets the page and every other client JSON.
+            let wantsHTML = request.headers.accept.contains { $0.mediaType.type == "text" && $0.mediaType.subType == "html" }
+            if SiteURL.answersJSON(request.url.path) || !wantsHTML { return try Self.json(e) }
             do {
                 return try await Pages.errorPage(request, error: e)
             } catch {

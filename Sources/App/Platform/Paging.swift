@@ -45,15 +45,14 @@ struct Pager: Encodable, Sendable {
     let prev: String?
     let next: String?
 
-    init(_ req: Request, paging: Paging, hasMore: Bool) {
-        func link(_ page: Int) -> String {
-            var c = URLComponents()
-            c.path = req.url.path
-            var items = (URLComponents(string: req.url.string)?.queryItems ?? []).filter { $0.name != "page" }
-            items.append(URLQueryItem(name: "page", value: String(page)))
-            c.queryItems = items
-            return c.string ?? req.url.path
-        }
+    /// `base`: the list's page (for a page drawn in answer to a form, whose own address is a
+    /// POST); the other query parameters are kept as they were sent, already encoded.
+    init(_ req: Request, base: SiteURL? = nil, paging: Paging, hasMore: Bool) {
+        let path = base?.path ?? req.url.path
+        let kept =
+            req.method == .GET
+            ? (req.url.query ?? "").split(separator: "&").filter { !$0.hasPrefix("page=") && $0 != "page" } : []
+        func link(_ page: Int) -> String { path + "?" + (kept.map(String.init) + ["page=\(page)"]).joined(separator: "&") }
         page = paging.page
         prev = paging.page > 1 ? link(paging.page - 1) : nil
         next = hasMore ? link(paging.page + 1) : nil

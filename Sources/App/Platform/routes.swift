@@ -9,8 +9,10 @@ func routes(_ app: Application) throws {
 
     let api = app.grouped(APIErrorMiddleware(), UserAuthMiddleware(.api))
     // An unknown path under /api/v1 is the API's 404, as JSON.
-    for method in [HTTPMethod.GET, .POST, .PUT, .PATCH, .DELETE] {
-        api.on(method, ["api", .catchall]) { _ -> Response in throw AppError.notFound("No such resource", "找不到该资源") }
+    for method in [HTTPMethod.GET, .POST, .PUT, .PATCH, .DELETE, .OPTIONS] {
+        for path: [PathComponent] in [[.constant(SiteURL.apiRoot)], [.constant(SiteURL.apiRoot), .catchall]] {
+            api.on(method, path) { _ -> Response in throw AppError.notFound("No such resource", "找不到该资源") }
+        }
     }
     api.get(.api(.openAPI), use: MetaController.openAPI)
 

@@ -33,7 +33,11 @@ enum RegisterPages {
         let isMinistry: Bool
         let canWrite: Bool
         let q: String
-        let refusal: Refusal?
+        /// A refusal's message, and its reasons and the values typed, by form and field, so each
+        /// shows beside its own field of its own form.
+        let message: String?
+        let errors: [String: [String: String]]
+        let values: [String: [String: String]]
         let importResult: Issuance.ImportResult?
         let occupations: [OccupationRow]
         let fees: [FeeRow]
@@ -146,7 +150,7 @@ enum RegisterPages {
         if user.role != .supervisor {
             let paging = try Paging(req, defaultPer: sessionsPerPage, maxPer: 200)
             let page = try await Registers.sessions(for: user, .init(unitCode: only, period: nil, paging: paging.peeking), on: db)
-            pager = Pager(req, paging: paging, hasMore: page.count > paging.per)
+            pager = Pager(req, base: .registers, paging: paging, hasMore: page.count > paging.per)
             let scopes = Dictionary(
                 uniqueKeysWithValues: allStations.map { s in
                     (
@@ -170,13 +174,14 @@ enum RegisterPages {
                     occupation: occupationName[s.occupation] ?? s.occupation, level: names.level(s.level),
                     region: regionName[s.regionCode] ?? s.regionCode, standard: names.standardKind(s.standardKind),
                     bank: "\(names.bankKind(s.bankKind)) \(s.bankCode)", candidates: s.candidates, passed: s.passed,
-                    feeYuan: s.feeYuan, breaches: breaches.map { names.en ? $0.rawValue : $0.nameZh }.joined(separator: "、"))
+                    feeYuan: s.feeYuan, breaches: breaches.map { names.en ? $0.nameEn : $0.nameZh }.joined(separator: "、"))
             }
         }
-        let visits = try await Registers.visits(for: user, limit: only == nil ? 50 : 1000, on: db).filter { mine($0.unitCode) }
-            .prefix(50)
+        let visits = try await Registers.visits(for: user, unitCode: only, limit: 50, on: db)
         let view = View(
-            isMinistry: user.role == .ministry, canWrite: user.role != .supervisor, q: q, refusal: refusal,
+            isMinistry: user.role == .ministry, canWrite: user.role != .supervisor, q: q,
+            message: refusal.map { $0.message ?? L10n.t(req)[.errors] },
+            errors: refusal.map { [$0.form: $0.fields] } ?? [:], values: refusal.map { [$0.form: $0.values] } ?? [:],
             importResult: importResult,
             occupations: occupations.map {
                 OccupationRow(
@@ -222,7 +227,8 @@ enum RegisterPages {
             unit: only ?? "",
             csvHeader: Registers.sessionCSVHeader.joined(separator: ","), scopeRows: [0, 1, 2, 3],
             actions: Actions())
-        return try await Pages.render(req, "registers", title: L10n.t(req)[.registers], view, status: status)
+        return try await Pages.render(
+            req, "registers", title: L10n.t(req)[.registers], view, status: status, canonical: .registers)
     }
 
     @Sendable static func index(_ req: Request) async throws -> Response { try await render(req) }
@@ -243,12 +249,26 @@ enum RegisterPages {
                 let field = String(d.field.prefix { $0 != "[" && $0 != "." })
                 fields[field, default: ""] += (fields[field] == nil ? "" : "；") + (en ? d.message : d.messageZh)
             }
-            let values = (try? req.content.decode([String: String].self)) ?? [:]
+            let values = Self.formValues(req)
             let refusal = Refusal(
                 form: name, message: e.details.isEmpty ? (en ? e.message : e.messageZh) : nil,
-                fields: fields, values: values.filter { $0.key != "_csrf" })
+                fields: fields, values: values)
             return try await render(req, refusal: refusal, status: e.status)
         }
+    }
+
+    /// The fields a form posted, to show them again; lists (`scopeOccupation[]`) and the CSRF
+    /// token are left out.
+    static func formValues(_ req: Request) -> [String: String] {
+        var values: [String: String] = [:]
+        for pair in (req.body.string ?? "").split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1).map {
+                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+            }
+            guard let key = kv.first, !key.contains("["), key != "_csrf", key.count <= 40 else { continue }
+            values[key] = kv.count > 1 ? String(kv[1].prefix(5000)) : ""
+        }
+        return values
     }
 
     static func text(_ s: String?) -> String? { (s ?? "").isEmpty ? nil : s }

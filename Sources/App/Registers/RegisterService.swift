@@ -442,6 +442,9 @@ enum Registers {
         try user.requireActiveUnit()
         let supervisor = try await Supervisor.find(input.supervisorId, on: store.db)
         let station = try await Station.find(input.stationCode ?? "", on: store.db)
+        // Another unit's station or supervisor is refused before anything about it is checked.
+        if let station { try user.requireRead(unit: station.$unit.id) }
+        if let supervisor { try user.requireRead(unit: supervisor.$unit.id) }
         var sessionAtStation: Bool?
         if let sid = input.sessionId {
             sessionAtStation = try await ExamSession.find(sid, on: store.db)?.$station.id == input.stationCode
@@ -453,7 +456,6 @@ enum Registers {
                 supervisor: supervisor.map { .init(unitCode: $0.$unit.id, active: $0.active, validUntil: $0.validUntil) },
                 stationUnit: station?.$unit.id, sessionAtStation: sessionAtStation, today: Period.dayString(now)))
         guard let station, let supervisor else { throw AppError.forbidden }
-        try user.requireRead(unit: station.$unit.id)
         let v = SupervisionVisit()
         v.supervisorID = supervisor.id!
         v.unitCode = station.$unit.id
@@ -472,9 +474,11 @@ enum Registers {
         return VisitDTO(v)
     }
 
-    static func visits(for user: User, limit: Int = 1000, on db: any Database) async throws -> [VisitDTO] {
+    /// The visits a user sees, newest first; the ministry may name one unit.
+    static func visits(for user: User, unitCode: String? = nil, limit: Int = 1000, on db: any Database) async throws -> [VisitDTO]
+    {
         var q = SupervisionVisit.query(on: db).sort(\.$visitedOn, .descending)
-        if let unit = user.readableUnit { q = q.filter(\.$unitCode == unit) }
+        if let unit = user.readableUnit ?? unitCode { q = q.filter(\.$unitCode == unit) }
         return try await q.limit(limit).all().map(VisitDTO.init)
     }
 }

@@ -27,7 +27,7 @@ enum RegistersController {
     }
 
     @Sendable static func createFee(_ req: Request) async throws -> Response {
-        let user = try req.requireUser()
+        let user = try req.requireUser().requireWriter()
         let f = try await Registers.createFee(
             try req.content.decode(Registers.NewFee.self), by: user, on: req.store, now: req.now)
         return try await f.encodeResponse(status: .created, for: req)
@@ -38,7 +38,7 @@ enum RegistersController {
     }
 
     @Sendable static func createStation(_ req: Request) async throws -> Response {
-        let user = try req.requireUser()
+        let user = try req.requireUser().requireWriter()
         let s = try await Registers.createStation(
             try req.content.decode(Registers.NewStation.self), by: user, on: req.store, now: req.now)
         return try await s.encodeResponse(status: .created, for: req)
@@ -59,7 +59,7 @@ enum RegistersController {
     }
 
     @Sendable static func createSupervisor(_ req: Request) async throws -> Response {
-        let user = try req.requireUser()
+        let user = try req.requireUser().requireWriter()
         let s = try await Registers.createSupervisor(
             try req.content.decode(Registers.NewSupervisor.self), by: user,
             on: req.store, now: req.now)

@@ -171,6 +171,9 @@ extension Registers {
                 "第一行须为 \(header.joined(separator: ","))")
         }
         let facts = try await sessionFacts(on: store.db, now: now)
+        // A person filling the file knows the supervisor's licence number, not the record's id.
+        let licences = Dictionary(
+            try await Supervisor.query(on: store.db).all().map { ($0.licenceNo, $0.id!) }, uniquingKeysWith: { a, _ in a })
         var result = Issuance.ImportResult()
         var seen: [NaturalKey: Int] = [:]
         var distinct: [ExamSession] = []
@@ -190,7 +193,8 @@ extension Registers {
             let input = SessionInput(
                 stationCode: f[0], occupation: f[1], level: f[2], date: f[3], regionCode: f[4], standardKind: f[5],
                 bankKind: f[6], bankCode: f[7], candidates: Int(f[8]), passed: Int(f[9]), feeYuan: .string(f[10]),
-                supervisorId: f[11].isEmpty ? nil : UUID(uuidString: f[11]))
+                // Neither an id nor a licence: an id no supervisor has, refused as unknown_supervisor.
+                supervisorId: f[11].isEmpty ? nil : (UUID(uuidString: f[11]) ?? licences[f[11]] ?? UUID()))
             switch ExamSessions.check(input.domain, unit: unit, facts) {
             case .failure(let e):
                 let first = e.issues[0]

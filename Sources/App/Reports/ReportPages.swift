@@ -237,7 +237,10 @@ enum ReportPages {
                 derived: d.derived)
         }
         var errors: [String: String] = [:]
-        for i in issues { errors[i.field] = errors[i.field].map { $0 + "；" } ?? "" + (lang == "en" ? i.message : i.messageZh) }
+        for i in issues {
+            let message = lang == "en" ? i.message : i.messageZh
+            errors[i.field] = errors[i.field].map { $0 + "；" + message } ?? message
+        }
         func shown(_ field: String?, _ value: String?) -> String {
             guard let value else { return "" }
             return field == "status" ? t[dynamic: value, fallback: value] : value
@@ -345,9 +348,9 @@ enum ReportPages {
 
     @Sendable static func returnReport(_ req: Request) async throws -> Response {
         try await action(req) { p, code, _ in
+            let ministry = try req.requireMinistry()  // before the body is read
             let f = try req.content.decode(ReturnForm.self)
-            _ = try await Reports.return(
-                p, unit: code, comment: f.comment, by: try req.requireMinistry(), on: req.store, now: req.now)
+            _ = try await Reports.return(p, unit: code, comment: f.comment, by: ministry, on: req.store, now: req.now)
         }
     }
 }

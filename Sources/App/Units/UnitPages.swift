@@ -49,7 +49,7 @@ enum AdminPages {
             },
             users: users, message: message,
             roles: User.Role.allCases.map { Names.Option(value: $0.rawValue, name: names.role($0)) })
-        return try await Pages.render(req, "admin", title: L10n.t(req)[.admin], view, status: status)
+        return try await Pages.render(req, "admin", title: L10n.t(req)[.admin], view, status: status, canonical: .admin)
     }
 
     @Sendable static func index(_ req: Request) async throws -> Response { try await render(req, message: nil) }

@@ -280,6 +280,14 @@ enum L10n {
 
         case confirmVoid
 
+        case stockOf
+        case neverAllocated
+        case breach_single
+        case breach_import
+        case breach_void
+
+        case csvSupervisorHelp
+
         /// (Chinese, English).
         var text: (zh: String, en: String) {
             switch self {
@@ -536,7 +544,11 @@ enum L10n {
             case .noSupervisors: ("尚无督导员。", "No supervisors yet.")
             case .noVisits: ("尚无督导检查记录。", "No supervision visits yet.")
             case .noFees: ("尚无收费标准。请按物价部门文件添加各等级的收费标准。", "No fee standards yet. Add one per level, citing the pricing document.")
-            case .noCertificates: ("没有符合条件的证书。单位订购空白证书并经部分配编号后，可在上方逐张发放或批量导入。", "No certificates match. Once the ministry allocates an order of blanks, a unit issues them above, one by one or from a CSV file.")
+            case .noCertificates:
+                (
+                    "没有符合条件的证书。单位订购空白证书并经部分配编号后，可在上方逐张发放或批量导入。",
+                    "No certificates match. Once the ministry allocates an order of blanks, a unit issues them above, one by one or from a CSV file."
+                )
             case .noCases: ("没有符合条件的举报。", "No complaints match.")
             case .pageOf: ("第 %d 页", "Page %d")
             case .breach_crossRegion: ("跨地区鉴定", "Outside its region")
@@ -552,6 +564,16 @@ enum L10n {
             case .trail_value: ("填写", "Value")
             case .trail_status: ("状态变更", "Status change")
             case .confirmVoid: ("确定作废该空白证书？作废后不能恢复。", "Void this blank? This cannot be undone.")
+            case .stockOf: ("编号所属", "Stock of")
+            case .neverAllocated: ("未分配", "Never allocated")
+            case .breach_single: ("发放", "Issue")
+            case .breach_import: ("批量导入", "Import")
+            case .breach_void: ("作废", "Void")
+            case .csvSupervisorHelp:
+                (
+                    "level 为5至1；regionCode 为地区代码；supervisorId 填督导员证号，可空",
+                    "level 5 to 1; regionCode a region code; supervisorId the supervisor's licence number, or empty"
+                )
             }
         }
     }

@@ -12,6 +12,7 @@ enum Pages {
         let who: String?
         let csrf: String?
         let title: String
+        /// The link to this page in the other language.
         let path: String
         let ministryHotlines = ["010-84201673", "010-84635476"]
         let links = Links()
@@ -38,7 +39,16 @@ enum Pages {
         let page: T
     }
 
-    static func base(_ req: Request, title: String) -> Base {
+    /// The same page in the other language: this address with `lang` switched, or, for a page
+    /// drawn in answer to a form (a POST), the page's own address.
+    static func otherLanguage(_ req: Request, canonical: SiteURL?) -> String {
+        let other = L10n.lang(req) == "en" ? "zh" : "en"
+        guard req.method == .GET else { return (canonical ?? .home).with([("lang", other)]) }
+        let kept = (req.url.query ?? "").split(separator: "&").filter { !$0.hasPrefix("lang=") && $0 != "lang" }
+        return req.url.path + "?" + (kept + ["lang=\(other)"]).joined(separator: "&")
+    }
+
+    static func base(_ req: Request, title: String, canonical: SiteURL? = nil) -> Base {
         let lang = L10n.lang(req)
         let user = req.auth.get(User.self)
         let who = user.map { u in
@@ -47,14 +57,14 @@ enum Pages {
         }
         return Base(
             t: L10n.strings(lang), lang: lang, user: user.map(UserDTO.init), who: who,
-            csrf: req.currentToken?.csrf, title: title, path: req.url.path)
+            csrf: req.currentToken?.csrf, title: title, path: otherLanguage(req, canonical: canonical))
     }
 
     static func render<T: Encodable>(
         _ req: Request, _ template: String, title: String, _ page: T,
-        status: HTTPResponseStatus = .ok
+        status: HTTPResponseStatus = .ok, canonical: SiteURL? = nil
     ) async throws -> Response {
-        let view = try await req.view.render(template, Page(base: base(req, title: title), page: page))
+        let view = try await req.view.render(template, Page(base: base(req, title: title, canonical: canonical), page: page))
         let res = try await view.encodeResponse(status: status, for: req)
         // Remember an explicit language choice.
         if let q = req.query[String.self, at: "lang"], q == "en" || q == "zh" {

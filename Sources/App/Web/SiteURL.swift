@@ -53,6 +53,8 @@ enum SiteURL: Sendable {
     case api(API)
 
     enum ReportAction: String, Sendable { case submit, accept, `return` }
+    static let apiRoot = "api"
+    static let wellKnown = ".well-known"
     enum BulletinFormat: String, Sendable { case csv, xlsx, json }
 
     /// The HTTP API: the paths of API.md.
@@ -156,7 +158,7 @@ enum SiteURL: Sendable {
         case .login: ["login"]
         case .logout: ["logout"]
         case .healthz: ["healthz"]
-        case .jwks: [".well-known", "jwks.json"]
+        case .jwks: [.c(Self.wellKnown), "jwks.json"]
         case .bulletins: ["bulletins"]
         case .bulletin(let p): ["bulletins", .p("period", p)]
         case .bulletinPublish(let p): ["bulletins", .p("period", p), "publish"]
@@ -199,7 +201,7 @@ enum SiteURL: Sendable {
         case .adminUnits: ["admin", "units"]
         case .adminUnitActive(let c): ["admin", "units", .p("code", c), "active"]
         case .adminUsers: ["admin", "users"]
-        case .api(let a): ["api", "v1"] + a.segments
+        case .api(let a): [.c(Self.apiRoot), "v1"] + a.segments
         }
     }
 
@@ -232,6 +234,13 @@ enum SiteURL: Sendable {
 
     static func encode(_ segment: String) -> String {
         segment.addingPercentEncoding(withAllowedCharacters: segmentCharacters) ?? ""
+    }
+
+    /// Paths whose errors are always the JSON error body, even when no route matched them: the
+    /// API, the health check and the published keys.
+    static func answersJSON(_ path: String) -> Bool {
+        let first = path.split(separator: "/", omittingEmptySubsequences: true).first.map(String.init) ?? ""
+        return first == apiRoot || first == wellKnown || path == SiteURL.healthz.path
     }
 
     /// The path with a query string.
