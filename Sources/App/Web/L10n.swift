@@ -547,7 +547,8 @@ enum L10n {
             case .noCertificates:
                 (
                     "没有符合条件的证书。单位订购空白证书并经部分配编号后，可在上方逐张发放或批量导入。",
-                    "No certificates match. Once the ministry allocates an order of blanks, a unit issues them above, one by one or from a CSV file."
+                    "No certificates match. Once the ministry allocates an order of blanks, "
+                        + "a unit issues them above, one by one or from a CSV file."
                 )
             case .noCases: ("没有符合条件的举报。", "No complaints match.")
             case .pageOf: ("第 %d 页", "Page %d")
