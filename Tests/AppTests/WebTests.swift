@@ -60,8 +60,10 @@ extension AppTests {
                 }
                 let page = try await t.send(.GET, "/no-such-page", headers: html)
                 #expect(page.status == .notFound && page.headers.contentType?.subType == "html")
-                let curl = try await t.send(.GET, "/no-such-page", headers: any)
-                #expect(curl.status == .notFound && curl.headers.contentType == .json)
+                var json = HTTPHeaders()
+                json.replaceOrAdd(name: .accept, value: "application/json")
+                let client = try await t.send(.GET, "/no-such-page", headers: json)
+                #expect(client.status == .notFound && client.headers.contentType == .json)
             }
         }
 

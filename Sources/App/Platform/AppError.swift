@@ -84,10 +84,10 @@ struct ErrorMiddleware: AsyncMiddleware {
         } catch {
             let e = Self.map(error, request: request)
             if e.status.code >= 500 { Self.log(error, request) }
-            // What reached no group (an unknown method or path, a refusal of a global middleware):
-            // the API's own paths answer JSON whatever the client accepts; elsewhere a browser,
-            // which names text/html itself, gets the page and every other client JSON.
-            let wantsHTML = request.headers.accept.contains { $0.mediaType.type == "text" && $0.mediaType.subType == "html" }
+            // The API's own paths answer JSON whatever the client accepts, also where no route or
+            // group was reached (an unknown method or path, a refusal before routing). Pages answer
+            // HTML to a client that accepts it (a browser, or `*/*`), JSON to one that does not.
+            let wantsHTML = request.headers.accept.contains { $0.mediaType == .html }
             if SiteURL.answersJSON(request.url.path) || !wantsHTML { return try Self.json(e) }
             do {
                 return try await Pages.errorPage(request, error: e)
