@@ -145,9 +145,11 @@ enum Bulletins {
                 "period_not_ended", "\(p) has not ended yet; its bulletin cannot be published",
                 "\(p)尚未结束，不能发布通报")
         }
-        return try await store.write { db in
+        let b = try await store.write { db in
             try await record(p, by: actor.username, at: now, config: store.config, on: db)
         }
+        AppMetrics.published()
+        return b
     }
 
     /// Publishes inside the caller's write transaction: the live bulletin becomes the next

@@ -418,6 +418,7 @@ enum Issuance {
             }
         }
         store.logger.debug("import of \(upload.size) bytes in \(clock.now - t0)")
+        AppMetrics.imported(result.imported, kind: "certificates")
         return ImportResult(
             imported: result.imported, unchanged: result.unchanged,
             errors: result.errors.sorted { $0.line < $1.line })

@@ -37,6 +37,9 @@ public struct AppConfig: Sendable {
     /// Reverse proxies whose `X-Forwarded-For`/`Forwarded` headers are believed
     /// (`ZHIJIAN_TRUSTED_PROXIES`, addresses or CIDR blocks separated by commas; default none).
     public var trustedProxies: [CIDR] = []
+    /// Who may read `GET /metrics` (`ZHIJIAN_METRICS_FROM`, addresses or CIDR blocks separated by
+    /// commas; default loopback).
+    public var metricsFrom: [CIDR] = [CIDR("127.0.0.0/8"), CIDR("::1/128")].compactMap { $0 }
     /// The key-encryption key's file (`ZHIJIAN_KEY_FILE`, default `./zhijian.key`, created 0600 on
     /// first start); nil keeps a key in memory only (tests).
     public var keyFile: String?
@@ -106,15 +109,16 @@ public struct AppConfig: Sendable {
             guard let n = Int(v), n > 0 else { throw ConfigError("ZHIJIAN_COMPLAINTS_PER_HOUR must be a positive number") }
             c.complaintsPerHour = n
         }
-        if let t = Environment.get("ZHIJIAN_TRUSTED_PROXIES"), !t.isEmpty {
-            c.trustedProxies = try t.split(separator: ",").map { item in
+        func blocks(_ name: String) throws -> [CIDR]? {
+            guard let t = Environment.get(name), !t.isEmpty else { return nil }
+            return try t.split(separator: ",").map { item in
                 let text = item.trimmingCharacters(in: .whitespaces)
-                guard let cidr = CIDR(text) else {
-                    throw ConfigError("ZHIJIAN_TRUSTED_PROXIES: \(text) is not an address or CIDR block")
-                }
+                guard let cidr = CIDR(text) else { throw ConfigError("\(name): \(text) is not an address or CIDR block") }
                 return cidr
             }
         }
+        if let t = try blocks("ZHIJIAN_TRUSTED_PROXIES") { c.trustedProxies = t }
+        if let m = try blocks("ZHIJIAN_METRICS_FROM") { c.metricsFrom = m }
         if let r = Environment.get("ZHIJIAN_ROOT"), !r.isEmpty {
             guard FileManager.default.fileExists(atPath: r + "/Resources/Views") else {
                 throw ConfigError("ZHIJIAN_ROOT \(r) has no Resources/Views")

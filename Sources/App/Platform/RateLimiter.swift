@@ -18,9 +18,12 @@ final class RateLimiter: @unchecked Sendable {
     /// On PostgreSQL the counts of a shared limiter live in the database, so that every server
     /// process counts against one limit (see `SharedLimits`); `scope` names its counters there.
     let scope: String?
+    /// What the limiter guards (`verify`, `complaint`, `login`), for the refusal metric.
+    let name: String
     fileprivate let lastSweep = NIOLockedValueBox(Date.distantPast)
 
-    init(limit: Int, window: TimeInterval, maxKeys: Int = 100_000, sharedAs scope: String? = nil) {
+    init(limit: Int, window: TimeInterval, maxKeys: Int = 100_000, name: String = "other", sharedAs scope: String? = nil) {
+        self.name = name
         self.limit = limit
         self.window = window
         self.maxKeys = maxKeys
@@ -68,21 +71,23 @@ extension Application {
     private struct LoginLimiterKey: StorageKey { typealias Value = RateLimiter }
 
     /// Login attempts per address per minute, counted in memory before any database work.
-    var loginLimiter: RateLimiter { limiter(LoginLimiterKey.self, limit: 60, window: 60) }
+    var loginLimiter: RateLimiter { limiter(LoginLimiterKey.self, name: "login", limit: 60, window: 60) }
 
     /// Public lookups (certificate verification, complaint status), per address per minute.
-    var verifyLimiter: RateLimiter { limiter(VerifyLimiterKey.self, limit: config.verifyPerMinute, window: 60, shared: "verify") }
+    var verifyLimiter: RateLimiter {
+        limiter(VerifyLimiterKey.self, name: "verify", limit: config.verifyPerMinute, window: 60, shared: "verify")
+    }
     /// Public complaint filing, per address per hour.
     var complaintLimiter: RateLimiter {
-        limiter(ComplaintLimiterKey.self, limit: config.complaintsPerHour, window: 3600, shared: "complaint")
+        limiter(ComplaintLimiterKey.self, name: "complaint", limit: config.complaintsPerHour, window: 3600, shared: "complaint")
     }
 
     private func limiter<K: StorageKey>(
-        _ key: K.Type, limit: Int, window: TimeInterval,
+        _ key: K.Type, name: String, limit: Int, window: TimeInterval,
         shared: String? = nil
     ) -> RateLimiter where K.Value == RateLimiter {
         if let l = storage[key] { return l }
-        let l = RateLimiter(limit: limit, window: window, sharedAs: shared)
+        let l = RateLimiter(limit: limit, window: window, name: name, sharedAs: shared)
         storage[key] = l
         return l
     }
@@ -99,6 +104,7 @@ extension Request {
             retry = limiter.hit(address, now: now)
         }
         if let retry {
+            AppMetrics.refused(by: limiter)
             var e = AppError(
                 status: .tooManyRequests, code: "rate_limited",
                 message: "Too many requests; try again in \(retry) seconds",

@@ -37,7 +37,21 @@ enum Writes {
         }
         // The drivers run the body in a task of their own, which inherits no task-local value:
         // the flag is set again inside.
-        return try await transaction(on: db, gate: gate) { tx in try await $inWrite.withValue(true) { try await body(tx) } }
+        let start = ContinuousClock.now
+        func seconds() -> Double {
+            let d = ContinuousClock.now - start
+            return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        }
+        do {
+            let result = try await transaction(on: db, gate: gate) { tx in
+                try await $inWrite.withValue(true) { try await body(tx) }
+            }
+            AppMetrics.wrote(seconds: seconds(), committed: true)
+            return result
+        } catch {
+            AppMetrics.wrote(seconds: seconds(), committed: false)
+            throw error
+        }
     }
 
     @TaskLocal static var inWrite = false

@@ -9,6 +9,7 @@ import Vapor
 /// The testable seam: everything the server needs, given its configuration.
 public func configure(_ app: Application, config: AppConfig) async throws {
     app.config = config
+    AppMetrics.bootstrap()
     app.passwords.use(.bcrypt(cost: config.bcryptCost))
     app.passwordPool = PasswordPool(threads: 2, cost: config.bcryptCost)
     app.lifecycle.use(PasswordPoolLifecycle())

@@ -6,6 +6,7 @@ import Vapor
 func routes(_ app: Application) throws {
     app.get(.healthz, use: MetaController.health)
     app.get(.jwks, use: VerifyController.jwks)
+    app.get(.metrics, use: AppMetrics.scrape)
 
     let api = app.grouped(APIErrorMiddleware(), UserAuthMiddleware(.api))
     // An unknown path under /api/v1 is the API's 404, as JSON.

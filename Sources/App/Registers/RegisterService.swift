@@ -98,7 +98,7 @@ enum Registers {
         guard rows.first?.fields == ["code", "name"] else {
             throw AppError.invalid(field: "file", code: "wrong_header", "The first line must be code,name", "第一行须为 code,name")
         }
-        return try await store.write { db in
+        let result = try await store.write { db in
             var result = Issuance.ImportResult()
             let existing = Dictionary(uniqueKeysWithValues: try await Occupation.query(on: db).all().map { ($0.id!, $0.name) })
             var seen = Set<String>()
@@ -135,6 +135,8 @@ enum Registers {
             if result.imported > 0 { try await audit("occupation", "*", "import", "\(result.imported)", user, now, on: db) }
             return result
         }
+        AppMetrics.imported(result.imported, kind: "occupations")
+        return result
     }
 
     // MARK: Fee standards

@@ -213,6 +213,7 @@ extension Registers {
         let candidates = distinct
         let stored = try await store.write { db in try await storeSessions(candidates, on: db) }
         result.imported = stored.count
+        AppMetrics.imported(stored.count, kind: "sessions")
         result.unchanged = candidates.count - stored.count
         return result
     }

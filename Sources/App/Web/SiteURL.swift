@@ -12,7 +12,7 @@ enum Parameter<T: Sendable>: Sendable {
 /// SwiftPackageIndex-Server's `SiteURL`.
 enum SiteURL: Sendable {
     case home, login, logout
-    case healthz, jwks
+    case healthz, jwks, metrics
     // Bulletins and reports
     case bulletins
     case bulletin(Parameter<String>)
@@ -158,6 +158,7 @@ enum SiteURL: Sendable {
         case .login: ["login"]
         case .logout: ["logout"]
         case .healthz: ["healthz"]
+        case .metrics: ["metrics"]
         case .jwks: [.c(Self.wellKnown), "jwks.json"]
         case .bulletins: ["bulletins"]
         case .bulletin(let p): ["bulletins", .p("period", p)]
@@ -237,10 +238,10 @@ enum SiteURL: Sendable {
     }
 
     /// Paths whose errors are always the JSON error body, even when no route matched them: the
-    /// API, the health check and the published keys.
+    /// API, the health check, the metrics and the published keys.
     static func answersJSON(_ path: String) -> Bool {
         let first = path.split(separator: "/", omittingEmptySubsequences: true).first.map(String.init) ?? ""
-        return first == apiRoot || first == wellKnown || path == SiteURL.healthz.path
+        return first == apiRoot || first == wellKnown || path == SiteURL.healthz.path || path == SiteURL.metrics.path
     }
 
     /// The path with a query string.
