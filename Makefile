@@ -16,7 +16,7 @@ build: deps
 
 run: build
 	@echo "Zhijian on http://$(HOST):$(PORT)/ (admin / $$ZHIJIAN_ADMIN_PASSWORD unless the database already has admin)"
-	.build/debug/zhijian serve --hostname $(HOST) --port $(PORT)
+	.build/debug/zhijian serve --env development --hostname $(HOST) --port $(PORT)
 
 # The Swift suite through HTTP on in-memory SQLite, then a real browser against a real server.
 # Fills ./zhijian.sqlite (or DATABASE_URL) with deterministic demo data; then `make run`.

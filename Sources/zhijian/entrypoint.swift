@@ -7,6 +7,11 @@ import Vapor
 enum Entrypoint {
     static func main() async throws {
         var env = try Environment.detect()
+        // A server runs in production unless told otherwise (`--env development`, `VAPOR_ENV`):
+        // templates cached, request logs at notice. `make run` asks for development.
+        let asked = CommandLine.arguments.contains { $0 == "--env" || $0 == "-e" || $0.hasPrefix("--env=") }
+            || ProcessInfo.processInfo.environment["VAPOR_ENV"] != nil
+        if !asked { env = Environment(name: Environment.production.name, arguments: env.arguments) }
         try bootstrapLogging(&env)
         let app = try await Application.make(env)
         do {
