@@ -6,7 +6,7 @@ PORT ?= 8080
 ZHIJIAN_ADMIN_PASSWORD ?= zhijian-admin
 export ZHIJIAN_ADMIN_PASSWORD
 
-.PHONY: deps build run demo format format-check test test-postgres browser-test crawl crash-test fuzz fuzz-postgres soak soak-postgres bench clean
+.PHONY: deps build run demo cluster cluster-test format format-check test test-postgres browser-test crawl crash-test fuzz fuzz-postgres soak soak-postgres bench clean
 
 deps:
 	@scripts/deps.sh
@@ -22,6 +22,15 @@ run: build
 # Fills ./zhijian.sqlite (or DATABASE_URL) with deterministic demo data; then `make run`.
 demo: build
 	.build/debug/zhijian demo-data --scale $${SCALE:-1}
+
+# PostgreSQL, three release processes and nginx on loopback, as deployed (deploy/); Ctrl-C stops it.
+cluster: deps
+	scripts/cluster.sh
+
+# The same cluster under test: shared tokens, limits, allocations, payments, signing keys,
+# republished bulletins, a process killed mid-import.
+cluster-test: deps
+	CLUSTER_PORT=$${CLUSTER_PORT:-18480} CLUSTER_RUN="python3 Tests/cluster/test_cluster.py" scripts/cluster.sh
 
 # swift-format with the committed .swift-format; CI runs format-check.
 format:
