@@ -80,7 +80,8 @@ sed -e "s|^pid .*|pid $WORK/nginx.pid;|" \
 for _ in $(seq 1 40); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.25; done
 
 export CLUSTER_URL=http://127.0.0.1:$PORT CLUSTER_PORTS="${PORTS[*]}" CLUSTER_PIDS="${PIDS[*]}"
-export CLUSTER_DATABASE_URL=$TEST_DATABASE_URL CLUSTER_LOGS=$WORK/logs
+export CLUSTER_DATABASE_URL=$TEST_DATABASE_URL CLUSTER_LOGS=$WORK/logs CLUSTER_NGINX_CONF=$WORK/nginx.conf CLUSTER_WORK=$WORK
+export ZHIJIAN_BIN=$BIN
 if [ -n "${CLUSTER_RUN:-}" ]; then
   set +e
   bash -c "$CLUSTER_RUN"

@@ -51,6 +51,9 @@ public struct AppConfig: Sendable {
     public var sqliteQueuedWrites = true
     /// `PRAGMA synchronous` for SQLite writes (`ZHIJIAN_SQLITE_SYNCHRONOUS=full|normal`); nil keeps FULL.
     public var sqliteSynchronous: String?
+    /// On PostgreSQL, public limits count in the database for every process (`ZHIJIAN_LIMITS=shared`,
+    /// the default) or in each process's memory (`local`, to measure what sharing costs).
+    public var sharedLimits = true
     /// The clock; tests inject a fixed date.
     public var now: @Sendable () -> Date
 
@@ -124,6 +127,10 @@ public struct AppConfig: Sendable {
                 throw ConfigError("ZHIJIAN_ROOT \(r) has no Resources/Views")
             }
             c.root = r
+        }
+        if let l = Environment.get("ZHIJIAN_LIMITS") {
+            guard ["shared", "local"].contains(l) else { throw ConfigError("ZHIJIAN_LIMITS must be shared or local") }
+            c.sharedLimits = l == "shared"
         }
         if let w = Environment.get("ZHIJIAN_SQLITE_WRITES") {
             guard ["queued", "unqueued"].contains(w) else {

@@ -98,7 +98,7 @@ extension Request {
     func rateLimit(_ limiter: RateLimiter) async throws {
         let address = clientAddress
         let retry: Int?
-        if let scope = limiter.scope, db.isPostgres {
+        if let scope = limiter.scope, db.isPostgres, config.sharedLimits {
             retry = try await SharedLimits.hit(limiter, scope: scope, key: RateLimiter.bucket(address), now: now, on: db)
         } else {
             retry = limiter.hit(address, now: now)
