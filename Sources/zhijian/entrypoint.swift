@@ -9,7 +9,8 @@ enum Entrypoint {
         var env = try Environment.detect()
         // A server runs in production unless told otherwise (`--env development`, `VAPOR_ENV`):
         // templates cached, request logs at notice. `make run` asks for development.
-        let asked = CommandLine.arguments.contains { $0 == "--env" || $0 == "-e" || $0.hasPrefix("--env=") }
+        let asked =
+            CommandLine.arguments.contains { $0 == "--env" || $0 == "-e" || $0.hasPrefix("--env=") }
             || ProcessInfo.processInfo.environment["VAPOR_ENV"] != nil
         if !asked { env = Environment(name: Environment.production.name, arguments: env.arguments) }
         try bootstrapLogging(&env)

@@ -61,7 +61,8 @@ enum AppMetrics {
         buffer.reserveCapacity(16 * 1024)
         registry.emit(into: &buffer)
         let res = Response(status: .ok, body: .init(buffer: ByteBuffer(bytes: buffer)))
-        res.headers.contentType = HTTPMediaType(type: "text", subType: "plain", parameters: ["version": "0.0.4", "charset": "utf-8"])
+        res.headers.contentType = HTTPMediaType(
+            type: "text", subType: "plain", parameters: ["version": "0.0.4", "charset": "utf-8"])
         return res
     }
 }
