@@ -215,6 +215,28 @@ extension AppTests {
             }
         }
 
+        /// The queue page is counted and cut in the database: 55 cases show as 50 and 5, all counted overdue.
+        @Test func casesPage_isPagedAndCountedInTheDatabase() async throws {
+            try await withTestApp { t in
+                _ = try await t.admin()
+                // Filed through the service itself: the public filing limit is not what is tested here.
+                let filing = App.Complaints.Filing(
+                    category: "illegal_exam", unitCode: nil, station: nil, description: "鉴定站考场纪律松散，替考严重。", contact: nil,
+                    channel: nil)
+                for _ in 1...55 { _ = try await App.Complaints.file(filing, by: nil, on: t.app.store, now: t.clock.now) }
+                t.clock.advance(31 * 86400)
+                let (cookie, _) = try await AppTests.Web.webLogin(t, "admin", adminPassword)
+                let first = try await t.send(.GET, "/complaints/cases", headers: AppTests.Web.headers(cookie)).body.string
+                #expect(first.components(separatedBy: #"<tr class="overdue">"#).count - 1 == 50)
+                #expect(first.contains(#"<strong id="overdue-count">55</strong>"#))
+                #expect(first.contains(#"href="/complaints/cases?page=2""#))
+                let second = try await t.send(.GET, "/complaints/cases?page=2", headers: AppTests.Web.headers(cookie)).body.string
+                #expect(second.components(separatedBy: #"<tr class="overdue">"#).count - 1 == 5)
+                let closedOnly = try await t.send(.GET, "/complaints/cases?status=handled", headers: AppTests.Web.headers(cookie))
+                #expect(closedOnly.body.string.contains(#"<strong id="overdue-count">0</strong>"#))
+            }
+        }
+
         /// Cases received before, inside and after 2026Q2; investigated means closed by the quarter's end.
         @Test func derivedCounts_followTheCountingRule() async throws {
             try await withTestApp(now: beijing("2026-03-20T10:00:00")) { t in

@@ -198,12 +198,11 @@ enum ComplaintPages {
         let filter = Complaints.CaseFilter(
             unitCode: nil, status: req.query[String.self, at: "status"],
             overdueOnly: req.query[Bool.self, at: "overdue"] == true)
-        let all = try await Complaints.cases(for: user, filter, on: req.db, now: req.now)
         let paging = try Paging(req, defaultPer: 50, maxPer: 200)
-        let shown = all.dropFirst(paging.offset).prefix(paging.per)
+        let page = try await Complaints.casePage(for: user, filter, paging: paging, on: req.db, now: req.now)
         let en = L10n.lang(req) == "en"
         let names = try await UnitNames.all(on: req.db)
-        let rows = shown.map { c in
+        let rows = page.rows.map { c in
             CaseRow(
                 id: c.id.uuidString,
                 category: ComplaintCategory(rawValue: c.category).map { en ? $0.nameEn : $0.nameZh } ?? c.category,
@@ -219,8 +218,8 @@ enum ComplaintPages {
             CasesView(
                 rows: rows, isMinistry: user.role == .ministry,
                 overdueOnly: req.query[Bool.self, at: "overdue"] == true,
-                overdueCount: all.filter(\.overdue).count, total: all.count,
-                pages: Pager(req, paging: paging, hasMore: all.count > paging.offset + paging.per),
+                overdueCount: page.overdue, total: page.total,
+                pages: Pager(req, base: .complaintCases, paging: paging, hasMore: page.total > paging.offset + paging.per),
                 statuses: ComplaintStatus.allCases.map {
                     Names.Option(value: $0.rawValue, name: en ? $0.nameEn : $0.nameZh)
                 }, status: req.query[String.self, at: "status"] ?? ""))

@@ -55,6 +55,42 @@ extension Complaints {
         return cases.map { ComplaintsController.CaseDTO($0, now: now, contact: contacts[$0.id!], updates: nil) }
     }
 
+    /// A page of the cases a user handles, counted and cut in SQL: the rows, how many match in
+    /// all, and how many of those are overdue (open past their due date).
+    struct CasePage: Sendable {
+        let rows: [ComplaintsController.CaseDTO]
+        let total: Int
+        let overdue: Int
+    }
+
+    static func casePage(
+        for user: User, _ filter: CaseFilter, paging: Paging, on db: any Database, now: Date
+    ) async throws -> CasePage {
+        guard user.role != .supervisor else { throw AppError.forbidden }
+        let open = ComplaintStatus.allCases.filter { !$0.isClosed }
+        func matching() -> QueryBuilder<Complaint> {
+            var q = Complaint.query(on: db)
+            if user.role == .unit {
+                q = q.filter(\.$owner.$id == user.unitCode)
+            } else if let unit = filter.unitCode {
+                q = unit == "ministry" ? q.filter(\.$owner.$id == nil) : q.filter(\.$owner.$id == unit)
+            }
+            if let s = filter.status.flatMap(ComplaintStatus.init(rawValue:)) { q = q.filter(\.$status == s) }
+            return q
+        }
+        func overdue(_ q: QueryBuilder<Complaint>) -> QueryBuilder<Complaint> {
+            q.filter(\.$status ~~ open).filter(\.$dueAt < now)
+        }
+        let listed = filter.overdueOnly ? overdue(matching()) : matching()
+        let total = try await listed.copy().count()
+        let overdueCount = try await overdue(matching()).count()
+        let cases = try await listed.sort(\.$receivedAt, .descending).range(paging.range).all()
+        let contacts = try await contacts(for: cases.compactMap(\.id), on: db)
+        return CasePage(
+            rows: cases.map { ComplaintsController.CaseDTO($0, now: now, contact: contacts[$0.id!], updates: nil) },
+            total: total, overdue: overdueCount)
+    }
+
     /// One case with its contact and every update.
     static func detail(_ c: Complaint, on db: any Database, now: Date) async throws -> ComplaintsController.CaseDTO {
         let updates = try await ComplaintUpdate.query(on: db).filter(\.$complaint.$id == c.requireID()).sort(\.$at).all()
