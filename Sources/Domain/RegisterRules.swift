@@ -24,16 +24,11 @@ public enum RegisterRules {
             for i in 0..<10 where i != 4 && i != 7 { guard b[i] >= 48 && b[i] <= 57 else { return false } }
             func d(_ i: Int) -> Int { Int(b[i] - 48) }
             let y = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3)
-            let m = d(5) * 10 + d(6)
-            let day = d(8) * 10 + d(9)
-            guard (1900...2999).contains(y), (1...12).contains(m), day >= 1 else { return false }
-            let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-            let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
-            return day <= days
+            return (1900...2999).contains(y) && IDNumber.isDate(y, d(5) * 10 + d(6), d(8) * 10 + d(9))
         }
     }
 
-    static func issue(_ field: String, _ code: String, _ en: String, _ zh: String) -> ValidationIssue {
+    public static func issue(_ field: String, _ code: String, _ en: String, _ zh: String) -> ValidationIssue {
         ValidationIssue(field: field, column: nil, code: code, message: en, messageZh: zh)
     }
 

@@ -137,7 +137,7 @@ enum CertificatePages {
     ) async throws -> Response {
         let user = try req.requireUser()
         let t = L10n.t(req)
-        let units = Dictionary(uniqueKeysWithValues: try await UnitModel.query(on: req.db).all().map { ($0.id!, $0.name) })
+        let units = try await UnitNames.all(on: req.db)
         let names = Names(t)
         let orders = try await Certificates.orders(for: user, unitCode: req.query[String.self, at: "unitCode"], on: req.db).map {
             o in
@@ -196,16 +196,11 @@ enum CertificatePages {
         } catch let e as AppError where e.status.code < 500 && e.status != .unauthorized {
             // Each reason beside its field, the values typed shown again.
             let en = L10n.lang(req) == "en"
-            var fields: [String: String] = [:]
-            for d in e.details {
-                fields[d.field, default: ""] += (fields[d.field] == nil ? "" : "；") + (en ? d.message : d.messageZh)
-            }
-            let values = ((try? req.content.decode([String: String].self)) ?? [:]).filter { $0.key != "_csrf" }
             return try await renderIndex(
                 req,
                 message: e.details.isEmpty
                     ? (en ? e.message : e.messageZh) : (en ? "Please correct the fields marked" : "请更正标出的字段"),
-                importResult: nil, status: e.status, fields: fields, values: values)
+                importResult: nil, status: e.status, fields: e.fieldMessages(en: en), values: Pages.formValues(req))
         }
     }
 

@@ -59,7 +59,7 @@ enum Issuance {
                 field: "level", code: "unknown_level", message: "Level must be \"5\" … \"1\"",
                 messageZh: "等级须为\"5\"至\"1\"")
         }
-        guard Certificates.isDay(i.issuedOn) else {
+        guard RegisterRules.isDay(i.issuedOn) else {
             return Problem(
                 field: "issuedOn", code: "invalid_date", message: "The issue date is written YYYY-MM-DD",
                 messageZh: "发证日期格式应为 YYYY-MM-DD")

@@ -44,6 +44,19 @@ struct AppError: Error, Sendable {
     }
 }
 
+extension AppError {
+    /// The reasons by field, for a page that shows each beside its field: a list's element
+    /// (`scope[2].occupation`) goes to the list's field (`scope`), several reasons are joined.
+    func fieldMessages(en: Bool) -> [String: String] {
+        var fields: [String: String] = [:]
+        for d in details {
+            let field = String(d.field.prefix { $0 != "[" && $0 != "." })
+            fields[field, default: ""] += (fields[field] == nil ? "" : "；") + (en ? d.message : d.messageZh)
+        }
+        return fields
+    }
+}
+
 /// The body of every error answer under /api.
 struct ErrorBody: Content {
     struct Inner: Content {

@@ -49,15 +49,10 @@ struct Pager: Encodable, Sendable {
     /// POST); the other query parameters are kept as they were sent, already encoded.
     init(_ req: Request, base: SiteURL? = nil, paging: Paging, hasMore: Bool) {
         let path = base?.path ?? req.url.path
-        let kept =
-            req.method == .GET
-            ? (req.url.query ?? "").split(separator: "&").filter { !$0.hasPrefix("page=") && $0 != "page" } : []
-        func link(_ page: Int) -> String { path + "?" + (kept.map(String.init) + ["page=\(page)"]).joined(separator: "&") }
+        let kept = req.method == .GET ? Pages.query(of: req, without: "page") : []
+        func link(_ page: Int) -> String { path + "?" + (kept + ["page=\(page)"]).joined(separator: "&") }
         page = paging.page
         prev = paging.page > 1 ? link(paging.page - 1) : nil
         next = hasMore ? link(paging.page + 1) : nil
     }
-
-    /// Whether there is more than one page at all.
-    var isNeeded: Bool { prev != nil || next != nil }
 }

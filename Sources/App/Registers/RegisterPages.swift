@@ -138,8 +138,9 @@ enum RegisterPages {
         let occupations = try await Registers.occupations(matching: nil, on: db)
         let occupationName = Dictionary(uniqueKeysWithValues: occupations.map { ($0.code, $0.name) })
         let regionName = Dictionary(uniqueKeysWithValues: Regions.all.map { ($0.code, $0.name) })
-        let stations = try await Registers.stations(for: user, matching: q, on: db).filter { mine($0.unitCode) }
-        let allStations = q.isEmpty ? stations : try await Registers.stations(for: user, on: db)
+        // Every station the user sees names sessions and visits and fills the choices; the list shows those asked for.
+        let allStations = try await Registers.stations(for: user, on: db)
+        let stations = allStations.filter { mine($0.unitCode) && $0.matches(q) }
         let stationName = Dictionary(uniqueKeysWithValues: allStations.map { ($0.code, $0.name) })
         let supervisors = try await Registers.supervisors(for: user, on: db).filter { mine($0.unitCode) }
         let supervisorName = Dictionary(uniqueKeysWithValues: supervisors.map { ($0.id, $0.name) })
@@ -243,32 +244,11 @@ enum RegisterPages {
             return req.redirect(to: SiteURL.registers.path)
         } catch let e as AppError where e.status.code < 500 && e.status != .unauthorized {
             let en = L10n.lang(req) == "en"
-            var fields: [String: String] = [:]
-            for d in e.details {
-                // scope[2].occupation → scope
-                let field = String(d.field.prefix { $0 != "[" && $0 != "." })
-                fields[field, default: ""] += (fields[field] == nil ? "" : "；") + (en ? d.message : d.messageZh)
-            }
-            let values = Self.formValues(req)
             let refusal = Refusal(
                 form: name, message: e.details.isEmpty ? (en ? e.message : e.messageZh) : nil,
-                fields: fields, values: values)
+                fields: e.fieldMessages(en: en), values: Pages.formValues(req))
             return try await render(req, refusal: refusal, status: e.status)
         }
-    }
-
-    /// The fields a form posted, to show them again; lists (`scopeOccupation[]`) and the CSRF
-    /// token are left out.
-    static func formValues(_ req: Request) -> [String: String] {
-        var values: [String: String] = [:]
-        for pair in (req.body.string ?? "").split(separator: "&") {
-            let kv = pair.split(separator: "=", maxSplits: 1).map {
-                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
-            }
-            guard let key = kv.first, !key.contains("["), key != "_csrf", key.count <= 40 else { continue }
-            values[key] = kv.count > 1 ? String(kv[1].prefix(5000)) : ""
-        }
-        return values
     }
 
     static func text(_ s: String?) -> String? { (s ?? "").isEmpty ? nil : s }

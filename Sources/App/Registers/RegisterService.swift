@@ -15,9 +15,6 @@ enum Registers {
         case .failure(let f): throw AppError.invalid(f.issues)
         }
     }
-    static func issue(_ field: String, _ code: String, _ en: String, _ zh: String) -> ValidationIssue {
-        ValidationIssue(field: field, column: nil, code: code, message: en, messageZh: zh)
-    }
     static func audit(
         _ register: String, _ key: String, _ action: String, _ detail: String?, _ user: User, _ now: Date,
         on db: any Database
@@ -216,6 +213,12 @@ enum Registers {
             status = s.status.rawValue
             scope = s.scope.map { ScopeDTO(occupation: $0.$occupation.id, maxLevel: $0.maxLevel) }
         }
+
+        /// Whether the station's code or name contains `q` (every station for no `q`).
+        func matches(_ q: String?) -> Bool {
+            guard let q, !q.isEmpty else { return true }
+            return code.contains(q) || name.contains(q)
+        }
     }
     struct NewStation: Content {
         let code: String?
@@ -265,9 +268,7 @@ enum Registers {
     static func stations(for user: User, matching q: String? = nil, on db: any Database) async throws -> [StationDTO] {
         var query = Station.query(on: db).with(\.$scope).sort(\.$id)
         if let unit = user.readableUnit { query = query.filter(\.$unit.$id == unit) }
-        let all = try await query.all().map(StationDTO.init)
-        guard let q, !q.isEmpty else { return all }
-        return all.filter { $0.code.contains(q) || $0.name.contains(q) }
+        return try await query.all().map(StationDTO.init).filter { $0.matches(q) }
     }
 
     /// Renames, suspends, revokes or reactivates a station, or replaces its scope.
@@ -279,7 +280,7 @@ enum Registers {
         var issues: [ValidationIssue] = []
         let status = patch.status.flatMap(Station.Status.init(rawValue:))
         if patch.status != nil && status == nil {
-            issues.append(issue("status", "invalid", "Status: active, suspended or revoked", "状态须为正常、暂停或撤销"))
+            issues.append(RegisterRules.issue("status", "invalid", "Status: active, suspended or revoked", "状态须为正常、暂停或撤销"))
         }
         var scope: [RegisterRules.Scope]?
         if let sent = patch.scope {

@@ -73,9 +73,15 @@ extension Registers {
     }
 
     /// What sessions are checked against, read once per request or file.
-    static func sessionFacts(on db: any Database, now: Date) async throws -> ExamSessions.Facts {
+    /// `supervisors`: the register's supervisors when the caller has read them already.
+    static func sessionFacts(
+        on db: any Database, now: Date, supervisors known: [Supervisor]? = nil
+    ) async throws
+        -> ExamSessions.Facts
+    {
         let stations = try await Station.query(on: db).with(\.$scope).all()
-        let supervisors = try await Supervisor.query(on: db).all()
+        let supervisors: [Supervisor]
+        if let known { supervisors = known } else { supervisors = try await Supervisor.query(on: db).all() }
         return ExamSessions.Facts(
             stations: Dictionary(
                 uniqueKeysWithValues: stations.map { s in
@@ -170,10 +176,10 @@ extension Registers {
                 field: "file", code: "wrong_header", "The first line must be \(header.joined(separator: ","))",
                 "第一行须为 \(header.joined(separator: ","))")
         }
-        let facts = try await sessionFacts(on: store.db, now: now)
+        let supervisors = try await Supervisor.query(on: store.db).all()
+        let facts = try await sessionFacts(on: store.db, now: now, supervisors: supervisors)
         // A person filling the file knows the supervisor's licence number, not the record's id.
-        let licences = Dictionary(
-            try await Supervisor.query(on: store.db).all().map { ($0.licenceNo, $0.id!) }, uniquingKeysWith: { a, _ in a })
+        let licences = Dictionary(supervisors.map { ($0.licenceNo, $0.id!) }, uniquingKeysWith: { a, _ in a })
         var result = Issuance.ImportResult()
         var seen: [NaturalKey: Int] = [:]
         var distinct: [ExamSession] = []

@@ -25,10 +25,7 @@ struct Names: Sendable {
         }
     }
 
-    func role(_ code: String) -> String { User.Role(rawValue: code).map(role) ?? code }
-
     func unitKind(_ k: UnitModel.Kind) -> String { k == .region ? t[.kindRegion] : t[.kindIndustry] }
-    func unitKind(_ code: String) -> String { UnitModel.Kind(rawValue: code).map(unitKind) ?? code }
 
     func stationStatus(_ s: RegisterRules.StationStatus) -> String { en ? s.nameEn : s.nameZh }
     func stationStatus(_ code: String) -> String { RegisterRules.StationStatus(rawValue: code).map(stationStatus) ?? code }
@@ -52,8 +49,6 @@ struct Names: Sendable {
         let c = Period.calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
         return String(format: "%04d-%02d-%02d %02d:%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0)
     }
-
-    func yesNo(_ b: Bool) -> String { b ? t[.isYes] : t[.isNo] }
 
     /// An option of a `<select>`: the code sent, the name shown.
     struct Option: Encodable, Sendable {

@@ -39,13 +39,31 @@ enum Pages {
         let page: T
     }
 
+    /// The fields a form posted, to show them again; lists (`scopeOccupation[]`) and the CSRF
+    /// token are left out.
+    static func formValues(_ req: Request) -> [String: String] {
+        var values: [String: String] = [:]
+        for pair in (req.body.string ?? "").split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1).map {
+                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+            }
+            guard let key = kv.first, !key.contains("["), key != "_csrf", key.count <= 40 else { continue }
+            values[key] = kv.count > 1 ? String(kv[1].prefix(5000)) : ""
+        }
+        return values
+    }
+
+    /// This request's query parameters as sent (still encoded), but for `name`.
+    static func query(of req: Request, without name: String) -> [String] {
+        (req.url.query ?? "").split(separator: "&").filter { !$0.hasPrefix(name + "=") && $0 != name }.map(String.init)
+    }
+
     /// The same page in the other language: this address with `lang` switched, or, for a page
     /// drawn in answer to a form (a POST), the page's own address.
     static func otherLanguage(_ req: Request, canonical: SiteURL?) -> String {
         let other = L10n.lang(req) == "en" ? "zh" : "en"
         guard req.method == .GET else { return (canonical ?? .home).with([("lang", other)]) }
-        let kept = (req.url.query ?? "").split(separator: "&").filter { !$0.hasPrefix("lang=") && $0 != "lang" }
-        return req.url.path + "?" + (kept + ["lang=\(other)"]).joined(separator: "&")
+        return req.url.path + "?" + (query(of: req, without: "lang") + ["lang=\(other)"]).joined(separator: "&")
     }
 
     static func base(_ req: Request, title: String, canonical: SiteURL? = nil) -> Base {
