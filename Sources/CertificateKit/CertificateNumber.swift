@@ -21,7 +21,8 @@ public enum CertificateNumber {
             (1...maxSequence).contains(sequence)
         else { return nil }
         let seq = String(sequence)
-        let body = Array((String(year) + String(decoding: unit, as: UTF8.self) + level).utf8)
+        let body =
+            Array((String(year) + String(decoding: unit, as: UTF8.self) + level).utf8)
             + Array((String(repeating: "0", count: 7 - seq.count) + seq).utf8)
         guard let c = check(body) else { return nil }
         return String(decoding: body + [c], as: UTF8.self)

@@ -59,7 +59,8 @@ extension AppTests {
                 #expect(again["added"] as? Int == 0 && again["unchanged"] as? Int == 3)
                 let fix = try t.object(
                     try await t.send(
-                        .POST, rp, token: bj, json: #"{"results":[{"name":"李四","idNumber":"110105200002290013","passed":true}]}"#))
+                        .POST, rp, token: bj, json: #"{"results":[{"name":"李四","idNumber":"110105200002290013","passed":true}]}"#)
+                )
                 #expect(fix["updated"] as? Int == 1 && fix["passes"] as? Int == 3)
 
                 // Every bad row is named; nothing is kept of a refused request.
@@ -124,7 +125,9 @@ extension AppTests {
                 let c = try await Certificates.setup(t)
                 // 王五 passed 电工 level 5 on 2026-03-10; 赵六 failed it.
                 let sid = try await t.passes([Self.wang], unit: "110000", token: c.bj, date: "2026-03-10", failed: [Self.zhao])
-                func issue(_ serial: String, _ person: (String, String), occupation: String = "电工", on: String = "2026-03-20")
+                func issue(
+                    _ serial: String, _ person: (String, String), occupation: String = "电工", on: String = "2026-03-20"
+                )
                     async throws -> TestingHTTPResponse
                 {
                     try await t.send(
@@ -148,7 +151,9 @@ extension AppTests {
                 #expect(ok["occupation"] as? String == "6-07-06-01" && ok["sessionId"] as? String == sid)
                 let number = try #require(ok["certificateNumber"] as? String)
                 #expect(CertificateNumber.isWellFormed(number))
-                #expect(CertificateNumber.parts(number).map { "\($0.year)|\($0.unitCode)|\($0.level)|\($0.sequence)" } == "2026|110000|5|1")
+                #expect(
+                    CertificateNumber.parts(number).map { "\($0.year)|\($0.unitCode)|\($0.level)|\($0.sequence)" }
+                        == "2026|110000|5|1")
                 // One certificate per pass.
                 let twice = try await issue("000000000018", Self.wang)
                 #expect(twice.status == .unprocessableEntity)
