@@ -2,7 +2,8 @@
 
 Setup (sequential): logs in the ministry's admin; takes the 32 regions and, past 32, adds
 industries IND01, IND02, …; creates and logs in one unit user per unit; has the first unit order
-and the ministry allocate a range of level-5 blanks, and imports certificates into it.
+and the ministry allocate a range of level-5 blanks, records an exam pass for each holder
+(Benchmarks/passes.py), and imports certificates into it.
 
 Load (all at once, for the given number of seconds), one keep-alive connection per worker:
   * one worker per unit saving its 2025Q1 report in a loop, standards.national = iteration,
@@ -35,6 +36,9 @@ import sys
 import time
 import urllib.parse
 import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import passes  # noqa: E402 - the exam passes certificates are issued against
 
 PERIOD = "2025Q1"
 UNIT_PASSWORD = "soak-unit-password"
@@ -147,12 +151,19 @@ def setup(api, admin_password, units):
     first = int(order["serialFrom"])
     width = len(order["serialFrom"])
     certs = []
+    rows = []
     lines = ["serial,holderName,idNumber,occupation,level,issuedOn"]
     for k in range(CERTIFICATES):
         serial = f"{first + k:0{width}d}"
         name = f"测试{k}"
         certs.append((serial, name))
-        lines.append(f"{serial},{name},{id_number(first + k)},电工,5,2025-01-{1 + k % 28:02d}")
+        rows.append((name, id_number(first + k), "电工", "5", f"2025-01-{1 + k % 28:02d}"))
+        lines.append(",".join((serial,) + rows[-1]))
+    # A certificate is issued only against a recorded exam pass: one for each.
+    try:
+        passes.record_passes(f"http://{api.host}:{api.port}", admin, tokens[issuer], rows, unit=issuer)
+    except passes.PassError as e:
+        raise SetupError(f"exam passes: {e}")
     _, r = api.call("POST", "/api/v1/certificates/import", tokens[issuer], "\n".join(lines) + "\n", ctype="text/csv")
     if r.get("imported") != CERTIFICATES or r.get("errors"):
         raise SetupError(f"certificate import: {json.dumps(r, ensure_ascii=False)[:500]}")

@@ -181,16 +181,22 @@ call("POST", f"/api/v1/certificate-orders/{order['id']}/payments",
      {"amountYuan": "100.00", "paidOn": order["allocatedOn"]}, admin)
 call("POST", "/api/v1/occupations", {"code": OCC, "name": "电工"}, admin, expect=(201, 409))
 call("POST", "/api/v1/stations", {"code": STATION, "name": "北京模糊测试鉴定站", "unitCode": UNIT,
-                                  "regionCode": UNIT, "scope": [{"occupation": OCC, "maxLevel": "3"}]},
+                                  "regionCode": UNIT, "scope": [{"occupation": OCC, "maxLevel": "3"}],
+                                  "licenceNo": "京鉴字FZ001号", "licenceExpires": "2030-12-31",
+                                  "address": "北京市西城区示例路1号", "personInCharge": "王主任"},
      admin, expect=(201, 409))
 supervisor = call("POST", "/api/v1/supervisors", {"unitCode": UNIT, "name": "王督导", "licenceNo": f"FZ-{order['id'][:8]}",
                                                   "validUntil": "2030-12-31"}, admin)
 call("POST", "/api/v1/fee-standards", {"unitCode": UNIT, "level": "5", "feeYuan": "120.00",
                                        "document": "京价〔2024〕1号"}, admin)
-call("POST", "/api/v1/sessions", {"stationCode": STATION, "occupation": OCC, "level": "5", "date": "2025-02-15",
-                                  "regionCode": UNIT, "standardKind": "national", "bankKind": "national",
-                                  "bankCode": "B-001", "candidates": 30, "passed": 25, "feeYuan": "120.00",
-                                  "supervisorId": supervisor["id"]}, unit)
+exam = call("POST", "/api/v1/sessions", {"stationCode": STATION, "occupation": OCC, "level": "5", "date": "2025-02-15",
+                                         "regionCode": UNIT, "standardKind": "national", "bankKind": "national",
+                                         "bankCode": f"B-{order['id'][:8]}", "candidates": 30, "passed": 25,
+                                         "feeYuan": "120.00", "supervisorId": supervisor["id"]}, unit)
+# A certificate is issued only against a recorded pass: 张三's, and a failed candidate's.
+call("POST", f"/api/v1/sessions/{exam['id']}/results",
+     {"results": [{"name": "张三", "idNumber": "11010519491231002X", "passed": True, "score": 88},
+                  {"name": "李四", "idNumber": "110105198001010016", "passed": False, "score": 41.5}]}, unit)
 call("POST", "/api/v1/supervision-visits", {"supervisorId": supervisor["id"], "stationCode": STATION,
                                             "visitedOn": "2025-02-15", "findings": "无违规"}, unit)
 cert = call("POST", "/api/v1/certificates", {"serial": serials[0], "holderName": "张三", "idNumber": "11010519491231002X",
@@ -210,13 +216,13 @@ for name, token, session in (("ministry", admin, web_session("admin", admin_pass
 
 dictionaries = {
     "period": [PERIOD, "2025Q2"], "unit": [UNIT], "code": [UNIT, STATION, OCC], "serial": serials,
-    "id": [order["id"], complaint, supervisor["id"]], "receipt": [receipt], "station": [STATION],
+    "id": [order["id"], complaint, supervisor["id"], exam["id"]], "receipt": [receipt], "station": [STATION],
     "occupation": [OCC], "supervisor": [supervisor["id"]], "name": ["张三"], "idNumber": ["11010519491231002X"],
     "token": [cert["token"]],
 }
 bindings = {
     "path.period": "period", "path.unitCode": "unit", "path.code": "code", "path.serial": "serial",
-    "path.id": "id", "path.receipt": "receipt", "query.period": "period", "query.unitCode": "unit",
+    "path.id": "id", "path.receipt": "receipt", "path.idNumber": "idNumber", "query.period": "period", "query.unitCode": "unit",
     "query.serial": "serial", "query.name": "name", "query.idNumber": "idNumber", "query.token": "token",
     "query.t": "token", "query.receipt": "receipt", "body.unitCode": "unit", "body.stationCode": "station",
     "body.occupation": "occupation", "body.serial": "serial", "body.supervisorId": "supervisor",

@@ -3,6 +3,7 @@
 test_browser.py (a person's journeys) and test_crawl.py (every page as every role) import it.
 The server binary is `.build/debug/zhijian` unless ZHIJIAN_BIN names another one.
 """
+import importlib.util
 import json
 import os
 import signal
@@ -18,6 +19,23 @@ from selenium.webdriver.support.ui import WebDriverWait as _Wait
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BINARY = os.environ.get("ZHIJIAN_BIN") or os.path.join(ROOT, ".build", "debug", "zhijian")
+
+# Benchmarks/passes.py: the exam passes certificates are issued against, recorded through the API.
+_spec = importlib.util.spec_from_file_location("passes", os.path.join(ROOT, "Benchmarks", "passes.py"))
+passes = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(passes)
+
+
+def record_passes(base, admin_token, unit_token, certificates, unit="110000", **kw):
+    """Records a pass for each (holderName, idNumber, occupation, level, issuedOn) a certificate is
+    then issued for: the occupations and a station of the unit, sessions dated the earliest issue
+    date, the results (see Benchmarks/passes.py). Returns the sessions' ids."""
+    return passes.record_passes(base, admin_token, unit_token, certificates, unit=unit, **kw)
+
+
+def china_today():
+    """The server's day (Asia/Shanghai), as dates are checked against it."""
+    return time.strftime("%Y-%m-%d", time.gmtime(time.time() + 8 * 3600))
 
 
 class WebDriverWait(_Wait):  # waits that survive a page being replaced

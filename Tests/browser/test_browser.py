@@ -3,7 +3,10 @@
 Starts `zhijian serve` on a fresh SQLite file, then: a unit logs in, fills the 28-column form,
 sees an inline error, fixes it, sees its findings and submits; the ministry sees who reported,
 accepts, previews and publishes; the public reads the bulletin page with its merged header,
-switches to English, and prints it to a PDF that is A4 landscape. Prints "N passed, M failed".
+switches to English, and prints it to a PDF that is A4 landscape. A unit issues a certificate (against
+an exam pass recorded through the API) that the public verifies; a unit enters a session's results on
+its page, is refused a certificate for the candidate who failed, issues one from the pass and sees its
+certificate number. Prints "N passed, M failed".
 """
 import os
 import re
@@ -16,7 +19,10 @@ import urllib.request
 
 from selenium.webdriver.common.by import By
 
-from support import BINARY, WebDriverWait, api, chrome, free_port, previous_quarter, server_env, start_server, stop_server
+from selenium.webdriver.support.ui import Select
+
+from support import (BINARY, WebDriverWait, api, china_today, chrome, free_port, passes, previous_quarter, record_passes,
+                     server_env, start_server, stop_server)
 
 ADMIN_PASSWORD = "browser-admin-1"
 SHOTS = os.environ.get("SCREENSHOTS", "")
@@ -157,6 +163,8 @@ def main():
         def unit_issues_a_certificate_and_the_public_verifies_it():
             order = api(base, "POST", "/api/v1/certificate-orders", bj_token, {"level": "5", "quantity": 20})
             api(base, "POST", f"/api/v1/certificate-orders/{order['id']}/allocate", admin, {"unitPriceYuan": "5.00"})
+            # The exam pass the certificate is issued against (electrician, level 5, dated today).
+            record_passes(base, admin, bj_token, [("张三", "11010519491231002X", "电工", "5", china_today())])
             login("bj", "password-bj")
             d.get(base + "/certificates")
             form = d.find_element(By.ID, "issue-form")
@@ -212,9 +220,75 @@ def main():
             bad = subprocess.run([BINARY, "verify-token", "--jwks", jwks, token[:-3] + "AAA"], capture_output=True, text=True)
             assert bad.returncode == 1, bad.stdout + bad.stderr
 
+        def unit_enters_results_and_issues_a_certificate_from_the_pass():
+            today = china_today()
+            station = passes.ensure_station(base, admin, bj_token, "110000", "110000")
+            session = api(base, "POST", "/api/v1/sessions", bj_token, {
+                "stationCode": station, "occupation": "6-07-06-01", "level": "5", "date": today, "regionCode": "110000",
+                "standardKind": "national", "bankKind": "national", "bankCode": "B-browser", "candidates": 2, "passed": 0,
+                "feeYuan": "100", "supervisorId": None})
+            order = api(base, "POST", "/api/v1/certificate-orders", bj_token, {"level": "5", "quantity": 5})
+            order = api(base, "POST", f"/api/v1/certificate-orders/{order['id']}/allocate", admin, {"unitPriceYuan": "5.00"})
+            first = int(order["serialFrom"])
+            serial, other = f"{first:012d}", f"{first + 1:012d}"
+            login("bj", "password-bj")
+            # The session list links the session's date to its page.
+            d.get(base + "/registers")
+            link = d.find_element(By.CSS_SELECTOR, f'#sessions a[href$="/registers/sessions/{session["id"]}"]')
+            assert link.text == today, link.text
+            link.click()
+            WebDriverWait(d, 10).until(lambda drv: f"/registers/sessions/{session['id']}" in drv.current_url)
+            assert d.find_element(By.ID, "results-title")
+            page = d.current_url
+            for name, idn, passed, score in [("王五", "110105199003150041", "1", "92.5"), ("赵六", "110101199505050010", "0", "41")]:
+                form = d.find_element(By.ID, "result-form")
+                form.find_element(By.NAME, "name").send_keys(name)
+                form.find_element(By.NAME, "idNumber").send_keys(idn)
+                Select(form.find_element(By.NAME, "passed")).select_by_value(passed)
+                form.find_element(By.NAME, "score").send_keys(score)
+                form.find_element(By.CSS_SELECTOR, 'button[type="submit"]').click()
+                WebDriverWait(d, 10).until(lambda drv: name in drv.find_element(By.ID, "results").text)
+            assert d.current_url.split("#")[0] == page.split("#")[0], d.current_url
+            rows = {r.find_elements(By.TAG_NAME, "td")[0].text: r for r in d.find_elements(By.CSS_SELECTOR, "#results tbody tr")}
+            assert set(rows) == {"王五", "赵六"}, list(rows)
+            assert "92.5" in rows["王五"].text and "41" in rows["赵六"].text
+            # The passes are counted from the results now: one of two.
+            assert d.find_element(By.ID, "session-passed").text.startswith("1"), d.find_element(By.ID, "session-passed").text
+            shot("10-session-results")
+
+            def issue(serial, name, idn):
+                d.get(base + "/certificates")
+                form = d.find_element(By.ID, "issue-form")
+                for field, value in [("serial", serial), ("holderName", name), ("idNumber", idn), ("occupation", "电工")]:
+                    form.find_element(By.NAME, field).clear()
+                    form.find_element(By.NAME, field).send_keys(value)
+                Select(form.find_element(By.NAME, "level")).select_by_value("5")
+                d.find_element(By.ID, "issue").click()
+
+            # The candidate who failed has no pass to issue against: refused, with the reason.
+            issue(other, "赵六", "110101199505050010")
+            WebDriverWait(d, 10).until(lambda drv: any(
+                "没有合格记录" in e.text for e in drv.find_elements(By.CSS_SELECTOR, "#issue-form .field-error, #cert-message")))
+            assert other not in d.find_element(By.ID, "certificates").text
+            # The one who passed gets a certificate, numbered.
+            issue(serial, "王五", "110105199003150041")
+            WebDriverWait(d, 10).until(lambda drv: serial in drv.find_element(By.ID, "certificates").text)
+            issued = api(base, "GET", f"/api/v1/certificates/{serial}", bj_token)
+            assert issued["sessionId"].upper() == session["id"].upper(), issued
+            d.find_element(By.LINK_TEXT, serial).click()
+            number = WebDriverWait(d, 10).until(lambda drv: drv.find_element(By.ID, "cert-number")).text.strip()
+            assert number == issued["certificateNumber"], (number, issued["certificateNumber"])
+            assert re.fullmatch(r"\d{4}1100005\d{7}[0-9A-Z]", number) and number.startswith(today[:4]), number
+            shot("11-certificate-number")
+            # The certificate leads back to the session, whose results name it against the pass.
+            d.find_element(By.ID, "cert-session").click()
+            WebDriverWait(d, 10).until(lambda drv: f"/registers/sessions/{session['id']}" in drv.current_url)
+            rows = {r.find_elements(By.TAG_NAME, "td")[0].text: r for r in d.find_elements(By.CSS_SELECTOR, "#results tbody tr")}
+            assert number in rows["王五"].text and number not in rows["赵六"].text, rows["王五"].text
+            logout()
+
         def public_files_a_complaint_and_follows_it():
             d.get(base + "/complaints/new")
-            from selenium.webdriver.support.ui import Select
             Select(d.find_element(By.ID, "c-category")).select_by_value("illegal_certificates")
             Select(d.find_element(By.ID, "c-unit")).select_by_value("110000")
             d.find_element(By.ID, "c-station").send_keys("某培训学校")
@@ -248,6 +322,9 @@ def main():
               unit_issues_a_certificate_and_the_public_verifies_it, d)
         check("the public files a complaint, gets a receipt and opens the case's status with it",
               public_files_a_complaint_and_follows_it, d)
+        check("a unit enters a session's results on its page, is refused a certificate for the failed candidate, "
+              "issues one from the pass and sees its certificate number",
+              unit_enters_results_and_issues_a_certificate_from_the_pass, d)
     finally:
         d.quit()
         stop_server(server)
