@@ -288,6 +288,35 @@ enum L10n {
 
         case csvSupervisorHelp
 
+        case leadsHelp
+        case leadKind_never_allocated
+        case leadKind_voided
+        case leadKind_revoked
+        case leadKind_mismatch
+        case lookups
+        case leadDay
+        case leadOwner
+        case ministryOwn
+        case makeCase
+        case viewCase
+        case noLeads
+        case apiKeys
+        case apiKeysHelp
+        case organisation
+        case keyContact
+        case dailyQuota
+        case usedToday
+        case createKey
+        case keyShownOnce
+        case keyPrefix
+        case revokeKey
+        case confirmRevokeKey
+        case batchVerify
+        case batchHelp
+        case apiKey
+        case csvFile
+        case downloadResults
+
         /// (Chinese, English).
         var text: (zh: String, en: String) {
             switch self {
@@ -510,7 +539,7 @@ enum L10n {
             case .search: ("搜索", "Search")
             case .issued: ("已发证书", "Issued certificates")
             case .breaches: ("越权使用编号记录", "Serials used outside a unit's stock")
-            case .leads: ("伪造证书线索（查询未分配编号）", "Forgery leads (lookups of never-allocated serials)")
+            case .leads: ("伪造证书线索", "Forgery leads")
             case .`count`: ("次数", "Count")
             case .imported: ("导入", "Imported")
             case .unchanged: ("未变", "Unchanged")
@@ -570,6 +599,51 @@ enum L10n {
             case .breach_single: ("发放", "Issue")
             case .breach_import: ("批量导入", "Import")
             case .breach_void: ("作废", "Void")
+            case .leadsHelp:
+                (
+                    "公开查询（单条、批量、扫码）中出现以下情况即记为线索：查询从未分配的编号、已作废或已撤销的证书，以及同一编号一日内姓名或身份证号不符达3次。线索按编号和日期合并计数，归属编号所在号段的领用单位（从未分配的归部）。",
+                    "A lead is recorded when a public lookup (single, batch or scanned) names a serial never allocated, a voided "
+                        + "blank or a revoked certificate, or when one serial gets 3 or more mismatching names or ID numbers in "
+                        + "a day. Leads are counted per serial and day and belong to the unit whose range holds the serial "
+                        + "(the ministry's when never allocated)."
+                )
+            case .leadKind_never_allocated: ("编号从未分配", "Never allocated")
+            case .leadKind_voided: ("已作废的空白证书", "Voided blank")
+            case .leadKind_revoked: ("已撤销的证书", "Revoked certificate")
+            case .leadKind_mismatch: ("姓名或身份证号多次不符", "Repeated mismatches")
+            case .lookups: ("当日查询次数", "Lookups that day")
+            case .leadDay: ("日期", "Day")
+            case .leadOwner: ("归属", "Belongs to")
+            case .ministryOwn: ("部（未分配编号）", "Ministry (never allocated)")
+            case .makeCase: ("转为举报案件", "Make a complaint case")
+            case .viewCase: ("查看案件", "View the case")
+            case .noLeads: ("暂无线索。", "No leads.")
+            case .apiKeys: ("批量查询接口密钥", "API keys for batch verification")
+            case .apiKeysHelp:
+                (
+                    "向用人单位签发接口密钥，用于批量查询证书（每批最多1000行，按北京时间每日限额计行）。密钥只在签发时显示一次，系统只保存其摘要。",
+                    "Keys issued to employers for batch verification (up to 1,000 rows a batch, a daily quota of rows per "
+                        + "Beijing day). A key is shown once, when issued; only its hash is kept."
+                )
+            case .organisation: ("单位名称", "Organisation")
+            case .keyContact: ("联系人", "Contact")
+            case .dailyQuota: ("每日限额（行）", "Daily quota (rows)")
+            case .usedToday: ("今日已用", "Used today")
+            case .createKey: ("签发密钥", "Issue a key")
+            case .keyShownOnce: ("请立即复制并妥善保存该密钥，它只显示这一次：", "Copy and keep this key now; it is shown only once:")
+            case .keyPrefix: ("密钥开头", "Key starts")
+            case .revokeKey: ("停用", "Revoke")
+            case .confirmRevokeKey: ("确定停用该密钥？停用后不能恢复。", "Revoke this key? This cannot be undone.")
+            case .batchVerify: ("批量查询（持接口密钥的用人单位）", "Batch verification (employers with an API key)")
+            case .batchHelp:
+                (
+                    "上传CSV文件（UTF-8，首行为 serial,name,idNumber，每行填姓名或身份证号之一，每批最多1000行），查询结果以CSV文件下载，姓名和身份证号已遮蔽。",
+                    "Upload a CSV file (UTF-8, first line serial,name,idNumber, a name or an ID number on each line, at most "
+                        + "1,000 lines); the results download as a CSV file, names and ID numbers masked."
+                )
+            case .apiKey: ("接口密钥", "API key")
+            case .csvFile: ("CSV文件", "CSV file")
+            case .downloadResults: ("查询并下载结果", "Verify and download the results")
             case .csvSupervisorHelp:
                 (
                     "level 为5至1；regionCode 为地区代码；supervisorId 填督导员证号，可空",

@@ -32,6 +32,8 @@ enum Pages {
         let complaintStats = SiteURL.complaintStats.path, complaintStatsCSV = SiteURL.complaintStatsCSV.path
         let hotlines = SiteURL.hotlines.path, registers = SiteURL.registers.path
         let admin = SiteURL.admin.path, adminUnits = SiteURL.adminUnits.path, adminUsers = SiteURL.adminUsers.path
+        let adminAPIKeys = SiteURL.adminAPIKeys.path, certificateLeads = SiteURL.certificateLeads.path
+        let verifyBatch = SiteURL.verifyBatch.path
     }
 
     struct Page<T: Encodable>: Encodable {
@@ -121,6 +123,7 @@ enum Pages {
         r.post(.reportAction(.key, .key, .accept), use: ReportPages.accept)
         r.post(.reportAction(.key, .key, .return), use: ReportPages.returnReport)
         CertificatePages.register(r)
+        VerificationPages.register(r)
         ComplaintPages.register(r)
         AdminPages.register(r)
         RegisterPages.register(r)

@@ -31,6 +31,9 @@ enum SiteURL: Sendable {
     case certificateOrderAllocate(Parameter<String>)
     case certificateOrderPayments(Parameter<String>)
     case certificateIssue, certificateImport
+    case certificateLeads
+    case certificateLeadCase(Parameter<String>)
+    case verifyBatch
     // Complaints
     case complaintNew, complaints, complaintStatus, hotlines, complaintCases
     case complaintCase(Parameter<String>)
@@ -49,6 +52,8 @@ enum SiteURL: Sendable {
     case admin, adminUnits
     case adminUnitActive(Parameter<String>)
     case adminUsers
+    case adminAPIKeys
+    case adminAPIKeyRevoke(Parameter<String>)
     // The HTTP API under /api/v1
     case api(API)
 
@@ -69,6 +74,7 @@ enum SiteURL: Sendable {
         case certificatePayments, certificates, certificatesImport, certificate(Parameter<String>)
         case certificateQR(Parameter<String>), certificateRevoke(Parameter<String>), certificateVoid(Parameter<String>)
         case certificateBreaches, forgeryLeads, verify
+        case forgeryLeadCase(Parameter<String>), verifyBatch, apiKeys, apiKeyRevoke(Parameter<String>), publicRevocations
         case complaints, complaintReceipt(Parameter<String>), complaintStats, complaintStatsCSV, complaint(Parameter<String>)
         case complaintTransition(Parameter<String>), complaintReopen(Parameter<String>), hotlines
         case occupations, occupationsImport, occupation(Parameter<String>), registerEvents, feeStandards
@@ -107,6 +113,11 @@ enum SiteURL: Sendable {
             case .certificateBreaches: ["certificate-breaches"]
             case .forgeryLeads: ["forgery-leads"]
             case .verify: ["verify"]
+            case .forgeryLeadCase(let id): ["forgery-leads", .p("id", id), "case"]
+            case .verifyBatch: ["verify", "batch"]
+            case .apiKeys: ["api-keys"]
+            case .apiKeyRevoke(let id): ["api-keys", .p("id", id), "revoke"]
+            case .publicRevocations: ["public", "revocations"]
             case .complaints: ["complaints"]
             case .complaintReceipt(let r): ["complaints", "receipt", .p("receipt", r)]
             case .complaintStats: ["complaints", "stats"]
@@ -177,6 +188,9 @@ enum SiteURL: Sendable {
         case .certificateOrderPayments(let id): ["certificates", "orders", .p("id", id), "payments"]
         case .certificateIssue: ["certificates", "issue"]
         case .certificateImport: ["certificates", "import"]
+        case .certificateLeads: ["certificates", "leads"]
+        case .certificateLeadCase(let id): ["certificates", "leads", .p("id", id), "case"]
+        case .verifyBatch: ["verify", "batch"]
         case .complaintNew: ["complaints", "new"]
         case .complaints: ["complaints"]
         case .complaintStatus: ["complaints", "status"]
@@ -202,6 +216,8 @@ enum SiteURL: Sendable {
         case .adminUnits: ["admin", "units"]
         case .adminUnitActive(let c): ["admin", "units", .p("code", c), "active"]
         case .adminUsers: ["admin", "users"]
+        case .adminAPIKeys: ["admin", "api-keys"]
+        case .adminAPIKeyRevoke(let id): ["admin", "api-keys", .p("id", id), "revoke"]
         case .api(let a): [.c(Self.apiRoot), "v1"] + a.segments
         }
     }
