@@ -218,6 +218,36 @@ extension AppTests {
             }
         }
 
+        /// Leads recorded before M010 (one row per lookup of a never-allocated serial) are folded
+        /// into one lead per serial and day; the migration reverts to the old table.
+        @Test func migration_foldsEarlierLeads_andReverts() async throws {
+            try await withTestApp { t in
+                let db = t.app.db
+                let sql = try #require(db as? any SQLDatabase)
+                try await M010_Verification().revert(on: db)
+                let at = beijing("2026-05-01T09:00:00")
+                for (serial, day, hour) in [
+                    ("000000777777", "2026-05-01", 0.0), ("000000777777", "2026-05-01", 2), ("000000777777", "2026-05-02", 0),
+                    ("000000888888", "2026-05-01", 0),
+                ] {
+                    try await sql.insert(into: "forgery_leads").columns("id", "serial", "day", "at")
+                        .values(SQLBind(UUID()), SQLBind(serial), SQLBind(day), SQLBind(at.addingTimeInterval(hour * 3600))).run()
+                }
+                try await M010_Verification().prepare(on: db)
+                let leads = try await ForgeryLead.query(on: db).sort(\.$serial).sort(\.$day).all()
+                #expect(
+                    leads.map { "\($0.serial) \($0.day) \($0.kind.rawValue) \($0.lookups)" } == [
+                        "000000777777 2026-05-01 never_allocated 2", "000000777777 2026-05-02 never_allocated 1",
+                        "000000888888 2026-05-01 never_allocated 1",
+                    ])
+                #expect(leads.first?.lastSeen.timeIntervalSince(at) == 7200 && leads.first?.firstSeen == at)
+                #expect(leads.allSatisfy { $0.unitCode == nil && $0.complaintID == nil })
+                // And it works as before on the folded table.
+                _ = try await t.send(.GET, "/api/v1/verify?serial=000000777777&name=x")
+                #expect(try await ForgeryLead.query(on: db).count() == 4)
+            }
+        }
+
         // MARK: API keys
 
         static func key(_ t: TestApp, _ admin: String, quota: Int, organisation: String = "某人力资源公司") async throws -> String {
