@@ -316,6 +316,37 @@ extension AppTests {
             }
         }
 
+        @Test func apiKeys_onTheAdminPage_issuedShownOnce_andRevoked() async throws {
+            try await withTestApp { t in
+                _ = try await C.setup(t)
+                let (cookie, csrf) = try await AppTests.Web.webLogin(t, "admin", adminPassword)
+                let h = AppTests.Web.headers(cookie)
+                #expect(try await t.send(.GET, "/admin", headers: h).body.string.contains("/admin/api-keys"))
+                let made = try await t.send(
+                    .POST, "/admin/api-keys", headers: h,
+                    body: "_csrf=\(csrf)&organisation=%E6%9F%90%E5%85%AC%E5%8F%B8&contact=%E7%8E%8B&dailyQuota=50")
+                #expect(made.status == .created)
+                let html = made.body.string
+                let start = try #require(html.range(of: #"<code id="new-key-value">"#)).upperBound
+                let key = String(html[start...].prefix { $0 != "<" })
+                #expect(key.hasPrefix("zjk_"))
+                let list = try await t.send(.GET, "/admin/api-keys", headers: h)
+                #expect(list.body.string.contains("某公司") && !list.body.string.contains(key))
+                let bad = try await t.send(
+                    .POST, "/admin/api-keys", headers: h, body: "_csrf=\(csrf)&organisation=x&contact=y&dailyQuota=0")
+                #expect(bad.status == .unprocessableEntity && bad.body.string.contains("每日限额"))
+                let one = #"{"rows":[{"serial":"000000000001","name":"张三"}]}"#
+                #expect(try await t.send(.POST, "/api/v1/verify/batch", token: key, json: one).status == .ok)
+                let stored = try #require(try await APIKey.query(on: t.app.db).first())
+                let revoke = try await t.send(
+                    .POST, "/admin/api-keys/\(try stored.requireID())/revoke", headers: h, body: "_csrf=\(csrf)")
+                #expect(revoke.status == .seeOther)
+                #expect(try await t.send(.POST, "/api/v1/verify/batch", token: key, json: one).status == .unauthorized)
+                let (unit, _) = try await AppTests.Web.webLogin(t, "bj", "password-bj")
+                #expect(try await t.send(.GET, "/admin/api-keys", headers: AppTests.Web.headers(unit)).status == .forbidden)
+            }
+        }
+
         @Test func apiKeys_andUserTokens_neverOpenEachOthersDoors() async throws {
             try await withTestApp { t in
                 let s = try await C.setup(t)
