@@ -28,6 +28,18 @@ public enum RegisterRules {
         }
     }
 
+    /// What is wrong with a resident ID number, in both languages.
+    public static func explain(_ p: IDNumber.Problem) -> (en: String, zh: String) {
+        let why: (String, String) =
+            switch p {
+            case .length: ("must have 18 characters", "须为18位")
+            case .characters: ("must be 17 digits and a digit or X", "须为17位数字加一位数字或X")
+            case .birthDate: ("has an impossible birth date", "出生日期无效")
+            case .checkDigit: ("has a wrong check digit (GB 11643)", "校验码错误（GB 11643）")
+            }
+        return ("The resident ID number \(why.0)", "公民身份号码\(why.1)")
+    }
+
     public static func issue(_ field: String, _ code: String, _ en: String, _ zh: String) -> ValidationIssue {
         ValidationIssue(field: field, column: nil, code: code, message: en, messageZh: zh)
     }

@@ -20,7 +20,8 @@ extension AppTests {
             let tjOrder: String
         }
 
-        /// Beijing orders 100 level-5 blanks (serials 1–100), Tianjin 50 level-3 blanks (101–150).
+        /// Beijing orders 100 level-5 blanks (serials 1–100), Tianjin 50 level-3 blanks (101–150);
+        /// Beijing records the passes of 张三 (电工) and 李,四 (焊工).
         static func setup(_ t: TestApp) async throws -> Setup {
             let admin = try await t.admin()
             let bj = try await t.user("bj", role: "unit", unit: "110000")
@@ -44,13 +45,17 @@ extension AppTests {
                     .POST, "/api/v1/certificate-orders/\(id2)/allocate", token: admin,
                     json: #"{"unitPriceYuan":8,"allocatedOn":"2026-05-02"}"#
                 ).status == .ok)
+            // The passes the tests issue against: 张三 in 电工, 李,四 in 焊工, both level 5 in Beijing.
+            try await t.passes([("张三", idBJ)], unit: "110000", token: bj)
+            try await t.passes([("李,四", idOther)], unit: "110000", token: bj, occupation: "焊工", date: "2026-02-21")
             return Setup(admin: admin, bj: bj, tj: tj, bjOrder: id1, tjOrder: id2)
         }
 
         static func cert(
-            _ serial: String, name: String = "张三", id: String = idBJ, level: String = "5", on: String = "2026-03-01"
+            _ serial: String, name: String = "张三", id: String = idBJ, level: String = "5", on: String = "2026-03-01",
+            occupation: String = "电工"
         ) -> String {
-            #"{"serial":"\#(serial)","holderName":"\#(name)","idNumber":"\#(id)","occupation":"电工","level":"\#(level)","issuedOn":"\#(on)"}"#
+            #"{"serial":"\#(serial)","holderName":"\#(name)","idNumber":"\#(id)","occupation":"\#(occupation)","level":"\#(level)","issuedOn":"\#(on)"}"#
         }
 
         static func count(_ t: TestApp) async throws -> Int { try await Certificate.query(on: t.app.db).count() }
@@ -381,7 +386,9 @@ extension AppTests {
                 _ = try await t.app.write { try await Signing.newKey(vault: vault, on: $0) }
                 #expect(try t.object(try await t.send(.GET, "/api/v1/verify?token=\(token)"))["result"] as? String == "valid")
                 let second = try t.object(
-                    try await t.send(.POST, "/api/v1/certificates", token: s.bj, json: Self.cert("000000000002")))
+                    try await t.send(
+                        .POST, "/api/v1/certificates", token: s.bj,
+                        json: Self.cert("000000000002", name: "李,四", id: Self.idOther, occupation: "焊工")))
                 let token2 = try #require(second["token"] as? String)
                 let jwks = try await t.send(.GET, "/.well-known/jwks.json")
                 let keys = try #require(try t.object(jwks)["keys"] as? [[String: Any]])

@@ -99,6 +99,14 @@ extension AppTests {
                 // certificates: valid ID numbers; issued ones verify, revoked ones say so, a voided blank is not found
                 let certificates = try await Certificate.query(on: t.app.db).all()
                 #expect(certificates.compactMap(\.idNumber).allSatisfy { IDNumber.problem($0) == nil })
+                // Every certificate has its pass and its number, but for the few deliberate breaches.
+                let used = certificates.filter { $0.status != .voided }
+                #expect(used.allSatisfy { $0.certificateNumber.map(CertificateNumber.isWellFormed) == true })
+                let unbacked = used.filter { $0.resultID == nil }
+                #expect((1...3).contains(unbacked.count), "\(unbacked.count) certificates without a pass")
+                let passes = try await ExamResult.query(on: t.app.db).filter(\.$passed == true).count()
+                #expect(passes == used.count - unbacked.count)
+                #expect(try await IssuanceRefusal.query(on: t.app.db).count() > 0)
                 let issued = try #require(certificates.first { $0.status == .issued })
                 let revoked = try #require(certificates.first { $0.status == .revoked })
                 let voided = try #require(certificates.first { $0.status == .voided })

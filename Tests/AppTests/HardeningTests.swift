@@ -283,6 +283,7 @@ extension AppTests {
                 let orders = try #require(
                     try t.json(try await t.send(.GET, "/api/v1/certificate-orders", token: bj)) as? [[String: Any]])
                 let serial = try #require(orders.first { $0["id"] as? String == id }?["serialFrom"] as? String)
+                try await t.passes([("张三", AppTests.Certificates.idBJ)], unit: "110000", token: bj)
                 #expect(
                     try await t.send(.POST, "/api/v1/certificates", token: bj, json: AppTests.Certificates.cert(serial)).status
                         == .created)

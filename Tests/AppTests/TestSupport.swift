@@ -201,3 +201,52 @@ func freePort() -> Int {
     _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
     return Int(UInt16(bigEndian: addr.sin_port))
 }
+
+extension TestApp {
+    /// Occupations a test issues certificates in: 电工 and 焊工, by code.
+    static let occupations = [("6-07-06-01", "电工"), ("6-18-02-04", "焊工")]
+
+    /// Records passes for `people` in a new exam session of `unit` (the occupation by name or
+    /// code, the level, the date), registering what the session needs first: the occupations,
+    /// a station of the unit licensed for every level of them. Returns the session's id.
+    @discardableResult
+    func passes(
+        _ people: [(name: String, id: String)], unit: String, token: String, occupation: String = "电工", level: String = "5",
+        date: String = "2026-02-20", failed: [(name: String, id: String)] = [],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> String {
+        let admin = try await admin()
+        for (code, name) in Self.occupations {
+            _ = try await send(.POST, "/api/v1/occupations", token: admin, json: #"{"code":"\#(code)","name":"\#(name)"}"#)
+        }
+        let code = Self.occupations.first { $0.1 == occupation || $0.0 == occupation }?.0 ?? occupation
+        let station = "ST-\(unit)"
+        let scope = Self.occupations.map { #"{"occupation":"\#($0.0)","maxLevel":"1"}"# }.joined(separator: ",")
+        let created = try await send(
+            .POST, "/api/v1/stations", token: token,
+            json: #"""
+                {"code":"\#(station)","name":"第一鉴定站","unitCode":"\#(unit)","regionCode":"\#(unit)","scope":[\#(scope)],
+                 "licenceNo":"鉴许\#(unit)-01","licenceExpires":"2030-12-31","address":"中心路1号","personInCharge":"王站长"}
+                """#)
+        #expect(
+            created.status == .created || created.status == .conflict, "\(created.body.string)", sourceLocation: sourceLocation)
+        let all = people + failed
+        let session = try object(
+            try await send(
+                .POST, "/api/v1/sessions", token: token,
+                json: #"""
+                    {"stationCode":"\#(station)","occupation":"\#(code)","level":"\#(level)","date":"\#(date)",
+                     "regionCode":"\#(unit)","standardKind":"national","bankKind":"national","bankCode":"NB-\#(code)-\#(UUID().uuidString.prefix(8))",
+                     "candidates":\#(all.count),"passed":\#(people.count),"feeYuan":"100","supervisorId":null}
+                    """#))
+        let id = try #require(session["id"] as? String, "\(session)", sourceLocation: sourceLocation)
+        guard !all.isEmpty else { return id }
+        let rows =
+            people.map { #"{"name":"\#($0.name)","idNumber":"\#($0.id)","passed":true}"# }
+            + failed.map { #"{"name":"\#($0.name)","idNumber":"\#($0.id)","passed":false}"# }
+        let res = try await send(
+            .POST, "/api/v1/sessions/\(id)/results", token: token, json: #"{"results":[\#(rows.joined(separator: ","))]}"#)
+        #expect(res.status == .ok, "\(res.body.string)", sourceLocation: sourceLocation)
+        return id
+    }
+}

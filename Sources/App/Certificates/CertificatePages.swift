@@ -107,6 +107,7 @@ enum CertificatePages {
     }
     struct CertRow: Encodable {
         let serial: String
+        let number: String
         let holderName: String
         let occupation: String
         let level: String
@@ -175,7 +176,7 @@ enum CertificatePages {
             isMinistry: user.role == .ministry, isUnit: user.role == .unit, orders: orders,
             certificates: page.items.map {
                 CertRow(
-                    serial: $0.serial, holderName: $0.holderName ?? "",
+                    serial: $0.serial, number: $0.certificateNumber ?? "", holderName: $0.holderName ?? "",
                     occupation: $0.occupation.map { occupationName[$0] ?? $0 } ?? "",
                     level: names.level($0.level),
                     issuedOn: $0.issuedOn ?? "", status: t[dynamic: "cert_" + $0.status, fallback: $0.status],
@@ -319,6 +320,9 @@ enum CertificatePages {
 
     struct ShowView: Encodable {
         let certificate: Certificates.CertificateDTO
+        let occupationName: String
+        /// The exam session whose pass the certificate was issued against (for the unit and the ministry).
+        let sessionLink: String?
         let qr: String?
         let canRevoke: Bool
         let levelName: String
@@ -333,8 +337,13 @@ enum CertificatePages {
             on: req.store)
         let t = L10n.t(req)
         let qr = try dto.verifyURL.map { try Signing.qrSVG($0, title: dto.token ?? "") }
+        var occupation: Occupation?
+        if let code = dto.occupation { occupation = try await Occupation.find(code, on: req.db) }
         let view = ShowView(
-            certificate: dto, qr: qr, canRevoke: dto.status == "issued" && user.role != .supervisor,
+            certificate: dto,
+            occupationName: occupation.map { "\($0.name)（\($0.id ?? "")）" } ?? dto.occupation ?? "",
+            sessionLink: dto.sessionId.map { SiteURL.registerSession(.value($0.uuidString)).path }, qr: qr,
+            canRevoke: dto.status == "issued" && user.role != .supervisor,
             levelName: Names(t).level(dto.level), statusText: t[dynamic: "cert_" + dto.status, fallback: dto.status],
             revokeAction: SiteURL.certificateRevoke(.value(dto.serial)).path)
         return try await Pages.render(req, "certificates/show", title: dto.serial, view)

@@ -60,8 +60,12 @@ extension Certificates {
 
     struct CertificateDTO: Content {
         let serial: String
+        /// 证书编号 (`CertificateNumber`), assigned at issuance; nil for a voided blank.
+        let certificateNumber: String?
         let unitCode: String
         let status: String
+        /// The exam session whose pass the certificate was issued against.
+        let sessionId: UUID?
         let holderName: String?
         let idNumber: String?
         let occupation: String?
@@ -72,8 +76,10 @@ extension Certificates {
         let verifyURL: String?
         init(_ c: Certificate, token: String? = nil, publicURL: String? = nil) {
             serial = c.serial
+            certificateNumber = c.certificateNumber
             unitCode = c.unitCode
             status = c.status.rawValue
+            sessionId = c.sessionID
             holderName = c.holderName
             idNumber = c.idNumber
             occupation = c.occupation

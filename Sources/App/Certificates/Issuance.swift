@@ -38,16 +38,8 @@ enum Issuance {
                 messageZh: "持证人姓名须为1至50个字符")
         }
         if let p = IDNumber.problem(i.idNumber) {
-            let why: (String, String) =
-                switch p {
-                case .length: ("must have 18 characters", "须为18位")
-                case .characters: ("must be 17 digits and a digit or X", "须为17位数字加一位数字或X")
-                case .birthDate: ("has an impossible birth date", "出生日期无效")
-                case .checkDigit: ("has a wrong check digit (GB 11643)", "校验码错误（GB 11643）")
-                }
-            return Problem(
-                field: "idNumber", code: "invalid_id_number", message: "The resident ID number \(why.0)",
-                messageZh: "公民身份号码\(why.1)")
+            let why = RegisterRules.explain(p)
+            return Problem(field: "idNumber", code: "invalid_id_number", message: why.en, messageZh: why.zh)
         }
         if !isText(i.occupation, max: 100) {
             return Problem(
@@ -128,7 +120,7 @@ enum Issuance {
     struct Row: Decodable {
         static let columns = [
             "serial", "unit_code", "status", "holder_name", "id_number", "occupation", "level",
-            "issued_on", "reason",
+            "issued_on", "reason", "certificate_number",
         ]
         let serial: String
         let unit_code: String
@@ -139,6 +131,7 @@ enum Issuance {
         let level: String?
         let issued_on: String?
         let reason: String?
+        let certificate_number: String?
 
         var state: Certificate.Status { Certificate.Status(rawValue: status) ?? .voided }
 
@@ -176,9 +169,9 @@ enum Issuance {
     /// more than everything else in a million-row import. Every value was validated first
     /// (digits, dates, levels); the free texts are quoted by doubling single quotes, and control
     /// characters are refused by `check`.
-    static func insertStatement(_ rows: [Input], unit: String, now: Date, dialect: String) -> SQLQueryString {
+    static func insertStatement(_ rows: [Issued], unit: String, now: Date, dialect: String) -> SQLQueryString {
         var buf = [UInt8]()
-        buf.reserveCapacity(rows.count * 140)
+        buf.reserveCapacity(rows.count * 240)
         func raw(_ s: String) { buf.append(contentsOf: s.utf8) }
         func quoted(_ s: String) {
             buf.append(39)
@@ -191,8 +184,9 @@ enum Issuance {
         let epoch = String(format: "%.6f", now.timeIntervalSince1970)
         let time = dialect == "sqlite" ? epoch : "to_timestamp(\(epoch))"
         raw("INSERT INTO certificates (serial, unit_code, status, holder_name, id_number, occupation, level, issued_on, ")
-        raw("created_at, updated_at) VALUES ")
-        for (n, r) in rows.enumerated() {
+        raw("certificate_number, session_id, result_id, created_at, updated_at) VALUES ")
+        for (n, row) in rows.enumerated() {
+            let r = row.input
             raw(n == 0 ? "(" : ",(")
             quoted(r.serial)
             buf.append(44)
@@ -208,6 +202,13 @@ enum Issuance {
             buf.append(44)
             quoted(r.issuedOn)
             buf.append(44)
+            quoted(row.number)
+            buf.append(44)
+            // UUIDs as Fluent stores them: text on SQLite, a literal cast by the column on PostgreSQL.
+            quoted(row.pass.session_id.uuidString)
+            buf.append(44)
+            quoted(row.pass.id.uuidString)
+            buf.append(44)
             raw(time)
             buf.append(44)
             raw(time)
@@ -216,17 +217,18 @@ enum Issuance {
         return SQLQueryString(stringLiteral: String(decoding: buf, as: UTF8.self))
     }
 
-    static func insert(_ rows: [Input], unit: String, now: Date, on sql: any SQLDatabase) async throws {
+    static func insert(_ rows: [Issued], unit: String, now: Date, on sql: any SQLDatabase) async throws {
         guard !rows.isEmpty else { return }
         var q = sql.insert(into: "certificates")
             .columns(
                 "serial", "unit_code", "status", "holder_name", "id_number", "occupation", "level", "issued_on",
-                "created_at", "updated_at")
-        for r in rows {
+                "certificate_number", "session_id", "result_id", "created_at", "updated_at")
+        for row in rows {
+            let r = row.input
             q = q.values(
                 SQLBind(r.serial), SQLBind(unit), SQLBind(Certificate.Status.issued.rawValue), SQLBind(r.holderName),
-                SQLBind(r.idNumber), SQLBind(r.occupation), SQLBind(r.level), SQLBind(r.issuedOn),
-                SQLBind(now), SQLBind(now))
+                SQLBind(r.idNumber), SQLBind(r.occupation), SQLBind(r.level), SQLBind(r.issuedOn), SQLBind(row.number),
+                SQLBind(row.pass.session_id), SQLBind(row.pass.id), SQLBind(now), SQLBind(now))
         }
         try await q.run()
     }
@@ -244,40 +246,65 @@ enum Issuance {
         }
     }
 
-    /// Issues one certificate. A serial outside the unit's stock is refused and recorded.
+    /// Issues one certificate against a recorded pass. A serial outside the unit's stock, and an
+    /// issuance without a pass, are refused and recorded.
     static func issueOne(_ raw: Input, unit: String, by actor: User, on store: Store, now: Date) async throws -> Certificate {
-        let i = normalised(raw)
+        var i = normalised(raw)
         let ranges = try await Certificates.ranges(on: store.db)
-        if let p = check(i, unit: unit, ranges: ranges, today: Period.dayString(now)) {
-            if let owner = p.breachOwner {
-                try await store.write {
-                    try await recordBreaches(
-                        [(i.serial, owner)], unit: unit, source: "single", actor: actor.username, now: now, on: $0)
-                }
-            }
-            throw AppError.invalid([
+        func refuse(_ p: Problem) -> AppError {
+            AppError.invalid([
                 ValidationIssue(field: p.field, column: nil, code: p.code, message: p.message, messageZh: p.messageZh)
             ])
             .with(code: p.code)
         }
-        return try await store.write { db in
+        if let p = check(i, unit: unit, ranges: ranges, today: Period.dayString(now)) {
+            if let owner = p.breachOwner {
+                let serial = i.serial
+                try await store.write {
+                    try await recordBreaches(
+                        [(serial, owner)], unit: unit, source: "single", actor: actor.username, now: now, on: $0)
+                }
+            }
+            throw refuse(p)
+        }
+        switch try await Occupations.load(on: store.db).code(i.occupation) {
+        case .success(let code): i.occupation = code
+        case .failure(let p): throw refuse(p)
+        }
+        let input = i
+        let outcome = try await store.write { db -> Result<Certificate, Problem> in
             guard let sql = db as? any SQLDatabase else { throw AppError.malformed("SQL database required", "需要SQL数据库") }
             try await Reports.lockUnit(unit, active: true, on: db)
-            if let e = try await existing([i.serial], on: sql)[i.serial] {
+            if let e = try await existing([input.serial], on: sql)[input.serial] {
                 let p =
-                    conflict(e, i)
+                    conflict(e, input)
                     ?? Problem(
                         field: "serial", code: "serial_already_issued",
-                        message: "Serial \(i.serial) has been issued before",
-                        messageZh: "证书编号\(i.serial)已发放", status: .conflict)
+                        message: "Serial \(input.serial) has been issued before",
+                        messageZh: "证书编号\(input.serial)已发放", status: .conflict)
                 throw AppError(status: .conflict, code: p.code, message: p.message, messageZh: p.messageZh)
             }
-            try await insert([i], unit: unit, now: now, on: sql)
+            var claimed = Set<UUID>()
+            let (issued, refused) = try await matchPasses([(1, input)], unit: unit, claimed: &claimed, on: sql)
+            if let r = refused.first {
+                // Kept although the certificate is refused: the ministry counts these.
+                try await recordRefusals(
+                    [(input.serial, input.idNumber, r.problem.code)], unit: unit, source: "single", actor: actor.username,
+                    now: now, on: db)
+                return .failure(r.problem)
+            }
+            try await insert(issued, unit: unit, now: now, on: sql)
             try await CertificateEvent(
-                serial: i.serial, unitCode: unit, action: "issue", reason: nil, actor: actor.username,
-                at: now
+                serial: input.serial, unitCode: unit, action: "issue", reason: nil, actor: actor.username, at: now
             ).create(on: db)
-            return try await Certificate.find(i.serial, on: db)!
+            guard let c = try await Certificate.find(input.serial, on: db) else {
+                throw AppError.notFound("The certificate vanished", "证书不存在")
+            }
+            return .success(c)
+        }
+        switch outcome {
+        case .success(let c): return c
+        case .failure(let p): throw refuse(p)
         }
     }
 
@@ -314,6 +341,7 @@ enum Issuance {
         let t0 = clock.now
         let result = try await upload.withRows { reader -> ImportResult in
             let ranges = try await Certificates.ranges(on: store.db)
+            let occupations = try await Occupations.load(on: store.db)
             guard let header = try reader.next(1)?.first?.fields else {
                 throw AppError.invalid(field: "file", code: "empty_file", "The file is empty", "文件为空")
             }
@@ -330,6 +358,8 @@ enum Issuance {
                 var lastLine = 0
                 let omitted = Counter()
                 var breaches: [(serial: String, owner: String?)] = []
+                var refusals: [(serial: String, idNumber: String, code: String)] = []
+                var claimed = Set<UUID>()
                 var seen: [Int64: Int32] = [:]
                 var firstSerial: String?
                 func fail(_ line: Int, _ code: String, _ en: String, _ zh: String) {
@@ -355,7 +385,7 @@ enum Issuance {
                                 continue
                             }
                             let f = row.fields
-                            let i = normalised(
+                            var i = normalised(
                                 Input(
                                     serial: f[0], holderName: f[1], idNumber: f[2], occupation: f[3], level: f[4], issuedOn: f[5])
                             )
@@ -364,6 +394,12 @@ enum Issuance {
                                 if let owner = p.breachOwner, breaches.count < maxRecordedBreaches {
                                     breaches.append((i.serial, owner))
                                 }
+                                continue
+                            }
+                            switch occupations.code(i.occupation) {
+                            case .success(let code): i.occupation = code
+                            case .failure(let p):
+                                fail(row.line, p.code, p.message, p.messageZh)
                                 continue
                             }
                             let n = Serials.parse(i.serial)!  // checked above
@@ -380,16 +416,24 @@ enum Issuance {
                         writing = nil
                         guard !candidates.isEmpty else { continue }
                         let found = try await existing(in: candidates.map(\.input.serial), on: sql)
-                        var fresh: [Input] = []
+                        var unseen: [(line: Int, input: Input)] = []
                         for (line, i) in candidates {
                             if let e = found[i.serial] {
                                 if let p = conflict(e, i) { fail(line, p.code, p.message, p.messageZh) } else { r.unchanged += 1 }
                             } else {
-                                fresh.append(i)
+                                unseen.append((line, i))
+                            }
+                        }
+                        guard !unseen.isEmpty else { continue }
+                        let (fresh, refused) = try await matchPasses(unseen, unit: unit, claimed: &claimed, on: sql)
+                        for x in refused {
+                            fail(x.line, x.problem.code, x.problem.message, x.problem.messageZh)
+                            if refusals.count < maxRecordedBreaches {
+                                refusals.append((x.input.serial, x.input.idNumber, x.problem.code))
                             }
                         }
                         guard !fresh.isEmpty else { continue }
-                        firstSerial = firstSerial ?? fresh[0].serial
+                        firstSerial = firstSerial ?? fresh[0].input.serial
                         r.imported += fresh.count
                         let statement = insertStatement(fresh, unit: unit, now: now, dialect: sql.dialect.name)
                         writing = Task { try await sql.raw(statement).run() }
@@ -414,6 +458,7 @@ enum Issuance {
                     ).create(on: db)
                 }
                 try await recordBreaches(breaches, unit: unit, source: "import", actor: actor.username, now: now, on: db)
+                try await recordRefusals(refusals, unit: unit, source: "import", actor: actor.username, now: now, on: db)
                 return r
             }
         }

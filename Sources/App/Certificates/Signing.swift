@@ -134,13 +134,13 @@ enum Signing {
             occ: c.occupation ?? "", nm: c.holderName ?? "", idm: Masking.idNumber(c.idNumber ?? ""))
     }
 
-    /// A certificate's `sub` in new tokens: the serial for now. (When the certificate number
-    /// arrives, this is the one line to change; `VerifyController.lookup` must then resolve it.)
-    static func subject(of c: Certificate) -> String { c.serial }
+    /// A certificate's `sub` in new tokens: its certificate number (证书编号); the print serial
+    /// for a certificate without one. `VerifyController.lookup` resolves either.
+    static func subject(of c: Certificate) -> String { c.certificateNumber ?? c.serial }
 
-    /// Every `sub` a token of the certificate may carry (tokens already given out keep theirs),
-    /// as the revocation list names them.
-    static func subjects(serial: String) -> [String] { [serial] }
+    /// Every `sub` a token of the certificate may carry (tokens given out before certificate
+    /// numbers carry the serial), as the revocation list names them.
+    static func subjects(serial: String, number: String?) -> [String] { [serial] + (number.map { [$0] } ?? []) }
 
     /// Signs a certificate's claims with the active key.
     static func sign(_ c: Certificate, with key: JWS.Key) async throws -> String {
@@ -171,7 +171,7 @@ enum Signing {
 
     /// The signed list of revoked certificates, for offline checks: a JWT signed like the
     /// certificates' tokens (same keys, same JWKS) whose payload names, under `revoked`, every
-    /// subject a token of a revoked certificate may carry (`subjects(serial:)`), sorted; `iat` is
+    /// subject a token of a revoked certificate may carry (`subjects(serial:number:)`), sorted; `iat` is
     /// when the list was made. A verifier trusts it as of `iat`.
     struct RevocationList: JWTPayload, Equatable {
         static let subject = "revocations"
@@ -200,13 +200,17 @@ enum Signing {
             return hit
         }
         guard let sql = store.db as? any SQLDatabase else { throw AppError.malformed("SQL database required", "需要SQL数据库") }
-        struct Row: Decodable { let serial: String }
+        struct Row: Decodable {
+            let serial: String
+            let certificate_number: String?
+        }
         // The partial index certificates_revoked_idx holds exactly these rows.
-        let serials = try await sql.raw("SELECT serial FROM certificates WHERE status = 'revoked' ORDER BY serial")
-            .all(decoding: Row.self).map(\.serial)
+        let rows = try await sql.raw(
+            "SELECT serial, certificate_number FROM certificates WHERE status = 'revoked' ORDER BY serial"
+        ).all(decoding: Row.self)
         let list = RevocationList(
             iss: issuer, sub: RevocationList.subject, iat: Int64(now.timeIntervalSince1970),
-            revoked: serials.flatMap(subjects(serial:)).sorted())
+            revoked: rows.flatMap { subjects(serial: $0.serial, number: $0.certificate_number) }.sorted())
         let key = try await activeKey(vault: store.app.keyVault, store: store)
         let made = (token: try await JWS.sign(list, with: key), madeAt: now)
         cache.withLockedValue { $0 = made }

@@ -10,6 +10,8 @@ import Vapor
 enum VerifyController {
     struct PublicCertificate: Content {
         let serial: String
+        /// 证书编号 (nil for certificates issued before numbers existed and not yet numbered).
+        let certificateNumber: String?
         let holderName: String
         let idNumber: String
         let occupation: String
@@ -177,7 +179,8 @@ enum VerifyController {
     // MARK: Finding certificates by the key a person gives
 
     /// Whether `key` has the form of a certificate key (today: a 12-digit serial).
-    static func isKey(_ key: String) -> Bool { Serials.parse(key) != nil }
+    /// A print serial (12 digits) or a certificate number (`CertificateNumber`).
+    static func isKey(_ key: String) -> Bool { Serials.parse(key) != nil || CertificateNumber.isWellFormed(key) }
 
     /// The certificates named by `keys`, by the key as given, with one indexed query. Every lookup
     /// of a user-given certificate key (the page, the API, the batch, a token's `sub`) comes here.
@@ -185,9 +188,28 @@ enum VerifyController {
         let wanted = Array(Set(keys))
         guard !wanted.isEmpty else { return [:] }
         guard let sql = db as? any SQLDatabase else { throw AppError.malformed("SQL database required", "需要SQL数据库") }
-        let rows = try await sql.select().columns(Issuance.Row.columns).from("certificates").where("serial", .in, wanted)
-            .all(decoding: Issuance.Row.self)
-        return Dictionary(rows.map { ($0.serial, $0) }, uniquingKeysWith: { a, _ in a })
+        // Serials and certificate numbers, each by its unique index; a number may be typed in lower case.
+        let serials = wanted.filter { Serials.parse($0) != nil }
+        var numbers: [String: [String]] = [:]
+        for k in wanted where Serials.parse(k) == nil && CertificateNumber.isWellFormed(k) {
+            numbers[CertificateNumber.normalised(k), default: []].append(k)
+        }
+        var found: [String: Issuance.Row] = [:]
+        if !serials.isEmpty {
+            for r in try await sql.select().columns(Issuance.Row.columns).from("certificates").where("serial", .in, serials)
+                .all(decoding: Issuance.Row.self)
+            {
+                found[r.serial] = r
+            }
+        }
+        if !numbers.isEmpty {
+            for r in try await sql.select().columns(Issuance.Row.columns).from("certificates")
+                .where("certificate_number", .in, Array(numbers.keys)).all(decoding: Issuance.Row.self)
+            {
+                for k in numbers[r.certificate_number ?? ""] ?? [] { found[k] = r }
+            }
+        }
+        return found
     }
 
     /// The certificate named by one key.
@@ -220,7 +242,7 @@ enum VerifyController {
     static func publicView(_ r: Issuance.Row, on store: Store) async throws -> PublicCertificate {
         let level = Level(rawValue: r.level ?? "")
         return PublicCertificate(
-            serial: r.serial, holderName: Masking.name(r.holder_name ?? ""), idNumber: Masking.idNumber(r.id_number ?? ""),
+            serial: r.serial, certificateNumber: r.certificate_number, holderName: Masking.name(r.holder_name ?? ""), idNumber: Masking.idNumber(r.id_number ?? ""),
             occupation: r.occupation ?? "", level: r.level ?? "", levelName: level?.nameZh ?? "", issuedOn: r.issued_on ?? "",
             unitCode: r.unit_code, unitName: try await store.app.unitNames.name(r.unit_code, on: store.db) ?? "",
             status: r.status, revokedReason: r.state == .revoked ? r.reason : nil)

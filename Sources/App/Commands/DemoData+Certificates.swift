@@ -2,6 +2,7 @@ import CertificateKit
 import Domain
 import Fluent
 import Foundation
+import SQLKit
 import Vapor
 
 /// Certificate stock: orders, the ministry's allocations and the payments that feed columns
@@ -100,33 +101,76 @@ extension DemoData {
             }
         }
 
-        // Certificates issued from each allocated order, checked as issuance checks them.
+        // Certificates issued from each allocated order, checked as issuance checks them, each
+        // against its holder's pass: every order's certificates come from one exam session at
+        // one of the unit's stations, three days after the blanks arrived, where some failed too.
         let ranges = try await Certificates.ranges(on: app.db)
-        let scopes = Dictionary(grouping: state.stations, by: \.unit).mapValues { sts in
-            Array(Set(sts.flatMap { $0.scope.map(\.0) })).sorted()
-        }
-        let regionOf = Dictionary(grouping: state.stations, by: \.unit).mapValues { $0.map(\.region) }
+        let stationsOf = Dictionary(grouping: state.stations, by: \.unit)
         var certificates: [Certificate] = []
         var events: [CertificateEvent] = []
         var revocable: [Int] = []
+        var sessions: [ExamSession] = []
+        var results: [ExamResult] = []
+        /// Sessions whose certificates outnumber their passes: records "from before the pass rule".
+        var overCertifiable: [(session: ExamSession, order: CertificateOrder, next: Int64)] = []
         for order in allocated {
             guard let from = order.serialFrom, let on = order.allocatedOn else { continue }
             let unit = order.unitCode
             let actor = plan.username(unit)
             let firstIssue = addDays(on, 7)
-            guard firstIssue <= plan.today else { continue }
+            guard firstIssue <= plan.today, let own = stationsOf[unit], let anyStation = own.first else { continue }
             let n = min(order.quantity - 1, state.int(8...24) * scale)
+            let level = Int(order.level) ?? 5
+            let fits = own.flatMap { st in st.scope.filter { $0.1 <= level }.map { (st, $0.0) } }
+            let (station, occupation) = fits.isEmpty ? (anyStation, anyStation.scope[0].0) : state.pick(fits)
+            let examDay = addDays(on, 3)
+            let failed = state.int(0...max(1, n / 4))
+            let session = ExamSession()
+            session.id = state.uuid()
+            session.$station.id = station.code
+            session.unitCode = unit
+            session.occupation = occupation
+            session.level = order.level
+            session.date = examDay
+            session.regionCode = station.region
+            session.standardKind = "national"
+            session.bankKind = "national"
+            session.bankCode = "GJ-\(occupation)"
+            session.candidates = n + failed
+            session.passed = n
+            session.results = n + failed
+            session.passes = n
+            session.feeFen = Int64(6000 + 4000 * (5 - level)) * 10
+            session.createdBy = actor
+            sessions.append(session)
+            func result(_ name: String, _ id: String, passed: Bool) -> ExamResult {
+                let r = ExamResult()
+                r.id = state.uuid()
+                r.$session.id = session.id!
+                r.name = name
+                r.idNumber = id
+                r.passed = passed
+                r.score = Double(passed ? state.int(60...98) : state.int(25...59))
+                r.recordedBy = actor
+                r.recordedAt = date(examDay, hour: 17)
+                return r
+            }
+            for _ in 0..<failed {
+                results.append(result(personName(state), idNumber(region: station.region, state), passed: false))
+            }
             var issuedDays: [String] = []
             for k in 0..<n {
                 var issuedOn = addDays(on, state.int(7...75))
                 if issuedOn > plan.today { issuedOn = plan.today }
                 let input = Issuance.Input(
                     serial: Serials.format(from + Int64(k)), holderName: personName(state),
-                    idNumber: idNumber(region: state.pick(regionOf[unit]!), state),
-                    occupation: occupationNames[state.pick(scopes[unit]!)]!, level: order.level, issuedOn: issuedOn)
+                    idNumber: idNumber(region: station.region, state), occupation: occupation, level: order.level,
+                    issuedOn: issuedOn)
                 if let problem = Issuance.check(input, unit: unit, ranges: ranges, today: plan.today) {
                     throw Abort(.internalServerError, reason: "demo certificate \(input.serial) refused: \(problem.code)")
                 }
+                let pass = result(input.holderName, input.idNumber, passed: true)
+                results.append(pass)
                 let c = Certificate()
                 c.id = input.serial
                 c.$unit.id = unit
@@ -136,6 +180,8 @@ extension DemoData {
                 c.occupation = input.occupation
                 c.level = input.level
                 c.issuedOn = input.issuedOn
+                c.sessionID = session.id
+                c.resultID = pass.id
                 certificates.append(c)
                 issuedDays.append(issuedOn)
                 if state.chance(1.2) { revocable.append(certificates.count - 1) }
@@ -146,6 +192,7 @@ extension DemoData {
                     CertificateEvent(
                         serial: Serials.format(from), unitCode: unit, action: "import",
                         reason: "\(n) certificates", actor: actor, at: date(issuedDays.min()!, hour: 15)))
+                if Int64(n) + 3 < Int64(order.quantity) { overCertifiable.append((session, order, from + Int64(n) + 1)) }
             }
             if n > 0 && state.chance(20) {
                 let c = Certificate()
@@ -161,6 +208,37 @@ extension DemoData {
                         at: date(issuedDays.max()!, hour: 16)))
             }
         }
+        // Deliberate breaches for the ministry to find: two sessions holding more certificates
+        // than passes (records said to predate the pass rule, with no result behind them), and
+        // issuances refused for want of a pass.
+        var refusals: [IssuanceRefusal] = []
+        for (k, o) in overCertifiable.suffix(2).enumerated() {
+            for j in 0..<(k + 1) {
+                let c = Certificate()
+                c.id = Serials.format(o.next + Int64(j))
+                c.$unit.id = o.order.unitCode
+                c.status = .issued
+                c.holderName = personName(state)
+                c.idNumber = idNumber(region: o.session.regionCode, state)
+                c.occupation = o.session.occupation
+                c.level = o.session.level
+                c.issuedOn = min(addDays(o.session.date, 10), plan.today)
+                c.sessionID = o.session.id
+                certificates.append(c)
+            }
+        }
+        for _ in 0..<(6 * scale) {
+            let unit = state.pick(plan.unitCodes)
+            let d = addDays(plan.today, -state.int(0...120))
+            let r = IssuanceRefusal(
+                unitCode: unit, serial: Serials.format(Int64(state.int(1...999_999))),
+                idNumber: idNumber(region: unit.first == "I" ? "110000" : unit, state),
+                code: state.chance(70) ? "no_pass_record" : "already_certified", source: state.chance(50) ? "single" : "import",
+                actor: plan.username(unit), at: date(d, hour: state.int(9...17)))
+            r.id = state.uuid()
+            refusals.append(r)
+        }
+
         // At least a few revoked and one voided, however small the run.
         if revocable.count < 3 {
             revocable += certificates.indices.filter { certificates[$0].status == .issued && !revocable.contains($0) }.prefix(
@@ -189,6 +267,18 @@ extension DemoData {
                 CertificateEvent(
                     serial: c.serial, unitCode: c.unitCode, action: "void", reason: c.reason,
                     actor: plan.username(c.unitCode), at: date(min(addDays(order.allocatedOn!, 3), plan.today))))
+        }
+
+        // Numbers in order of issue within each unit, year and level, as issuance gives them.
+        var sequence: [String: Int] = [:]
+        for c in certificates.filter({ $0.status != .voided }).sorted(by: {
+            ($0.issuedOn ?? "", $0.serial) < ($1.issuedOn ?? "", $1.serial)
+        }) {
+            guard let on = c.issuedOn, let level = c.level, let year = Int(on.prefix(4)) else { continue }
+            let key = "\(c.unitCode)|\(year)|\(level)"
+            let n = sequence[key, default: 0] + 1
+            sequence[key] = n
+            c.certificateNumber = CertificateNumber.make(year: year, unitCode: c.unitCode, level: level, sequence: n)
         }
 
         // Signed now with the active key, exactly as `Signing.token` signs on first request.
@@ -232,7 +322,18 @@ extension DemoData {
         let trail = events
         let found = leads
         let attempts = breaches
+        let held = sessions
+        let marked = results
+        let refused = refusals
+        let sequences = sequence
         try await app.write { tx in
+            for start in stride(from: 0, to: held.count, by: 500) {
+                try await Array(held[start..<min(start + 500, held.count)]).create(on: tx)
+            }
+            for start in stride(from: 0, to: marked.count, by: 500) {
+                try await Array(marked[start..<min(start + 500, marked.count)]).create(on: tx)
+            }
+            try await refused.create(on: tx)
             for chunk in stride(from: 0, to: all.count, by: 500).map({ Array(all[$0..<min($0 + 500, all.count)]) }) {
                 try await chunk.create(on: tx)
             }
@@ -241,7 +342,14 @@ extension DemoData {
             }
             try await found.create(on: tx)
             try await attempts.create(on: tx)
+            guard let sql = tx as? any SQLDatabase else { return }
+            for (key, last) in sequences {
+                let p = key.split(separator: "|").map(String.init)
+                try await sql.insert(into: "certificate_sequences").columns("unit_code", "year", "level", "last_sequence")
+                    .values(SQLBind(p[0]), SQLBind(Int(p[1]) ?? 0), SQLBind(p[2]), SQLBind(last)).run()
+            }
         }
         state.summary.certificates = certificates.count
+        state.summary.results = results.count
     }
 }

@@ -57,7 +57,7 @@ struct DemoDataCommand: AsyncCommand {
         console.print(
             "demo data: \(s.units) units, \(s.occupations) occupations, \(s.stations) stations, \(s.sessions) sessions, "
                 + "\(s.reports) reports, \(s.bulletins) bulletin revisions, \(s.orders) certificate orders, "
-                + "\(s.certificates) certificates, "
+                + "\(s.certificates) certificates (\(s.results) exam results), "
                 + "\(s.complaints) complaints, \(s.users.count) users")
     }
 }
@@ -81,7 +81,7 @@ enum DemoData {
 
     struct Summary: Sendable {
         var units = 0, occupations = 0, stations = 0, sessions = 0, reports = 0, bulletins = 0
-        var orders = 0, certificates = 0, complaints = 0
+        var orders = 0, certificates = 0, results = 0, complaints = 0
         var users: [Credential] = []
         /// Receipts of a few complaints, for following one as the public does.
         var receipts: [String] = []

@@ -49,6 +49,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.migrations.add(M006_CreateRegisters())
     app.migrations.add(M007_Hardening())
     app.migrations.add(M008_SharedLimits())
+    app.migrations.add(M009_ExamResults())
     app.migrations.add(M010_Verification())
 
     // Stable, sorted keys and ISO 8601 dates in every JSON answer.

@@ -100,6 +100,13 @@ func routes(_ app: Application) throws {
     api.grouped(RequireRole([.ministry, .unit])).on(
         .POST, .api(.sessionsImport), body: .collect(maxSize: "32mb"),
         use: SessionsController.importCSV)
+    api.get(.api(.session(.key)), use: SessionsController.get)
+    api.get(.api(.sessionResults(.key)), use: SessionsController.results)
+    api.grouped(RequireRole([.ministry, .unit])).on(
+        .POST, .api(.sessionResults(.key)), body: .collect(maxSize: "16mb"), use: SessionsController.recordResults)
+    api.grouped(RequireRole([.ministry, .unit])).on(
+        .POST, .api(.sessionResultsImport(.key)), body: .collect(maxSize: "16mb"), use: SessionsController.importResults)
+    api.delete(.api(.sessionResult(.key, .key)), use: SessionsController.deleteResult)
     api.get(.api(.derived(.key)), use: SessionsController.derivedAll)
 
     // Bulletins

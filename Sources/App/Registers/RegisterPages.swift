@@ -117,8 +117,11 @@ enum RegisterPages {
         let bank: String
         let candidates: Int
         let passed: Int
+        /// The passes are the figure typed: no results recorded yet.
+        let passedTyped: Bool
         let feeYuan: String
         let breaches: String
+        let link: String
     }
 
     static let sessionsPerPage = 50
@@ -175,7 +178,9 @@ enum RegisterPages {
                     occupation: occupationName[s.occupation] ?? s.occupation, level: names.level(s.level),
                     region: regionName[s.regionCode] ?? s.regionCode, standard: names.standardKind(s.standardKind),
                     bank: "\(names.bankKind(s.bankKind)) \(s.bankCode)", candidates: s.candidates, passed: s.passed,
-                    feeYuan: s.feeYuan, breaches: breaches.map { names.en ? $0.nameEn : $0.nameZh }.joined(separator: "、"))
+                    passedTyped: s.passedSource == "typed", feeYuan: s.feeYuan,
+                    breaches: breaches.map { names.en ? $0.nameEn : $0.nameZh }.joined(separator: "、"),
+                    link: SiteURL.registerSession(.value(s.id.uuidString)).path)
             }
         }
         let visits = try await Registers.visits(for: user, unitCode: only, limit: 50, on: db)

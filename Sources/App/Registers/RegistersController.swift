@@ -119,15 +119,45 @@ enum SessionsController {
         try await Registers.importSessions(req.body.data ?? ByteBuffer(), by: try req.requireUser(), on: req.store, now: req.now)
     }
 
+    @Sendable static func get(_ req: Request) async throws -> Registers.SessionDTO {
+        .init(try await Registers.resultSession(req.parameters.get("id"), for: try req.requireUser(), on: req.db))
+    }
+
+    @Sendable static func results(_ req: Request) async throws -> [Registers.ResultDTO] {
+        try await Registers.results(session: req.parameters.get("id"), for: try req.requireUser(), on: req.db)
+    }
+
+    @Sendable static func recordResults(_ req: Request) async throws -> Registers.ResultsOutcome {
+        try await Registers.recordResults(
+            try req.content.decode(Registers.ResultsInput.self), session: req.parameters.get("id"),
+            by: try req.requireUser(), on: req.store, now: req.now)
+    }
+
+    @Sendable static func importResults(_ req: Request) async throws -> Registers.ResultsOutcome {
+        try await Registers.importResults(
+            req.body.data ?? ByteBuffer(), session: req.parameters.get("id"), by: try req.requireUser(), on: req.store,
+            now: req.now)
+    }
+
+    @Sendable static func deleteResult(_ req: Request) async throws -> Registers.ResultsOutcome {
+        try await Registers.deleteResult(
+            session: req.parameters.get("id"), idNumber: req.parameters.get("idNumber"), by: try req.requireUser(),
+            on: req.store, now: req.now)
+    }
+
     struct AllDerived: Content {
         let period: String
         let units: [String: Derivation.Derived]
+        /// Per unit: certificates issued, against passes, refused, sessions over-certified.
+        let issuance: [String: IssuanceFigures]
     }
 
     /// Columns 1–24 derived for every unit in a quarter (ministry).
     @Sendable static func derivedAll(_ req: Request) async throws -> AllDerived {
         _ = try req.requireMinistry()
         let p = try Reports.period(req.parameters.get("period"))
-        return AllDerived(period: p.description, units: try await Derivation.all(p, on: req.db))
+        return AllDerived(
+            period: p.description, units: try await Derivation.all(p, on: req.db),
+            issuance: try await IssuanceFigures.all(p, on: req.db))
     }
 }

@@ -51,7 +51,14 @@ extension Registers {
         let bankKind: String
         let bankCode: String
         let candidates: Int
+        /// The passes: counted from the results once any are recorded, else the figure typed.
         let passed: Int
+        /// `results` when `passed` is counted from recorded results, `typed` when it is the figure entered.
+        let passedSource: String
+        /// How many results are recorded.
+        let results: Int
+        /// The figure typed when the session was registered.
+        let passedTyped: Int
         let feeYuan: String
         let supervisorId: UUID?
         init(_ s: ExamSession) {
@@ -66,7 +73,10 @@ extension Registers {
             bankKind = s.bankKind
             bankCode = s.bankCode
             candidates = s.candidates
-            passed = s.passed
+            passed = s.results > 0 ? s.passes : s.passed
+            passedSource = s.results > 0 ? "results" : "typed"
+            results = s.results
+            passedTyped = s.passed
             feeYuan = Money(fen: s.feeFen).description
             supervisorId = s.supervisorID
         }
@@ -131,6 +141,8 @@ extension Registers {
         s.feeFen = e.fee.fen
         s.supervisorID = e.supervisorId
         s.createdBy = user.username
+        s.results = 0
+        s.passes = 0
         return s
     }
 

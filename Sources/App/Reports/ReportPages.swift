@@ -146,6 +146,18 @@ enum ReportPages {
         /// Where the report disagrees with the registers, by field and column.
         let discrepancies: [DiscrepancyView]
         let sessions: Int
+        /// Certificates of the quarter: issued, against passes, refused; sessions with more certificates than passes.
+        let issuance: IssuanceFigures
+        let overCertified: [OverCertifiedView]
+    }
+    struct OverCertifiedView: Encodable {
+        let date: String
+        let station: String
+        let occupation: String
+        let level: String
+        let passes: Int
+        let certificates: Int
+        let link: String
     }
     /// The report's form actions and links.
     struct Actions: Encodable {
@@ -277,7 +289,14 @@ enum ReportPages {
             ratio: report?.values.payment.ratio.map { "\($0)%" } ?? "—", saved: saved,
             ledgerDue: ledger.dueYuan.description, ledgerPaid: ledger.paidYuan.description,
             ledgerDiffers: report == nil || !derived.discrepancies.isEmpty,
-            filledFromLedger: fillFromLedger, casesText: casesText, discrepancies: discrepancies, sessions: derived.sessions)
+            filledFromLedger: fillFromLedger, casesText: casesText, discrepancies: discrepancies, sessions: derived.sessions,
+            issuance: derived.issuance,
+            overCertified: derived.issuance.sessionsOverCertified.map {
+                OverCertifiedView(
+                    date: $0.date, station: $0.stationCode, occupation: $0.occupation, level: Names(t).level($0.level),
+                    passes: $0.passes, certificates: $0.certificates,
+                    link: SiteURL.registerSession(.value($0.sessionId.uuidString)).path)
+            })
         return try await Pages.render(req, "reports/show", title: "\(unit.name) \(Names(t).period(p))", view, status: status)
     }
 

@@ -27,6 +27,8 @@ extension Reports {
         let payment: ReportValues.Payment
         let sessions: Int
         let discrepancies: [Discrepancy]
+        /// Certificates issued in the quarter, against passes, refused; sessions over-certified.
+        let issuance: IssuanceFigures
     }
 
     /// Values derived from the registers for a unit and quarter — columns 1–24 from stations,
@@ -56,7 +58,8 @@ extension Reports {
             sources: ["exam-sessions", "stations", "fee-standards", "supervision-visits", "complaints", "certificate-ledger"],
             standards: d.standards, banks: d.banks, feeStandard: d.feeStandard, overcharge: d.overcharge,
             crossRegion: d.crossRegion, supervision: d.supervision, violations: d.violations, forgery: d.forgery,
-            payment: payment, sessions: d.sessions, discrepancies: discrepancies)
+            payment: payment, sessions: d.sessions, discrepancies: discrepancies,
+            issuance: try await IssuanceFigures.all(p, unit: unit, on: db)[unit] ?? IssuanceFigures())
     }
 
     /// Who has and hasn't reported for a period (ministry).

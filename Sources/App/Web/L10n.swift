@@ -279,6 +279,28 @@ enum L10n {
         case trail_status
 
         case confirmVoid
+        case session
+        case results
+        case noResults
+        case score
+        case outcome
+        case failed
+        case corrected
+        case addResult
+        case delete
+        case confirmDeleteResult
+        case certificateNumber
+        case passedTypedNote
+        case passedFromResults
+        case csvResultsHelp
+        case resultsLink
+        case issuanceTitle
+        case issuedInQuarter
+        case againstPasses
+        case refusedIssuance
+        case overCertified
+        case certificatesCount
+        case examSession
 
         case stockOf
         case neverAllocated
@@ -502,7 +524,7 @@ enum L10n {
                     "请输入证书编号，以及持证人姓名或公民身份号码；也可扫描证书上的二维码。",
                     "Enter the serial and the holder's name or ID number, or scan the certificate's QR code."
                 )
-            case .serial: ("证书编号", "Serial")
+            case .serial: ("印制编号", "Print serial")
             case .holderName: ("姓名", "Name")
             case .idNumber: ("公民身份号码", "ID number")
             case .occupation: ("职业（工种）", "Occupation")
@@ -593,6 +615,32 @@ enum L10n {
             case .trail_correct: ("更正", "Corrected")
             case .trail_value: ("填写", "Value")
             case .trail_status: ("状态变更", "Status change")
+            case .session: ("考试场次", "Exam session")
+            case .results: ("考试成绩", "Results")
+            case .noResults:
+                (
+                    "尚未录入成绩。录入后，合格人数按成绩统计，证书只能凭合格成绩发放。",
+                    "No results yet. Once results are recorded, passes are counted from them, and certificates are issued only against a pass."
+                )
+            case .score: ("成绩", "Score")
+            case .outcome: ("结果", "Outcome")
+            case .failed: ("不合格", "Failed")
+            case .corrected: ("更正", "Corrected")
+            case .addResult: ("录入成绩", "Enter a result")
+            case .delete: ("删除", "Delete")
+            case .confirmDeleteResult: ("确定删除该考生的成绩？", "Delete this candidate's result?")
+            case .certificateNumber: ("证书编号", "Certificate number")
+            case .passedTypedNote: ("（登记人数，尚无成绩记录）", "(the figure entered; no results recorded)")
+            case .passedFromResults: ("（按成绩记录统计）", "(counted from the results)")
+            case .csvResultsHelp: ("passed 填 1/0 或 合格/不合格；score 为0至100，可空", "passed 1/0 or pass/fail; score 0–100, may be empty")
+            case .resultsLink: ("成绩", "Results")
+            case .issuanceTitle: ("证书核发", "Certificate issuance")
+            case .issuedInQuarter: ("本季度发证", "Certificates issued this quarter")
+            case .againstPasses: ("凭合格成绩发证", "Issued against a recorded pass")
+            case .refusedIssuance: ("因无合格记录被拒", "Refused for want of a pass")
+            case .overCertified: ("发证数多于合格人数的场次", "Sessions with more certificates than passes")
+            case .certificatesCount: ("证书数", "Certificates")
+            case .examSession: ("考试场次", "Exam session")
             case .confirmVoid: ("确定作废该空白证书？作废后不能恢复。", "Void this blank? This cannot be undone.")
             case .stockOf: ("编号所属", "Stock of")
             case .neverAllocated: ("未分配", "Never allocated")

@@ -127,6 +127,7 @@ enum Pages {
         ComplaintPages.register(r)
         AdminPages.register(r)
         RegisterPages.register(r)
+        SessionPages.register(r)
     }
 
     struct Home: Encodable { let bulletins: [BulletinPages.SummaryRow] }

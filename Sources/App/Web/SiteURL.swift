@@ -48,6 +48,10 @@ enum SiteURL: Sendable {
     case registerSupervisors
     case registerSupervisorActive(Parameter<String>)
     case registerVisits, registerSessions, registerSessionsImport
+    case registerSession(Parameter<String>)
+    case registerSessionResults(Parameter<String>)
+    case registerSessionResultsImport(Parameter<String>)
+    case registerSessionResultDelete(Parameter<String>, Parameter<String>)
     // Units and users
     case admin, adminUnits
     case adminUnitActive(Parameter<String>)
@@ -79,7 +83,8 @@ enum SiteURL: Sendable {
         case complaintTransition(Parameter<String>), complaintReopen(Parameter<String>), hotlines
         case occupations, occupationsImport, occupation(Parameter<String>), registerEvents, feeStandards
         case stations, station(Parameter<String>), supervisors, supervisor(Parameter<String>), supervisionVisits
-        case sessions, sessionsImport
+        case sessions, sessionsImport, session(Parameter<String>), sessionResults(Parameter<String>)
+        case sessionResultsImport(Parameter<String>), sessionResult(Parameter<String>, Parameter<String>)
         case bulletins, bulletin(Parameter<String>), bulletinPublish(Parameter<String>), bulletinFile(String, BulletinFormat)
 
         var segments: [Segment] {
@@ -138,6 +143,10 @@ enum SiteURL: Sendable {
             case .supervisionVisits: ["supervision-visits"]
             case .sessions: ["sessions"]
             case .sessionsImport: ["sessions", "import"]
+            case .session(let id): ["sessions", .p("id", id)]
+            case .sessionResults(let id): ["sessions", .p("id", id), "results"]
+            case .sessionResultsImport(let id): ["sessions", .p("id", id), "results", "import"]
+            case .sessionResult(let id, let person): ["sessions", .p("id", id), "results", .p("idNumber", person)]
             case .bulletins: ["bulletins"]
             case .bulletin(let p): ["bulletins", .p("period", p)]
             case .bulletinPublish(let p): ["bulletins", .p("period", p), "publish"]
@@ -212,6 +221,11 @@ enum SiteURL: Sendable {
         case .registerVisits: ["registers", "visits"]
         case .registerSessions: ["registers", "sessions"]
         case .registerSessionsImport: ["registers", "sessions", "import"]
+        case .registerSession(let id): ["registers", "sessions", .p("id", id)]
+        case .registerSessionResults(let id): ["registers", "sessions", .p("id", id), "results"]
+        case .registerSessionResultsImport(let id): ["registers", "sessions", .p("id", id), "results", "import"]
+        case .registerSessionResultDelete(let id, let person):
+            ["registers", "sessions", .p("id", id), "results", .p("idNumber", person), "delete"]
         case .admin: ["admin"]
         case .adminUnits: ["admin", "units"]
         case .adminUnitActive(let c): ["admin", "units", .p("code", c), "active"]
@@ -288,6 +302,13 @@ extension RoutesBuilder {
         _ url: SiteURL, use closure: @Sendable @escaping (Request) async throws -> Response
     ) -> Route {
         on(.PUT, url.pathComponents, use: closure)
+    }
+
+    @discardableResult
+    func delete<Response: AsyncResponseEncodable>(
+        _ url: SiteURL, use closure: @Sendable @escaping (Request) async throws -> Response
+    ) -> Route {
+        on(.DELETE, url.pathComponents, use: closure)
     }
 
     @discardableResult

@@ -47,8 +47,27 @@ struct M007_Hardening: AsyncMigration {
         try await db.schema("users").field("active", .bool, .required, .sql(.default(true))).update()
         try await db.schema("signing_keys").field("retired_at", .datetime).update()
         guard let sql = db as? any SQLDatabase else { return }
+        try await Self.install(Self.checks, on: sql)
+        // Duplicate sequence numbers cannot exist: every entry was written under the report's lock.
+        try await sql.create(index: "report_events_seq_key").unique().on("report_events").column("report_id").column("seq").run()
+        try await sql.raw("CREATE UNIQUE INDEX fee_standards_one_active ON fee_standards (unit_code, level) WHERE active").run()
+        try await sql.raw("CREATE UNIQUE INDEX signing_keys_one_active ON signing_keys (active) WHERE active").run()
+    }
+
+    func revert(on db: any Database) async throws {
+        guard let sql = db as? any SQLDatabase else { return }
+        for index in ["signing_keys_one_active", "fee_standards_one_active", "report_events_seq_key"] {
+            try await sql.raw("DROP INDEX \(ident: index)").run()
+        }
+        try await Self.uninstall(Self.checks, on: sql)
+        try await db.schema("signing_keys").deleteField("retired_at").update()
+        try await db.schema("users").deleteField("active").update()
+    }
+
+    /// Adds checks: CHECK constraints on PostgreSQL, a pair of aborting triggers on SQLite.
+    static func install(_ checks: [(String, String, String)], on sql: any SQLDatabase) async throws {
         let postgres = sql.dialect.name == "postgresql"
-        for (table, name, condition) in Self.checks {
+        for (table, name, condition) in checks {
             if postgres {
                 let check = condition.replacingOccurrences(of: "$", with: "")
                 try await sql.raw("ALTER TABLE \(ident: table) ADD CONSTRAINT \(ident: name) CHECK (\(unsafeRaw: check))").run()
@@ -64,25 +83,15 @@ struct M007_Hardening: AsyncMigration {
                 }
             }
         }
-        // Duplicate sequence numbers cannot exist: every entry was written under the report's lock.
-        try await sql.create(index: "report_events_seq_key").unique().on("report_events").column("report_id").column("seq").run()
-        try await sql.raw("CREATE UNIQUE INDEX fee_standards_one_active ON fee_standards (unit_code, level) WHERE active").run()
-        try await sql.raw("CREATE UNIQUE INDEX signing_keys_one_active ON signing_keys (active) WHERE active").run()
     }
 
-    func revert(on db: any Database) async throws {
-        guard let sql = db as? any SQLDatabase else { return }
-        for index in ["signing_keys_one_active", "fee_standards_one_active", "report_events_seq_key"] {
-            try await sql.raw("DROP INDEX \(ident: index)").run()
-        }
-        for (table, name, _) in Self.checks.reversed() {
+    static func uninstall(_ checks: [(String, String, String)], on sql: any SQLDatabase) async throws {
+        for (table, name, _) in checks.reversed() {
             if sql.dialect.name == "postgresql" {
                 try await sql.raw("ALTER TABLE \(ident: table) DROP CONSTRAINT \(ident: name)").run()
             } else {
                 for event in ["insert", "update"] { try await sql.raw("DROP TRIGGER \(ident: name + "_" + event)").run() }
             }
         }
-        try await db.schema("signing_keys").deleteField("retired_at").update()
-        try await db.schema("users").deleteField("active").update()
     }
 }

@@ -72,6 +72,12 @@ final class Certificate: Model, @unchecked Sendable {
     @OptionalField(key: "issued_on") var issuedOn: String?
     @OptionalField(key: "reason") var reason: String?
     @OptionalField(key: "token") var token: String?
+    /// 证书编号, assigned at issuance (`CertificateNumber`); nil for a voided blank.
+    @OptionalField(key: "certificate_number") var certificateNumber: String?
+    /// The exam session and the pass it was issued against (nil only for certificates issued
+    /// before passes were recorded).
+    @OptionalField(key: "session_id") var sessionID: UUID?
+    @OptionalField(key: "result_id") var resultID: UUID?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
 
@@ -123,6 +129,32 @@ final class SerialBreach: Model, @unchecked Sendable {
         self.unitCode = unitCode
         self.serial = serial
         self.ownerCode = ownerCode
+        self.source = source
+        self.actor = actor
+        self.at = at
+    }
+}
+
+/// An issuance refused for want of a pass (`no_pass_record`, `already_certified`): counted
+/// for the ministry per unit and quarter.
+final class IssuanceRefusal: Model, @unchecked Sendable {
+    static let schema = "issuance_refusals"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "unit_code") var unitCode: String
+    @Field(key: "serial") var serial: String
+    @Field(key: "id_number") var idNumber: String
+    @Field(key: "code") var code: String
+    @Field(key: "source") var source: String
+    @Field(key: "actor") var actor: String
+    @Field(key: "at") var at: Date
+
+    init() {}
+    init(unitCode: String, serial: String, idNumber: String, code: String, source: String, actor: String, at: Date) {
+        self.unitCode = unitCode
+        self.serial = serial
+        self.idNumber = idNumber
+        self.code = code
         self.source = source
         self.actor = actor
         self.at = at

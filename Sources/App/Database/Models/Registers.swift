@@ -82,6 +82,23 @@ final class ExamSession: Model, @unchecked Sendable {
     @Field(key: "fee_fen") var feeFen: Int64
     @OptionalField(key: "supervisor_id") var supervisorID: UUID?
     @Field(key: "created_by") var createdBy: String
+    /// How many results are recorded, and how many of them are passes (kept by `Registers.recordResults`).
+    @Field(key: "results") var results: Int
+    @Field(key: "passes") var passes: Int
+    init() {}
+}
+
+/// One candidate's result in an exam session: the pass a certificate is issued against.
+final class ExamResult: Model, @unchecked Sendable {
+    static let schema = "exam_results"
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "session_id") var session: ExamSession
+    @Field(key: "name") var name: String
+    @Field(key: "id_number") var idNumber: String
+    @Field(key: "passed") var passed: Bool
+    @OptionalField(key: "score") var score: Double?
+    @Field(key: "recorded_by") var recordedBy: String
+    @Field(key: "recorded_at") var recordedAt: Date
     init() {}
 }
 
