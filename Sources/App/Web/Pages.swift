@@ -30,7 +30,7 @@ enum Pages {
         let complaintStatus = SiteURL.complaintStatus.path, complaintCases = SiteURL.complaintCases.path
         let complaintCasesOverdue = SiteURL.complaintCases.with([("overdue", "true")])
         let complaintStats = SiteURL.complaintStats.path, complaintStatsCSV = SiteURL.complaintStatsCSV.path
-        let hotlines = SiteURL.hotlines.path, registers = SiteURL.registers.path
+        let hotlines = SiteURL.hotlines.path, registers = SiteURL.registers.path, stations = SiteURL.stations.path
         let admin = SiteURL.admin.path, adminUnits = SiteURL.adminUnits.path, adminUsers = SiteURL.adminUsers.path
     }
 
@@ -124,6 +124,7 @@ enum Pages {
         ComplaintPages.register(r)
         AdminPages.register(r)
         RegisterPages.register(r)
+        StationPages.register(r)
     }
 
     struct Home: Encodable { let bulletins: [BulletinPages.SummaryRow] }

@@ -45,6 +45,9 @@ enum SiteURL: Sendable {
     case registerSupervisors
     case registerSupervisorActive(Parameter<String>)
     case registerVisits, registerSessions, registerSessionsImport
+    case registerStationLicences, registerStationInspections
+    /// The public list of authorised stations.
+    case stations
     // Units and users
     case admin, adminUnits
     case adminUnitActive(Parameter<String>)
@@ -74,6 +77,7 @@ enum SiteURL: Sendable {
         case occupations, occupationsImport, occupation(Parameter<String>), registerEvents, feeStandards
         case stations, station(Parameter<String>), supervisors, supervisor(Parameter<String>), supervisionVisits
         case sessions, sessionsImport
+        case stationInspections(Parameter<String>), publicStations
         case bulletins, bulletin(Parameter<String>), bulletinPublish(Parameter<String>), bulletinFile(String, BulletinFormat)
 
         var segments: [Segment] {
@@ -127,6 +131,8 @@ enum SiteURL: Sendable {
             case .supervisionVisits: ["supervision-visits"]
             case .sessions: ["sessions"]
             case .sessionsImport: ["sessions", "import"]
+            case .stationInspections(let c): ["stations", .p("code", c), "inspections"]
+            case .publicStations: ["public", "stations"]
             case .bulletins: ["bulletins"]
             case .bulletin(let p): ["bulletins", .p("period", p)]
             case .bulletinPublish(let p): ["bulletins", .p("period", p), "publish"]
@@ -198,6 +204,9 @@ enum SiteURL: Sendable {
         case .registerVisits: ["registers", "visits"]
         case .registerSessions: ["registers", "sessions"]
         case .registerSessionsImport: ["registers", "sessions", "import"]
+        case .registerStationLicences: ["registers", "station-licences"]
+        case .registerStationInspections: ["registers", "station-inspections"]
+        case .stations: ["stations"]
         case .admin: ["admin"]
         case .adminUnits: ["admin", "units"]
         case .adminUnitActive(let c): ["admin", "units", .p("code", c), "active"]
