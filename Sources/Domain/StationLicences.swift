@@ -116,7 +116,9 @@ extension RegisterRules {
 
     /// One line of text: trimmed, `max` characters at most, no control character at all (not
     /// even a tab or a line break, which free text may hold).
-    static func line(_ raw: String?, field: String, max: Int, en: String, zh: String, into issues: inout [ValidationIssue])
+    static func line(
+        _ raw: String?, field: String, max: Int, en: String, zh: String, into issues: inout [ValidationIssue]
+    )
         -> String
     {
         let text = trimmed(raw)
@@ -191,7 +193,8 @@ extension RegisterRules {
         }
         let note = (rawNote ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         if note.count > maxInspectionNote {
-            issues.append(issue("note", "invalid", "Note: at most \(maxInspectionNote) characters", "说明不能超过\(maxInspectionNote)字"))
+            issues.append(
+                issue("note", "invalid", "Note: at most \(maxInspectionNote) characters", "说明不能超过\(maxInspectionNote)字"))
         } else if note.isEmpty && (kind == .rectification || kind == .revoked) {
             issues.append(
                 issue("note", "required", "Say what must be rectified or why it was revoked", "限期整改或撤销须写明原因"))

@@ -34,21 +34,29 @@ import Testing
     }
 
     @Test func inspection_dayNotInTheFuture_yearOfTheDayOrTheOneBefore_noteForSeriousOutcomes() throws {
-        let e = try RegisterRules.inspection(year: nil, inspectedOn: "2026-03-01", outcome: "qualified", note: nil, today: "2026-05-10")
-            .get()
+        let e = try RegisterRules.inspection(
+            year: nil, inspectedOn: "2026-03-01", outcome: "qualified", note: nil, today: "2026-05-10"
+        )
+        .get()
         #expect(e.year == 2026 && e.outcome == .qualified && e.note.isEmpty)
         #expect(
             (try? RegisterRules.inspection(
                 year: 2025, inspectedOn: "2026-01-15", outcome: "rectification", note: "考场监控缺失", today: "2026-05-10"
             ).get())?.year == 2025)
         #expect(
-            codes(RegisterRules.inspection(year: 2024, inspectedOn: "2026-01-15", outcome: "qualified", note: nil, today: "2026-05-10"))
+            codes(
+                RegisterRules.inspection(
+                    year: 2024, inspectedOn: "2026-01-15", outcome: "qualified", note: nil, today: "2026-05-10"))
                 == ["year:year_mismatch"])
         #expect(
-            codes(RegisterRules.inspection(year: 1800, inspectedOn: "2026-05-11", outcome: "passed", note: nil, today: "2026-05-10"))
+            codes(
+                RegisterRules.inspection(year: 1800, inspectedOn: "2026-05-11", outcome: "passed", note: nil, today: "2026-05-10")
+            )
                 == ["inspectedOn:future_date", "year:invalid", "outcome:invalid"])
         #expect(
-            codes(RegisterRules.inspection(year: nil, inspectedOn: "2026-02-30", outcome: "revoked", note: " ", today: "2026-05-10"))
+            codes(
+                RegisterRules.inspection(year: nil, inspectedOn: "2026-02-30", outcome: "revoked", note: " ", today: "2026-05-10")
+            )
                 == ["inspectedOn:invalid_date", "note:required"])
         #expect(
             codes(
@@ -79,8 +87,9 @@ import Testing
         #expect(revoked.refusal(on: "2027-02-28") == .revoked)
         #expect(revoked.refusal(on: "2027-03-01") == nil)  // licensed again
         // Revoked is said before lapsed.
-        #expect(RegisterRules.StationLicence(licenceNo: "L1", expires: "2025-12-31", inspections: revoked.inspections)
-            .refusal(on: "2026-01-01") == .revoked)
+        #expect(
+            RegisterRules.StationLicence(licenceNo: "L1", expires: "2025-12-31", inspections: revoked.inspections)
+                .refusal(on: "2026-01-01") == .revoked)
         #expect(RegisterRules.isPubliclyListed(status: .active, licence: plain, today: "2026-06-30"))
         #expect(!RegisterRules.isPubliclyListed(status: .suspended, licence: plain, today: "2026-06-30"))
         #expect(!RegisterRules.isPubliclyListed(status: .active, licence: plain, today: "2026-07-01"))
@@ -107,11 +116,16 @@ import Testing
         #expect(check(.notRecorded, date: "bad") == ["stationCode:station_unlicensed", "date:invalid_date"])
         #expect(check(.init(licenceNo: "L", expires: "2026-04-30")) == ["stationCode:station_licence_lapsed"])
         #expect(
-            check(.init(licenceNo: "L", expires: "2026-12-31", inspections: [.init(year: 2026, inspectedOn: "2026-04-01", outcome: .revoked)]))
+            check(
+                .init(
+                    licenceNo: "L", expires: "2026-12-31",
+                    inspections: [.init(year: 2026, inspectedOn: "2026-04-01", outcome: .revoked)]))
                 == ["stationCode:station_revoked"])
         #expect(
             check(
-                .init(licenceNo: "L", expires: "2026-12-31", inspections: [.init(year: 2026, inspectedOn: "2026-04-01", outcome: .rectification)]))
+                .init(
+                    licenceNo: "L", expires: "2026-12-31",
+                    inspections: [.init(year: 2026, inspectedOn: "2026-04-01", outcome: .rectification)]))
                 == [])
     }
 }

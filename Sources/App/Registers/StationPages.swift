@@ -55,7 +55,8 @@ enum StationPages {
                     latestInspection: s.latestInspection.map { names.inspection(year: $0.year, outcome: $0.outcome) } ?? "",
                     scope: names.scope(
                         s.scope.map { Registers.ScopeDTO(occupation: $0.occupation, maxLevel: $0.maxLevel) },
-                        occupations: Dictionary(s.scope.map { ($0.occupation, $0.occupationName) }, uniquingKeysWith: { a, _ in a })))
+                        occupations: Dictionary(
+                            s.scope.map { ($0.occupation, $0.occupationName) }, uniquingKeysWith: { a, _ in a })))
             },
             total: result.total,
             pager: result.total > paging.per

@@ -17,7 +17,8 @@ struct M011_StationLicences: AsyncMigration {
             .field("inspected_on", .string, .required)
             .field(
                 "outcome", .string, .required,
-                .sql(.check(SQLRaw("outcome IN ('qualified', 'rectification', 'revoked')"))))
+                .sql(.check(SQLRaw("outcome IN ('qualified', 'rectification', 'revoked')")))
+            )
             .field("note", .sql(.text), .required)
             .field("recorded_by", .string, .required)
             .field("recorded_at", .datetime, .required)
