@@ -71,7 +71,9 @@ extension AppTests {
                 let e = try t.error(missing)
                 #expect(e.code == "validation_failed")
                 #expect(
-                    e.details.compactMap { $0["field"] as? String } == ["licenceNo", "licenceExpires", "address", "personInCharge"])
+                    e.details.compactMap { $0["field"] as? String } == [
+                        "licenceNo", "licenceExpires", "address", "personInCharge",
+                    ])
                 #expect(e.details.allSatisfy { $0["code"] as? String == "required" })
                 let bad = try await Self.station(
                     t, s.bj, code: "BJ-02",
@@ -138,8 +140,10 @@ extension AppTests {
                 #expect(recorded.status == .ok)
                 #expect(try t.object(recorded)["licenceState"] as? String == "valid")
                 #expect(
-                    try await t.send(.POST, "/api/v1/sessions", token: s.bj, json: R.session(station: "OLD-1", date: "2026-05-01"))
-                        .status == .created)
+                    try await t.send(
+                        .POST, "/api/v1/sessions", token: s.bj, json: R.session(station: "OLD-1", date: "2026-05-01")
+                    )
+                    .status == .created)
                 #expect(try await Self.publicCodes(t).contains("OLD-1"))
                 // Renewing the expiry alone keeps the rest.
                 let renewed = try t.object(
@@ -158,7 +162,8 @@ extension AppTests {
             try await withTestApp { t in
                 let s = try await R.setup(t)
                 #expect(
-                    try await Self.station(t, s.bj, code: "BJ-L", licence: Self.licence(expires: "2026-04-30")).status == .created)
+                    try await Self.station(t, s.bj, code: "BJ-L", licence: Self.licence(expires: "2026-04-30")).status == .created
+                )
                 #expect(
                     try await t.send(.POST, "/api/v1/sessions", token: s.bj, json: R.session(station: "BJ-L", date: "2026-04-30"))
                         .status == .created)
@@ -191,7 +196,8 @@ extension AppTests {
                     json: Self.inspection(on: "2026-03-01", "rectification", note: "考务档案不全"))
                 #expect(first.status == .created)
                 let o = try t.object(first)
-                #expect(o["year"] as? Int == 2026 && o["outcome"] as? String == "rectification" && o["recordedBy"] as? String == "bj")
+                #expect(
+                    o["year"] as? Int == 2026 && o["outcome"] as? String == "rectification" && o["recordedBy"] as? String == "bj")
                 #expect(
                     try await t.send(
                         .POST, "/api/v1/stations/BJ-01/inspections", token: s.admin,
@@ -206,7 +212,8 @@ extension AppTests {
                 #expect(list.map { $0["year"] as? Int } == [2026, 2025])
                 #expect(list.first?["outcome"] as? String == "revoked" && list.first?["inspectedOn"] as? String == "2026-04-15")
                 #expect(
-                    try await t.send(.POST, "/api/v1/sessions", token: s.bj, json: R.session(date: "2026-04-14")).status == .created)
+                    try await t.send(.POST, "/api/v1/sessions", token: s.bj, json: R.session(date: "2026-04-14")).status
+                        == .created)
                 let refused = try await t.send(.POST, "/api/v1/sessions", token: s.bj, json: R.session(date: "2026-04-15"))
                 #expect(refused.status == .unprocessableEntity)
                 #expect(try t.error(refused).details.first?["code"] as? String == "station_revoked")
@@ -220,7 +227,8 @@ extension AppTests {
                 #expect(Set(events.compactMap { $0["action"] as? String }) == ["create", "correct"])
                 #expect(
                     events.contains {
-                        $0["action"] as? String == "correct" && ($0["detail"] as? String)?.hasPrefix("rectification 2026-03-01 → revoked") == true
+                        $0["action"] as? String == "correct"
+                            && ($0["detail"] as? String)?.hasPrefix("rectification 2026-03-01 → revoked") == true
                     })
                 // A later year's 合格 licenses it again.
                 t.clock.set(beijing("2027-02-01T09:00:00"))
@@ -232,7 +240,8 @@ extension AppTests {
                         json: Self.inspection(on: "2027-01-20", "qualified")
                     ).status == .created)
                 #expect(
-                    try await t.send(.POST, "/api/v1/sessions", token: bj, json: R.session(date: "2027-01-25")).status == .created)
+                    try await t.send(.POST, "/api/v1/sessions", token: bj, json: R.session(date: "2027-01-25")).status == .created
+                )
                 #expect(try await Self.publicCodes(t).contains("BJ-01"))
             }
         }
@@ -248,13 +257,17 @@ extension AppTests {
                     (Self.inspection(on: "2026-02-03", "rectification", note: "  "), "note", "required"),
                     (Self.inspection(year: 2024, on: "2026-02-03", "qualified"), "year", "year_mismatch"),
                     (Self.inspection(year: 1800, on: "2026-02-03", "qualified"), "year", "invalid"),
-                    (#"{"inspectedOn":"2026-02-03","outcome":"qualified","note":"\#(String(repeating: "字", count: 2001))"}"#, "note", "invalid"),
+                    (
+                        #"{"inspectedOn":"2026-02-03","outcome":"qualified","note":"\#(String(repeating: "字", count: 2001))"}"#,
+                        "note", "invalid"
+                    ),
                 ]
                 for (body, field, code) in cases {
                     let r = try await t.send(.POST, "/api/v1/stations/BJ-01/inspections", token: s.bj, json: body)
                     #expect(r.status == .unprocessableEntity, "\(field) \(code)")
                     let e = try t.error(r)
-                    #expect(e.details.first?["field"] as? String == field && e.details.first?["code"] as? String == code, "\(body)")
+                    #expect(
+                        e.details.first?["field"] as? String == field && e.details.first?["code"] as? String == code, "\(body)")
                 }
                 let notANumber = try await t.send(
                     .POST, "/api/v1/stations/BJ-01/inspections", token: s.bj, json: #"{"year":"x","inspectedOn":"2026-02-03"}"#)
@@ -290,16 +303,21 @@ extension AppTests {
                 }
                 // Refused for the role before the (malformed) body is read.
                 #expect(
-                    try await t.send(.POST, "/api/v1/stations/BJ-01/inspections", token: sv, json: "garbage").status == .forbidden)
+                    try await t.send(.POST, "/api/v1/stations/BJ-01/inspections", token: sv, json: "garbage").status == .forbidden
+                )
                 #expect(
-                    try await t.send(.POST, "/api/v1/stations/TJ-01/inspections", token: s.bj, json: "garbage").status == .forbidden)
+                    try await t.send(.POST, "/api/v1/stations/TJ-01/inspections", token: s.bj, json: "garbage").status
+                        == .forbidden)
                 #expect(try await t.send(.POST, "/api/v1/stations/BJ-01/inspections", json: body).status == .unauthorized)
                 #expect(try await t.send(.GET, "/api/v1/stations/BJ-01/inspections").status == .unauthorized)
                 // Reads.
                 #expect(try await t.send(.GET, "/api/v1/stations/TJ-01/inspections", token: s.bj).status == .forbidden)
                 #expect(try await t.send(.GET, "/api/v1/stations/BJ-01/inspections", token: sv).status == .ok)
                 #expect(try await t.send(.GET, "/api/v1/stations/TJ-01/inspections", token: s.admin).status == .ok)
-                #expect(try t.array(try await t.send(.GET, "/api/v1/stations", token: s.bj)).map { $0["code"] as? String } == ["BJ-01"])
+                #expect(
+                    try t.array(try await t.send(.GET, "/api/v1/stations", token: s.bj)).map { $0["code"] as? String } == [
+                        "BJ-01"
+                    ])
                 // Nothing changed.
                 #expect(try await Self.stationJSON(t, s.admin, "BJ-01")?["licenceExpires"] as? String == "2030-12-31")
                 #expect(try await Self.stationJSON(t, s.admin, "TJ-01")?["licenceExpires"] as? String == "2030-12-31")
@@ -310,7 +328,8 @@ extension AppTests {
                 #expect(
                     try await t.send(.POST, "/api/v1/stations/TJ-01/inspections", token: s.admin, json: body).status == .created)
                 // A deactivated unit's station is written by nobody.
-                #expect(try await t.send(.PATCH, "/api/v1/units/120000", token: s.admin, json: #"{"active":false}"#).status == .ok)
+                #expect(
+                    try await t.send(.PATCH, "/api/v1/units/120000", token: s.admin, json: #"{"active":false}"#).status == .ok)
                 let inactive = try await t.send(
                     .POST, "/api/v1/stations/TJ-01/inspections", token: s.admin,
                     json: Self.inspection(year: 2025, on: "2026-01-05", "qualified"))
@@ -324,15 +343,19 @@ extension AppTests {
         @Test func publicList_showsOnlyAuthorisedStations_filtersAndPages_withoutPersonalData() async throws {
             try await withTestApp { t in
                 let s = try await R.setup(t)
-                #expect(try await Self.station(t, s.bj, code: "BJ-02", name: "北京焊工鉴定所", occupation: "6-18-02-04").status == .created)
+                #expect(
+                    try await Self.station(t, s.bj, code: "BJ-02", name: "北京焊工鉴定所", occupation: "6-18-02-04").status == .created)
                 #expect(
                     try await Self.station(
                         t, s.bj, code: "BJ-3", name: "百分之百_站", licence: Self.licence(no: "京鉴100%_1")
                     ).status == .created)
                 #expect(try await Self.station(t, s.bj, code: "BJ-SUS", name: "暂停站").status == .created)
                 #expect(
-                    try await t.send(.PATCH, "/api/v1/stations/BJ-SUS", token: s.bj, json: #"{"status":"suspended"}"#).status == .ok)
-                #expect(try await Self.station(t, s.bj, code: "BJ-OLD", licence: Self.licence(expires: "2026-05-09")).status == .created)
+                    try await t.send(.PATCH, "/api/v1/stations/BJ-SUS", token: s.bj, json: #"{"status":"suspended"}"#).status
+                        == .ok)
+                #expect(
+                    try await Self.station(t, s.bj, code: "BJ-OLD", licence: Self.licence(expires: "2026-05-09")).status
+                        == .created)
                 #expect(try await Self.station(t, s.bj, code: "BJ-REV", name: "撤销站").status == .created)
                 #expect(
                     try await t.send(
@@ -382,7 +405,10 @@ extension AppTests {
                 #expect(!raw.body.string.contains("张站长") && !raw.body.string.contains("李站长"))
 
                 // Refusals: bad paging and over-long filters are 400s.
-                for q in ["?page=0", "?per=101", "?q=\(String(repeating: "a", count: 101))", "?region=\(String(repeating: "1", count: 21))"] {
+                for q in [
+                    "?page=0", "?per=101", "?q=\(String(repeating: "a", count: 101))",
+                    "?region=\(String(repeating: "1", count: 21))",
+                ] {
                     let r = try await t.send(.GET, "/api/v1/public/stations" + q)
                     #expect(r.status == .badRequest, "\(q)")
                     _ = try t.error(r)
@@ -452,7 +478,9 @@ extension AppTests {
 
                 let refused = try await t.send(
                     .POST, "/registers/station-licences", headers: h,
-                    body: "_csrf=\(csrf)&stationCode=OLD-1&licenceNo=%E4%BA%AC001&licenceExpires=2030-13-01&address=&personInCharge=x")
+                    body:
+                        "_csrf=\(csrf)&stationCode=OLD-1&licenceNo=%E4%BA%AC001&licenceExpires=2030-13-01&address=&personInCharge=x"
+                )
                 #expect(refused.status == .unprocessableEntity)
                 let text = refused.body.string
                 #expect(text.contains("日期格式应为 YYYY-MM-DD") && text.contains("请填写地址"))
@@ -478,7 +506,9 @@ extension AppTests {
                 #expect(foreign.status == .forbidden)
                 let ok = try await t.send(
                     .POST, "/registers/station-inspections", headers: h,
-                    body: "_csrf=\(csrf)&stationCode=OLD-1&year=&inspectedOn=2026-04-01&outcome=rectification&note=%E6%95%B4%E6%94%B9")
+                    body:
+                        "_csrf=\(csrf)&stationCode=OLD-1&year=&inspectedOn=2026-04-01&outcome=rectification&note=%E6%95%B4%E6%94%B9"
+                )
                 #expect(ok.status == .seeOther)
                 let after = try await t.send(.GET, "/registers", headers: h).body.string
                 #expect(after.contains("京001，许可证有效期至 2030-12-01") && after.contains("2026年度 限期整改"))
