@@ -181,7 +181,9 @@ call("POST", f"/api/v1/certificate-orders/{order['id']}/payments",
      {"amountYuan": "100.00", "paidOn": order["allocatedOn"]}, admin)
 call("POST", "/api/v1/occupations", {"code": OCC, "name": "电工"}, admin, expect=(201, 409))
 call("POST", "/api/v1/stations", {"code": STATION, "name": "北京模糊测试鉴定站", "unitCode": UNIT,
-                                  "regionCode": UNIT, "scope": [{"occupation": OCC, "maxLevel": "3"}]},
+                                  "regionCode": UNIT, "scope": [{"occupation": OCC, "maxLevel": "3"}],
+                                  "licenceNo": "京鉴许字FZ1号", "licenceExpires": "2030-12-31",
+                                  "address": "北京市东城区模糊路1号", "personInCharge": "张站长"},
      admin, expect=(201, 409))
 supervisor = call("POST", "/api/v1/supervisors", {"unitCode": UNIT, "name": "王督导", "licenceNo": f"FZ-{order['id'][:8]}",
                                                   "validUntil": "2030-12-31"}, admin)

@@ -152,7 +152,8 @@ def main():
             assert server.call("POST", "/api/v1/occupations", admin, {"code": "6-07-06-01", "name": "电工"})[0] == 201
             assert server.call("POST", "/api/v1/stations", unit, {
                 "code": "BJ-01", "name": "北京第一鉴定站", "unitCode": "110000", "regionCode": "110000",
-                "scope": [{"occupation": "6-07-06-01", "maxLevel": "1"}]})[0] == 201
+                "scope": [{"occupation": "6-07-06-01", "maxLevel": "1"}], "licenceNo": "京鉴许字001号",
+                "licenceExpires": "2030-12-31", "address": "北京市朝阳区测试路1号", "personInCharge": "张站长"})[0] == 201
             lines = ["stationCode,occupation,level,date,regionCode,standardKind,bankKind,bankCode,candidates,passed,feeYuan,supervisorId"]
             for i in range(SESSIONS):
                 lines.append(f"BJ-01,6-07-06-01,{1 + i % 5},2025-{1 + i % 12:02d}-{1 + i % 28:02d},110000,national,national,"

@@ -69,6 +69,7 @@ extension Application {
     private struct VerifyLimiterKey: StorageKey { typealias Value = RateLimiter }
     private struct ComplaintLimiterKey: StorageKey { typealias Value = RateLimiter }
     private struct LoginLimiterKey: StorageKey { typealias Value = RateLimiter }
+    private struct StationsLimiterKey: StorageKey { typealias Value = RateLimiter }
 
     /// Login attempts per address per minute, counted in memory before any database work.
     var loginLimiter: RateLimiter { limiter(LoginLimiterKey.self, name: "login", limit: 60, window: 60) }
@@ -76,6 +77,10 @@ extension Application {
     /// Public lookups (certificate verification, complaint status), per address per minute.
     var verifyLimiter: RateLimiter {
         limiter(VerifyLimiterKey.self, name: "verify", limit: config.verifyPerMinute, window: 60, shared: "verify")
+    }
+    /// The public list of authorised stations (page and API), per address per minute.
+    var stationsLimiter: RateLimiter {
+        limiter(StationsLimiterKey.self, name: "stations", limit: config.stationsPerMinute, window: 60, shared: "stations")
     }
     /// Public complaint filing, per address per hour.
     var complaintLimiter: RateLimiter {

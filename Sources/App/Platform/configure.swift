@@ -52,6 +52,8 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.migrations.add(M009_ExamResults())
     app.migrations.add(M010_Verification())
 
+    app.migrations.add(M011_StationLicences())
+
     // Stable, sorted keys and ISO 8601 dates in every JSON answer.
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -309,6 +309,39 @@ enum L10n {
         case breach_void
 
         case csvSupervisorHelp
+        case stationsNav
+        case stationsTitle
+        case stationsIntro
+        case stationsNotListed
+        case reportProvider
+        case allRegions
+        case allOccupations
+        case stationKeyword
+        case stationsFound
+        case noPublicStations
+        case address
+        case personInCharge
+        case stationLicenceNo
+        case licenceExpires
+        case licence
+        case licenceValid
+        case licenceNotRecorded
+        case licenceLapsed
+        case licenceRevokedAtInspection
+        case recordLicence
+        case recordLicenceHelp
+        case inspections
+        case inspectionYear
+        case inspectionYearHelp
+        case inspectedOn
+        case inspectionOutcome
+        case inspectionNote
+        case recordInspection
+        case recordInspectionHelp
+        case latestInspection
+        case noInspections
+        case recordedBy
+        case remark
 
         case leadsHelp
         case leadKind_never_allocated
@@ -697,6 +730,59 @@ enum L10n {
                     "level 为5至1；regionCode 为地区代码；supervisorId 填督导员证号，可空",
                     "level 5 to 1; regionCode a region code; supervisorId the supervisor's licence number, or empty"
                 )
+            case .stationsNav: ("鉴定机构查询", "Find a station")
+            case .stationsTitle: ("经授权的职业技能鉴定站（所）", "Authorised appraisal stations")
+            case .stationsIntro:
+                (
+                    "本名单列出许可证在有效期内、年检未被撤销的职业技能鉴定站（所），以及各站经授权鉴定的职业（工种）和最高等级。",
+                    "This list shows the appraisal stations whose licence is valid and was not revoked at the annual inspection, with the occupations they may appraise and the highest level of each."
+                )
+            case .stationsNotListed:
+                (
+                    "未列入本名单的机构无权开展职业技能鉴定。如有机构未经授权组织鉴定、收取鉴定费用或发放证书，请向我们举报。",
+                    "A provider not on this list is not authorised to appraise skills. If one holds appraisals, charges appraisal fees or issues certificates without authorisation, please report it."
+                )
+            case .reportProvider: ("举报未经授权的鉴定机构", "Report an unauthorised provider")
+            case .allRegions: ("全部地区", "All regions")
+            case .allOccupations: ("全部职业（工种）", "All occupations")
+            case .stationKeyword: ("名称、编号、许可证号或地址", "Name, code, licence no. or address")
+            case .stationsFound: ("符合条件的鉴定站", "Stations found")
+            case .noPublicStations:
+                (
+                    "没有符合条件的鉴定站。未列入名单的机构无权开展职业技能鉴定。",
+                    "No authorised station matches. A provider that is not listed is not authorised to appraise skills."
+                )
+            case .address: ("地址", "Address")
+            case .personInCharge: ("负责人", "Person in charge")
+            case .stationLicenceNo: ("许可证号", "Licence no.")
+            case .licenceExpires: ("许可证有效期至", "Licence valid until")
+            case .licence: ("许可证", "Licence")
+            case .licenceValid: ("许可有效", "Licence valid")
+            case .licenceNotRecorded: ("许可未登记", "Licence not recorded")
+            case .licenceLapsed: ("许可证已过期", "Licence expired")
+            case .licenceRevokedAtInspection: ("年检撤销", "Revoked at inspection")
+            case .recordLicence: ("登记或更新许可证", "Record or renew a licence")
+            case .recordLicenceHelp:
+                (
+                    "四项均须填写；新的许可证信息替换原有信息。许可未登记、已过期或年检撤销的鉴定站不能安排新的考试。",
+                    "Fill in all four; the new details replace the old. A station whose licence is not recorded, has expired or was revoked at inspection takes no new sessions."
+                )
+            case .inspections: ("年检记录", "Annual inspections")
+            case .inspectionYear: ("年检年度", "Year inspected")
+            case .inspectionYearHelp: ("不填则为年检日期所在年度", "Empty: the year of the date")
+            case .inspectedOn: ("年检日期", "Inspected on")
+            case .inspectionOutcome: ("年检结论", "Outcome")
+            case .inspectionNote: ("说明（限期整改、撤销须写明原因）", "Note (required for rectification or revocation)")
+            case .recordInspection: ("登记年检结果", "Record an inspection")
+            case .recordInspectionHelp:
+                (
+                    "每站每年一条；再次登记同一年度即为更正，更正留有记录。",
+                    "One per station and year; recording a year again corrects it, and the correction is kept in the audit trail."
+                )
+            case .latestInspection: ("最近年检", "Latest inspection")
+            case .noInspections: ("尚无年检记录。", "No inspections recorded yet.")
+            case .recordedBy: ("登记人", "Recorded by")
+            case .remark: ("说明", "Note")
             }
         }
     }

@@ -30,7 +30,7 @@ enum Pages {
         let complaintStatus = SiteURL.complaintStatus.path, complaintCases = SiteURL.complaintCases.path
         let complaintCasesOverdue = SiteURL.complaintCases.with([("overdue", "true")])
         let complaintStats = SiteURL.complaintStats.path, complaintStatsCSV = SiteURL.complaintStatsCSV.path
-        let hotlines = SiteURL.hotlines.path, registers = SiteURL.registers.path
+        let hotlines = SiteURL.hotlines.path, registers = SiteURL.registers.path, stations = SiteURL.stations.path
         let admin = SiteURL.admin.path, adminUnits = SiteURL.adminUnits.path, adminUsers = SiteURL.adminUsers.path
         let adminAPIKeys = SiteURL.adminAPIKeys.path, certificateLeads = SiteURL.certificateLeads.path
         let verifyBatch = SiteURL.verifyBatch.path
@@ -128,6 +128,7 @@ enum Pages {
         AdminPages.register(r)
         RegisterPages.register(r)
         SessionPages.register(r)
+        StationPages.register(r)
     }
 
     struct Home: Encodable { let bulletins: [BulletinPages.SummaryRow] }

@@ -52,6 +52,9 @@ enum SiteURL: Sendable {
     case registerSessionResults(Parameter<String>)
     case registerSessionResultsImport(Parameter<String>)
     case registerSessionResultDelete(Parameter<String>, Parameter<String>)
+    case registerStationLicences, registerStationInspections
+    /// The public list of authorised stations.
+    case stations
     // Units and users
     case admin, adminUnits
     case adminUnitActive(Parameter<String>)
@@ -85,6 +88,7 @@ enum SiteURL: Sendable {
         case stations, station(Parameter<String>), supervisors, supervisor(Parameter<String>), supervisionVisits
         case sessions, sessionsImport, session(Parameter<String>), sessionResults(Parameter<String>)
         case sessionResultsImport(Parameter<String>), sessionResult(Parameter<String>, Parameter<String>)
+        case stationInspections(Parameter<String>), publicStations
         case bulletins, bulletin(Parameter<String>), bulletinPublish(Parameter<String>), bulletinFile(String, BulletinFormat)
 
         var segments: [Segment] {
@@ -147,6 +151,8 @@ enum SiteURL: Sendable {
             case .sessionResults(let id): ["sessions", .p("id", id), "results"]
             case .sessionResultsImport(let id): ["sessions", .p("id", id), "results", "import"]
             case .sessionResult(let id, let person): ["sessions", .p("id", id), "results", .p("idNumber", person)]
+            case .stationInspections(let c): ["stations", .p("code", c), "inspections"]
+            case .publicStations: ["public", "stations"]
             case .bulletins: ["bulletins"]
             case .bulletin(let p): ["bulletins", .p("period", p)]
             case .bulletinPublish(let p): ["bulletins", .p("period", p), "publish"]
@@ -226,6 +232,9 @@ enum SiteURL: Sendable {
         case .registerSessionResultsImport(let id): ["registers", "sessions", .p("id", id), "results", "import"]
         case .registerSessionResultDelete(let id, let person):
             ["registers", "sessions", .p("id", id), "results", .p("idNumber", person), "delete"]
+        case .registerStationLicences: ["registers", "station-licences"]
+        case .registerStationInspections: ["registers", "station-inspections"]
+        case .stations: ["stations"]
         case .admin: ["admin"]
         case .adminUnits: ["admin", "units"]
         case .adminUnitActive(let c): ["admin", "units", .p("code", c), "active"]
