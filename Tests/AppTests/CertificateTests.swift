@@ -409,7 +409,9 @@ extension AppTests {
                     ])
                 #expect(status == 0, "\(text)")
                 #expect(
-                    text.contains("valid 000000000001") && text.contains("valid 000000000002") && text.contains("refused"),
+                    // The tokens' subjects are the certificate numbers of serials 1 and 2.
+                    text.contains("valid 2026110000500000010") && text.contains("valid 202611000050000002Y")
+                        && text.contains("refused"),
                     "\(text)")
             }
         }

@@ -22,6 +22,7 @@ extension AppTests {
             let s = try await C.setup(t)
             #expect(try await t.send(.POST, "/api/v1/certificates", token: s.bj, json: C.cert("000000000001")).status == .created)
             #expect(try await t.send(.POST, "/api/v1/certificates/000000000050/void", token: s.bj).status == .created)
+            try await t.passes([("李四", C.idBJ)], unit: "120000", token: s.tj, level: "3", date: "2026-05-01")
             #expect(
                 try await t.send(
                     .POST, "/api/v1/certificates", token: s.tj,
@@ -573,7 +574,8 @@ extension AppTests {
                 let claims = try #require(try JSONSerialization.jsonObject(with: claimsData) as? [String: Any])
                 // 2026-03-01 00:00 in Beijing.
                 #expect(claims["iat"] as? Int == Int(beijing("2026-03-01T00:00:00").timeIntervalSince1970))
-                #expect(claims["iss"] as? String == "zhijian" && claims["sub"] as? String == "000000000001")
+                // `sub` is the certificate number: Beijing's first level-5 certificate of 2026.
+                #expect(claims["iss"] as? String == "zhijian" && claims["sub"] as? String == "2026110000500000010")
                 #expect(
                     claims["nm"] as? String == "张三" && claims["lvl"] as? String == "5" && claims["unit"] as? String == "110000")
 
@@ -634,7 +636,8 @@ extension AppTests {
                 let (status, text) = try runPythonCheck(
                     "check_jwt.py", [dir.appendingPathComponent("jwks.json").path, dir.appendingPathComponent("tokens.txt").path])
                 #expect(status == 0, "\(text)")
-                #expect(text.contains("valid 000000000001") && text.contains("valid 000000000101"), "\(text)")
+                // Subjects are certificate numbers: Beijing's first level 5 and Tianjin's first level 3 of 2026.
+                #expect(text.contains("valid 2026110000500000010") && text.contains("valid 202612000030000001F"), "\(text)")
                 #expect(text.contains("list ") && text.contains("000000000101") && !text.contains("list 000000000001"), "\(text)")
 
                 // Offline: the revoked certificate is reported, the valid one not.

@@ -14,7 +14,10 @@ enum VerifyController {
         let certificateNumber: String?
         let holderName: String
         let idNumber: String
+        /// The occupation's name as registered (the text stored, for certificates from before the register).
         let occupation: String
+        /// The occupation register's code, when the certificate names a registered occupation.
+        let occupationCode: String?
         let level: String
         let levelName: String
         let issuedOn: String
@@ -241,9 +244,12 @@ enum VerifyController {
 
     static func publicView(_ r: Issuance.Row, on store: Store) async throws -> PublicCertificate {
         let level = Level(rawValue: r.level ?? "")
+        let occupationName = try await store.app.occupationNames.name(r.occupation ?? "", on: store.db)
         return PublicCertificate(
-            serial: r.serial, certificateNumber: r.certificate_number, holderName: Masking.name(r.holder_name ?? ""), idNumber: Masking.idNumber(r.id_number ?? ""),
-            occupation: r.occupation ?? "", level: r.level ?? "", levelName: level?.nameZh ?? "", issuedOn: r.issued_on ?? "",
+            serial: r.serial, certificateNumber: r.certificate_number, holderName: Masking.name(r.holder_name ?? ""),
+            idNumber: Masking.idNumber(r.id_number ?? ""), occupation: occupationName ?? r.occupation ?? "",
+            occupationCode: occupationName == nil ? nil : r.occupation,
+            level: r.level ?? "", levelName: level?.nameZh ?? "", issuedOn: r.issued_on ?? "",
             unitCode: r.unit_code, unitName: try await store.app.unitNames.name(r.unit_code, on: store.db) ?? "",
             status: r.status, revokedReason: r.state == .revoked ? r.reason : nil)
     }
