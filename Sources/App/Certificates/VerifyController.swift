@@ -93,7 +93,8 @@ enum VerifyController {
                     "Give the holder's name or ID number with the serial", "请同时输入持证人姓名或身份证号", code: "missing_query")
             } else if !isKey(key) {
                 problem = .malformed(
-                    "A serial is \(Serials.width) digits", "证书编号须为\(Serials.width)位数字", code: "malformed_serial")
+                    "Give the certificate number (with its check character) or the \(Serials.width)-digit print serial",
+                    "请输入证书编号（含校验位）或\(Serials.width)位印制编号", code: "malformed_serial")
             }
             asked.append(problem == nil ? Asked(key: key, name: name, id: id) : nil)
             results.append(problem.map { .failure($0) })
@@ -110,6 +111,14 @@ enum VerifyController {
                 if let n = Serials.parse(a.key), owners[n] == nil {
                     // Never allocated by the ministry: somebody holds a forged serial.
                     sightings.append(.init(serial: a.key, kind: .neverAllocated, unitCode: nil, lookups: 1))
+                } else if let p = CertificateNumber.parts(a.key) {
+                    // A well-formed certificate number never assigned: a forged certificate in the
+                    // name of the unit it names (when that unit exists), else of nobody known.
+                    let named = try await store.app.unitNames.name(p.unitCode, on: store.db) != nil
+                    sightings.append(
+                        .init(
+                            serial: CertificateNumber.normalised(a.key), kind: .neverAllocated,
+                            unitCode: named ? p.unitCode : nil, lookups: 1))
                 }
                 results[i] = .success(Answer(result: "not_found", certificate: nil, signatureValid: nil))
                 continue

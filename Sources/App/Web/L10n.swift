@@ -300,6 +300,7 @@ enum L10n {
         case refusedIssuance
         case overCertified
         case certificatesCount
+        case numberOrSerial
         case examSession
 
         case stockOf
@@ -554,8 +555,8 @@ enum L10n {
             case .verifyNav: ("证书查询", "Verify")
             case .verifyHelp:
                 (
-                    "请输入证书编号，以及持证人姓名或公民身份号码；也可扫描证书上的二维码。",
-                    "Enter the serial and the holder's name or ID number, or scan the certificate's QR code."
+                    "请输入证书编号（或印制编号），以及持证人姓名或公民身份号码；也可扫描证书上的二维码。",
+                    "Enter the certificate number (or the print serial) and the holder's name or ID number, or scan the certificate's QR code."
                 )
             case .serial: ("印制编号", "Print serial")
             case .holderName: ("姓名", "Name")
@@ -673,6 +674,7 @@ enum L10n {
             case .refusedIssuance: ("因无合格记录被拒", "Refused for want of a pass")
             case .overCertified: ("发证数多于合格人数的场次", "Sessions with more certificates than passes")
             case .certificatesCount: ("证书数", "Certificates")
+            case .numberOrSerial: ("证书编号或印制编号", "Certificate number or print serial")
             case .examSession: ("考试场次", "Exam session")
             case .confirmVoid: ("确定作废该空白证书？作废后不能恢复。", "Void this blank? This cannot be undone.")
             case .stockOf: ("编号所属", "Stock of")
