@@ -26,6 +26,7 @@ fi
 py_need=()
 python3 -c 'import openpyxl' 2>/dev/null || py_need+=(openpyxl)
 python3 -c 'import joserfc' 2>/dev/null || py_need+=(joserfc)
+python3 -c 'import jwt, cryptography' 2>/dev/null || py_need+=(pyjwt cryptography)
 python3 -c 'import openapi_spec_validator, yaml' 2>/dev/null || py_need+=(openapi-spec-validator pyyaml)
 py_nodeps=()
 if [ "${WITH_BROWSER:-0}" = 1 ]; then

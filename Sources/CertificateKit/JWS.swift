@@ -1,7 +1,11 @@
 import Crypto
 import Foundation
+import JWTKit
 
-/// Compact JWS with EdDSA (Ed25519), as RFC 8037 describes, and the JWKS that publishes the keys.
+/// Certificate tokens as standard JWTs (RFC 7519), signed with EdDSA (Ed25519, RFC 8037) through
+/// jwt-kit, and the JWKS that publishes the keys. The header is always
+/// `{"alg":"EdDSA","kid":…,"typ":"JWT"}` with its keys sorted, as tokens made before jwt-kit had it,
+/// so every token a key signed starts with the same text (`headerPrefix(kid:)`).
 public enum JWS {
     public struct Key: Sendable {
         public let kid: String
@@ -51,34 +55,58 @@ public enum JWS {
         let typ: String?
     }
 
-    /// `base64url(header).base64url(payload).base64url(signature)`
-    public static func sign(_ payload: Data, with key: Key) throws -> String {
-        let header = try JSONEncoder.sorted.encode(Header(alg: "EdDSA", kid: key.kid, typ: "JWT"))
-        let input = base64url(header) + "." + base64url(payload)
-        let signature = try key.privateKey.signature(for: Data(input.utf8))
-        return input + "." + base64url(signature)
+    /// Sorted keys, no escaped slashes: the header's text is fixed for a key.
+    static var encoder: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }
+
+    static var serializer: DefaultJWTSerializer { DefaultJWTSerializer(jsonEncoder: encoder) }
+
+    /// Signs `payload` as a compact JWT with the key: `alg` EdDSA, `kid`, `typ` JWT.
+    public static func sign(_ payload: some JWTPayload, with key: Key) async throws -> String {
+        let kid = JWKIdentifier(string: key.kid)
+        let keys = JWTKeyCollection(defaultJWTSerializer: serializer)
+        await keys.add(eddsa: EdDSA.PrivateKey(backing: key.privateKey), kid: kid, serializer: serializer)
+        var header = JWTHeader()
+        header.typ = "JWT"
+        return try await keys.sign(payload, kid: kid, header: header)
     }
 
     /// The first part of every token signed by the key `kid`, with its dot.
     public static func headerPrefix(kid: String) throws -> String {
-        base64url(try JSONEncoder.sorted.encode(Header(alg: "EdDSA", kid: kid, typ: "JWT"))) + "."
+        base64url(try encoder.encode(Header(alg: "EdDSA", kid: kid, typ: "JWT"))) + "."
     }
 
-    /// Checks a token against a key set and returns its payload.
-    public static func verify(_ token: String, keys: JWKSet) throws(Failure) -> Data {
+    /// The header's `kid` and `alg`, unverified; nil when the token is not three base64url parts.
+    public static func header(of token: String) -> (alg: String, kid: String?)? {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let headerData = unbase64url(parts[0]), let payload = unbase64url(parts[1]),
-            let signature = unbase64url(parts[2]),
-            let header = try? JSONDecoder().decode(Header.self, from: headerData)
-        else { throw .malformed }
+        guard parts.count == 3, let data = unbase64url(parts[0]), let h = try? JSONDecoder().decode(Header.self, from: data)
+        else { return nil }
+        return (h.alg, h.kid)
+    }
+
+    /// Checks a token against a key set with jwt-kit and decodes its payload (whose own `verify`
+    /// runs too). Only Ed25519 keys of the set are used, each under its `kid`.
+    public static func verify<Payload: JWTPayload>(
+        _ token: String, keys set: JWKSet, as _: Payload.Type = Payload.self
+    ) async throws(Failure) -> Payload {
+        guard let header = header(of: token) else { throw .malformed }
         guard header.alg == "EdDSA" else { throw .unsupportedAlgorithm }
         let kid = header.kid ?? ""
-        guard let jwk = keys.keys.first(where: { $0.kid == kid && $0.kty == "OKP" && $0.crv == "Ed25519" }),
-            let raw = unbase64url(Substring(jwk.x)),
-            let publicKey = try? Curve25519.Signing.PublicKey(rawRepresentation: raw)
+        guard let jwk = set.keys.first(where: { $0.kid == kid && $0.kty == "OKP" && $0.crv == "Ed25519" }),
+            let publicKey = try? EdDSA.PublicKey(x: jwk.x, curve: .ed25519)
         else { throw .unknownKey(kid) }
-        guard publicKey.isValidSignature(signature, for: Data("\(parts[0]).\(parts[1])".utf8)) else { throw .badSignature }
-        return payload
+        let keys = JWTKeyCollection()
+        await keys.add(eddsa: publicKey, kid: JWKIdentifier(string: kid))
+        do {
+            return try await keys.verify(token, as: Payload.self)
+        } catch let e as JWTError where e.errorType == .signatureVerificationFailed {
+            throw .badSignature
+        } catch {
+            throw .malformed
+        }
     }
 
     public static func base64url(_ data: Data) -> String {
@@ -91,13 +119,5 @@ public enum JWS {
         var b = s.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while b.count % 4 != 0 { b += "=" }
         return Data(base64Encoded: b)
-    }
-}
-
-extension JSONEncoder {
-    static var sorted: JSONEncoder {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return e
     }
 }

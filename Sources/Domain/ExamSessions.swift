@@ -38,11 +38,18 @@ public enum ExamSessions {
         public let status: RegisterRules.StationStatus
         public let regionCode: String
         public let scope: [RegisterRules.Scope]
-        public init(unitCode: String, status: RegisterRules.StationStatus, regionCode: String, scope: [RegisterRules.Scope]) {
+        /// The licence and inspections; `breaches` does not read them, so callers asking only
+        /// about scope may leave them out.
+        public let licence: RegisterRules.StationLicence
+        public init(
+            unitCode: String, status: RegisterRules.StationStatus, regionCode: String, scope: [RegisterRules.Scope],
+            licence: RegisterRules.StationLicence = .notRecorded
+        ) {
             self.unitCode = unitCode
             self.status = status
             self.regionCode = regionCode
             self.scope = scope
+            self.licence = licence
         }
     }
 
@@ -83,6 +90,8 @@ public enum ExamSessions {
             add(
                 "stationCode", "station_suspended", "The station is \(station.status.rawValue) and takes no new sessions",
                 "该鉴定站已\(station.status.nameZh)，不能安排新的考试")
+        } else if let station, let refusal = station.licence.refusal(on: RegisterRules.isDay(i.date ?? "") ? i.date : nil) {
+            add("stationCode", refusal.rawValue, refusal.message, refusal.messageZh)
         }
         if !c.occupations.contains(i.occupation ?? "") { add("occupation", "unknown_occupation", "Unknown occupation", "未登记的职业") }
         let level = Level(rawValue: i.level ?? "")

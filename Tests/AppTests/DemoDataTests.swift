@@ -54,6 +54,23 @@ extension AppTests {
                 #expect(late > 0)
                 #expect(findings > 0)
 
+                // stations are licensed; the ministry finds one to rectify and one revoked, which the public list leaves out
+                let stations = try t.array(try await t.send(.GET, "/api/v1/stations", token: admin))
+                #expect(stations.count == s.stations && stations.allSatisfy { ($0["licenceNo"] as? String)?.isEmpty == false })
+                let revokedStations = stations.filter { $0["licenceState"] as? String == "revoked" }.compactMap {
+                    $0["code"] as? String
+                }
+                #expect(revokedStations.count == 1)
+                #expect(
+                    stations.filter { ($0["latestInspection"] as? [String: Any])?["outcome"] as? String == "rectification" }.count
+                        == 1)
+                let listed = try t.object(try await t.send(.GET, "/api/v1/public/stations?per=100"))
+                #expect(listed["total"] as? Int == s.stations - 1)
+                #expect(
+                    try t.object(try await t.send(.GET, "/api/v1/public/stations?q=\(revokedStations.first ?? "")"))["total"]
+                        as? Int == 0
+                )
+
                 // a unit's login reads its own reports, not another unit's
                 let beijing = try #require(s.users.first { $0.username == "110000" })
                 #expect(beijing.role == .unit && beijing.unit == "110000" && s.users.count == 48)

@@ -304,6 +304,40 @@ extension AppTests {
             }
         }
 
+        /// `serial=` takes the print serial or the certificate number; an unknown number is a lead
+        /// against the unit it names.
+        @Test func verification_takesTheCertificateNumber_andAnUnknownNumberIsALead() async throws {
+            try await withTestApp { t in
+                let c = try await Certificates.setup(t)
+                let issued = try t.object(
+                    try await t.send(.POST, "/api/v1/certificates", token: c.bj, json: Certificates.cert("000000000001")))
+                let number = try #require(issued["certificateNumber"] as? String)
+                let byNumber = try t.object(
+                    try await t.send(.GET, "/api/v1/verify?serial=\(number)&idNumber=\(Certificates.idBJ)"))
+                #expect(byNumber["result"] as? String == "valid")
+                let cert = try #require(byNumber["certificate"] as? [String: Any])
+                #expect(cert["serial"] as? String == "000000000001" && cert["certificateNumber"] as? String == number)
+                #expect(cert["occupation"] as? String == "电工" && cert["occupationCode"] as? String == "6-07-06-01")
+                // The page takes it too.
+                let page = try await t.send(
+                    .POST, "/verify", body: "serial=\(number)&name=&idNumber=\(Certificates.idBJ)",
+                    contentType: "application/x-www-form-urlencoded")
+                #expect(page.status == .ok && page.body.string.contains(number))
+                // A well-formed number nobody was given: not found, and a lead against Beijing.
+                let forged = try #require(CertificateNumber.make(year: 2026, unitCode: "110000", level: "5", sequence: 777))
+                let none = try t.object(try await t.send(.GET, "/api/v1/verify?serial=\(forged)&name=x"))
+                #expect(none["result"] as? String == "not_found")
+                let leads = try #require(
+                    try t.object(try await t.send(.GET, "/api/v1/forgery-leads", token: c.bj))["items"] as? [[String: Any]])
+                #expect(leads.contains { $0["serial"] as? String == forged && $0["kind"] as? String == "never_allocated" })
+                // A typo in the number is refused as malformed, not looked up.
+                var typo = Array(number)
+                typo[5] = typo[5] == "1" ? "2" : "1"
+                let bad = try await t.send(.GET, "/api/v1/verify?serial=\(String(typo))&name=x")
+                #expect(bad.status == .badRequest)
+            }
+        }
+
         @Test func certificateNumbers_checkCharacterCatchesTypos() {
             let n = CertificateNumber.make(year: 2026, unitCode: "110000", level: "5", sequence: 1)
             #expect(n == "2026110000500000010")

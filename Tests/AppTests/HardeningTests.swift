@@ -517,7 +517,8 @@ extension AppTests {
                 #expect(
                     try await t.send(
                         .POST, "/api/v1/stations", token: bj,
-                        json: #"{"code":"BJ-01a","name":"站","unitCode":"110000","regionCode":"110000","scope":[]}"#
+                        json:
+                            #"{"code":"BJ-01a","name":"站","unitCode":"110000","regionCode":"110000","scope":[],\#(AppTests.Registers.licence)}"#
                     ).status == .created)
             }
         }

@@ -16,6 +16,12 @@ extension AppTests {
             let supervisor: String
         }
 
+        /// A station's licence fields, valid until 2030 (inside a JSON object).
+        static let licence =
+            #""licenceNo":"鉴许字（2024）001号","licenceExpires":"2030-12-31","address":"测试市测试路1号","personInCharge":"张站长""#
+        static let licenceForm =
+            "licenceNo=L-2024-9&licenceExpires=2030-12-31&address=%E5%8C%97%E4%BA%AC&personInCharge=%E7%8E%8B"
+
         static func setup(_ t: TestApp) async throws -> Setup {
             let admin = try await t.admin()
             let bj = try await t.user("bj", role: "unit", unit: "110000")
@@ -29,7 +35,7 @@ extension AppTests {
                 try await t.send(
                     .POST, "/api/v1/stations", token: bj,
                     json: #"""
-                        {"code":"BJ-01","name":"北京第一鉴定站","unitCode":"110000","regionCode":"110000",
+                        {"code":"BJ-01","name":"北京第一鉴定站","unitCode":"110000","regionCode":"110000",\#(Self.licence),
                          "scope":[{"occupation":"6-07-06-01","maxLevel":"3"},{"occupation":"6-18-02-04","maxLevel":"5"}]}
                         """#
                 ).status == .created)
@@ -37,7 +43,7 @@ extension AppTests {
                 try await t.send(
                     .POST, "/api/v1/stations", token: tj,
                     json: #"""
-                        {"code":"TJ-01","name":"天津鉴定站","unitCode":"120000","regionCode":"120000","scope":[{"occupation":"6-07-06-01","maxLevel":"5"}]}
+                        {"code":"TJ-01","name":"天津鉴定站","unitCode":"120000","regionCode":"120000",\#(Self.licence),"scope":[{"occupation":"6-07-06-01","maxLevel":"5"}]}
                         """#
                 ).status == .created)
             #expect(
@@ -241,7 +247,7 @@ extension AppTests {
                 let station = try await t.send(
                     .POST, "/registers/stations", headers: h,
                     body:
-                        "_csrf=\(csrf)&code=BJ-09&name=x&regionCode=110000&scopeOccupation[]=6-07-06-01&scopeLevel[]=4&scopeOccupation[]=&scopeLevel[]=5"
+                        "_csrf=\(csrf)&code=BJ-09&name=x&regionCode=110000&scopeOccupation[]=6-07-06-01&scopeLevel[]=4&scopeOccupation[]=&scopeLevel[]=5&\(Self.licenceForm)"
                 )
                 #expect(station.status == .seeOther)
                 let session = try await t.send(

@@ -1,6 +1,7 @@
 import CertificateKit
 import Crypto
 import Foundation
+import JWTKit
 import Testing
 
 @Suite struct IDNumberTests {
@@ -51,25 +52,37 @@ import Testing
 @Suite struct JWSTests {
     static let key = JWS.Key(kid: "k1", privateKey: Curve25519.Signing.PrivateKey())
 
-    @Test func signsAndVerifies() throws {
-        let token = try JWS.sign(Data(#"{"sub":"000000000001"}"#.utf8), with: Self.key)
-        let header = try #require(JWS.unbase64url(token.split(separator: ".")[0]))
-        #expect(String(decoding: header, as: UTF8.self).contains(#""alg":"EdDSA""#))
-        #expect(String(decoding: header, as: UTF8.self).contains(#""kid":"k1""#))
-        let payload = try JWS.verify(token, keys: .init(keys: [Self.key.jwk]))
-        #expect(String(decoding: payload, as: UTF8.self) == #"{"sub":"000000000001"}"#)
+    struct Payload: JWTPayload, Equatable {
+        let sub: String
+        var nm: String? = nil
+        func verify(using _: some JWTAlgorithm) async throws {}
     }
 
-    @Test func refusesAnyChangedByte_andUnknownKeys() throws {
-        let token = try JWS.sign(Data(#"{"sub":"000000000001","nm":"张三"}"#.utf8), with: Self.key)
+    @Test func signsAStandardJWT_withAFixedHeader_andVerifies() async throws {
+        let token = try await JWS.sign(Payload(sub: "000000000001"), with: Self.key)
+        let header = try #require(JWS.unbase64url(token.split(separator: ".")[0]))
+        #expect(String(decoding: header, as: UTF8.self) == #"{"alg":"EdDSA","kid":"k1","typ":"JWT"}"#)
+        #expect(token.hasPrefix(try JWS.headerPrefix(kid: "k1")))
+        let payload = try await JWS.verify(token, keys: .init(keys: [Self.key.jwk]), as: Payload.self)
+        #expect(payload == Payload(sub: "000000000001"))
+    }
+
+    @Test func refusesAnyChangedByte_andUnknownKeys() async throws {
+        let token = try await JWS.sign(Payload(sub: "000000000001", nm: "张三"), with: Self.key)
         let keys = JWS.JWKSet(keys: [Self.key.jwk])
         var bytes = Array(token.utf8)
         let i = bytes.count / 2
         bytes[i] = bytes[i] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
-        #expect(throws: (any Error).self) { try JWS.verify(String(decoding: bytes, as: UTF8.self), keys: keys) }
+        await #expect(throws: (any Error).self) {
+            try await JWS.verify(String(decoding: bytes, as: UTF8.self), keys: keys, as: Payload.self)
+        }
         let other = JWS.Key(kid: "k1", privateKey: Curve25519.Signing.PrivateKey())
-        #expect(throws: JWS.Failure.badSignature) { try JWS.verify(token, keys: .init(keys: [other.jwk])) }
-        #expect(throws: JWS.Failure.unknownKey("k1")) { try JWS.verify(token, keys: .init(keys: [])) }
-        #expect(throws: JWS.Failure.malformed) { try JWS.verify("a.b", keys: keys) }
+        await #expect(throws: JWS.Failure.badSignature) {
+            try await JWS.verify(token, keys: .init(keys: [other.jwk]), as: Payload.self)
+        }
+        await #expect(throws: JWS.Failure.unknownKey("k1")) {
+            try await JWS.verify(token, keys: .init(keys: []), as: Payload.self)
+        }
+        await #expect(throws: JWS.Failure.malformed) { try await JWS.verify("a.b", keys: keys, as: Payload.self) }
     }
 }

@@ -75,7 +75,8 @@ import Testing
         stations: [
             "BJ-01": .init(
                 unitCode: "110000", status: .active, regionCode: "110000",
-                scope: [.init(occupation: "6-07-06-01", maxLevel: .three)]),
+                scope: [.init(occupation: "6-07-06-01", maxLevel: .three)],
+                licence: .init(licenceNo: "京鉴001", expires: "2027-12-31")),
             "BJ-02": .init(unitCode: "110000", status: .suspended, regionCode: "110000", scope: []),
         ],
         occupations: ["6-07-06-01", "6-18-02-04"], regions: ["110000", "120000"],

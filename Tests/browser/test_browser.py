@@ -6,7 +6,8 @@ accepts, previews and publishes; the public reads the bulletin page with its mer
 switches to English, and prints it to a PDF that is A4 landscape. A unit issues a certificate (against
 an exam pass recorded through the API) that the public verifies; a unit enters a session's results on
 its page, is refused a certificate for the candidate who failed, issues one from the pass and sees its
-certificate number. Prints "N passed, M failed".
+certificate number; a unit records a station's revocation and a citizen finds the authorised stations
+of a region and occupation, the revoked one absent. Prints "N passed, M failed".
 """
 import os
 import re
@@ -314,6 +315,54 @@ def main():
             WebDriverWait(d, 10).until(lambda drv: drv.find_element(By.ID, "status-error"))
             shot("09-status")
 
+        def citizen_finds_an_authorised_station():
+            from selenium.webdriver.support.ui import Select
+            api(base, "POST", "/api/v1/occupations", admin, {"code": "6-07-06-01", "name": "电工"})
+            api(base, "POST", "/api/v1/occupations", admin, {"code": "6-18-02-04", "name": "焊工"})
+            licence = {"licenceNo": "京鉴许字〔2024〕001号", "licenceExpires": "2031-12-31",
+                       "address": "北京市朝阳区建设路18号", "personInCharge": "王建国"}
+            for code, name, unit, scope in [("BJ-01", "北京市第一职业技能鉴定站", "110000", "6-07-06-01"),
+                                            ("BJ-02", "北京市焊接技能鉴定所", "110000", "6-18-02-04"),
+                                            ("BJ-REV", "北京某某职业技能鉴定站", "110000", "6-07-06-01"),
+                                            ("TJ-01", "天津市第一职业技能鉴定站", "120000", "6-07-06-01")]:
+                api(base, "POST", "/api/v1/stations", admin, {"code": code, "name": name, "unitCode": unit,
+                                                              "regionCode": unit, "scope": [{"occupation": scope, "maxLevel": "3"}],
+                                                              **licence})
+            # The unit records the 撤销 outcome of BJ-REV's annual inspection on the registers page.
+            login("bj", "password-bj")
+            d.get(base + "/registers")
+            form = d.find_element(By.ID, "inspection-form")
+            Select(form.find_element(By.NAME, "stationCode")).select_by_value("BJ-REV")
+            Select(form.find_element(By.NAME, "outcome")).select_by_value("revoked")
+            form.find_element(By.NAME, "note").send_keys("组织替考，撤销鉴定资格")
+            form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+            WebDriverWait(d, 10).until(lambda drv: "撤销" in drv.find_element(By.ID, "inspections").text)
+            logout()
+            # A citizen opens the public list from the navigation and narrows it to Beijing and 电工.
+            d.find_element(By.ID, "stations-link").click()
+            WebDriverWait(d, 10).until(lambda drv: drv.find_element(By.ID, "station-search"))
+            assert "未列入本名单的机构无权开展职业技能鉴定" in d.find_element(By.ID, "not-listed").text
+            Select(d.find_element(By.ID, "s-region")).select_by_value("110000")
+            Select(d.find_element(By.ID, "s-occupation")).select_by_value("6-07-06-01")
+            d.find_element(By.ID, "s-submit").click()
+            WebDriverWait(d, 10).until(lambda drv: "region=110000" in drv.current_url)
+            cards = d.find_elements(By.CSS_SELECTOR, "#public-stations li.station-card")
+            assert [c.get_attribute("data-station") for c in cards] == ["BJ-01"], [c.get_attribute("data-station") for c in cards]
+            card = cards[0].text
+            assert "北京市第一职业技能鉴定站" in card and "京鉴许字〔2024〕001号" in card and "2031-12-31" in card, card
+            assert "电工（最高三级/高级工）" in card and "北京市朝阳区建设路18号" in card, card
+            assert "王建国" not in d.page_source
+            # The revoked station is absent, even when asked for by name.
+            assert "北京某某职业技能鉴定站" not in d.page_source
+            d.find_element(By.ID, "s-q").send_keys("某某")
+            d.find_element(By.ID, "s-submit").click()
+            WebDriverWait(d, 10).until(lambda drv: drv.find_element(By.ID, "no-stations"))
+            assert d.find_element(By.ID, "stations-total").text.endswith("0")
+            shot("10-stations")
+            # Not listed: the page points to a complaint.
+            d.find_element(By.ID, "report-provider").click()
+            WebDriverWait(d, 10).until(lambda drv: drv.current_url.endswith("/complaints/new"))
+
         check("unit fills the form, sees an inline error, saves, sees findings, submits", unit_fills_and_submits, d)
         check("ministry sees who reported, accepts, previews and publishes", ministry_reviews_and_publishes, d)
         check("public reads the bulletin page, switches to English, prints A4 landscape", public_reads_the_bulletin, d)
@@ -325,6 +374,8 @@ def main():
         check("a unit enters a session's results on its page, is refused a certificate for the failed candidate, "
               "issues one from the pass and sees its certificate number",
               unit_enters_results_and_issues_a_certificate_from_the_pass, d)
+        check("a citizen finds an authorised station on the public list; a revoked one is absent",
+              citizen_finds_an_authorised_station, d)
     finally:
         d.quit()
         stop_server(server)

@@ -60,7 +60,7 @@ LANG_COOKIE = "zj_lang"
 
 # The public pages that must read on a phone without scrolling sideways (path patterns, see pattern()).
 PHONE_PAGES = {"/", "/bulletins", "/bulletins/{period}", "/bulletins/{period}?revision", "/verify", "/verify?t",
-               "/complaints/new", "/complaints/status", "/hotlines"}
+               "/complaints/new", "/complaints/status", "/hotlines", "/stations", "/stations?occupation&region"}
 
 # Machine codes a person must never read. On a Chinese page any of them, as a whole word, is a raw
 # code. On an English page most are also English words ("the report was returned"), so there a code
@@ -710,7 +710,8 @@ def main():
         crawl = Crawl(base, d, axe_js)
         crawl.metrics(DESKTOP)
 
-        public_seeds = ["/", "/bulletins", "/verify", "/complaints/new", "/complaints/status", "/hotlines", "/login"]
+        public_seeds = ["/", "/bulletins", "/verify", "/complaints/new", "/complaints/status", "/hotlines", "/login",
+                        "/stations", "/stations?region=110000&occupation=6-07-06-01"]
         if info.get("bulletin"):
             public_seeds.append(f"/bulletins/{info['bulletin']}")
         if info.get("token"):

@@ -32,11 +32,11 @@ enum CertificatePages {
         let certificate: VerifyController.PublicCertificate?
         let signatureValid: Bool?
         let error: String?
+        let batchAction: String
     }
 
     @Sendable static func verify(_ req: Request) async throws -> Response {
         let lang = L10n.lang(req)
-        let t = L10n.Strings(lang: lang)
         // A person's name and ID number travel in the form's body, never in the address (history,
         // proxy logs, Referer); only a scanned QR code's signed token comes in the URL.
         var q = VerifyController.Query(serial: nil, name: nil, idNumber: nil, token: nil)
@@ -51,11 +51,10 @@ enum CertificatePages {
         } else if let scanned = req.query[String.self, at: "t"] {
             q = .init(serial: nil, name: nil, idNumber: nil, token: scanned)
         }
-        let asked = q.token != nil || q.serial != nil
         var answer: VerifyController.Answer?
         var error: String?
         var status = HTTPResponseStatus.ok
-        if asked {
+        if q.token != nil || q.serial != nil {
             do {
                 try await req.rateLimit(req.application.verifyLimiter)
                 answer = try await VerifyController.answer(q, on: req)
@@ -64,11 +63,21 @@ enum CertificatePages {
                 status = e.status
             }
         }
+        return try await renderVerify(req, query: q, answer: answer, error: error, status: status)
+    }
+
+    static func renderVerify(
+        _ req: Request, query q: VerifyController.Query, answer: VerifyController.Answer?, error: String?,
+        status: HTTPResponseStatus
+    ) async throws -> Response {
+        let t = L10n.t(req)
         let view = VerifyView(
-            serial: q.serial ?? "", name: q.name ?? "", idNumber: q.idNumber ?? "", asked: asked,
+            serial: q.serial ?? "", name: q.name ?? "", idNumber: q.idNumber ?? "", asked: q.token != nil || q.serial != nil,
             result: answer?.result, resultText: answer.map { t[dynamic: "verify_" + $0.result, fallback: $0.result] },
-            certificate: answer?.certificate, signatureValid: answer?.signatureValid, error: error)
-        return try await Pages.render(req, "certificates/verify", title: t[.verifyTitle], view, status: status)
+            certificate: answer?.certificate, signatureValid: answer?.signatureValid, error: error,
+            batchAction: SiteURL.verifyBatch.path)
+        return try await Pages.render(
+            req, "certificates/verify", title: t[.verifyTitle], view, status: status, canonical: .verify)
     }
 
     // MARK: Staff pages
@@ -118,7 +127,7 @@ enum CertificatePages {
         let status: String
         let pager: Pager
         let breaches: [BreachRow]
-        let leads: [Certificates.LeadsDTO.BySerial]
+        let leadsLink: String
         let message: String?
         let importResult: Issuance.ImportResult?
         let today: String
@@ -155,7 +164,6 @@ enum CertificatePages {
         let occupationName = Dictionary(uniqueKeysWithValues: occupations.map { ($0.code, $0.name) })
         let pages = max(1, (page.total + page.per - 1) / page.per)
         var breaches: [BreachRow] = []
-        var leads: [Certificates.LeadsDTO.BySerial] = []
         if user.role == .ministry {
             breaches = try await Certificates.breaches(for: user, limit: 50, on: req.db).map { b in
                 BreachRow(
@@ -163,7 +171,6 @@ enum CertificatePages {
                     owner: b.ownerCode.map { units[$0] ?? $0 } ?? t[.neverAllocated],
                     source: t[dynamic: "breach_" + b.source, fallback: b.source], at: Names.minute(b.at))
             }
-            leads = Array(try await Certificates.forgeryLeads(for: user, on: req.db).bySerial.prefix(50))
         }
         let view = IndexView(
             isMinistry: user.role == .ministry, isUnit: user.role == .unit, orders: orders,
@@ -179,7 +186,7 @@ enum CertificatePages {
             status: req.query[String.self, at: "status"] ?? "",
             pager: Pager(req, base: .certificates, paging: Paging(page: page.page, per: page.per), hasMore: page.page < pages),
             breaches: breaches,
-            leads: leads, message: message,
+            leadsLink: SiteURL.certificateLeads.path, message: message,
             importResult: importResult, today: Period.dayString(req.now),
             levels: names.levels, fields: fields, values: values,
             occupationChoices: occupations.filter(\.active).map { Names.Option(value: $0.name, name: $0.code) })

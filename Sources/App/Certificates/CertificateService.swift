@@ -275,6 +275,7 @@ extension Certificates {
             ).create(on: db)
             return c
         }
+        Signing.revocationsChanged(store.app)
         return CertificateDTO(revoked)
     }
 
@@ -342,41 +343,5 @@ extension Certificates {
             BreachDTO(
                 unitCode: $0.unitCode, serial: $0.serial, ownerCode: $0.ownerCode, source: $0.source, actor: $0.actor, at: $0.at)
         }
-    }
-
-    struct LeadsDTO: Content {
-        struct BySerial: Content {
-            let serial: String
-            let count: Int
-            let lastSeen: String
-        }
-        struct ByDay: Content {
-            let day: String
-            let count: Int
-        }
-        let bySerial: [BySerial]
-        let byDay: [ByDay]
-    }
-
-    static func forgeryLeads(for user: User, on db: any Database) async throws -> LeadsDTO {
-        try user.requireMinistry()
-        guard let sql = db as? any SQLDatabase else { throw AppError.malformed("SQL database required", "需要SQL数据库") }
-        struct S: Decodable {
-            let serial: String
-            let n: Int
-            let last: String
-        }
-        struct D: Decodable {
-            let day: String
-            let n: Int
-        }
-        let bySerial = try await sql.raw(
-            "SELECT serial, COUNT(*) AS n, MAX(day) AS last FROM forgery_leads GROUP BY serial ORDER BY n DESC, serial LIMIT 500"
-        ).all(decoding: S.self)
-        let byDay = try await sql.raw("SELECT day, COUNT(*) AS n FROM forgery_leads GROUP BY day ORDER BY day DESC LIMIT 366")
-            .all(decoding: D.self)
-        return LeadsDTO(
-            bySerial: bySerial.map { .init(serial: $0.serial, count: $0.n, lastSeen: $0.last) },
-            byDay: byDay.map { .init(day: $0.day, count: $0.n) })
     }
 }

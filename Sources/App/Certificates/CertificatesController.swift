@@ -96,10 +96,6 @@ enum CertificatesController {
     @Sendable static func breaches(_ req: Request) async throws -> [Certificates.BreachDTO] {
         try await Certificates.breaches(for: try req.requireMinistry(), on: req.db)
     }
-
-    @Sendable static func forgeryLeads(_ req: Request) async throws -> Certificates.LeadsDTO {
-        try await Certificates.forgeryLeads(for: try req.requireMinistry(), on: req.db)
-    }
 }
 
 extension Certificates.Search {

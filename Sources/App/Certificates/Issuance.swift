@@ -353,113 +353,121 @@ enum Issuance {
             let box = ReaderBox(reader)
             return try await store.write { db -> ImportResult in
                 guard let sql = db as? any SQLDatabase else { throw AppError.malformed("SQL database required", "需要SQL数据库") }
-                try await Reports.lockUnit(unit, active: true, on: db)
-                var r = ImportResult()
-                var lastLine = 0
-                let omitted = Counter()
-                var breaches: [(serial: String, owner: String?)] = []
-                var refusals: [(serial: String, idNumber: String, code: String)] = []
-                var claimed = Set<UUID>()
-                var seen: [Int64: Int32] = [:]
-                var firstSerial: String?
-                func fail(_ line: Int, _ code: String, _ en: String, _ zh: String) {
-                    if r.errors.count < maxListedErrors {
-                        r.errors.append(.init(line: line, code: code, message: en, messageZh: zh))
-                    } else {
-                        omitted.value += 1
+                return try await sql.withLargeCache {
+                    try await Reports.lockUnit(unit, active: true, on: db)
+                    var r = ImportResult()
+                    var lastLine = 0
+                    let omitted = Counter()
+                    var breaches: [(serial: String, owner: String?)] = []
+                    var refusals: [(serial: String, idNumber: String, code: String)] = []
+                    var claimed = Set<UUID>()
+                    var seen: [Int64: Int32] = [:]
+                    var firstSerial: String?
+                    func fail(_ line: Int, _ code: String, _ en: String, _ zh: String) {
+                        if r.errors.count < maxListedErrors {
+                            r.errors.append(.init(line: line, code: code, message: en, messageZh: zh))
+                        } else {
+                            omitted.value += 1
+                        }
                     }
-                }
-                // While the database writes one batch, the next is read and checked.
-                var writing: Task<Void, any Error>?
-                // An insert still running when something fails must end before the rollback: see the catch.
-                do {
-                    while let rows = try box.next(batchSize) {
-                        var candidates: [(line: Int, input: Input)] = []
-                        for row in rows {
-                            lastLine = row.line
-                            if row.fields.count == 1 && row.fields[0].isEmpty { continue }  // blank line
-                            guard row.fields.count == 6 else {
-                                fail(
-                                    row.line, "wrong_field_count", "Expected 6 fields, found \(row.fields.count)",
-                                    "应为6个字段，实为\(row.fields.count)个")
-                                continue
-                            }
-                            let f = row.fields
-                            var i = normalised(
-                                Input(
-                                    serial: f[0], holderName: f[1], idNumber: f[2], occupation: f[3], level: f[4], issuedOn: f[5])
-                            )
-                            if let p = check(i, unit: unit, ranges: ranges, today: today) {
-                                fail(row.line, p.code, p.message, p.messageZh)
-                                if let owner = p.breachOwner, breaches.count < maxRecordedBreaches {
-                                    breaches.append((i.serial, owner))
+                    // While the database writes one batch, the next is read and checked.
+                    var writing: Task<Void, any Error>?
+                    // An insert still running when something fails must end before the rollback: see the catch.
+                    do {
+                        while let rows = try box.next(batchSize) {
+                            var candidates: [(line: Int, input: Input)] = []
+                            for row in rows {
+                                lastLine = row.line
+                                if row.fields.count == 1 && row.fields[0].isEmpty { continue }  // blank line
+                                guard row.fields.count == 6 else {
+                                    fail(
+                                        row.line, "wrong_field_count", "Expected 6 fields, found \(row.fields.count)",
+                                        "应为6个字段，实为\(row.fields.count)个")
+                                    continue
                                 }
-                                continue
+                                let f = row.fields
+                                var i = normalised(
+                                    Input(
+                                        serial: f[0], holderName: f[1], idNumber: f[2], occupation: f[3], level: f[4],
+                                        issuedOn: f[5])
+                                )
+                                if let p = check(i, unit: unit, ranges: ranges, today: today) {
+                                    fail(row.line, p.code, p.message, p.messageZh)
+                                    if let owner = p.breachOwner, breaches.count < maxRecordedBreaches {
+                                        breaches.append((i.serial, owner))
+                                    }
+                                    continue
+                                }
+                                switch occupations.code(i.occupation) {
+                                case .success(let code): i.occupation = code
+                                case .failure(let p):
+                                    fail(row.line, p.code, p.message, p.messageZh)
+                                    continue
+                                }
+                                let n = Serials.parse(i.serial)!  // checked above
+                                if let first = seen[n] {
+                                    fail(
+                                        row.line, "duplicate_in_file", "Serial \(i.serial) already appears on line \(first)",
+                                        "证书编号\(i.serial)与第\(first)行重复")
+                                    continue
+                                }
+                                seen[n] = Int32(clamping: row.line)
+                                candidates.append((row.line, i))
                             }
-                            switch occupations.code(i.occupation) {
-                            case .success(let code): i.occupation = code
-                            case .failure(let p):
-                                fail(row.line, p.code, p.message, p.messageZh)
-                                continue
+                            try await writing?.value
+                            writing = nil
+                            guard !candidates.isEmpty else { continue }
+                            let found = try await existing(in: candidates.map(\.input.serial), on: sql)
+                            var unseen: [(line: Int, input: Input)] = []
+                            for (line, i) in candidates {
+                                if let e = found[i.serial] {
+                                    if let p = conflict(e, i) {
+                                        fail(line, p.code, p.message, p.messageZh)
+                                    } else {
+                                        r.unchanged += 1
+                                    }
+                                } else {
+                                    unseen.append((line, i))
+                                }
                             }
-                            let n = Serials.parse(i.serial)!  // checked above
-                            if let first = seen[n] {
-                                fail(
-                                    row.line, "duplicate_in_file", "Serial \(i.serial) already appears on line \(first)",
-                                    "证书编号\(i.serial)与第\(first)行重复")
-                                continue
+                            guard !unseen.isEmpty else { continue }
+                            let (fresh, refused) = try await matchPasses(unseen, unit: unit, claimed: &claimed, on: sql)
+                            for x in refused {
+                                fail(x.line, x.problem.code, x.problem.message, x.problem.messageZh)
+                                if refusals.count < maxRecordedBreaches {
+                                    refusals.append((x.input.serial, x.input.idNumber, x.problem.code))
+                                }
                             }
-                            seen[n] = Int32(clamping: row.line)
-                            candidates.append((row.line, i))
+                            guard !fresh.isEmpty else { continue }
+                            firstSerial = firstSerial ?? fresh[0].input.serial
+                            r.imported += fresh.count
+                            let statement = insertStatement(fresh, unit: unit, now: now, dialect: sql.dialect.name)
+                            writing = Task { try await sql.raw(statement).run() }
                         }
-                        try await writing?.value
+                    } catch {
+                        _ = try? await writing?.value
                         writing = nil
-                        guard !candidates.isEmpty else { continue }
-                        let found = try await existing(in: candidates.map(\.input.serial), on: sql)
-                        var unseen: [(line: Int, input: Input)] = []
-                        for (line, i) in candidates {
-                            if let e = found[i.serial] {
-                                if let p = conflict(e, i) { fail(line, p.code, p.message, p.messageZh) } else { r.unchanged += 1 }
-                            } else {
-                                unseen.append((line, i))
-                            }
-                        }
-                        guard !unseen.isEmpty else { continue }
-                        let (fresh, refused) = try await matchPasses(unseen, unit: unit, claimed: &claimed, on: sql)
-                        for x in refused {
-                            fail(x.line, x.problem.code, x.problem.message, x.problem.messageZh)
-                            if refusals.count < maxRecordedBreaches {
-                                refusals.append((x.input.serial, x.input.idNumber, x.problem.code))
-                            }
-                        }
-                        guard !fresh.isEmpty else { continue }
-                        firstSerial = firstSerial ?? fresh[0].input.serial
-                        r.imported += fresh.count
-                        let statement = insertStatement(fresh, unit: unit, now: now, dialect: sql.dialect.name)
-                        writing = Task { try await sql.raw(statement).run() }
+                        throw error
                     }
-                } catch {
-                    _ = try? await writing?.value
+                    try await writing?.value
                     writing = nil
-                    throw error
+                    if omitted.value > 0 {
+                        r.errors.append(
+                            .init(
+                                line: lastLine, code: "too_many_errors",
+                                message: "\(omitted.value) more bad lines are not listed",
+                                messageZh: "另有\(omitted.value)行错误未列出"))
+                    }
+                    if r.imported > 0 {
+                        try await CertificateEvent(
+                            serial: firstSerial ?? "", unitCode: unit, action: "import",
+                            reason: "\(r.imported) certificates", actor: actor.username, at: now
+                        ).create(on: db)
+                    }
+                    try await recordBreaches(breaches, unit: unit, source: "import", actor: actor.username, now: now, on: db)
+                    try await recordRefusals(refusals, unit: unit, source: "import", actor: actor.username, now: now, on: db)
+                    return r
                 }
-                try await writing?.value
-                writing = nil
-                if omitted.value > 0 {
-                    r.errors.append(
-                        .init(
-                            line: lastLine, code: "too_many_errors", message: "\(omitted.value) more bad lines are not listed",
-                            messageZh: "另有\(omitted.value)行错误未列出"))
-                }
-                if r.imported > 0 {
-                    try await CertificateEvent(
-                        serial: firstSerial ?? "", unitCode: unit, action: "import",
-                        reason: "\(r.imported) certificates", actor: actor.username, at: now
-                    ).create(on: db)
-                }
-                try await recordBreaches(breaches, unit: unit, source: "import", actor: actor.username, now: now, on: db)
-                try await recordRefusals(refusals, unit: unit, source: "import", actor: actor.username, now: now, on: db)
-                return r
             }
         }
         store.logger.debug("import of \(upload.size) bytes in \(clock.now - t0)")

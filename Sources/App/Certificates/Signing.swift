@@ -1,17 +1,25 @@
 import CQRencode
 import CertificateKit
 import Crypto
+import Domain
 import Fluent
 import Foundation
+import JWTKit
+import NIOConcurrencyHelpers
+import SQLKit
 import Vapor
 
 /// The keys that sign certificates, the tokens they make, and the QR codes that carry them.
 enum Signing {
-    /// What a certificate's token says; checked offline against the JWKS.
-    struct Claims: Codable, Sendable, Equatable {
+    /// What a certificate's token says, a standard JWT payload; checked offline against the JWKS.
+    struct Claims: JWTPayload, Equatable {
         let iss: String
-        /// The serial.
+        /// The certificate's subject: the serial (see `subject(of:)`), resolved through
+        /// `VerifyController.lookup` like any certificate key a person gives.
         let sub: String
+        /// Issued at: the issue date's Beijing midnight in seconds since 1970; tokens made before
+        /// the JWT form carry the date itself, `YYYY-MM-DD`.
+        let iat: IssuedAt
         let unit: String
         let lvl: String
         let occ: String
@@ -19,8 +27,45 @@ enum Signing {
         let nm: String
         /// The holder's ID number, masked.
         let idm: String
-        /// The issue date, YYYY-MM-DD.
-        let iat: String
+
+        /// A certificate never expires; revocation is checked apart (online, or the signed list).
+        func verify(using _: some JWTAlgorithm) async throws {}
+    }
+
+    /// `iat` as a number of seconds (RFC 7519) or, in tokens made before, the issue date's text.
+    enum IssuedAt: Codable, Sendable, Equatable {
+        case seconds(Int64)
+        case day(String)
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let n = try? c.decode(Int64.self) {
+                self = .seconds(n)
+            } else {
+                self = .day(try c.decode(String.self))
+            }
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.singleValueContainer()
+            switch self {
+            case .seconds(let n): try c.encode(n)
+            case .day(let d): try c.encode(d)
+            }
+        }
+
+        /// The issue date `YYYY-MM-DD` (Beijing).
+        var day: String {
+            switch self {
+            case .seconds(let n): Period.dayString(Date(timeIntervalSince1970: TimeInterval(n)))
+            case .day(let d): d
+            }
+        }
+
+        /// The Beijing midnight that starts `day`; 0 for a date that cannot be read.
+        static func midnight(of day: String) -> IssuedAt {
+            .seconds(Certificates.parseDay(day).map { Int64($0.timeIntervalSince1970) } ?? 0)
+        }
     }
 
     /// Makes a new active key (the others stop signing); inside a write transaction. Serialised
@@ -80,10 +125,26 @@ enum Signing {
         return JWS.JWKSet(keys: try all.map { m in try JWS.Key(kid: m.id!, raw: privateKey(m, vault: vault)).jwk })
     }
 
+    static let issuer = "zhijian"
+
+    /// The one place a token's claims are made.
     static func claims(_ c: Certificate) -> Claims {
         Claims(
-            iss: "zhijian", sub: c.serial, unit: c.unitCode, lvl: c.level ?? "", occ: c.occupation ?? "",
-            nm: c.holderName ?? "", idm: Masking.idNumber(c.idNumber ?? ""), iat: c.issuedOn ?? "")
+            iss: issuer, sub: subject(of: c), iat: .midnight(of: c.issuedOn ?? ""), unit: c.unitCode, lvl: c.level ?? "",
+            occ: c.occupation ?? "", nm: c.holderName ?? "", idm: Masking.idNumber(c.idNumber ?? ""))
+    }
+
+    /// A certificate's `sub` in new tokens: its certificate number (证书编号); the print serial
+    /// for a certificate without one. `VerifyController.lookup` resolves either.
+    static func subject(of c: Certificate) -> String { c.certificateNumber ?? c.serial }
+
+    /// Every `sub` a token of the certificate may carry (tokens given out before certificate
+    /// numbers carry the serial), as the revocation list names them.
+    static func subjects(serial: String, number: String?) -> [String] { [serial] + (number.map { [$0] } ?? []) }
+
+    /// Signs a certificate's claims with the active key.
+    static func sign(_ c: Certificate, with key: JWS.Key) async throws -> String {
+        try await JWS.sign(claims(c), with: key)
     }
 
     /// The certificate's token, signed on first request and kept (import stays fast; a token
@@ -91,7 +152,7 @@ enum Signing {
     static func token(for c: Certificate, vault: KeyVault, store: Store) async throws -> String {
         if let t = c.token { return t }
         let key = try await activeKey(vault: vault, store: store)
-        let t = try JWS.sign(try JSONEncoder.sortedKeys.encode(claims(c)), with: key)
+        let t = try await sign(c, with: key)
         let serial = c.serial
         // Only the first token is kept: of two requests signing at once, both answer the stored one.
         let kept = try await store.write { tx -> String in
@@ -104,6 +165,61 @@ enum Signing {
         }
         c.token = kept
         return kept
+    }
+
+    // MARK: The revocation list
+
+    /// The signed list of revoked certificates, for offline checks: a JWT signed like the
+    /// certificates' tokens (same keys, same JWKS) whose payload names, under `revoked`, every
+    /// subject a token of a revoked certificate may carry (`subjects(serial:number:)`), sorted; `iat` is
+    /// when the list was made. A verifier trusts it as of `iat`.
+    struct RevocationList: JWTPayload, Equatable {
+        static let subject = "revocations"
+        let iss: String
+        let sub: String
+        let iat: Int64
+        let revoked: [String]
+
+        func verify(using _: some JWTAlgorithm) async throws {
+            guard sub == Self.subject else {
+                throw JWTError.claimVerificationFailure(failedClaim: nil, reason: "not a revocation list")
+            }
+        }
+    }
+
+    /// How long a process serves the list it made before making it again; a revocation in this
+    /// process drops it at once (`revocationsChanged`).
+    static let revocationListLifetime: TimeInterval = 10
+
+    /// The current list, made at most once per `revocationListLifetime` per process.
+    static func revocationList(store: Store, now: Date) async throws -> (token: String, madeAt: Date) {
+        let cache = store.app.revocationCache
+        if let hit = cache.withLockedValue({ $0 }), now.timeIntervalSince(hit.madeAt) < revocationListLifetime,
+            hit.madeAt <= now
+        {
+            return hit
+        }
+        guard let sql = store.db as? any SQLDatabase else { throw AppError.malformed("SQL database required", "需要SQL数据库") }
+        struct Row: Decodable {
+            let serial: String
+            let certificate_number: String?
+        }
+        // The partial index certificates_revoked_idx holds exactly these rows.
+        let rows = try await sql.raw(
+            "SELECT serial, certificate_number FROM certificates WHERE status = 'revoked' ORDER BY serial"
+        ).all(decoding: Row.self)
+        let list = RevocationList(
+            iss: issuer, sub: RevocationList.subject, iat: Int64(now.timeIntervalSince1970),
+            revoked: rows.flatMap { subjects(serial: $0.serial, number: $0.certificate_number) }.sorted())
+        let key = try await activeKey(vault: store.app.keyVault, store: store)
+        let made = (token: try await JWS.sign(list, with: key), madeAt: now)
+        cache.withLockedValue { $0 = made }
+        return made
+    }
+
+    /// A certificate was revoked: the next request makes the list again.
+    static func revocationsChanged(_ app: Application) {
+        app.revocationCache.withLockedValue { $0 = nil }
     }
 
     static func verifyURL(_ token: String, publicURL: String) -> String {
@@ -131,6 +247,20 @@ enum Signing {
             shape-rendering="crispEdges"><title>\(escaped)</title><rect width="\(size)" height="\(size)" fill="#fff"/>\
             <path fill="#000" d="\(path)"/></svg>
             """
+    }
+}
+
+extension Application {
+    private struct RevocationCacheKey: StorageKey {
+        typealias Value = NIOLockedValueBox<(token: String, madeAt: Date)?>
+    }
+
+    /// This process's latest signed revocation list.
+    var revocationCache: NIOLockedValueBox<(token: String, madeAt: Date)?> {
+        if let c = storage[RevocationCacheKey.self] { return c }
+        let c = NIOLockedValueBox<(token: String, madeAt: Date)?>(nil)
+        storage[RevocationCacheKey.self] = c
+        return c
     }
 }
 

@@ -16,36 +16,70 @@ public func registerCommands(_ app: Application) {
     app.asyncCommands.use(DemoDataCommand(), as: "demo-data")
 }
 
-/// `zhijian verify-token --jwks saved.json TOKEN|URL`: checks a certificate's token offline,
-/// against a JWKS saved from /.well-known/jwks.json, with no database and no network.
+/// `zhijian verify-token --jwks saved.json [--revocations saved.jwt] TOKEN|URL`: checks a
+/// certificate's token offline, against a JWKS saved from /.well-known/jwks.json and, when given,
+/// the signed revocation list saved from /api/v1/public/revocations; no database, no network.
+/// Exit status: 0 valid, 1 invalid (signature, format, or a list that does not verify), 2 revoked.
 struct VerifyTokenCommand: AsyncCommand {
     struct Signature: CommandSignature {
         @Option(name: "jwks", help: "A JWKS file saved from /.well-known/jwks.json") var jwks: String?
+        @Option(name: "revocations", help: "A revocation list saved from /api/v1/public/revocations") var revocations: String?
         @Argument(name: "token", help: "The token, or the verification URL that ends in it") var token: String
     }
 
-    var help: String { "Checks a certificate token offline against a saved JWKS." }
+    var help: String { "Checks a certificate token offline against a saved JWKS (and a saved revocation list)." }
 
     func run(using context: CommandContext, signature: Signature) async throws {
-        guard let path = signature.jwks, let data = FileManager.default.contents(atPath: path),
-            let keys = try? JSONDecoder().decode(JWS.JWKSet.self, from: data)
-        else {
+        guard let path = signature.jwks, let jwks = FileManager.default.contents(atPath: path) else {
             throw ConfigError("give --jwks FILE with a JSON Web Key Set")
         }
-        var token = signature.token
-        if let r = token.range(of: "t=") { token = String(token[r.upperBound...]) }
-        do {
-            let payload = try JWS.verify(token, keys: keys)
-            let claims = try JSONDecoder().decode(Signing.Claims.self, from: payload)
-            context.console.print("signature valid (EdDSA)")
-            context.console.print("serial \(claims.sub) · unit \(claims.unit) · level \(claims.lvl) · \(claims.occ)")
-            context.console.print("holder \(claims.nm) · ID \(claims.idm) · issued \(claims.iat)")
-            context.console.print("(revocation is only known online: /api/v1/verify?token=…)")
-        } catch {
-            context.console.error("INVALID: \(error)")
-            // A script checks the exit status; nothing is open that needs closing.
-            exit(1)
+        var list: String?
+        if let listPath = signature.revocations {
+            guard let data = FileManager.default.contents(atPath: listPath) else { throw ConfigError("cannot read \(listPath)") }
+            list = String(decoding: data, as: UTF8.self)
         }
+        let outcome = await Self.check(signature.token, jwks: jwks, revocations: list)
+        for line in outcome.lines { context.console.print(line) }
+        // A script checks the exit status; nothing is open that needs closing.
+        if outcome.status != 0 { exit(outcome.status) }
+    }
+
+    /// The check itself, without files or the console: the lines to print and the exit status.
+    static func check(_ raw: String, jwks: Data, revocations: String?) async -> (status: Int32, lines: [String]) {
+        guard let keys = try? JSONDecoder().decode(JWS.JWKSet.self, from: jwks) else {
+            return (1, ["INVALID: the --jwks file is not a JSON Web Key Set"])
+        }
+        var token = raw
+        if let r = token.range(of: "t=") { token = String(token[r.upperBound...]) }
+        token = token.trimmingCharacters(in: .whitespacesAndNewlines)
+        let claims: Signing.Claims
+        do {
+            claims = try await JWS.verify(token, keys: keys, as: Signing.Claims.self)
+        } catch {
+            return (1, ["INVALID: \(error)"])
+        }
+        var lines = [
+            "signature valid (EdDSA, kid \(JWS.header(of: token)?.kid ?? ""))",
+            "serial \(claims.sub) · unit \(claims.unit) · level \(claims.lvl) · \(claims.occ)",
+            "holder \(claims.nm) · ID \(claims.idm) · issued \(claims.iat.day)",
+        ]
+        guard let revocations else {
+            return (0, lines + ["(revocation: give --revocations FILE, or check online: /api/v1/verify?token=…)"])
+        }
+        let list: Signing.RevocationList
+        do {
+            list = try await JWS.verify(
+                revocations.trimmingCharacters(in: .whitespacesAndNewlines), keys: keys, as: Signing.RevocationList.self)
+        } catch {
+            return (1, lines + ["INVALID revocation list: \(error)"])
+        }
+        let asOf = Names.minute(Date(timeIntervalSince1970: TimeInterval(list.iat)))
+        if list.revoked.contains(claims.sub) {
+            lines.append("REVOKED: certificate \(claims.sub) is on the revocation list of \(asOf) (Beijing time)")
+            return (2, lines)
+        }
+        lines.append("not revoked as of \(asOf) (Beijing time; \(list.revoked.count) revoked certificates listed)")
+        return (0, lines)
     }
 }
 

@@ -284,7 +284,7 @@ extension DemoData {
         // Signed now with the active key, exactly as `Signing.token` signs on first request.
         let key = try await Signing.activeKey(vault: app.keyVault, store: app.store)
         for c in certificates where c.status != .voided {
-            c.token = try JWS.sign(try JSONEncoder.sortedKeys.encode(Signing.claims(c)), with: key)
+            c.token = try await Signing.sign(c, with: key)
         }
         for e in events { e.id = state.uuid() }
 
@@ -293,9 +293,13 @@ extension DemoData {
         var leads: [ForgeryLead] = []
         for _ in 0..<4 {
             let serial = "9" + String(format: "%011lld", Int64(state.int(0...999_999)) * 100_003 % 100_000_000_000)
+            var days: Set<String> = []
             for _ in 0..<state.int(1...3) {
                 let d = addDays(plan.today, -state.int(0...40))
-                let l = ForgeryLead(serial: serial, day: d, at: date(d, hour: state.int(8...20), minute: state.int(0...59)))
+                guard days.insert(d).inserted else { continue }
+                let l = ForgeryLead(
+                    serial: serial, day: d, kind: .neverAllocated, unitCode: nil, lookups: state.int(1...4),
+                    at: date(d, hour: state.int(8...20), minute: state.int(0...59)))
                 l.id = state.uuid()
                 leads.append(l)
             }

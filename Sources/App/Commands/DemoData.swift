@@ -203,6 +203,48 @@ enum DemoData {
 
     static func day(_ d: Date) -> String { Period.dayString(d) }
 
+    static let streets = ["人民路", "解放路", "建设路", "中山路", "学府路", "工业大道", "职教园路", "长江路"]
+
+    /// A station's licence, address and person in charge, from its unit and number (the
+    /// generator's sequence is left alone, so the rest of the data stays as it was).
+    static func licence(_ s: Station, unit: String, n: Int, plan: Plan) {
+        let i = (plan.unitCodes.firstIndex(of: unit) ?? 0) * 7 + n
+        let region = Regions.all.first { $0.code == s.$region.id }
+        s.licenceNo = "\(region?.short ?? "鉴")鉴许字〔\(2021 + i % 3)〕\(unit)\(String(format: "%03d", n))号"
+        s.licenceExpires = "\(Int(plan.today.prefix(4)).map { $0 + 2 + i % 3 } ?? 2030)-12-31"
+        s.address = "\(region?.name ?? "")\(streets[i % streets.count])\(10 + i % 190)号"
+        s.personInCharge = String(surnames[i % surnames.count]) + givenNames[(i / 3 + n) % givenNames.count]
+    }
+
+    /// Last year's inspections of each unit's first station (合格), and this year's of two: one
+    /// to be rectified within a time limit (限期整改) and one revoked today (撤销), which leaves the
+    /// public list and takes no new sessions.
+    static func inspections(_ plan: Plan, _ state: State, on db: any Database) async throws {
+        let year = Int(plan.today.prefix(4)) ?? 2026
+        let firsts = plan.unitCodes.compactMap { unit in state.stations.first { $0.unit == unit }?.code }
+        var made: UInt64 = 0
+        func record(_ code: String, _ year: Int, _ day: String, _ outcome: StationInspection.Outcome, _ note: String) async throws
+        {
+            let i = StationInspection()
+            made += 1
+            // Ids of their own, so the generator's sequence (and all that follows) is unchanged.
+            i.id = UUID(uuidString: uuidText(0x5354_4154_494F_4E00 &+ made, UInt64(year)))
+            i.$station.id = code
+            i.year = year
+            i.inspectedOn = day
+            i.outcome = outcome
+            i.note = note
+            i.recordedBy = plan.ministry
+            i.recordedAt = plan.now
+            try await i.create(on: db)
+        }
+        for code in firsts { try await record(code, year - 1, "\(year - 1)-11-15", .qualified, "") }
+        if firsts.count > 2 {
+            try await record(firsts[1], year, plan.today, .rectification, "考务档案不全、考场监控设备缺失，限三个月内整改")
+            try await record(firsts[2], year, plan.today, .revoked, "组织替考、违规发证，撤销鉴定资格")
+        }
+    }
+
     static func date(_ day: String, hour: Int = 10, minute: Int = 0) -> Date {
         Period.calendar.date(
             from: DateComponents(
@@ -318,6 +360,7 @@ enum DemoData {
                     s.$unit.id = unit
                     s.$region.id = region
                     s.status = .active
+                    licence(s, unit: unit, n: n, plan: plan)
                     try await s.create(on: tx)
                     var scope: [(String, Int)] = []
                     for occ in occupations.shuffled(using: &state.rng).prefix(Int.random(in: 3...6, using: &state.rng)) {
@@ -342,6 +385,7 @@ enum DemoData {
                 }
             }
         }
+        try await app.write { tx in try await inspections(plan, state, on: tx) }
         // A few supervisors log in themselves: named by their licence number.
         for unit in supervisorLoginUnits where plan.unitCodes.contains(unit) {
             if let first = state.supervisors[unit]?.first { state.supervisorLogins[first] = supervisorLogin(unit) }

@@ -36,6 +36,23 @@ enum Complaints {
     }
 
     static func file(_ f: Filing, by actor: User?, on store: Store, now: Date) async throws -> (Complaint, receipt: String) {
+        let filed = try await prepare(f, by: actor, on: store, now: now)
+        try await store.write { db in try await record(filed, on: db) }
+        return (filed.complaint, filed.receipt)
+    }
+
+    /// A complaint checked and ready to be recorded, with its receipt (shown once).
+    struct Prepared: Sendable {
+        let complaint: Complaint
+        let receipt: String
+        let contact: String?
+        let actor: String
+        let at: Date
+    }
+
+    /// Checks a filing and makes the case (not yet recorded): what `file` and the other ways a
+    /// case is opened (a forgery lead, see `ForgeryLeads.openCase`) share.
+    static func prepare(_ f: Filing, by actor: User?, on store: Store, now: Date) async throws -> Prepared {
         var issues: [ValidationIssue] = []
         func issue(_ field: String, _ code: String, _ en: String, _ zh: String) {
             issues.append(ValidationIssue(field: field, column: nil, code: code, message: en, messageZh: zh))
@@ -84,14 +101,19 @@ enum Complaints {
         c.receivedAt = now
         c.dueAt = now.addingTimeInterval(Double(store.config.complaintDays) * 86400)
         c.recordedBy = actor?.username
-        try await store.write { db in
-            try await c.create(on: db)
-            if let contact, !contact.isEmpty { try await ComplaintContact(complaintID: c.id!, contact: contact).create(on: db) }
-            try await update(
-                c, from: nil, to: .received, note: nil, publicNote: nil, fromOwner: nil, toOwner: owner,
-                referred: false, actor: actor?.username ?? "public", at: now, on: db)
-        }
-        return (c, receipt)
+        return Prepared(
+            complaint: c, receipt: receipt, contact: (contact?.isEmpty ?? true) ? nil : contact,
+            actor: actor?.username ?? "public", at: now)
+    }
+
+    /// Records a prepared case, inside the caller's write transaction.
+    static func record(_ p: Prepared, on db: any Database) async throws {
+        let c = p.complaint
+        try await c.create(on: db)
+        if let contact = p.contact { try await ComplaintContact(complaintID: try c.requireID(), contact: contact).create(on: db) }
+        try await update(
+            c, from: nil, to: .received, note: nil, publicNote: nil, fromOwner: nil, toOwner: c.ownerCode,
+            referred: false, actor: p.actor, at: p.at, on: db)
     }
 
     static func update(

@@ -28,6 +28,8 @@ public struct AppConfig: Sendable {
     public var secureCookies: Bool
     /// Public verification lookups allowed per client address per minute (`ZHIJIAN_VERIFY_PER_MINUTE`).
     public var verifyPerMinute: Int = 30
+    /// Public station list pages and lookups per client address per minute (`ZHIJIAN_STATIONS_PER_MINUTE`).
+    public var stationsPerMinute: Int = 60
     /// Days a unit has to handle a complaint before it is overdue (`ZHIJIAN_COMPLAINT_DAYS`).
     public var complaintDays: Int = 30
     /// Complaints one address may file per hour (`ZHIJIAN_COMPLAINTS_PER_HOUR`).
@@ -103,6 +105,10 @@ public struct AppConfig: Sendable {
         if let v = Environment.get("ZHIJIAN_VERIFY_PER_MINUTE") {
             guard let n = Int(v), n > 0 else { throw ConfigError("ZHIJIAN_VERIFY_PER_MINUTE must be a positive number") }
             c.verifyPerMinute = n
+        }
+        if let v = Environment.get("ZHIJIAN_STATIONS_PER_MINUTE") {
+            guard let n = Int(v), n > 0 else { throw ConfigError("ZHIJIAN_STATIONS_PER_MINUTE must be a positive number") }
+            c.stationsPerMinute = n
         }
         if let d = Environment.get("ZHIJIAN_COMPLAINT_DAYS") {
             guard let n = Int(d), (1...365).contains(n) else { throw ConfigError("ZHIJIAN_COMPLAINT_DAYS must be 1…365") }

@@ -69,6 +69,7 @@ extension Application {
     private struct VerifyLimiterKey: StorageKey { typealias Value = RateLimiter }
     private struct ComplaintLimiterKey: StorageKey { typealias Value = RateLimiter }
     private struct LoginLimiterKey: StorageKey { typealias Value = RateLimiter }
+    private struct StationsLimiterKey: StorageKey { typealias Value = RateLimiter }
 
     /// Login attempts per address per minute, counted in memory before any database work.
     var loginLimiter: RateLimiter { limiter(LoginLimiterKey.self, name: "login", limit: 60, window: 60) }
@@ -76,6 +77,10 @@ extension Application {
     /// Public lookups (certificate verification, complaint status), per address per minute.
     var verifyLimiter: RateLimiter {
         limiter(VerifyLimiterKey.self, name: "verify", limit: config.verifyPerMinute, window: 60, shared: "verify")
+    }
+    /// The public list of authorised stations (page and API), per address per minute.
+    var stationsLimiter: RateLimiter {
+        limiter(StationsLimiterKey.self, name: "stations", limit: config.stationsPerMinute, window: 60, shared: "stations")
     }
     /// Public complaint filing, per address per hour.
     var complaintLimiter: RateLimiter {
@@ -146,15 +151,20 @@ enum SharedLimits {
 }
 
 /// Unit names for public answers, re-read at most once a minute.
-final class UnitNameCache: @unchecked Sendable {
+/// Names by code (units, occupations), read from the database at most once a minute per
+/// process: the public verification answers names without a query each time. A code added in
+/// the last minute may show without its name until the next reload.
+final class NameCache: @unchecked Sendable {
     private let lock = NSLock()
     private var names: [String: String] = [:]
     private var loaded = Date.distantPast
+    private let load: @Sendable (any Database) async throws -> [String: String]
+
+    init(_ load: @escaping @Sendable (any Database) async throws -> [String: String]) { self.load = load }
 
     func name(_ code: String, on db: any Database) async throws -> String? {
-        if let hit = lock.withLock({ Date().timeIntervalSince(loaded) < 60 ? names[code] : nil }) { return hit }
-        let all = try await UnitModel.query(on: db).all()
-        let fresh = Dictionary(uniqueKeysWithValues: all.map { ($0.id!, $0.name) })
+        if let hit = lock.withLock({ Date().timeIntervalSince(loaded) < 60 ? Optional(names[code]) : nil }) { return hit }
+        let fresh = try await load(db)
         lock.withLock {
             names = fresh
             loaded = Date()
@@ -164,12 +174,24 @@ final class UnitNameCache: @unchecked Sendable {
 }
 
 extension Application {
-    private struct UnitNamesKey: StorageKey { typealias Value = UnitNameCache }
+    private struct UnitNamesKey: StorageKey { typealias Value = NameCache }
+    private struct OccupationNamesKey: StorageKey { typealias Value = NameCache }
 
-    var unitNames: UnitNameCache {
+    var unitNames: NameCache {
         if let c = storage[UnitNamesKey.self] { return c }
-        let c = UnitNameCache()
+        let c = NameCache { db in
+            Dictionary(try await UnitModel.query(on: db).all().map { ($0.id ?? "", $0.name) }, uniquingKeysWith: { a, _ in a })
+        }
         storage[UnitNamesKey.self] = c
+        return c
+    }
+
+    var occupationNames: NameCache {
+        if let c = storage[OccupationNamesKey.self] { return c }
+        let c = NameCache { db in
+            Dictionary(try await Occupation.query(on: db).all().map { ($0.id ?? "", $0.name) }, uniquingKeysWith: { a, _ in a })
+        }
+        storage[OccupationNamesKey.self] = c
         return c
     }
 }

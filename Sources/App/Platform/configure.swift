@@ -50,6 +50,9 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.migrations.add(M007_Hardening())
     app.migrations.add(M008_SharedLimits())
     app.migrations.add(M009_ExamResults())
+    app.migrations.add(M010_Verification())
+
+    app.migrations.add(M011_StationLicences())
 
     // Stable, sorted keys and ISO 8601 dates in every JSON answer.
     let encoder = JSONEncoder()

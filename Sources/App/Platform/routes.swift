@@ -57,8 +57,15 @@ func routes(_ app: Application) throws {
     api.post(.api(.certificateRevoke(.key)), use: CertificatesController.revoke)
     api.post(.api(.certificateVoid(.key)), use: CertificatesController.void)
     api.get(.api(.certificateBreaches), use: CertificatesController.breaches)
-    api.get(.api(.forgeryLeads), use: CertificatesController.forgeryLeads)
+    api.get(.api(.forgeryLeads), use: VerificationController.leads)
+    api.post(.api(.forgeryLeadCase(.key)), use: VerificationController.leadCase)
     api.get(.api(.verify), use: VerifyController.verify)
+    // The key is checked before a byte of the body is read; the body is at most 1,000 rows.
+    api.grouped(RequireAPIKey()).on(.POST, .api(.verifyBatch), body: .collect(maxSize: "1mb"), use: VerifyBatch.batch)
+    api.get(.api(.apiKeys), use: VerificationController.listKeys)
+    api.post(.api(.apiKeys), use: VerificationController.createKey)
+    api.post(.api(.apiKeyRevoke(.key)), use: VerificationController.revokeKey)
+    api.get(.api(.publicRevocations), use: VerifyController.revocations)
 
     // Complaints and hotlines
     api.post(.api(.complaints), use: ComplaintsController.file)
@@ -83,6 +90,9 @@ func routes(_ app: Application) throws {
     api.get(.api(.stations), use: RegistersController.listStations)
     api.post(.api(.stations), use: RegistersController.createStation)
     api.patch(.api(.station(.key)), use: RegistersController.updateStation)
+    api.get(.api(.stationInspections(.key)), use: RegistersController.listInspections)
+    api.post(.api(.stationInspections(.key)), use: RegistersController.recordInspection)
+    api.get(.api(.publicStations), use: RegistersController.publicStations)
     api.get(.api(.supervisors), use: RegistersController.listSupervisors)
     api.post(.api(.supervisors), use: RegistersController.createSupervisor)
     api.patch(.api(.supervisor(.key)), use: RegistersController.updateSupervisor)

@@ -16,6 +16,8 @@ enum RegisterPages {
         r.post(.registerSupervisorActive(.key), use: supervisorActive)
         r.post(.registerOccupationActive(.key), use: occupationActive)
         r.post(.registerVisits, use: addVisit)
+        r.post(.registerStationLicences, use: recordLicence)
+        r.post(.registerStationInspections, use: recordInspection)
         r.post(.registerSessions, use: addSession)
         r.grouped(RequireRole([.ministry, .unit])).on(
             .POST, .registerSessionsImport, body: .collect(maxSize: "32mb"), use: importSessions)
@@ -44,6 +46,7 @@ enum RegisterPages {
         let stations: [StationRow]
         let supervisors: [SupervisorRow]
         let visits: [VisitRow]
+        let inspections: [InspectionRow]
         let sessions: [SessionRow]
         let sessionPages: Pager?
         let today: String
@@ -53,6 +56,9 @@ enum RegisterPages {
         let bankKinds: [Names.Option]
         let occupationChoices: [Names.Option]
         let stationChoices: [Names.Option]
+        /// Every station the user sees, whatever its state: a licence or an inspection may be recorded for any.
+        let allStationChoices: [Names.Option]
+        let outcomes: [Names.Option]
         let supervisorChoices: [Names.Option]
         let unitChoices: [Names.Option]
         let unit: String
@@ -66,6 +72,7 @@ enum RegisterPages {
         let stations = SiteURL.registerStations.path, supervisors = SiteURL.registerSupervisors.path
         let visits = SiteURL.registerVisits.path, sessions = SiteURL.registerSessions.path
         let sessionsImport = SiteURL.registerSessionsImport.path
+        let licences = SiteURL.registerStationLicences.path, inspections = SiteURL.registerStationInspections.path
     }
 
     struct OccupationRow: Encodable {
@@ -90,6 +97,22 @@ enum RegisterPages {
         let active: Bool
         let scope: String
         let action: String
+        /// The licence in words: number and expiry, or 许可未登记.
+        let licence: String
+        let licenceState: String
+        let licenceOK: Bool
+        let address: String
+        let personInCharge: String
+        let latestInspection: String
+    }
+    struct InspectionRow: Encodable {
+        let station: String
+        let year: Int
+        let inspectedOn: String
+        let outcome: String
+        let serious: Bool
+        let note: String
+        let recordedBy: String
     }
     struct SupervisorRow: Encodable {
         let name: String
@@ -141,13 +164,13 @@ enum RegisterPages {
         let occupations = try await Registers.occupations(matching: nil, on: db)
         let occupationName = Dictionary(uniqueKeysWithValues: occupations.map { ($0.code, $0.name) })
         let regionName = Dictionary(uniqueKeysWithValues: Regions.all.map { ($0.code, $0.name) })
+        let today = Period.dayString(req.now)
         // Every station the user sees names sessions and visits and fills the choices; the list shows those asked for.
-        let allStations = try await Registers.stations(for: user, on: db)
+        let allStations = try await Registers.stations(for: user, today: today, on: db)
         let stations = allStations.filter { mine($0.unitCode) && $0.matches(q) }
         let stationName = Dictionary(uniqueKeysWithValues: allStations.map { ($0.code, $0.name) })
         let supervisors = try await Registers.supervisors(for: user, on: db).filter { mine($0.unitCode) }
         let supervisorName = Dictionary(uniqueKeysWithValues: supervisors.map { ($0.id, $0.name) })
-        let today = Period.dayString(req.now)
 
         var sessions: [SessionRow] = []
         var pager: Pager?
@@ -184,6 +207,7 @@ enum RegisterPages {
             }
         }
         let visits = try await Registers.visits(for: user, unitCode: only, limit: 50, on: db)
+        let inspections = try await Registers.recentInspections(for: user, unitCode: only, limit: 50, on: db)
         let view = View(
             isMinistry: user.role == .ministry, canWrite: user.role != .supervisor, q: q,
             message: refusal.map { $0.message ?? L10n.t(req)[.errors] },
@@ -205,7 +229,13 @@ enum RegisterPages {
                     region: regionName[s.regionCode] ?? s.regionCode,
                     status: names.stationStatus(s.status), active: s.status == "active",
                     scope: names.scope(s.scope, occupations: occupationName),
-                    action: SiteURL.registerStationStatus(.value(s.code)).path)
+                    action: SiteURL.registerStationStatus(.value(s.code)).path,
+                    licence: s.licenceNo.map { no in
+                        "\(no)，\(names.t[.licenceExpires]) \(s.licenceExpires ?? "")"
+                    } ?? names.t[.licenceNotRecorded],
+                    licenceState: names.licenceState(s.licenceState), licenceOK: s.licenceState == "valid",
+                    address: s.address ?? "", personInCharge: s.personInCharge ?? "",
+                    latestInspection: s.latestInspection.map { names.inspection(year: $0.year, outcome: $0.outcome) } ?? "")
             },
             supervisors: supervisors.map { s in
                 SupervisorRow(
@@ -219,12 +249,20 @@ enum RegisterPages {
                     supervisor: supervisorName[v.supervisorId] ?? "", findings: v.findings,
                     violationFound: v.violationFound, violationHandled: v.violationHandled)
             },
+            inspections: inspections.map { i in
+                InspectionRow(
+                    station: stationName[i.stationCode] ?? i.stationCode, year: i.year, inspectedOn: i.inspectedOn,
+                    outcome: names.inspectionOutcome(i.outcome), serious: i.outcome != "qualified", note: i.note,
+                    recordedBy: i.recordedBy)
+            },
             sessions: sessions, sessionPages: pager, today: today,
             regions: names.regions, levels: names.levels, standardKinds: names.standardKinds, bankKinds: names.bankKinds,
             occupationChoices: occupations.filter(\.active).map { Names.Option(value: $0.code, name: "\($0.name)（\($0.code)）") },
             stationChoices: allStations.filter { $0.status == "active" }.map {
                 Names.Option(value: $0.code, name: "\($0.name)（\($0.code)）")
             },
+            allStationChoices: allStations.map { Names.Option(value: $0.code, name: "\($0.name)（\($0.code)）") },
+            outcomes: names.inspectionOutcomes,
             supervisorChoices: supervisors.filter { $0.active && !($0.validUntil.map { $0 < today } ?? false) }.map {
                 Names.Option(value: $0.id.uuidString, name: "\($0.name)（\($0.licenceNo)）")
             },
@@ -288,6 +326,10 @@ enum RegisterPages {
         let regionCode: String?
         let scopeOccupation: [String]?
         let scopeLevel: [String]?
+        let licenceNo: String?
+        let licenceExpires: String?
+        let address: String?
+        let personInCharge: String?
     }
 
     @Sendable static func addStation(_ req: Request) async throws -> Response {
@@ -295,7 +337,9 @@ enum RegisterPages {
             let f = try req.content.decode(StationForm.self)
             let scope = zip(f.scopeOccupation ?? [], f.scopeLevel ?? []).filter { !$0.0.isEmpty }
                 .map { Registers.ScopeDTO(occupation: $0.0, maxLevel: $0.1) }
-            let input = Registers.NewStation(code: f.code, name: f.name, unitCode: nil, regionCode: f.regionCode, scope: scope)
+            let input = Registers.NewStation(
+                code: f.code, name: f.name, unitCode: nil, regionCode: f.regionCode, scope: scope, licenceNo: f.licenceNo,
+                licenceExpires: f.licenceExpires, address: f.address, personInCharge: f.personInCharge)
             _ = try await Registers.createStation(input, by: user, on: req.store, now: req.now)
         }
     }
@@ -304,8 +348,50 @@ enum RegisterPages {
 
     @Sendable static func stationStatus(_ req: Request) async throws -> Response {
         try await form(req, "station") { user in
-            let patch = Registers.StationPatch(name: nil, status: try req.content.decode(StatusForm.self).status, scope: nil)
+            let patch = Registers.StationPatch(status: try req.content.decode(StatusForm.self).status)
             _ = try await Registers.updateStation(req.parameters.get("code") ?? "", patch, by: user, on: req.store, now: req.now)
+        }
+    }
+
+    struct LicenceForm: Content {
+        let stationCode: String?
+        let licenceNo: String?
+        let licenceExpires: String?
+        let address: String?
+        let personInCharge: String?
+    }
+
+    /// The four fields together (empty ones are refused by name), for any station the user writes for.
+    @Sendable static func recordLicence(_ req: Request) async throws -> Response {
+        try await form(req, "licence") { user in
+            let f = try req.content.decode(LicenceForm.self)
+            let patch = Registers.StationPatch(
+                licenceNo: f.licenceNo ?? "", licenceExpires: f.licenceExpires ?? "", address: f.address ?? "",
+                personInCharge: f.personInCharge ?? "")
+            _ = try await Registers.updateStation(f.stationCode ?? "", patch, by: user, on: req.store, now: req.now)
+        }
+    }
+
+    struct InspectionForm: Content {
+        let stationCode: String?
+        let year: String?
+        let inspectedOn: String?
+        let outcome: String?
+        let note: String?
+    }
+
+    @Sendable static func recordInspection(_ req: Request) async throws -> Response {
+        try await form(req, "inspection") { user in
+            let f = try req.content.decode(InspectionForm.self)
+            var year: Int?
+            if let y = text(f.year?.trimmingCharacters(in: .whitespaces)) {
+                guard let n = Int(y) else {
+                    throw AppError.invalid(field: "year", code: "invalid", "Year: 1900–2999", "年度须为1900至2999")
+                }
+                year = n
+            }
+            let input = Registers.NewInspection(year: year, inspectedOn: f.inspectedOn, outcome: f.outcome, note: f.note)
+            _ = try await Registers.recordInspection(f.stationCode ?? "", input, by: user, on: req.store, now: req.now)
         }
     }
 

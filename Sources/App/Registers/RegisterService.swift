@@ -205,13 +205,30 @@ enum Registers {
         let regionCode: String
         let status: String
         let scope: [ScopeDTO]
-        init(_ s: Station) {
+        /// The licence: absent for a station registered before licences were kept.
+        let licenceNo: String?
+        let licenceExpires: String?
+        let address: String?
+        let personInCharge: String?
+        /// Today: `valid`, `not_recorded`, `lapsed` or `revoked` (at the latest annual inspection).
+        let licenceState: String
+        let latestInspection: InspectionSummary?
+        init(_ s: Station, today: String) {
             code = s.id!
             name = s.name
             unitCode = s.$unit.id
             regionCode = s.$region.id
             status = s.status.rawValue
             scope = s.scope.map { ScopeDTO(occupation: $0.$occupation.id, maxLevel: $0.maxLevel) }
+            licenceNo = s.licenceNo
+            licenceExpires = s.licenceExpires
+            address = s.address
+            personInCharge = s.personInCharge
+            let licence = s.licence
+            licenceState = Registers.licenceState(licence.refusal(on: today))
+            latestInspection = licence.latestInspection(on: today).map {
+                InspectionSummary(year: $0.year, outcome: $0.outcome.rawValue)
+            }
         }
 
         /// Whether the station's code or name contains `q` (every station for no `q`).
@@ -220,26 +237,46 @@ enum Registers {
             return code.contains(q) || name.contains(q)
         }
     }
+    struct InspectionSummary: Content {
+        let year: Int
+        let outcome: String
+    }
     struct NewStation: Content {
         let code: String?
         let name: String?
         let unitCode: String?
         let regionCode: String?
         let scope: [ScopeDTO]?
+        let licenceNo: String?
+        let licenceExpires: String?
+        let address: String?
+        let personInCharge: String?
     }
     struct StationPatch: Content {
-        let name: String?
-        let status: String?
-        let scope: [ScopeDTO]?
+        var name: String?
+        var status: String?
+        var scope: [ScopeDTO]?
+        var licenceNo: String?
+        var licenceExpires: String?
+        var address: String?
+        var personInCharge: String?
+
+        var changesLicence: Bool { licenceNo != nil || licenceExpires != nil || address != nil || personInCharge != nil }
     }
 
     static func createStation(_ input: NewStation, by user: User, on store: Store, now: Date) async throws -> StationDTO {
         let unit = try await user.writableUnit(input.unitCode, on: store.db)
-        let entry = try checked(
-            RegisterRules.station(
-                code: input.code, name: input.name, regionCode: input.regionCode,
-                scope: (input.scope ?? []).map { ($0.occupation, $0.maxLevel) },
-                regions: try await regionCodes(on: store.db), activeOccupations: try await activeOccupations(on: store.db)))
+        let checkedStation = RegisterRules.station(
+            code: input.code, name: input.name, regionCode: input.regionCode,
+            scope: (input.scope ?? []).map { ($0.occupation, $0.maxLevel) },
+            regions: try await regionCodes(on: store.db), activeOccupations: try await activeOccupations(on: store.db))
+        let checkedLicence = RegisterRules.licence(
+            licenceNo: input.licenceNo, licenceExpires: input.licenceExpires, address: input.address,
+            personInCharge: input.personInCharge)
+        // Every field's problem at once, the station's and the licence's.
+        guard case .success(let entry) = checkedStation, case .success(let licence) = checkedLicence else {
+            throw AppError.invalid(issues(checkedStation) + issues(checkedLicence))
+        }
         if try await Station.find(entry.code, on: store.db) != nil {
             throw AppError.conflict("duplicate", "Station \(entry.code) exists", "鉴定站\(entry.code)已存在")
         }
@@ -249,29 +286,41 @@ enum Registers {
         s.$unit.id = unit
         s.$region.id = entry.regionCode
         s.status = .active
+        s.record(licence)
         try await store.write { db in
             try await s.create(on: db)
             for sc in entry.scope {
                 try await StationScope(station: entry.code, occupation: sc.occupation, maxLevel: sc.maxLevel.rawValue).create(
                     on: db)
             }
-            try await audit("station", entry.code, "create", entry.name, user, now, on: db)
+            try await audit("station", entry.code, "create", "\(entry.name) \(licenceDetail(licence))", user, now, on: db)
         }
-        return try await station(entry.code, on: store.db)!
+        return try await station(entry.code, today: Period.dayString(now), on: store.db)!
     }
 
-    static func station(_ code: String, on db: any Database) async throws -> StationDTO? {
-        try await Station.query(on: db).filter(\.$id == code).with(\.$scope).first().map(StationDTO.init)
+    static func issues<T>(_ r: Result<T, ValidationFailure>) -> [ValidationIssue] {
+        if case .failure(let f) = r { return f.issues }
+        return []
+    }
+
+    static func station(_ code: String, today: String, on db: any Database) async throws -> StationDTO? {
+        try await Station.query(on: db).filter(\.$id == code).with(\.$scope).with(\.$inspections).first().map {
+            StationDTO($0, today: today)
+        }
     }
 
     /// The stations a user sees, optionally those whose code or name contains `q`.
-    static func stations(for user: User, matching q: String? = nil, on db: any Database) async throws -> [StationDTO] {
-        var query = Station.query(on: db).with(\.$scope).sort(\.$id)
+    static func stations(
+        for user: User, matching q: String? = nil, today: String, on db: any Database
+    ) async throws -> [StationDTO] {
+        var query = Station.query(on: db).with(\.$scope).with(\.$inspections).sort(\.$id)
         if let unit = user.readableUnit { query = query.filter(\.$unit.$id == unit) }
-        return try await query.all().map(StationDTO.init).filter { $0.matches(q) }
+        return try await query.all().map { StationDTO($0, today: today) }.filter { $0.matches(q) }
     }
 
-    /// Renames, suspends, revokes or reactivates a station, or replaces its scope.
+    /// Renames, suspends, revokes or reactivates a station, replaces its scope, or records or
+    /// renews its licence (the four licence fields are checked together, as they stand after the
+    /// change: a station's first licence needs all four).
     static func updateStation(
         _ code: String, _ patch: StationPatch, by user: User, on store: Store, now: Date
     ) async throws -> StationDTO {
@@ -291,11 +340,23 @@ enum Registers {
             case .failure(let f): issues += f.issues
             }
         }
+        var licence: RegisterRules.LicenceEntry?
+        if patch.changesLicence {
+            switch RegisterRules.licence(
+                licenceNo: patch.licenceNo ?? s.licenceNo, licenceExpires: patch.licenceExpires ?? s.licenceExpires,
+                address: patch.address ?? s.address, personInCharge: patch.personInCharge ?? s.personInCharge)
+            {
+            case .success(let checked): licence = checked
+            case .failure(let f): issues += f.issues
+            }
+        }
         try fail(issues)
         let newScope = scope
+        let newLicence = licence
         try await store.write { db in
             if let n = patch.name?.trimmingCharacters(in: .whitespaces), !n.isEmpty { s.name = n }
             if let status { s.status = status }
+            if let newLicence { s.record(newLicence) }
             try await s.save(on: db)
             if let scope = newScope {
                 try await StationScope.query(on: db).filter(\.$station.$id == s.id!).delete()
@@ -304,9 +365,12 @@ enum Registers {
                         on: db)
                 }
             }
-            try await audit("station", s.id!, "update", "status=\(s.status.rawValue)", user, now, on: db)
+            if !patch.changesLicence || patch.name != nil || patch.status != nil || patch.scope != nil {
+                try await audit("station", s.id!, "update", "status=\(s.status.rawValue)", user, now, on: db)
+            }
+            if let newLicence { try await audit("station", s.id!, "licence", licenceDetail(newLicence), user, now, on: db) }
         }
-        return try await station(code, on: store.db)!
+        return try await station(code, today: Period.dayString(now), on: store.db)!
     }
 
     // MARK: Supervisors

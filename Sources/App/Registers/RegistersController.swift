@@ -45,7 +45,7 @@ enum RegistersController {
     }
 
     @Sendable static func listStations(_ req: Request) async throws -> [Registers.StationDTO] {
-        try await Registers.stations(for: try req.requireUser(), on: req.db)
+        try await Registers.stations(for: try req.requireUser(), today: Period.dayString(req.now), on: req.db)
     }
 
     @Sendable static func updateStation(_ req: Request) async throws -> Registers.StationDTO {
@@ -56,6 +56,30 @@ enum RegistersController {
         return try await Registers.updateStation(
             code, try req.content.decode(Registers.StationPatch.self), by: user,
             on: req.store, now: req.now)
+    }
+
+    @Sendable static func listInspections(_ req: Request) async throws -> [Registers.InspectionDTO] {
+        try await Registers.inspections(of: req.parameters.get("code") ?? "", for: try req.requireUser(), on: req.db)
+    }
+
+    /// 201 for a year's first record, 200 for a correction.
+    @Sendable static func recordInspection(_ req: Request) async throws -> Response {
+        let user = try req.requireUser().requireWriter()
+        let code = req.parameters.get("code") ?? ""
+        // Authorised before the body is read.
+        if let s = try await Station.find(code, on: req.db) { try user.requireWrite(unit: s.$unit.id) }
+        let (inspection, corrected) = try await Registers.recordInspection(
+            code, try req.content.decode(Registers.NewInspection.self), by: user, on: req.store, now: req.now)
+        return try await inspection.encodeResponse(status: corrected ? .ok : .created, for: req)
+    }
+
+    /// The public list of authorised stations: no login, limited per client address.
+    @Sendable static func publicStations(_ req: Request) async throws -> Registers.PublicStationPage {
+        try await req.rateLimit(req.application.stationsLimiter)
+        let query = try Registers.PublicStationQuery(
+            region: req.query[String.self, at: "region"], occupation: req.query[String.self, at: "occupation"],
+            q: req.query[String.self, at: "q"], paging: try Paging(req, defaultPer: 20, maxPer: 100))
+        return try await Registers.publicStations(query, on: req.store, now: req.now)
     }
 
     @Sendable static func createSupervisor(_ req: Request) async throws -> Response {

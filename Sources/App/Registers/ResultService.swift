@@ -216,9 +216,10 @@ extension Registers {
             for start in stride(from: 0, to: inserts.count, by: 500) {
                 var q = sql.insert(into: "exam_results")
                     .columns("id", "session_id", "name", "id_number", "passed", "score", "recorded_by", "recorded_at")
-                for e in inserts[start..<min(start + 500, inserts.count)] {
+                for (k, e) in inserts[start..<min(start + 500, inserts.count)].enumerated() {
                     q = q.values(
-                        SQLBind(UUID()), SQLBind(sessionID), SQLBind(e.name), SQLBind(e.idNumber), SQLBind(e.passed),
+                        SQLBind(TimeOrderedID.make(at: now, sequence: start + k)), SQLBind(sessionID), SQLBind(e.name),
+                        SQLBind(e.idNumber), SQLBind(e.passed),
                         SQLBind(e.score), SQLBind(user.username), SQLBind(now))
                 }
                 try await q.run()

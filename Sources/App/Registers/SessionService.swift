@@ -89,7 +89,7 @@ extension Registers {
     ) async throws
         -> ExamSessions.Facts
     {
-        let stations = try await Station.query(on: db).with(\.$scope).all()
+        let stations = try await Station.query(on: db).with(\.$scope).with(\.$inspections).all()
         let supervisors: [Supervisor]
         if let known { supervisors = known } else { supervisors = try await Supervisor.query(on: db).all() }
         return ExamSessions.Facts(
@@ -101,7 +101,7 @@ extension Registers {
                             unitCode: s.$unit.id, status: s.status, regionCode: s.$region.id,
                             scope: s.scope.compactMap { sc in
                                 Level(rawValue: sc.maxLevel).map { .init(occupation: sc.$occupation.id, maxLevel: $0) }
-                            })
+                            }, licence: s.licence)
                     )
                 }),
             occupations: try await activeOccupations(on: db),

@@ -300,6 +300,7 @@ enum L10n {
         case refusedIssuance
         case overCertified
         case certificatesCount
+        case numberOrSerial
         case examSession
 
         case stockOf
@@ -309,6 +310,68 @@ enum L10n {
         case breach_void
 
         case csvSupervisorHelp
+        case stationsNav
+        case stationsTitle
+        case stationsIntro
+        case stationsNotListed
+        case reportProvider
+        case allRegions
+        case allOccupations
+        case stationKeyword
+        case stationsFound
+        case noPublicStations
+        case address
+        case personInCharge
+        case stationLicenceNo
+        case licenceExpires
+        case licence
+        case licenceValid
+        case licenceNotRecorded
+        case licenceLapsed
+        case licenceRevokedAtInspection
+        case recordLicence
+        case recordLicenceHelp
+        case inspections
+        case inspectionYear
+        case inspectionYearHelp
+        case inspectedOn
+        case inspectionOutcome
+        case inspectionNote
+        case recordInspection
+        case recordInspectionHelp
+        case latestInspection
+        case noInspections
+        case recordedBy
+        case remark
+
+        case leadsHelp
+        case leadKind_never_allocated
+        case leadKind_voided
+        case leadKind_revoked
+        case leadKind_mismatch
+        case lookups
+        case leadDay
+        case leadOwner
+        case ministryOwn
+        case makeCase
+        case viewCase
+        case noLeads
+        case apiKeys
+        case apiKeysHelp
+        case organisation
+        case keyContact
+        case dailyQuota
+        case usedToday
+        case createKey
+        case keyShownOnce
+        case keyPrefix
+        case revokeKey
+        case confirmRevokeKey
+        case batchVerify
+        case batchHelp
+        case apiKey
+        case csvFile
+        case downloadResults
 
         /// (Chinese, English).
         var text: (zh: String, en: String) {
@@ -492,8 +555,8 @@ enum L10n {
             case .verifyNav: ("证书查询", "Verify")
             case .verifyHelp:
                 (
-                    "请输入证书编号，以及持证人姓名或公民身份号码；也可扫描证书上的二维码。",
-                    "Enter the serial and the holder's name or ID number, or scan the certificate's QR code."
+                    "请输入证书编号（或印制编号），以及持证人姓名或公民身份号码；也可扫描证书上的二维码。",
+                    "Enter the certificate number (or the print serial) and the holder's name or ID number, or scan the certificate's QR code."
                 )
             case .serial: ("印制编号", "Print serial")
             case .holderName: ("姓名", "Name")
@@ -532,7 +595,7 @@ enum L10n {
             case .search: ("搜索", "Search")
             case .issued: ("已发证书", "Issued certificates")
             case .breaches: ("越权使用编号记录", "Serials used outside a unit's stock")
-            case .leads: ("伪造证书线索（查询未分配编号）", "Forgery leads (lookups of never-allocated serials)")
+            case .leads: ("伪造证书线索", "Forgery leads")
             case .`count`: ("次数", "Count")
             case .imported: ("导入", "Imported")
             case .unchanged: ("未变", "Unchanged")
@@ -611,6 +674,7 @@ enum L10n {
             case .refusedIssuance: ("因无合格记录被拒", "Refused for want of a pass")
             case .overCertified: ("发证数多于合格人数的场次", "Sessions with more certificates than passes")
             case .certificatesCount: ("证书数", "Certificates")
+            case .numberOrSerial: ("证书编号或印制编号", "Certificate number or print serial")
             case .examSession: ("考试场次", "Exam session")
             case .confirmVoid: ("确定作废该空白证书？作废后不能恢复。", "Void this blank? This cannot be undone.")
             case .stockOf: ("编号所属", "Stock of")
@@ -618,11 +682,109 @@ enum L10n {
             case .breach_single: ("发放", "Issue")
             case .breach_import: ("批量导入", "Import")
             case .breach_void: ("作废", "Void")
+            case .leadsHelp:
+                (
+                    "公开查询（单条、批量、扫码）中出现以下情况即记为线索：查询从未分配的编号、已作废或已撤销的证书，以及同一编号一日内姓名或身份证号不符达3次。线索按编号和日期合并计数，归属编号所在号段的领用单位（从未分配的归部）。",
+                    "A lead is recorded when a public lookup (single, batch or scanned) names a serial never allocated, a voided "
+                        + "blank or a revoked certificate, or when one serial gets 3 or more mismatching names or ID numbers in "
+                        + "a day. Leads are counted per serial and day and belong to the unit whose range holds the serial "
+                        + "(the ministry's when never allocated)."
+                )
+            case .leadKind_never_allocated: ("编号从未分配", "Never allocated")
+            case .leadKind_voided: ("已作废的空白证书", "Voided blank")
+            case .leadKind_revoked: ("已撤销的证书", "Revoked certificate")
+            case .leadKind_mismatch: ("姓名或身份证号多次不符", "Repeated mismatches")
+            case .lookups: ("当日查询次数", "Lookups that day")
+            case .leadDay: ("日期", "Day")
+            case .leadOwner: ("归属", "Belongs to")
+            case .ministryOwn: ("部（未分配编号）", "Ministry (never allocated)")
+            case .makeCase: ("转为举报案件", "Make a complaint case")
+            case .viewCase: ("查看案件", "View the case")
+            case .noLeads: ("暂无线索。", "No leads.")
+            case .apiKeys: ("批量查询接口密钥", "API keys for batch verification")
+            case .apiKeysHelp:
+                (
+                    "向用人单位签发接口密钥，用于批量查询证书（每批最多1000行，按北京时间每日限额计行）。密钥只在签发时显示一次，系统只保存其摘要。",
+                    "Keys issued to employers for batch verification (up to 1,000 rows a batch, a daily quota of rows per "
+                        + "Beijing day). A key is shown once, when issued; only its hash is kept."
+                )
+            case .organisation: ("单位名称", "Organisation")
+            case .keyContact: ("联系人", "Contact")
+            case .dailyQuota: ("每日限额（行）", "Daily quota (rows)")
+            case .usedToday: ("今日已用", "Used today")
+            case .createKey: ("签发密钥", "Issue a key")
+            case .keyShownOnce: ("请立即复制并妥善保存该密钥，它只显示这一次：", "Copy and keep this key now; it is shown only once:")
+            case .keyPrefix: ("密钥开头", "Key starts")
+            case .revokeKey: ("停用", "Revoke")
+            case .confirmRevokeKey: ("确定停用该密钥？停用后不能恢复。", "Revoke this key? This cannot be undone.")
+            case .batchVerify: ("批量查询（持接口密钥的用人单位）", "Batch verification (employers with an API key)")
+            case .batchHelp:
+                (
+                    "上传CSV文件（UTF-8，首行为 serial,name,idNumber，每行填姓名或身份证号之一，每批最多1000行），查询结果以CSV文件下载，姓名和身份证号已遮蔽。",
+                    "Upload a CSV file (UTF-8, first line serial,name,idNumber, a name or an ID number on each line, at most "
+                        + "1,000 lines); the results download as a CSV file, names and ID numbers masked."
+                )
+            case .apiKey: ("接口密钥", "API key")
+            case .csvFile: ("CSV文件", "CSV file")
+            case .downloadResults: ("查询并下载结果", "Verify and download the results")
             case .csvSupervisorHelp:
                 (
                     "level 为5至1；regionCode 为地区代码；supervisorId 填督导员证号，可空",
                     "level 5 to 1; regionCode a region code; supervisorId the supervisor's licence number, or empty"
                 )
+            case .stationsNav: ("鉴定机构查询", "Find a station")
+            case .stationsTitle: ("经授权的职业技能鉴定站（所）", "Authorised appraisal stations")
+            case .stationsIntro:
+                (
+                    "本名单列出许可证在有效期内、年检未被撤销的职业技能鉴定站（所），以及各站经授权鉴定的职业（工种）和最高等级。",
+                    "This list shows the appraisal stations whose licence is valid and was not revoked at the annual inspection, with the occupations they may appraise and the highest level of each."
+                )
+            case .stationsNotListed:
+                (
+                    "未列入本名单的机构无权开展职业技能鉴定。如有机构未经授权组织鉴定、收取鉴定费用或发放证书，请向我们举报。",
+                    "A provider not on this list is not authorised to appraise skills. If one holds appraisals, charges appraisal fees or issues certificates without authorisation, please report it."
+                )
+            case .reportProvider: ("举报未经授权的鉴定机构", "Report an unauthorised provider")
+            case .allRegions: ("全部地区", "All regions")
+            case .allOccupations: ("全部职业（工种）", "All occupations")
+            case .stationKeyword: ("名称、编号、许可证号或地址", "Name, code, licence no. or address")
+            case .stationsFound: ("符合条件的鉴定站", "Stations found")
+            case .noPublicStations:
+                (
+                    "没有符合条件的鉴定站。未列入名单的机构无权开展职业技能鉴定。",
+                    "No authorised station matches. A provider that is not listed is not authorised to appraise skills."
+                )
+            case .address: ("地址", "Address")
+            case .personInCharge: ("负责人", "Person in charge")
+            case .stationLicenceNo: ("许可证号", "Licence no.")
+            case .licenceExpires: ("许可证有效期至", "Licence valid until")
+            case .licence: ("许可证", "Licence")
+            case .licenceValid: ("许可有效", "Licence valid")
+            case .licenceNotRecorded: ("许可未登记", "Licence not recorded")
+            case .licenceLapsed: ("许可证已过期", "Licence expired")
+            case .licenceRevokedAtInspection: ("年检撤销", "Revoked at inspection")
+            case .recordLicence: ("登记或更新许可证", "Record or renew a licence")
+            case .recordLicenceHelp:
+                (
+                    "四项均须填写；新的许可证信息替换原有信息。许可未登记、已过期或年检撤销的鉴定站不能安排新的考试。",
+                    "Fill in all four; the new details replace the old. A station whose licence is not recorded, has expired or was revoked at inspection takes no new sessions."
+                )
+            case .inspections: ("年检记录", "Annual inspections")
+            case .inspectionYear: ("年检年度", "Year inspected")
+            case .inspectionYearHelp: ("不填则为年检日期所在年度", "Empty: the year of the date")
+            case .inspectedOn: ("年检日期", "Inspected on")
+            case .inspectionOutcome: ("年检结论", "Outcome")
+            case .inspectionNote: ("说明（限期整改、撤销须写明原因）", "Note (required for rectification or revocation)")
+            case .recordInspection: ("登记年检结果", "Record an inspection")
+            case .recordInspectionHelp:
+                (
+                    "每站每年一条；再次登记同一年度即为更正，更正留有记录。",
+                    "One per station and year; recording a year again corrects it, and the correction is kept in the audit trail."
+                )
+            case .latestInspection: ("最近年检", "Latest inspection")
+            case .noInspections: ("尚无年检记录。", "No inspections recorded yet.")
+            case .recordedBy: ("登记人", "Recorded by")
+            case .remark: ("说明", "Note")
             }
         }
     }

@@ -30,6 +30,29 @@ struct Names: Sendable {
     func stationStatus(_ s: RegisterRules.StationStatus) -> String { en ? s.nameEn : s.nameZh }
     func stationStatus(_ code: String) -> String { RegisterRules.StationStatus(rawValue: code).map(stationStatus) ?? code }
 
+    func inspectionOutcome(_ o: RegisterRules.InspectionOutcome) -> String { en ? o.nameEn : o.nameZh }
+    func inspectionOutcome(_ code: String) -> String {
+        RegisterRules.InspectionOutcome(rawValue: code).map(inspectionOutcome) ?? code
+    }
+    var inspectionOutcomes: [Option] {
+        RegisterRules.InspectionOutcome.allCases.map { Option(value: $0.rawValue, name: inspectionOutcome($0)) }
+    }
+
+    /// `2025年度 合格` / `2025: Qualified`.
+    func inspection(year: Int, outcome: String) -> String {
+        en ? "\(year): \(inspectionOutcome(outcome))" : "\(year)年度 \(inspectionOutcome(outcome))"
+    }
+
+    /// A station's licence today (`Registers.licenceState`), in words.
+    func licenceState(_ state: String) -> String {
+        switch state {
+        case "valid": t[.licenceValid]
+        case "lapsed": t[.licenceLapsed]
+        case "revoked": t[.licenceRevokedAtInspection]
+        default: t[.licenceNotRecorded]
+        }
+    }
+
     func standardKind(_ code: String) -> String {
         t[dynamic: "standard_" + code, fallback: code]
     }

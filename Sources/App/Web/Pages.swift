@@ -30,8 +30,10 @@ enum Pages {
         let complaintStatus = SiteURL.complaintStatus.path, complaintCases = SiteURL.complaintCases.path
         let complaintCasesOverdue = SiteURL.complaintCases.with([("overdue", "true")])
         let complaintStats = SiteURL.complaintStats.path, complaintStatsCSV = SiteURL.complaintStatsCSV.path
-        let hotlines = SiteURL.hotlines.path, registers = SiteURL.registers.path
+        let hotlines = SiteURL.hotlines.path, registers = SiteURL.registers.path, stations = SiteURL.stations.path
         let admin = SiteURL.admin.path, adminUnits = SiteURL.adminUnits.path, adminUsers = SiteURL.adminUsers.path
+        let adminAPIKeys = SiteURL.adminAPIKeys.path, certificateLeads = SiteURL.certificateLeads.path
+        let verifyBatch = SiteURL.verifyBatch.path
     }
 
     struct Page<T: Encodable>: Encodable {
@@ -121,10 +123,12 @@ enum Pages {
         r.post(.reportAction(.key, .key, .accept), use: ReportPages.accept)
         r.post(.reportAction(.key, .key, .return), use: ReportPages.returnReport)
         CertificatePages.register(r)
+        VerificationPages.register(r)
         ComplaintPages.register(r)
         AdminPages.register(r)
         RegisterPages.register(r)
         SessionPages.register(r)
+        StationPages.register(r)
     }
 
     struct Home: Encodable { let bulletins: [BulletinPages.SummaryRow] }

@@ -31,6 +31,9 @@ enum SiteURL: Sendable {
     case certificateOrderAllocate(Parameter<String>)
     case certificateOrderPayments(Parameter<String>)
     case certificateIssue, certificateImport
+    case certificateLeads
+    case certificateLeadCase(Parameter<String>)
+    case verifyBatch
     // Complaints
     case complaintNew, complaints, complaintStatus, hotlines, complaintCases
     case complaintCase(Parameter<String>)
@@ -49,10 +52,15 @@ enum SiteURL: Sendable {
     case registerSessionResults(Parameter<String>)
     case registerSessionResultsImport(Parameter<String>)
     case registerSessionResultDelete(Parameter<String>, Parameter<String>)
+    case registerStationLicences, registerStationInspections
+    /// The public list of authorised stations.
+    case stations
     // Units and users
     case admin, adminUnits
     case adminUnitActive(Parameter<String>)
     case adminUsers
+    case adminAPIKeys
+    case adminAPIKeyRevoke(Parameter<String>)
     // The HTTP API under /api/v1
     case api(API)
 
@@ -73,12 +81,14 @@ enum SiteURL: Sendable {
         case certificatePayments, certificates, certificatesImport, certificate(Parameter<String>)
         case certificateQR(Parameter<String>), certificateRevoke(Parameter<String>), certificateVoid(Parameter<String>)
         case certificateBreaches, forgeryLeads, verify
+        case forgeryLeadCase(Parameter<String>), verifyBatch, apiKeys, apiKeyRevoke(Parameter<String>), publicRevocations
         case complaints, complaintReceipt(Parameter<String>), complaintStats, complaintStatsCSV, complaint(Parameter<String>)
         case complaintTransition(Parameter<String>), complaintReopen(Parameter<String>), hotlines
         case occupations, occupationsImport, occupation(Parameter<String>), registerEvents, feeStandards
         case stations, station(Parameter<String>), supervisors, supervisor(Parameter<String>), supervisionVisits
         case sessions, sessionsImport, session(Parameter<String>), sessionResults(Parameter<String>)
         case sessionResultsImport(Parameter<String>), sessionResult(Parameter<String>, Parameter<String>)
+        case stationInspections(Parameter<String>), publicStations
         case bulletins, bulletin(Parameter<String>), bulletinPublish(Parameter<String>), bulletinFile(String, BulletinFormat)
 
         var segments: [Segment] {
@@ -112,6 +122,11 @@ enum SiteURL: Sendable {
             case .certificateBreaches: ["certificate-breaches"]
             case .forgeryLeads: ["forgery-leads"]
             case .verify: ["verify"]
+            case .forgeryLeadCase(let id): ["forgery-leads", .p("id", id), "case"]
+            case .verifyBatch: ["verify", "batch"]
+            case .apiKeys: ["api-keys"]
+            case .apiKeyRevoke(let id): ["api-keys", .p("id", id), "revoke"]
+            case .publicRevocations: ["public", "revocations"]
             case .complaints: ["complaints"]
             case .complaintReceipt(let r): ["complaints", "receipt", .p("receipt", r)]
             case .complaintStats: ["complaints", "stats"]
@@ -136,6 +151,8 @@ enum SiteURL: Sendable {
             case .sessionResults(let id): ["sessions", .p("id", id), "results"]
             case .sessionResultsImport(let id): ["sessions", .p("id", id), "results", "import"]
             case .sessionResult(let id, let person): ["sessions", .p("id", id), "results", .p("idNumber", person)]
+            case .stationInspections(let c): ["stations", .p("code", c), "inspections"]
+            case .publicStations: ["public", "stations"]
             case .bulletins: ["bulletins"]
             case .bulletin(let p): ["bulletins", .p("period", p)]
             case .bulletinPublish(let p): ["bulletins", .p("period", p), "publish"]
@@ -186,6 +203,9 @@ enum SiteURL: Sendable {
         case .certificateOrderPayments(let id): ["certificates", "orders", .p("id", id), "payments"]
         case .certificateIssue: ["certificates", "issue"]
         case .certificateImport: ["certificates", "import"]
+        case .certificateLeads: ["certificates", "leads"]
+        case .certificateLeadCase(let id): ["certificates", "leads", .p("id", id), "case"]
+        case .verifyBatch: ["verify", "batch"]
         case .complaintNew: ["complaints", "new"]
         case .complaints: ["complaints"]
         case .complaintStatus: ["complaints", "status"]
@@ -212,10 +232,15 @@ enum SiteURL: Sendable {
         case .registerSessionResultsImport(let id): ["registers", "sessions", .p("id", id), "results", "import"]
         case .registerSessionResultDelete(let id, let person):
             ["registers", "sessions", .p("id", id), "results", .p("idNumber", person), "delete"]
+        case .registerStationLicences: ["registers", "station-licences"]
+        case .registerStationInspections: ["registers", "station-inspections"]
+        case .stations: ["stations"]
         case .admin: ["admin"]
         case .adminUnits: ["admin", "units"]
         case .adminUnitActive(let c): ["admin", "units", .p("code", c), "active"]
         case .adminUsers: ["admin", "users"]
+        case .adminAPIKeys: ["admin", "api-keys"]
+        case .adminAPIKeyRevoke(let id): ["admin", "api-keys", .p("id", id), "revoke"]
         case .api(let a): [.c(Self.apiRoot), "v1"] + a.segments
         }
     }

@@ -161,23 +161,6 @@ final class IssuanceRefusal: Model, @unchecked Sendable {
     }
 }
 
-/// A public lookup of a serial that was never allocated: a lead to forged certificates.
-final class ForgeryLead: Model, @unchecked Sendable {
-    static let schema = "forgery_leads"
-
-    @ID(key: .id) var id: UUID?
-    @Field(key: "serial") var serial: String
-    @Field(key: "day") var day: String
-    @Field(key: "at") var at: Date
-
-    init() {}
-    init(serial: String, day: String, at: Date) {
-        self.serial = serial
-        self.day = day
-        self.at = at
-    }
-}
-
 /// An Ed25519 signing key; the active one signs new certificates, all stay in the JWKS.
 final class SigningKeyModel: Model, @unchecked Sendable {
     static let schema = "signing_keys"

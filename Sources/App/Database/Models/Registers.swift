@@ -36,7 +36,13 @@ final class Station: Model, @unchecked Sendable {
     @Parent(key: "region_code") var region: UnitModel
     @Enum(key: "status") var status: Status
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+    // The licence (M011): empty for stations registered before licences were kept.
+    @OptionalField(key: "licence_no") var licenceNo: String?
+    @OptionalField(key: "licence_expires") var licenceExpires: String?
+    @OptionalField(key: "address") var address: String?
+    @OptionalField(key: "person_in_charge") var personInCharge: String?
     @Children(for: \.$station) var scope: [StationScope]
+    @Children(for: \.$station) var inspections: [StationInspection]
     init() {}
 }
 
