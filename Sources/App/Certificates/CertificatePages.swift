@@ -342,7 +342,10 @@ enum CertificatePages {
         let view = ShowView(
             certificate: dto,
             occupationName: occupation.map { "\($0.name)（\($0.id ?? "")）" } ?? dto.occupation ?? "",
-            sessionLink: dto.sessionId.map { SiteURL.registerSession(.value($0.uuidString)).path }, qr: qr,
+            // Supervisors read certificates but not the units' session registers.
+            sessionLink: user.role == .supervisor
+                ? nil : dto.sessionId.map { SiteURL.registerSession(.value($0.uuidString)).path },
+            qr: qr,
             canRevoke: dto.status == "issued" && user.role != .supervisor,
             levelName: Names(t).level(dto.level), statusText: t[dynamic: "cert_" + dto.status, fallback: dto.status],
             revokeAction: SiteURL.certificateRevoke(.value(dto.serial)).path)
