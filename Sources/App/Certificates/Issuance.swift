@@ -205,9 +205,9 @@ enum Issuance {
             quoted(row.number)
             buf.append(44)
             // UUIDs as Fluent stores them: text on SQLite, a literal cast by the column on PostgreSQL.
-            quoted(row.pass.session_id.uuidString)
+            quoted(row.pass.session_id)
             buf.append(44)
-            quoted(row.pass.id.uuidString)
+            quoted(row.pass.id)
             buf.append(44)
             raw(time)
             buf.append(44)
@@ -228,7 +228,8 @@ enum Issuance {
             q = q.values(
                 SQLBind(r.serial), SQLBind(unit), SQLBind(Certificate.Status.issued.rawValue), SQLBind(r.holderName),
                 SQLBind(r.idNumber), SQLBind(r.occupation), SQLBind(r.level), SQLBind(r.issuedOn), SQLBind(row.number),
-                SQLBind(row.pass.session_id), SQLBind(row.pass.id), SQLBind(now), SQLBind(now))
+                SQLBind(UUID(uuidString: row.pass.session_id)), SQLBind(UUID(uuidString: row.pass.id)), SQLBind(now),
+                SQLBind(now))
         }
         try await q.run()
     }
@@ -284,7 +285,7 @@ enum Issuance {
                         messageZh: "证书编号\(input.serial)已发放", status: .conflict)
                 throw AppError(status: .conflict, code: p.code, message: p.message, messageZh: p.messageZh)
             }
-            var claimed = Set<UUID>()
+            var claimed = Set<String>()
             let (issued, refused) = try await matchPasses([(1, input)], unit: unit, claimed: &claimed, on: sql)
             if let r = refused.first {
                 // Kept although the certificate is refused: the ministry counts these.
@@ -360,7 +361,7 @@ enum Issuance {
                     let omitted = Counter()
                     var breaches: [(serial: String, owner: String?)] = []
                     var refusals: [(serial: String, idNumber: String, code: String)] = []
-                    var claimed = Set<UUID>()
+                    var claimed = Set<String>()
                     var seen: [Int64: Int32] = [:]
                     var firstSerial: String?
                     func fail(_ line: Int, _ code: String, _ en: String, _ zh: String) {

@@ -41,8 +41,10 @@ extension Issuance {
 
     /// A recorded pass of one person, with its session's facts.
     struct Pass: Decodable, Sendable {
-        let id: UUID
-        let session_id: UUID
+        /// The result's and the session's ids as text, as stored (decoding UUIDs cost more than the
+        /// lookup itself in a million-row import).
+        let id: String
+        let session_id: String
         let id_number: String
         let name: String
         let occupation_code: String
@@ -57,7 +59,8 @@ extension Issuance {
         guard !people.isEmpty else { return [:] }
         var q = SQLQueryString(
             """
-            SELECT r.id, r.session_id, r.id_number, r.name, s.occupation_code, s.level, s.date,
+            SELECT CAST(r.id AS TEXT) AS id, CAST(r.session_id AS TEXT) AS session_id, r.id_number, r.name,
+                   s.occupation_code, s.level, s.date,
                    CASE WHEN EXISTS (SELECT 1 FROM certificates c WHERE c.result_id = r.id) THEN 1 ELSE 0 END AS certified
             FROM exam_results r JOIN exam_sessions s ON s.id = r.session_id
             WHERE r.passed = \(unsafeRaw: Derivation.trueLiteral(sql)) AND s.unit_code = \(bind: unit) AND r.id_number IN (
@@ -66,14 +69,16 @@ extension Issuance {
             if n > 0 { q.appendInterpolation(unsafeRaw: ",") }
             q.appendInterpolation(bind: id)
         }
-        q.appendInterpolation(unsafeRaw: ") ORDER BY s.date, r.id")
-        return Dictionary(grouping: try await sql.raw(q).all(decoding: Pass.self), by: \.id_number)
+        q.appendInterpolation(unsafeRaw: ")")
+        return Dictionary(grouping: try await sql.raw(q).all(decoding: Pass.self), by: \.id_number).mapValues {
+            $0.count < 2 ? $0 : $0.sorted { ($0.date, $0.id) < ($1.date, $1.id) }
+        }
     }
 
     /// The pass a certificate is issued against: the person's earliest pass in the same occupation
     /// and level, on or before the issue date, under the same name, not certified yet (nor
     /// claimed by an earlier line of the same file).
-    static func claim(_ i: Input, from passes: [Pass], claimed: inout Set<UUID>) -> Result<Pass, Problem> {
+    static func claim(_ i: Input, from passes: [Pass], claimed: inout Set<String>) -> Result<Pass, Problem> {
         let fitting = passes.filter { $0.occupation_code == i.occupation && $0.level == i.level && $0.date <= i.issuedOn }
         guard !fitting.isEmpty else {
             return .failure(
@@ -138,7 +143,7 @@ extension Issuance {
     /// Lines that passed every other check, matched to passes and numbered; the refused ones come
     /// back with their problem (`no_pass_record`, `already_certified`).
     static func matchPasses(
-        _ lines: [(line: Int, input: Input)], unit: String, claimed: inout Set<UUID>, on sql: any SQLDatabase
+        _ lines: [(line: Int, input: Input)], unit: String, claimed: inout Set<String>, on sql: any SQLDatabase
     ) async throws -> (issued: [Issued], refused: [(line: Int, input: Input, problem: Problem)]) {
         let passes = try await passes(of: lines.map(\.input.idNumber), unit: unit, on: sql)
         var matched: [(Input, Pass)] = []

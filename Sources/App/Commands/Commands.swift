@@ -60,7 +60,7 @@ struct VerifyTokenCommand: AsyncCommand {
         }
         var lines = [
             "signature valid (EdDSA, kid \(JWS.header(of: token)?.kid ?? ""))",
-            "serial \(claims.sub) · unit \(claims.unit) · level \(claims.lvl) · \(claims.occ)",
+            "certificate \(claims.sub) · unit \(claims.unit) · level \(claims.lvl) · \(claims.occ)",
             "holder \(claims.nm) · ID \(claims.idm) · issued \(claims.iat.day)",
         ]
         guard let revocations else {

@@ -56,7 +56,9 @@ struct M009_ExamResults: AsyncMigration {
             last_sequence integer NOT NULL, PRIMARY KEY (unit_code, year, level))
             """
         ).run()
-        try await sql.create(index: "exam_results_id_number_idx").on("exam_results").column("id_number").run()
+        // Covering the issuance's lookup of a person's passes: no visit to the table's rows.
+        try await sql.create(index: "exam_results_person_idx").on("exam_results").column("id_number").column("passed")
+            .column("session_id").column("name").column("id").run()
         try await sql.create(index: "issuance_refusals_unit_at_idx").on("issuance_refusals").column("unit_code").column("at")
             .run()
         try await sql.create(index: "certificates_session_idx").on("certificates").column("session_id").run()
