@@ -353,8 +353,10 @@ def main():
             d.find_element(By.ID, "s-submit").click()
             WebDriverWait(d, 10).until(lambda drv: "region=110000" in drv.current_url)
             cards = d.find_elements(By.CSS_SELECTOR, "#public-stations li.station-card")
-            assert [c.get_attribute("data-station") for c in cards] == ["BJ-01"], [c.get_attribute("data-station") for c in cards]
-            card = cards[0].text
+            listed = [c.get_attribute("data-station") for c in cards]
+            # Beijing's 电工 stations (the earlier scenarios' PASS-110000 among them): not 焊工's, not the revoked one.
+            assert "BJ-01" in listed and "BJ-02" not in listed and "BJ-REV" not in listed and "TJ-01" not in listed, listed
+            card = cards[listed.index("BJ-01")].text
             assert "北京市第一职业技能鉴定站" in card and "京鉴许字〔2024〕001号" in card and "2031-12-31" in card, card
             assert "电工（最高三级/高级工）" in card and "北京市朝阳区建设路18号" in card, card
             assert "王建国" not in d.page_source
