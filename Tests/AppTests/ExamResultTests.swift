@@ -327,14 +327,89 @@ extension AppTests {
                 let forged = try #require(CertificateNumber.make(year: 2026, unitCode: "110000", level: "5", sequence: 777))
                 let none = try t.object(try await t.send(.GET, "/api/v1/verify?serial=\(forged)&name=x"))
                 #expect(none["result"] as? String == "not_found")
+                // Anyone can make a well-formed number in a unit's name: the lead is the ministry's.
                 let leads = try #require(
+                    try t.object(try await t.send(.GET, "/api/v1/forgery-leads", token: c.admin))["items"] as? [[String: Any]])
+                let lead = try #require(leads.first { $0["serial"] as? String == forged })
+                #expect(lead["kind"] as? String == "never_allocated" && lead["unitCode"] == nil)
+                let own = try #require(
                     try t.object(try await t.send(.GET, "/api/v1/forgery-leads", token: c.bj))["items"] as? [[String: Any]])
-                #expect(leads.contains { $0["serial"] as? String == forged && $0["kind"] as? String == "never_allocated" })
+                #expect(!own.contains { $0["serial"] as? String == forged })
                 // A typo in the number is refused as malformed, not looked up.
                 var typo = Array(number)
                 typo[5] = typo[5] == "1" ? "2" : "1"
                 let bad = try await t.send(.GET, "/api/v1/verify?serial=\(String(typo))&name=x")
                 #expect(bad.status == .badRequest)
+            }
+        }
+
+        /// A revoked certificate frees its pass: the result can be corrected, or certified again
+        /// under a new number.
+        @Test func revocation_freesThePass() async throws {
+            try await withTestApp { t in
+                let c = try await Certificates.setup(t)
+                let sid = try await t.passes([Self.wang], unit: "110000", token: c.bj, date: "2026-03-10")
+                let first = try t.object(
+                    try await t.send(
+                        .POST, "/api/v1/certificates", token: c.bj,
+                        json: Certificates.cert("000000000061", name: Self.wang.0, id: Self.wang.1, on: "2026-03-20")))
+                #expect(
+                    try await t.send(
+                        .POST, "/api/v1/certificates/000000000061/revoke", token: c.bj, json: #"{"reason":"姓名印错"}"#
+                    ).status == .ok)
+                let again = try t.object(
+                    try await t.send(
+                        .POST, "/api/v1/certificates", token: c.bj,
+                        json: Certificates.cert("000000000062", name: Self.wang.0, id: Self.wang.1, on: "2026-03-21")))
+                #expect(again["sessionId"] as? String == sid)
+                #expect(again["certificateNumber"] as? String != first["certificateNumber"] as? String)
+                let results = try t.array(try await t.send(.GET, "/api/v1/sessions/\(sid)/results", token: c.bj))
+                #expect(results.count == 1 && results.first?["certificateSerial"] as? String == "000000000062")
+            }
+        }
+
+        /// A results file of more lines than a session can hold is refused before anything is
+        /// checked; a file of many bad lines lists the first thousand.
+        @Test func resultsImport_isBounded() async throws {
+            try await withTestApp { t in
+                let bj = try await t.user("bj", role: "unit", unit: "110000")
+                let id = try await t.passes([Self.wang], unit: "110000", token: bj)
+                let path = "/api/v1/sessions/\(id)/results/import"
+                let huge = "name,idNumber,passed,score\n" + String(repeating: "x\n", count: 100_001)
+                let refused = try await t.send(.POST, path, token: bj, body: huge, contentType: "text/csv")
+                #expect(refused.status == .payloadTooLarge)
+                #expect(try t.error(refused).code == "too_many_rows")
+                let bad = "name,idNumber,passed,score\n" + String(repeating: "x\n", count: 1_500)
+                let answer = try t.object(try await t.send(.POST, path, token: bj, body: bad, contentType: "text/csv"))
+                let errors = try #require(answer["errors"] as? [[String: Any]])
+                #expect(errors.count == 1_001 && errors.last?["code"] as? String == "too_many_errors")
+            }
+        }
+
+        /// A unit does not overturn the ministry's revocation of its station.
+        @Test func inspections_theMinistrysRevocationStands() async throws {
+            try await withTestApp { t in
+                let admin = try await t.admin()
+                let bj = try await t.user("bj", role: "unit", unit: "110000")
+                try await t.passes([], unit: "110000", token: bj)
+                let path = "/api/v1/stations/ST-110000/inspections"
+                let revoked = try await t.send(
+                    .POST, path, token: admin,
+                    json: #"{"year":2026,"inspectedOn":"2026-04-01","outcome":"revoked","note":"组织替考"}"#)
+                #expect(revoked.status == .created, "\(revoked.body.string)")
+                let overturn = try await t.send(
+                    .POST, path, token: bj, json: #"{"year":2026,"inspectedOn":"2026-04-02","outcome":"qualified","note":"整改完毕"}"#
+                )
+                #expect(overturn.status == .forbidden)
+                #expect(try t.error(overturn).code == "inspection_locked")
+                let list = try t.array(try await t.send(.GET, path, token: bj))
+                #expect(list.first?["outcome"] as? String == "revoked")
+                // The ministry may correct its own record.
+                #expect(
+                    try await t.send(
+                        .POST, path, token: admin,
+                        json: #"{"year":2026,"inspectedOn":"2026-04-01","outcome":"rectification","note":"改为限期整改"}"#
+                    ).status == .ok)
             }
         }
 

@@ -61,7 +61,7 @@ extension Issuance {
             """
             SELECT CAST(r.id AS TEXT) AS id, CAST(r.session_id AS TEXT) AS session_id, r.id_number, r.name,
                    s.occupation_code, s.level, s.date,
-                   CASE WHEN EXISTS (SELECT 1 FROM certificates c WHERE c.result_id = r.id) THEN 1 ELSE 0 END AS certified
+                   CASE WHEN EXISTS (SELECT 1 FROM certificates c WHERE c.result_id = r.id AND c.status = 'issued') THEN 1 ELSE 0 END AS certified
             FROM exam_results r JOIN exam_sessions s ON s.id = r.session_id
             WHERE r.passed = \(unsafeRaw: Derivation.trueLiteral(sql)) AND s.unit_code = \(bind: unit) AND r.id_number IN (
             """)

@@ -139,9 +139,10 @@ enum VerifyBatch {
     /// UTF-8 with a BOM (so Excel reads the Chinese), one line per row, masked as the API masks.
     static func csv(_ a: Answer) -> String {
         func cell(_ s: String) -> String {
-            // Quoted when needed; a leading = + - @ is defused so no spreadsheet runs it as a formula.
+            // Quoted when needed; a leading = + - @ (or tab, carriage return) is defused so no
+            // spreadsheet runs it as a formula.
             var v = s
-            if let f = v.first, "=+-@".contains(f) { v = "'" + v }
+            if let f = v.first, "=+-@\t\r".contains(f) { v = "'" + v }
             return v.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
                 ? "\"" + v.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : v
         }

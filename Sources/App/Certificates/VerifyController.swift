@@ -111,14 +111,11 @@ enum VerifyController {
                 if let n = Serials.parse(a.key), owners[n] == nil {
                     // Never allocated by the ministry: somebody holds a forged serial.
                     sightings.append(.init(serial: a.key, kind: .neverAllocated, unitCode: nil, lookups: 1))
-                } else if let p = CertificateNumber.parts(a.key) {
-                    // A well-formed certificate number never assigned: a forged certificate in the
-                    // name of the unit it names (when that unit exists), else of nobody known.
-                    let named = try await store.app.unitNames.name(p.unitCode, on: store.db) != nil
+                } else if CertificateNumber.isWellFormed(a.key) {
+                    // A well-formed certificate number never assigned: a lead for the ministry, not
+                    // for the unit it names (anyone can make well-formed numbers in a unit's name).
                     sightings.append(
-                        .init(
-                            serial: CertificateNumber.normalised(a.key), kind: .neverAllocated,
-                            unitCode: named ? p.unitCode : nil, lookups: 1))
+                        .init(serial: CertificateNumber.normalised(a.key), kind: .neverAllocated, unitCode: nil, lookups: 1))
                 }
                 results[i] = .success(Answer(result: "not_found", certificate: nil, signatureValid: nil))
                 continue

@@ -195,3 +195,14 @@ extension Application {
         return c
     }
 }
+
+/// A per-address limit applied before the route reads its body: put on public routes that take
+/// uploads, so an anonymous client cannot make the server collect body after body.
+struct RateLimitFirst: AsyncMiddleware {
+    let limiter: @Sendable (Application) -> RateLimiter
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        try await request.rateLimit(limiter(request.application))
+        return try await next.respond(to: request)
+    }
+}

@@ -152,7 +152,9 @@ enum SessionsController {
     }
 
     @Sendable static func recordResults(_ req: Request) async throws -> Registers.ResultsOutcome {
-        try await Registers.recordResults(
+        // Whose session it is, before the body is decoded.
+        _ = try await Registers.resultSession(req.parameters.get("id"), for: try req.requireUser(), on: req.db)
+        return try await Registers.recordResults(
             try req.content.decode(Registers.ResultsInput.self), session: req.parameters.get("id"),
             by: try req.requireUser(), on: req.store, now: req.now)
     }

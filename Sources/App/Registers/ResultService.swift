@@ -88,7 +88,8 @@ extension Registers {
                 }
             }
         }
-        try fail(issues)
+        // A list of a hundred thousand bad rows is refused with the first thousand reasons.
+        try fail(Array(issues.prefix(Issuance.maxListedErrors)))
         return try await apply(entries, to: session, allOrNothing: true, by: user, on: store, now: now)
     }
 
@@ -100,6 +101,12 @@ extension Registers {
         let session = try await resultSession(id, for: user, on: store.db)
         let header = ExamResults.csvHeader
         let rows = CSV.parse(Array(data.readableBytesView))
+        guard rows.count <= maxResults + 1 else {
+            throw AppError(
+                status: .payloadTooLarge, code: "too_many_rows",
+                message: "At most \(maxResults) results in one file (a session's candidates)",
+                messageZh: "每个文件最多\(maxResults)条成绩（一个场次的考生人数）")
+        }
         guard rows.first?.fields == header else {
             throw AppError.invalid(
                 field: "file", code: "wrong_header", "The first line must be \(header.joined(separator: ","))",
@@ -142,8 +149,20 @@ extension Registers {
             }
         }
         var outcome = try await apply(entries, to: session, allOrNothing: false, by: user, on: store, now: now)
-        outcome.errors = (errors + outcome.errors).sorted { $0.line < $1.line }
+        outcome.errors = listed((errors + outcome.errors).sorted { $0.line < $1.line })
         return outcome
+    }
+
+    /// The bad lines listed in an answer, as the certificate import lists them: the first
+    /// `Issuance.maxListedErrors`, then one entry saying how many more there were.
+    static func listed(_ errors: [Issuance.ImportResult.LineError]) -> [Issuance.ImportResult.LineError] {
+        guard errors.count > Issuance.maxListedErrors else { return errors }
+        let more = errors.count - Issuance.maxListedErrors
+        return Array(errors.prefix(Issuance.maxListedErrors)) + [
+            .init(
+                line: errors.last?.line ?? 0, code: "too_many_errors", message: "\(more) more bad lines are not listed",
+                messageZh: "另有\(more)行错误未列出")
+        ]
     }
 
     struct StoredResult: Decodable {
@@ -173,7 +192,7 @@ extension Registers {
             let stored = try await sql.raw(
                 """
                 SELECT r.id, r.name, r.id_number, r.passed, r.score,
-                       CASE WHEN EXISTS (SELECT 1 FROM certificates c WHERE c.result_id = r.id) THEN 1 ELSE 0 END AS certified
+                       CASE WHEN EXISTS (SELECT 1 FROM certificates c WHERE c.result_id = r.id AND c.status = 'issued') THEN 1 ELSE 0 END AS certified
                 FROM exam_results r WHERE r.session_id = \(bind: sessionID)
                 """
             ).all(decoding: StoredResult.self)
@@ -274,7 +293,7 @@ extension Registers {
                 let r = try await ExamResult.query(on: db).filter(\.$session.$id == sessionID)
                     .filter(\.$idNumber == idNumber).first()
             else { throw AppError.notFound("No result for this person in the session", "该场次没有此人的成绩") }
-            if try await Certificate.query(on: db).filter(\.$resultID == r.id).count() > 0 {
+            if try await Certificate.query(on: db).filter(\.$resultID == r.id).filter(\.$status == .issued).count() > 0 {
                 throw AppError.conflict(
                     "result_certified", "A certificate was issued against this result; revoke it first",
                     "已凭该成绩发证，不能删除")
@@ -304,7 +323,7 @@ extension Registers {
         return try await sql.raw(
             """
             SELECT r.id, r.name, r.id_number, r.passed, r.score, c.serial, c.certificate_number
-            FROM exam_results r LEFT JOIN certificates c ON c.result_id = r.id
+            FROM exam_results r LEFT JOIN certificates c ON c.result_id = r.id AND c.status = 'issued'
             WHERE r.session_id = \(bind: sessionID) ORDER BY r.passed DESC, r.id_number
             """
         ).all(decoding: Row.self).map {

@@ -87,6 +87,19 @@ extension Registers {
             _ = try await db.lockForWrite("stations", "code", code)
             let existing = try await StationInspection.query(on: db).filter(\.$station.$id == code).filter(\.$year == e.year)
                 .first()
+            // A unit does not overturn the ministry's findings: a revocation, or any inspection the
+            // ministry recorded, is corrected by the ministry only.
+            if let existing, user.role != .ministry {
+                let byMinistry =
+                    try await User.query(on: db).filter(\.$username == existing.recordedBy).first()?.role == .ministry
+                if existing.outcome == .revoked || byMinistry {
+                    throw AppError(
+                        status: .forbidden, code: "inspection_locked",
+                        message:
+                            "The \(e.year) inspection was recorded by the ministry or revoked the station: only the ministry corrects it",
+                        messageZh: "\(e.year)年度检查由部里记录或已撤销该站，只能由部里更正")
+                }
+            }
             let i = existing ?? StationInspection()
             let before = existing.map { "\($0.outcome.rawValue) \($0.inspectedOn) → " } ?? ""
             i.$station.id = code

@@ -8,7 +8,7 @@ import SQLKit
 ///   optional score; `exam_sessions.results` / `.passes` count them (kept by the results
 ///   service under the session's lock; the database checks passes ≤ results ≤ candidates).
 /// - `certificates.session_id` / `.result_id`: the pass a certificate was issued against; a
-///   unique index makes one certificate per pass whatever races.
+///   unique index makes one certificate in force per pass whatever races (a revoked one frees it).
 /// - `certificates.certificate_number`: unique; `certificate_sequences` holds the last
 ///   sequence per unit, year and level. Certificates issued before get their numbers here, in
 ///   serial order.
@@ -65,7 +65,10 @@ struct M009_ExamResults: AsyncMigration {
         try await M007_Hardening.install(Self.checks, on: sql)
         try await Self.numberExisting(on: sql)
         try await sql.create(index: "certificates_number_key").unique().on("certificates").column("certificate_number").run()
-        try await sql.create(index: "certificates_result_key").unique().on("certificates").column("result_id").run()
+        // One certificate in force per pass: a revoked one frees its pass (to be corrected, or
+        // certified again under a new number).
+        try await sql.raw("CREATE UNIQUE INDEX certificates_result_key ON certificates (result_id) WHERE status = 'issued'")
+            .run()
     }
 
     /// Gives every certificate issued before this migration its number, in serial order within
