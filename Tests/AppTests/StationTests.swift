@@ -457,6 +457,7 @@ extension AppTests {
                 let en = try await t.send(.GET, "/stations?lang=en", headers: html)
                 #expect(en.body.string.contains("A provider not on this list is not authorised to appraise skills"))
                 #expect(en.body.string.contains("(up to Level 3"))
+                #expect(en.body.string.contains("Stations found: <strong>") && en.body.string.contains(">Search</button>"))
                 // Linked from every page's navigation, beside verification.
                 let home = try await t.send(.GET, "/", headers: html)
                 #expect(home.body.string.contains(#"<a href="/stations" id="stations-link">"#))
