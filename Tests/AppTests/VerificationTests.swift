@@ -662,5 +662,15 @@ extension AppTests {
                 #expect(await VerifyTokenCommand.check(token, jwks: jwks, revocations: list).status == 0)
             }
         }
+
+        /// A multipart body the parser cannot read is the client's fault: 400, not 500.
+        @Test func verifyPage_malformedMultipart_isRefusedWith400() async throws {
+            try await withTestApp { t in
+                let boundary = "c637e12e2b1a998d80d1b087531af51c"
+                let res = try await t.send(
+                    .POST, "/verify/batch", body: "--\(boundary)--\r\n", contentType: "multipart/form-data; boundary=\(boundary)")
+                #expect(res.status == .badRequest, "\(res.status)")
+            }
+        }
     }
 }

@@ -159,6 +159,9 @@ struct ErrorMiddleware: AsyncMiddleware {
                     status: e.status, code: "error", message: e.status.reasonPhrase,
                     messageZh: "请求无法处理")
             }
+        case _ where String(reflecting: type(of: error)).hasPrefix("MultipartKit."):
+            // A form body the multipart parser cannot read (its error types are not all public).
+            return .malformed("The form's multipart body is malformed", "表单数据格式不正确")
         default:
             return AppError(
                 status: .internalServerError, code: "internal",
