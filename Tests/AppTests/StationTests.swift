@@ -403,6 +403,12 @@ extension AppTests {
                 #expect(one["personInCharge"] == nil)
                 let raw = try await t.send(.GET, "/api/v1/public/stations")
                 #expect(!raw.body.string.contains("张站长") && !raw.body.string.contains("李站长"))
+                // A deactivated unit's stations leave the list with it, and come back with it.
+                let admin = try await t.admin()
+                #expect(try await t.send(.PATCH, "/api/v1/units/120000", token: admin, json: #"{"active":false}"#).status == .ok)
+                #expect(try await Self.publicCodes(t, "?occupation=6-07-06-01") == ["BJ-01", "BJ-3"])
+                #expect(try await t.send(.PATCH, "/api/v1/units/120000", token: admin, json: #"{"active":true}"#).status == .ok)
+                #expect(try await Self.publicCodes(t, "?occupation=6-07-06-01") == ["BJ-01", "BJ-3", "TJ-01"])
 
                 // Refusals: bad paging and over-long filters are 400s.
                 for q in [

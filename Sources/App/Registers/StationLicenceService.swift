@@ -203,8 +203,8 @@ extension Registers {
         return "%" + p + "%"
     }
 
-    /// The authorised stations — active, licence recorded and unexpired today, not revoked at the
-    /// latest inspection (`RegisterRules.isPubliclyListed`, said in SQL) — that match, by region
+    /// The authorised stations — active, of an active unit, licence recorded and unexpired today,
+    /// not revoked at the latest inspection (`RegisterRules.isPubliclyListed`, said in SQL) — that match, by region
     /// and code, one page.
     static func publicStations(_ f: PublicStationQuery, on store: Store, now: Date) async throws -> PublicStationPage {
         guard let sql = store.db as? any SQLDatabase else { throw AppError.malformed("SQL database required", "需要SQL数据库") }
@@ -217,6 +217,8 @@ extension Registers {
             WHERE j.station_code = s.code AND j.inspected_on <= \(bind: today) AND j.year > i.year))
             """,
         ]
+        // A deactivated unit's stations leave the public list with it.
+        conditions.append("EXISTS (SELECT 1 FROM units u WHERE u.code = s.unit_code AND u.active = \(bind: true))")
         if let region = f.region { conditions.append("s.region_code = \(bind: region)") }
         if let occupation = f.occupation {
             conditions.append(
