@@ -436,6 +436,18 @@ extension AppTests {
             #expect(CertificateNumber.make(year: 2026, unitCode: "110000", level: "6", sequence: 1) == nil)
             #expect(CertificateNumber.make(year: 2026, unitCode: "110000", level: "5", sequence: 10_000_000) == nil)
             #expect(!CertificateNumber.isWellFormed("000000000001"))
+            // Numbering many at once: a sequence per unit, year and level; nothing used by a bad line.
+            var numbering = CertificateNumbering()
+            #expect(numbering.next(unit: "110000", issuedOn: "2026-03-01", level: "5") == n)
+            #expect(numbering.next(unit: "110000", issuedOn: nil, level: "5") == nil)
+            #expect(numbering.next(unit: "110000", issuedOn: "2026-03-02", level: "7") == nil)
+            #expect(
+                numbering.next(unit: "110000", issuedOn: "2026-04-01", level: "5").flatMap(CertificateNumber.parts)?.sequence == 2
+            )
+            #expect(
+                numbering.next(unit: "110000", issuedOn: "2025-04-01", level: "5").flatMap(CertificateNumber.parts)?.sequence == 1
+            )
+            #expect(numbering.last.count == 2)
         }
     }
 }

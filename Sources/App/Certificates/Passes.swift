@@ -39,6 +39,11 @@ extension Issuance {
         }
     }
 
+    /// Whether the result `r` holds a certificate in force (a revoked one frees its pass), as a
+    /// column `certified` (1 or 0): the one test of "certified" for issuance and for results.
+    static let certifiedColumn =
+        "CASE WHEN EXISTS (SELECT 1 FROM certificates c WHERE c.result_id = r.id AND c.status = 'issued') THEN 1 ELSE 0 END AS certified"
+
     /// A recorded pass of one person, with its session's facts.
     struct Pass: Decodable, Sendable {
         /// The result's and the session's ids as text, as stored (decoding UUIDs cost more than the
@@ -61,7 +66,7 @@ extension Issuance {
             """
             SELECT CAST(r.id AS TEXT) AS id, CAST(r.session_id AS TEXT) AS session_id, r.id_number, r.name,
                    s.occupation_code, s.level, s.date,
-                   CASE WHEN EXISTS (SELECT 1 FROM certificates c WHERE c.result_id = r.id AND c.status = 'issued') THEN 1 ELSE 0 END AS certified
+                   \(unsafeRaw: certifiedColumn)
             FROM exam_results r JOIN exam_sessions s ON s.id = r.session_id
             WHERE r.passed = \(unsafeRaw: Derivation.trueLiteral(sql)) AND s.unit_code = \(bind: unit) AND r.id_number IN (
             """)

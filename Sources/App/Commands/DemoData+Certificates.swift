@@ -270,15 +270,11 @@ extension DemoData {
         }
 
         // Numbers in order of issue within each unit, year and level, as issuance gives them.
-        var sequence: [String: Int] = [:]
+        var numbering = CertificateNumbering()
         for c in certificates.filter({ $0.status != .voided }).sorted(by: {
             ($0.issuedOn ?? "", $0.serial) < ($1.issuedOn ?? "", $1.serial)
         }) {
-            guard let on = c.issuedOn, let level = c.level, let year = Int(on.prefix(4)) else { continue }
-            let key = "\(c.unitCode)|\(year)|\(level)"
-            let n = sequence[key, default: 0] + 1
-            sequence[key] = n
-            c.certificateNumber = CertificateNumber.make(year: year, unitCode: c.unitCode, level: level, sequence: n)
+            c.certificateNumber = numbering.next(unit: c.unitCode, issuedOn: c.issuedOn, level: c.level)
         }
 
         // Signed now with the active key, exactly as `Signing.token` signs on first request.
@@ -325,7 +321,7 @@ extension DemoData {
         let held = sessions
         let marked = results
         let refused = refusals
-        let sequences = sequence
+        let numbered = numbering
         try await app.write { tx in
             for start in stride(from: 0, to: held.count, by: 500) {
                 try await Array(held[start..<min(start + 500, held.count)]).create(on: tx)
@@ -343,11 +339,7 @@ extension DemoData {
             try await found.create(on: tx)
             try await attempts.create(on: tx)
             guard let sql = tx as? any SQLDatabase else { return }
-            for (key, last) in sequences {
-                let p = key.split(separator: "|").map(String.init)
-                try await sql.insert(into: "certificate_sequences").columns("unit_code", "year", "level", "last_sequence")
-                    .values(SQLBind(p[0]), SQLBind(Int(p[1]) ?? 0), SQLBind(p[2]), SQLBind(last)).run()
-            }
+            try await numbered.save(on: sql)
         }
         state.summary.certificates = certificates.count
         state.summary.results = results.count

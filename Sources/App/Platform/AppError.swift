@@ -47,10 +47,14 @@ struct AppError: Error, Sendable {
 extension AppError {
     /// The reasons by field, for a page that shows each beside its field: a list's element
     /// (`scope[2].occupation`) goes to the list's field (`scope`), several reasons are joined.
-    func fieldMessages(en: Bool) -> [String: String] {
+    /// `element`: the form posts one element of the list (`results[0].idNumber` goes to `idNumber`).
+    func fieldMessages(en: Bool, element: Bool = false) -> [String: String] {
         var fields: [String: String] = [:]
         for d in details {
-            let field = String(d.field.prefix { $0 != "[" && $0 != "." })
+            let field =
+                element
+                ? String(d.field.split(separator: ".").last ?? Substring(d.field))
+                : String(d.field.prefix { $0 != "[" && $0 != "." })
             fields[field, default: ""] += (fields[field] == nil ? "" : "；") + (en ? d.message : d.messageZh)
         }
         return fields

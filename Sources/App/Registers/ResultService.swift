@@ -192,7 +192,7 @@ extension Registers {
             let stored = try await sql.raw(
                 """
                 SELECT r.id, r.name, r.id_number, r.passed, r.score,
-                       CASE WHEN EXISTS (SELECT 1 FROM certificates c WHERE c.result_id = r.id AND c.status = 'issued') THEN 1 ELSE 0 END AS certified
+                       \(unsafeRaw: Issuance.certifiedColumn)
                 FROM exam_results r WHERE r.session_id = \(bind: sessionID)
                 """
             ).all(decoding: StoredResult.self)

@@ -97,14 +97,9 @@ enum SessionPages {
             }
             return try await render(req, outcome: outcome)
         } catch let e as AppError where e.status.code < 500 && e.status != .unauthorized {
-            var fields: [String: String] = [:]
-            for d in e.details {
-                // `results[0].idNumber` is the form's `idNumber`.
-                let field = String(d.field.split(separator: ".").last ?? Substring(d.field))
-                fields[field, default: ""] += (fields[field] == nil ? "" : "；") + (en ? d.message : d.messageZh)
-            }
             return try await render(
-                req, message: e.details.isEmpty ? (en ? e.message : e.messageZh) : nil, errors: fields, status: e.status)
+                req, message: e.details.isEmpty ? (en ? e.message : e.messageZh) : nil,
+                errors: e.fieldMessages(en: en, element: true), status: e.status)
         }
     }
 

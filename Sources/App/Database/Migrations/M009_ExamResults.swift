@@ -80,7 +80,7 @@ struct M009_ExamResults: AsyncMigration {
             let level: String?
             let issued_on: String?
         }
-        var last: [String: Int] = [:]
+        var numbering = CertificateNumbering()
         var after = ""
         while true {
             let rows = try await sql.select().columns("serial", "unit_code", "level", "issued_on").from("certificates")
@@ -89,23 +89,12 @@ struct M009_ExamResults: AsyncMigration {
             guard let end = rows.last else { break }
             after = end.serial
             for r in rows {
-                guard let level = r.level, let year = r.issued_on.flatMap({ Int($0.prefix(4)) }) else { continue }
-                let key = "\(r.unit_code)|\(year)|\(level)"
-                let n = last[key, default: 0] + 1
-                guard let number = CertificateNumber.make(year: year, unitCode: r.unit_code, level: level, sequence: n) else {
-                    continue
-                }
-                last[key] = n
+                guard let number = numbering.next(unit: r.unit_code, issuedOn: r.issued_on, level: r.level) else { continue }
                 try await sql.update("certificates").set("certificate_number", to: number).where("serial", .equal, r.serial)
                     .run()
             }
         }
-        for (key, n) in last {
-            let p = key.split(separator: "|").map(String.init)
-            guard p.count == 3, let year = Int(p[1]) else { continue }
-            try await sql.insert(into: "certificate_sequences").columns("unit_code", "year", "level", "last_sequence")
-                .values(SQLBind(p[0]), SQLBind(year), SQLBind(p[2]), SQLBind(n)).run()
-        }
+        try await numbering.save(on: sql)
     }
 
     func revert(on db: any Database) async throws {
