@@ -40,14 +40,25 @@ public enum ComplaintCategory: String, Sendable, CaseIterable, Codable {
     }
 }
 
+/// The states of a case. `received` awaits the decision to accept (受理) or refuse (不予受理);
+/// `transferred` awaits the receiving unit's decision in the same way.
 public enum ComplaintStatus: String, Sendable, CaseIterable, Codable {
-    case received, investigating, handled, unfounded, transferred
+    case received, accepted, refused, investigating, handled, unfounded, transferred
 
-    public var isClosed: Bool { self == .handled || self == .unfounded }
+    /// Closed: dealt with, found untrue, or refused; only the ministry reopens such a case.
+    public var isClosed: Bool { self == .handled || self == .unfounded || self == .refused }
+
+    /// Waiting for the decision to accept or refuse (the 5-working-day deadline runs).
+    public var awaitsDecision: Bool { self == .received || self == .transferred }
+
+    /// Never counted in the bulletin's case columns: the complaint was untrue or not admissible.
+    public var neverCounts: Bool { self == .unfounded || self == .refused }
 
     public var nameZh: String {
         switch self {
-        case .received: "已受理"
+        case .received: "已收到"
+        case .accepted: "已受理"
+        case .refused: "不予受理"
         case .investigating: "调查中"
         case .handled: "已查处"
         case .unfounded: "不属实"
@@ -58,6 +69,8 @@ public enum ComplaintStatus: String, Sendable, CaseIterable, Codable {
     public var nameEn: String {
         switch self {
         case .received: "Received"
+        case .accepted: "Accepted"
+        case .refused: "Not accepted"
         case .investigating: "Under investigation"
         case .handled: "Handled"
         case .unfounded: "Unfounded"
@@ -68,10 +81,10 @@ public enum ComplaintStatus: String, Sendable, CaseIterable, Codable {
     /// The transitions a handler may make; a closed case reopens only through the ministry.
     public func canMove(to next: ComplaintStatus) -> Bool {
         switch (self, next) {
-        case (.received, .investigating), (.received, .unfounded), (.received, .transferred): true
+        case (.received, .accepted), (.received, .refused), (.received, .transferred): true
+        case (.transferred, .accepted), (.transferred, .refused), (.transferred, .transferred): true
+        case (.accepted, .investigating), (.accepted, .transferred): true
         case (.investigating, .handled), (.investigating, .unfounded), (.investigating, .transferred): true
-        case (.transferred, .investigating), (.transferred, .handled), (.transferred, .unfounded), (.transferred, .transferred):
-            true
         default: false
         }
     }
@@ -79,6 +92,11 @@ public enum ComplaintStatus: String, Sendable, CaseIterable, Codable {
 
 public enum ComplaintChannel: String, Sendable, CaseIterable, Codable {
     case web, phone, letter, visit
+    /// Opened by a supervisor's report that found a violation (no acceptance decision needed).
+    case supervision
+
+    /// The channels a person files through; `supervision` cases are opened by reports only.
+    public static let filed: [ComplaintChannel] = [.web, .phone, .letter, .visit]
 }
 
 /// Supervision hotline numbers: landlines (010-84201673), mobiles, and 400/800 service numbers.

@@ -61,7 +61,7 @@ enum Complaints {
         if category == nil {
             issue("category", "unknown_category", "Choose one of the six categories", "请选择举报类别")
         }
-        let channel = ComplaintChannel(rawValue: f.channel ?? "web")
+        let channel = ComplaintChannel(rawValue: f.channel ?? "web").flatMap { ComplaintChannel.filed.contains($0) ? $0 : nil }
         if channel == nil {
             issue("channel", "unknown_channel", "Channel: web, phone, letter or visit", "渠道须为网上、电话、来信或来访")
         } else if channel != .web && actor == nil {
@@ -114,6 +114,34 @@ enum Complaints {
         try await update(
             c, from: nil, to: .received, note: nil, publicNote: nil, fromOwner: nil, toOwner: c.ownerCode,
             referred: false, actor: p.actor, at: p.at, on: db)
+    }
+
+    /// Opens a case for a violation a supervisor found (督导发现的违规), inside the caller's write
+    /// transaction. It needs no acceptance decision: it starts `accepted`, with the result
+    /// deadline running, and counts as a founded case of its kind (see `derived`). It belongs to
+    /// `unitCode`, the unit whose session or station was supervised.
+    static func openFoundCase(
+        category: ComplaintCategory, unitCode: String, station: String?, description: String, actor: String, at: Date,
+        on db: any Database
+    ) async throws -> Complaint {
+        let c = Complaint()
+        c.receiptHash = hash(newReceipt())  // nobody holds this receipt: the case has no outside filer
+        c.category = category
+        c.$unit.id = unitCode
+        c.$owner.id = unitCode
+        c.station = station
+        c.description = String(description.prefix(5000))
+        c.channel = .supervision
+        c.status = .accepted
+        c.referredToPolice = false
+        c.receivedAt = at
+        c.dueAt = at.addingTimeInterval(60 * 86400)
+        c.recordedBy = actor
+        try await c.create(on: db)
+        try await update(
+            c, from: nil, to: .accepted, note: "督导发现 found by supervision", publicNote: nil, fromOwner: nil, toOwner: unitCode,
+            referred: false, actor: actor, at: at, on: db)
+        return c
     }
 
     static func update(
