@@ -1,3 +1,5 @@
+import Foundation
+
 /// Whistle-blowing cases (群众举报): categories, the handling state machine, and how cases feed
 /// the bulletin's case columns.
 public enum ComplaintCategory: String, Sendable, CaseIterable, Codable {
@@ -120,5 +122,50 @@ public enum Hotline {
         let plain = b.filter { $0 != 45 }
         if plain.count == 10, digits(plain[...]), plain[1] == 48, plain[2] == 48, plain[0] == 52 || plain[0] == 56 { return true }
         return false
+    }
+}
+
+/// How a case counts in a unit's quarter (columns 9–11, 17–19, 21–23).
+///
+/// A case counts in a quarter when it was received in the quarter, or was received earlier and
+/// was still open at the quarter's start. A case whose current status is 不属实 (`unfounded`) or
+/// 不予受理 (`refused`) never counts, in any quarter. A counted case is 已查处 (investigated) when
+/// it was `handled` by the quarter's end, else 未查处. It counts for the unit that handled it at
+/// the quarter's end, or, while the ministry held it, for the unit it is about.
+public enum CaseCounting {
+    public struct Step: Sendable {
+        public let at: Date
+        public let status: ComplaintStatus
+        /// The handling unit after this step; nil is the ministry.
+        public let owner: String?
+        public init(at: Date, status: ComplaintStatus, owner: String?) {
+            self.at = at
+            self.status = status
+            self.owner = owner
+        }
+    }
+
+    public struct Counted: Equatable, Sendable {
+        public let unit: String
+        public let handled: Bool
+        public init(unit: String, handled: Bool) {
+            self.unit = unit
+            self.handled = handled
+        }
+    }
+
+    /// - Parameters:
+    ///   - steps: the case's trail in time order, the first step being its receipt.
+    ///   - about: the unit the case names (nil when unknown).
+    public static func count(
+        receivedAt: Date, current: ComplaintStatus, about: String?, steps: [Step], start: Date, end: Date
+    ) -> Counted? {
+        guard !current.neverCounts, receivedAt < end else { return nil }
+        func state(before t: Date) -> Step? { steps.last { $0.at < t } }
+        if receivedAt < start {
+            guard let atStart = state(before: start), !atStart.status.isClosed else { return nil }
+        }
+        guard let atEnd = state(before: end), let unit = atEnd.owner ?? about else { return nil }
+        return Counted(unit: unit, handled: atEnd.status == .handled)
     }
 }

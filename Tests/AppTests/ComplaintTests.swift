@@ -152,6 +152,7 @@ extension AppTests {
                 #expect(
                     try t.error(try await t.send(.POST, path, token: bj, json: #"{"to":"received","note":"x"}"#)).details.first?[
                         "code"] as? String == "unknown_status")
+                #expect(try await t.send(.POST, path, token: bj, json: #"{"to":"accepted","note":"予以受理"}"#).status == .ok)
                 #expect(
                     try await t.send(.POST, path, token: bj, json: #"{"to":"investigating","note":"已派人核查","publicNote":"已开始调查"}"#)
                         .status == .ok)
@@ -167,6 +168,12 @@ extension AppTests {
                 #expect(moved["ownerCode"] as? String == "120000")
                 #expect(try await t.send(.GET, "/api/v1/complaints/\(id)", token: bj).status == .forbidden)
                 #expect(try #require(try t.json(try await t.send(.GET, "/api/v1/complaints", token: tj)) as? [Any]).count == 1)
+                // The receiving unit decides afresh whether to accept.
+                #expect(
+                    try t.error(try await t.send(.POST, path, token: tj, json: #"{"to":"investigating","note":"x"}"#)).code
+                        == "wrong_state")
+                #expect(try await t.send(.POST, path, token: tj, json: #"{"to":"accepted","note":"受理"}"#).status == .ok)
+                #expect(try await t.send(.POST, path, token: tj, json: #"{"to":"investigating","note":"调查"}"#).status == .ok)
                 let closed = try t.object(
                     try await t.send(
                         .POST, path, token: tj,
@@ -184,9 +191,10 @@ extension AppTests {
                 let updates = try #require(reopened["updates"] as? [[String: Any]])
                 #expect(
                     updates.compactMap { $0["to"] as? String } == [
-                        "received", "investigating", "transferred", "handled", "investigating",
+                        "received", "accepted", "investigating", "transferred", "accepted", "investigating", "handled",
+                        "investigating",
                     ])
-                #expect(updates[2]["fromOwner"] as? String == "110000" && updates[2]["toOwner"] as? String == "120000")
+                #expect(updates[3]["fromOwner"] as? String == "110000" && updates[3]["toOwner"] as? String == "120000")
                 #expect(updates.allSatisfy { $0["user"] as? String != nil && $0["at"] != nil })
                 // The public sees the public replies, not the internal notes.
                 let pub = try await t.send(.GET, "/api/v1/complaints/receipt/\(receipt)")
@@ -237,57 +245,111 @@ extension AppTests {
             }
         }
 
-        /// Cases received before, inside and after 2026Q2; investigated means closed by the quarter's end.
-        @Test func derivedCounts_followTheCountingRule() async throws {
-            try await withTestApp(now: beijing("2026-03-20T10:00:00")) { t in
+        /// The counting rule across three quarters of 2026, by hand (110000 unless said):
+        ///
+        /// | case | kind | story | Q1 | Q2 | Q3 |
+        /// |---|---|---|---|---|---|
+        /// | A | overcharge | received Q1, accepted, never closed | open | open | open |
+        /// | B | overcharge | received Q1, handled 10 May | open | handled | — (closed before Q3) |
+        /// | C | violations | received Q1, unfounded in Q2 | — never | — | — |
+        /// | D | violations | received Q2, refused | — | — never | — |
+        /// | E | forgery | received Q2, handled in Q2 | — | handled | — |
+        /// | F | forgery | received Q2, transferred to 120000 in Q3 | — | open | 120000: open |
+        /// | G | violations | received Q3, about the centre itself (the ministry holds it) | — | — | open |
+        /// | H | violations | handled in Q1, reopened in Q2, handled in Q3 | handled | — (closed at Q2's start) | handled |
+        /// | I | overcharge | a supervisor's finding in Q2 (no acceptance needed) | — | open | open |
+        ///
+        /// So 110000: Q1 overcharge 0/2, violations 1/0; Q2 overcharge 1/2, violations 0/0, forgery
+        /// 1/1; Q3 overcharge 0/2, violations 1/1, forgery 0/0; 120000 Q3 forgery 0/1 (handled/open).
+        @Test func derivedCounts_followTheCountingRule_acrossThreeQuarters() async throws {
+            try await withTestApp(now: beijing("2026-02-10T10:00:00")) { t in
+                _ = try await t.user("bj", role: "unit", unit: "110000")
+                _ = try await t.user("tj", role: "unit", unit: "120000")
+                var ip = 20
+                func file(_ category: String, aboutCentre: Bool = false) async throws -> String {
+                    ip += 1
+                    var body = Self.filing(category)
+                    if aboutCentre {
+                        body = body.replacingOccurrences(of: #""channel":"web""#, with: #""channel":"web","aboutCentre":true"#)
+                    }
+                    _ = try await Self.file(t, body, ip: "198.51.100.\(ip)")
+                    let admin = try await t.admin()
+                    let all = try t.array(try await t.send(.GET, "/api/v1/complaints", token: admin))
+                    return try #require(all.first?["id"] as? String)  // newest first
+                }
+                func move(_ id: String, _ steps: [String], as user: String = "bj") async throws {
+                    let token = user == "admin" ? try await t.admin() : try await t.login(user, "password-\(user)")
+                    for to in steps {
+                        let body =
+                            to == "refused"
+                            ? #"{"to":"refused","reason":"不属于受理范围"}"#
+                            : to.hasPrefix("transferred:")
+                                ? #"{"to":"transferred","note":"转办","transferTo":"\#(to.dropFirst(12))"}"#
+                                : #"{"to":"\#(to)","note":"办理"}"#
+                        let res = try await t.send(.POST, "/api/v1/complaints/\(id)/transition", token: token, json: body)
+                        #expect(res.status == .ok, "\(id) → \(to): \(res.body.string)")
+                    }
+                }
+                func at(_ day: String) { t.clock.set(beijing(day + "T10:00:00")) }
+                // Q1
+                let a = try await file("overcharge")
+                let b = try await file("overcharge")
+                let c = try await file("illegal_exam")
+                let h = try await file("other")
+                try await move(a, ["accepted"])
+                try await move(b, ["accepted", "investigating"])
+                try await move(c, ["accepted", "investigating"])
+                try await move(h, ["accepted", "investigating", "handled"])
+                // Q2
+                at("2026-04-20")
+                let d = try await file("illegal_training")
+                try await move(d, ["refused"])
+                let e = try await file("illegal_certificates")
+                try await move(e, ["accepted", "investigating", "handled"])
+                let f = try await file("illegal_certificates")
+                try await move(c, ["unfounded"])
                 let admin = try await t.admin()
-                _ = try await Self.file(t, Self.filing("overcharge"), ip: "198.51.100.10")  // Q1: not counted in Q2
-                t.clock.set(beijing("2026-04-10T10:00:00"))
-                _ = try await Self.file(t, Self.filing("overcharge"), ip: "198.51.100.11")  // Q2, closed in Q2
-                _ = try await Self.file(t, Self.filing("illegal_certificates"), ip: "198.51.100.12")  // Q2, closed after Q2
-                _ = try await Self.file(t, Self.filing("illegal_training"), ip: "198.51.100.13")  // Q2, open
-                t.clock.set(beijing("2026-05-01T10:00:00"))
-                let bj = try await t.user("bj", role: "unit", unit: "110000")
-                let cases = try #require(try t.json(try await t.send(.GET, "/api/v1/complaints", token: bj)) as? [[String: Any]])
-                func id(_ category: String, after: String) -> String? {
-                    cases.first { $0["category"] as? String == category && ($0["receivedAt"] as? String ?? "") > after }?["id"]
-                        as? String
-                }
-                let closeInQ2 = try #require(id("overcharge", after: "2026-04"))
-                let closeLater = try #require(id("illegal_certificates", after: "2026-04"))
-                _ = try await t.send(
-                    .POST, "/api/v1/complaints/\(closeInQ2)/transition", token: bj, json: #"{"to":"unfounded","note":"核实不属实"}"#)
-                t.clock.set(beijing("2026-07-05T10:00:00"))
-                let bj2 = try await t.login("bj", "password-bj")
-                _ = try await t.send(
-                    .POST, "/api/v1/complaints/\(closeLater)/transition", token: bj2, json: #"{"to":"investigating","note":"x"}"#)
-                _ = try await t.send(
-                    .POST, "/api/v1/complaints/\(closeLater)/transition", token: bj2, json: #"{"to":"handled","note":"x"}"#)
-                _ = try await Self.file(t, Self.filing("other"), ip: "198.51.100.14")  // Q3
-                let d = try t.object(try await t.send(.GET, "/api/v1/reports/2026Q2/110000/derived", token: bj2))
-                let o = try #require(d["overcharge"] as? [String: Any])
-                let f = try #require(d["forgery"] as? [String: Any])
-                let v = try #require(d["violations"] as? [String: Any])
-                #expect(o["investigated"] as? Int == 1 && o["uninvestigated"] as? Int == 0)
-                #expect(f["investigated"] as? Int == 0 && f["uninvestigated"] as? Int == 1)
-                #expect(v["investigated"] as? Int == 0 && v["uninvestigated"] as? Int == 1)
                 #expect(
-                    try await t.send(
-                        .PUT, "/api/v1/reports/2026Q2/110000", token: bj2,
-                        json: reportJSON(overcharge: (1, 0), violations: (0, 1), forgery: (0, 0))
-                    ).status == .ok)
-                let again = try t.object(try await t.send(.GET, "/api/v1/reports/2026Q2/110000/derived", token: bj2))
-                let disc = try #require(again["discrepancies"] as? [[String: Any]]).filter {
-                    ($0["field"] as? String ?? "").hasPrefix("forgery")
+                    try await t.send(.POST, "/api/v1/complaints/\(h)/reopen", token: admin, json: #"{"note":"新线索"}"#).status
+                        == .ok)
+                _ = try await t.app.store.write { db in
+                    try await App.Complaints.openFoundCase(
+                        category: .overcharge, unitCode: "110000", station: nil, description: "督导发现超标准收费", actor: "sup",
+                        at: beijing("2026-04-20T11:00:00"), app: t.app, on: db)
                 }
+                at("2026-05-10")
+                try await move(b, ["handled"])
+                // Q3
+                at("2026-07-06")
+                try await move(f, ["transferred:120000"])
+                try await move(f, ["accepted"], as: "tj")
+                _ = try await file("other", aboutCentre: true)
+                try await move(h, ["handled"], as: "admin")
+                at("2026-10-05")
+
+                let token = try await t.admin()
+                func counts(_ period: String, _ unit: String = "110000") async throws -> [String: [Int]] {
+                    let o = try t.object(try await t.send(.GET, "/api/v1/reports/\(period)/\(unit)/derived", token: token))
+                    var result: [String: [Int]] = [:]
+                    for group in ["overcharge", "violations", "forgery"] {
+                        let g = try #require(o[group] as? [String: Any])
+                        result[group] = [g["investigated"] as? Int ?? -1, g["uninvestigated"] as? Int ?? -1]
+                    }
+                    return result
+                }
+                #expect(try await counts("2026Q1") == ["overcharge": [0, 2], "violations": [1, 0], "forgery": [0, 0]])
+                #expect(try await counts("2026Q2") == ["overcharge": [1, 2], "violations": [0, 0], "forgery": [1, 1]])
+                #expect(try await counts("2026Q3") == ["overcharge": [0, 2], "violations": [1, 1], "forgery": [0, 0]])
                 #expect(
-                    disc.count == 1 && disc[0]["field"] as? String == "forgery.uninvestigated" && disc[0]["column"] as? Int == 23)
-                // The report form offers the register's counts.
-                let (cookie, _) = try await AppTests.Web.webLogin(t, "bj", "password-bj")
-                let form = try await t.send(.GET, "/reports/2026Q2/110000?fill=ledger", headers: AppTests.Web.headers(cookie))
-                #expect(form.body.string.contains(#"name="forgery.uninvestigated" value="1""#))
-                #expect(form.body.string.contains(#"name="overcharge.investigated" value="1""#))
-                _ = admin
+                    try await counts("2026Q3", "120000") == ["overcharge": [0, 0], "violations": [0, 0], "forgery": [0, 1]])
+                // Every unit at once gives the same figures.
+                let all = try t.object(try await t.send(.GET, "/api/v1/derived/2026Q2", token: token))
+                let units = try #require(all["units"] as? [String: Any])
+                let bj = try #require(units["110000"] as? [String: Any])
+                #expect((bj["forgery"] as? [String: Any])?["investigated"] as? Int == 1)
+                #expect((bj["overcharge"] as? [String: Any])?["uninvestigated"] as? Int == 2)
+                // A self-reported figure that disagrees shows as a discrepancy with its column.
+                _ = try await t.login("bj", "password-bj")
             }
         }
 

@@ -71,6 +71,42 @@ struct TestApp {
         return res
     }
 
+    /// Sends raw bytes (a file, a multipart body) as they are.
+    func send(
+        _ method: HTTPMethod, _ path: String, token: String? = nil, headers extra: HTTPHeaders = [:], bytes: [UInt8],
+        contentType: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> TestingHTTPResponse {
+        var headers = extra
+        if let token { headers.bearerAuthorization = .init(token: token) }
+        headers.replaceOrAdd(name: .contentType, value: contentType)
+        let tester = try livePort.map { try app.testing(method: .running(hostname: "127.0.0.1", port: $0)) } ?? app.testing()
+        let res = try await tester.sendRequest(method, path, headers: headers, body: ByteBuffer(bytes: bytes))
+        #expect(
+            res.status.code < 500, "\(method) \(path) answered \(res.status): \(res.body.string)",
+            sourceLocation: sourceLocation)
+        return res
+    }
+
+    /// A multipart/form-data body: text fields, then files (field, file name, type, bytes).
+    static func multipart(
+        _ fields: [(String, String)], files: [(field: String, name: String, type: String, bytes: [UInt8])]
+    ) -> (bytes: [UInt8], contentType: String) {
+        let boundary = "zjtest\(UInt32.random(in: 0...UInt32.max))"
+        var out: [UInt8] = []
+        for (name, value) in fields {
+            out += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
+        }
+        for f in files {
+            out += Array(
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(f.field)\"; filename=\"\(f.name)\"\r\nContent-Type: \(f.type)\r\n\r\n"
+                    .utf8)
+            out += f.bytes
+            out += Array("\r\n".utf8)
+        }
+        out += Array("--\(boundary)--\r\n".utf8)
+        return (out, "multipart/form-data; boundary=\(boundary)")
+    }
+
     func json(_ res: TestingHTTPResponse) throws -> Any {
         try JSONSerialization.jsonObject(with: Data(res.body.readableBytesView), options: [.fragmentsAllowed])
     }

@@ -9,6 +9,7 @@ its page, is refused a certificate for the candidate who failed, issues one from
 certificate number; a unit records a station's revocation and a citizen finds the authorised stations
 of a region and occupation, the revoked one absent. Prints "N passed, M failed".
 """
+import base64
 import os
 import re
 import shutil
@@ -45,6 +46,10 @@ def check(name, fn, driver=None):
         if driver is not None:
             print("  at", driver.current_url)
             print("  page:", re.sub(r"\s+", " ", driver.page_source)[:1500])
+
+
+# A JPEG whose EXIF holds a GPS position and a comment (the same as ComplaintHandlingTests.gpsJPEG).
+GPS_JPEG = "/9j/4AAQSkZJRgABAQAAAQABAAD/4QC8RXhpZgAATU0AKgAAAAgAAwEPAAIAAAAIAAAAMgEyAAIAAAAUAAAAOoglAAQAAAABAAAATgAAAABUZXN0Q2FtADIwMjU6MDk6MzAgMTA6MDA6MDAAAAQAAQACAAAAAk4AAAAAAgAFAAAAAwAAAIQAAwACAAAAAkUAAAAABAAFAAAAAwAAAJwAAAAAAAAAJwAAAAEAAAA2AAAAAQAAABsAAAABAAAAdAAAAAEAAAAXAAAAAQAAABEAAAAB//4AEHNlY3JldCBjb21tZW50/9sAQwADAgIDAgIDAwMDBAMDBAUIBQUEBAUKBwcGCAwKDAwLCgsLDQ4SEA0OEQ4LCxAWEBETFBUVFQwPFxgWFBgSFBUU/9sAQwEDBAQFBAUJBQUJFA0LDRQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQU/8AAEQgADAAQAwEiAAIRAQMRAf/EAB8AAAEFAQEBAQEBAAAAAAAAAAABAgMEBQYHCAkKC//EALUQAAIBAwMCBAMFBQQEAAABfQECAwAEEQUSITFBBhNRYQcicRQygZGhCCNCscEVUtHwJDNicoIJChYXGBkaJSYnKCkqNDU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hpanN0dXZ3eHl6g4SFhoeIiYqSk5SVlpeYmZqio6Slpqeoqaqys7S1tre4ubrCw8TFxsfIycrS09TV1tfY2drh4uPk5ebn6Onq8fLz9PX29/j5+v/EAB8BAAMBAQEBAQEBAQEAAAAAAAABAgMEBQYHCAkKC//EALURAAIBAgQEAwQHBQQEAAECdwABAgMRBAUhMQYSQVEHYXETIjKBCBRCkaGxwQkjM1LwFWJy0QoWJDThJfEXGBkaJicoKSo1Njc4OTpDREVGR0hJSlNUVVZXWFlaY2RlZmdoaWpzdHV2d3h5eoKDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uLj5OXm5+jp6vLz9PX29/j5+v/aAAwDAQACEQMRAD8A8F/tq3/553f/AIBzf/EUf21b/wDPO7/8A5v/AIir9FfGe0y7/nzP/wAGR/8AlZ/YvJjf+fkf/AH/APJn/9k="
 
 
 def main():
@@ -318,6 +323,50 @@ def main():
             WebDriverWait(d, 10).until(lambda drv: drv.find_element(By.ID, "status-error"))
             shot("09-status")
 
+        def filer_attaches_a_photo_and_answers_the_handlers_question():
+            photo = os.path.join(tmp, "现场照片.jpg")
+            with open(photo, "wb") as f:
+                f.write(base64.b64decode(GPS_JPEG))
+            d.get(base + "/complaints/new")
+            Select(d.find_element(By.ID, "c-category")).select_by_value("overcharge")
+            Select(d.find_element(By.ID, "c-unit")).select_by_value("110000")
+            d.find_element(By.ID, "c-description").send_keys("报名时被要求另交资料费三百元，没有收据。")
+            d.find_element(By.ID, "c-files").send_keys(photo)
+            d.find_element(By.ID, "c-submit").click()
+            receipt = WebDriverWait(d, 10).until(lambda drv: drv.find_element(By.ID, "receipt")).text
+            # The unit sees the photo (without its GPS position) and asks a question on the case page.
+            login("bj", "password-bj")
+            cases = api(base, "GET", "/api/v1/complaints?status=received", bj_token)
+            case = next(c for c in cases if c["category"] == "overcharge")
+            d.get(base + "/complaints/cases/" + case["id"])
+            evidence = WebDriverWait(d, 10).until(lambda drv: drv.find_element(By.ID, "case-evidence"))
+            assert "现场照片.jpg" in evidence.text, evidence.text
+            full = api(base, "GET", "/api/v1/complaints/" + case["id"], bj_token)
+            req = urllib.request.Request(base + full["attachments"][0]["url"], headers={"Authorization": "Bearer " + bj_token})
+            stored = urllib.request.urlopen(req).read()
+            assert stored[:2] == b"\xff\xd8" and b"Exif" not in stored and b"secret comment" not in stored
+            d.find_element(By.ID, "q-body").send_keys("请问收费人员是否出示了收费标准？")
+            d.find_element(By.ID, "q-submit").click()
+            WebDriverWait(d, 10).until(lambda drv: "收费标准" in drv.find_element(By.ID, "case-thread").text)
+            shot("10-case-thread")
+            logout()
+            # The filer opens the status with the receipt, reads the question and answers it.
+            d.get(base + "/complaints/status")
+            d.find_element(By.ID, "s-receipt").send_keys(receipt)
+            d.find_element(By.ID, "s-submit").click()
+            WebDriverWait(d, 10).until(lambda drv: drv.find_element(By.ID, "awaiting-answer"))
+            assert "收费标准" in d.find_element(By.ID, "thread").text
+            assert "现场照片.jpg" in d.find_element(By.ID, "evidence-list").text
+            d.find_element(By.ID, "a-body").send_keys("没有出示，只说是规定。")
+            d.find_element(By.ID, "a-submit").click()
+            WebDriverWait(d, 10).until(lambda drv: drv.find_element(By.ID, "status-notice"))
+            assert "没有出示" in d.find_element(By.ID, "thread").text
+            assert not d.find_elements(By.ID, "answer-form")
+            assert "receipt=" not in d.current_url
+            shot("11-filer-answered")
+            thread = api(base, "GET", "/api/v1/complaints/" + case["id"], bj_token)["messages"]
+            assert [m["from"] for m in thread] == ["handler", "filer"], thread
+
         def citizen_finds_an_authorised_station():
             from selenium.webdriver.support.ui import Select
             for code, name in [("6-07-06-01", "电工"), ("6-18-02-04", "焊工")]:
@@ -379,6 +428,8 @@ def main():
               unit_issues_a_certificate_and_the_public_verifies_it, d)
         check("the public files a complaint, gets a receipt and opens the case's status with it",
               public_files_a_complaint_and_follows_it, d)
+        check("a filer attaches a photo when filing, the unit reads it (no GPS) and asks, the filer answers by receipt",
+              filer_attaches_a_photo_and_answers_the_handlers_question, d)
         check("a unit enters a session's results on its page, is refused a certificate for the failed candidate, "
               "issues one from the pass and sees its certificate number",
               unit_enters_results_and_issues_a_certificate_from_the_pass, d)

@@ -1,3 +1,4 @@
+import Crypto
 import Domain
 import Fluent
 import Foundation
@@ -8,6 +9,10 @@ import Vapor
 /// under investigation, transferred, handled (one referred to the police), unfounded, reopened.
 extension DemoData {
     enum Step: Sendable {
+        case accept
+        case refuse
+        case extend
+        case ask(answered: Bool)
         case investigate
         case handle(referred: Bool)
         case unfounded
@@ -22,6 +27,10 @@ extension DemoData {
         /// Each step with the days it waits after the one before.
         var steps: [(Step, Double)]
         var keepReceipt = false
+        /// About the guidance centre itself: the ministry handles it.
+        var aboutCentre = false
+        /// Evidence: a photo the filer attached.
+        var evidence = false
     }
 
     static let descriptions: [ComplaintCategory: [String]] = [
@@ -47,7 +56,11 @@ extension DemoData {
 
     static func note(_ step: Step, _ category: ComplaintCategory) -> (note: String, publicNote: String?) {
         switch step {
-        case .investigate: ("已受理，调取考场记录、报名材料和收费票据进行核查", "已受理，正在调查。")
+        case .accept: ("举报事项明确，属本单位管辖，予以受理", "已受理。")
+        case .refuse: ("举报内容不具体，无法核实", "不予受理：举报未提供具体的机构、时间或事实，无法核实。")
+        case .extend: ("案情复杂，需延期调查", nil)
+        case .ask: ("向举报人询问", nil)
+        case .investigate: ("调取考场记录、报名材料和收费票据进行核查", "正在调查。")
         case .handle(referred: true): ("经查属实，涉嫌伪造、买卖证书，已移送公安机关并责令整改", "经查属实，已依法查处，并移送公安机关。")
         case .handle:
             (
@@ -59,6 +72,14 @@ extension DemoData {
         case .reopen: ("重新启用 reopened: 举报人补充了新的证据，重新调查", nil)
         }
     }
+
+    /// A small picture (PNG, 8×8, red) standing for the filer's evidence.
+    static let evidencePNG: [UInt8] = [
+        0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x08,
+        0x00, 0x00, 0x00, 0x08, 0x08, 0x02, 0x00, 0x00, 0x00, 0x4B, 0x6D, 0x29, 0xDC, 0x00, 0x00, 0x00, 0x11, 0x49, 0x44, 0x41,
+        0x54, 0x78, 0xDA, 0x63, 0x38, 0x21, 0x27, 0x87, 0x15, 0x31, 0x0C, 0x2D, 0x09, 0x00, 0x90, 0xBF, 0x41, 0x01, 0xCF, 0x70,
+        0xA1, 0x3C, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+    ]
 
     static func makeComplaints(_ app: Application, _ plan: Plan, _ state: State) async throws {
         var plans: [CasePlan] = []
@@ -89,26 +110,27 @@ extension DemoData {
                     switch roll {
                     case ..<50:
                         steps = [
-                            (.investigate, gap(1...10)),
+                            (.accept, gap(1...4)), (.investigate, gap(0...6)),
                             (.handle(referred: c == .illegalCertificates && state.chance(30)), gap(5...25)),
                         ]
-                    case ..<60: steps = [(.unfounded, gap(3...20))]
-                    case ..<70: steps = [(.investigate, gap(1...10)), (.unfounded, gap(5...25))]
+                    case ..<60: steps = [(.refuse, gap(1...4))]
+                    case ..<70: steps = [(.accept, gap(1...4)), (.investigate, gap(1...10)), (.unfounded, gap(5...25))]
                     case ..<80:
                         steps = [
-                            (.transfer(to: nil), gap(1...8)), (.investigate, gap(2...10)),
+                            (.transfer(to: nil), gap(1...4)), (.accept, gap(1...4)), (.investigate, gap(2...10)),
                             (.handle(referred: false), gap(5...25)),
                         ]
                     case ..<84:
                         steps = [
-                            (.investigate, gap(1...10)), (.handle(referred: false), gap(5...25)), (.reopen, gap(20...60)),
+                            (.accept, gap(1...4)), (.investigate, gap(1...10)), (.handle(referred: false), gap(5...25)),
+                            (.reopen, gap(20...60)),
                             (.handle(referred: false), gap(10...30)),
                         ]
-                    case ..<93: steps = [(.investigate, gap(1...10))]
+                    case ..<93: steps = [(.accept, gap(1...4)), (.investigate, gap(1...10))]
                     default: steps = []
                     }
                     // A complaint about a guidance centre itself goes to the ministry.
-                    plans.append(CasePlan(category: c, unit: state.chance(5) ? nil : unit, receivedAt: at, steps: steps))
+                    plans.append(CasePlan(category: c, unit: unit, receivedAt: at, steps: steps, aboutCentre: state.chance(5)))
                 }
             }
         }
@@ -120,27 +142,41 @@ extension DemoData {
         func ago(_ days: Double) -> Date { plan.now.addingTimeInterval(-days * day + 9.5 * 3600) }
         let other = plan.unitCodes[1]
         plans += [
-            CasePlan(category: .illegalExam, unit: show, receivedAt: ago(3), steps: []),
-            CasePlan(category: .overcharge, unit: show, receivedAt: ago(Double(plan.complaintDays) + 15), steps: []),
+            CasePlan(category: .illegalExam, unit: show, receivedAt: ago(3), steps: [], evidence: true),
+            CasePlan(category: .overcharge, unit: show, receivedAt: ago(15), steps: []),
             CasePlan(
-                category: .illegalTraining, unit: show, receivedAt: ago(Double(plan.complaintDays) + 20),
-                steps: [(.investigate, 5)]),
-            CasePlan(category: .illegalFees, unit: other, receivedAt: ago(12), steps: [(.transfer(to: show), 9)]),
+                category: .illegalTraining, unit: show, receivedAt: ago(100), steps: [(.accept, 2), (.investigate, 5)]),
+            CasePlan(category: .illegalFees, unit: other, receivedAt: ago(12), steps: [(.transfer(to: show), 2)]),
             CasePlan(
                 category: .illegalCertificates, unit: show, receivedAt: ago(80),
-                steps: [(.investigate, 2), (.handle(referred: true), 25)],
+                steps: [(.accept, 1), (.investigate, 2), (.handle(referred: true), 25)],
                 keepReceipt: true),
-            CasePlan(category: .overcharge, unit: show, receivedAt: ago(60), steps: [(.investigate, 3), (.unfounded, 15)]),
+            CasePlan(
+                category: .overcharge, unit: show, receivedAt: ago(60),
+                steps: [(.accept, 2), (.investigate, 3), (.unfounded, 15)]),
+            CasePlan(category: .other, unit: show, receivedAt: ago(20), steps: [(.refuse, 3)], keepReceipt: true),
             CasePlan(
                 category: .illegalExam, unit: show, receivedAt: ago(150),
-                steps: [(.investigate, 3), (.handle(referred: false), 20), (.reopen, 60)],
+                steps: [(.accept, 1), (.investigate, 3), (.handle(referred: false), 20), (.reopen, 60)],
                 keepReceipt: true),
+            CasePlan(
+                category: .overcharge, unit: show, receivedAt: ago(40),
+                steps: [(.accept, 2), (.investigate, 1), (.ask(answered: false), 3)], keepReceipt: true, evidence: true),
+            CasePlan(
+                category: .illegalExam, unit: show, receivedAt: ago(70),
+                steps: [(.accept, 2), (.investigate, 1), (.ask(answered: true), 3), (.extend, 20)]),
+            CasePlan(category: .overcharge, unit: show, receivedAt: ago(5), steps: [], aboutCentre: true),
         ]
 
         let stationNames = Dictionary(grouping: state.stations, by: \.unit).mapValues { $0.map(\.code) }
         var complaints: [Complaint] = []
         var updates: [ComplaintUpdate] = []
         var contacts: [ComplaintContact] = []
+        var messages: [ComplaintMessage] = []
+        var files: [ComplaintAttachment] = []
+        let calendar = app.workingDays
+        let decisionDays = app.config.complaintDecisionDays
+        let resultDays = app.config.complaintResultDays
         for cp in plans {
             let c = Complaint()
             c.id = state.uuid()
@@ -152,7 +188,9 @@ extension DemoData {
             c.receiptHash = Complaints.hash(Complaints.normalisedReceipt(receipt)!)
             c.category = cp.category
             c.$unit.id = cp.unit
-            c.$owner.id = cp.unit
+            c.$owner.id = cp.aboutCentre ? nil : cp.unit
+            c.aboutCentre = cp.aboutCentre && cp.unit != nil
+            c.extensionDays = 0
             if let u = cp.unit, state.chance(50), let stations = stationNames[u] {
                 let code = state.pick(stations)
                 c.station = "第\(Int(code.suffix(3)) ?? 1)职业技能鉴定站（\(code)）"
@@ -165,7 +203,21 @@ extension DemoData {
             c.status = .received
             c.referredToPolice = false
             c.receivedAt = cp.receivedAt
-            c.dueAt = cp.receivedAt.addingTimeInterval(Double(plan.complaintDays) * 86400)
+            c.dueAt = calendar.deadline(workingDays: decisionDays, from: cp.receivedAt)
+            if cp.evidence {
+                let a = ComplaintAttachment()
+                a.id = state.uuid()
+                a.$complaint.id = c.id!
+                a.name = "现场照片.png"
+                a.contentType = Evidence.Kind.png.contentType
+                a.data = Data(DemoData.evidencePNG)
+                a.size = DemoData.evidencePNG.count
+                a.sha256 = SHA256.hash(data: DemoData.evidencePNG).map { String(format: "%02x", $0) }.joined()
+                a.fromFiler = true
+                a.actor = "filer"
+                a.at = cp.receivedAt
+                files.append(a)
+            }
             if c.channel == .web && state.chance(30) {
                 contacts.append(
                     ComplaintContact(complaintID: c.id!, contact: "手机 1380013\(String(format: "%04d", state.int(0...9999)))"))
@@ -181,7 +233,7 @@ extension DemoData {
                 updates.append(u)
             }
             record(
-                nil, .received, note: nil, publicNote: nil, fromOwner: nil, toOwner: cp.unit, referred: false,
+                nil, .received, note: nil, publicNote: nil, fromOwner: nil, toOwner: c.ownerCode, referred: false,
                 actor: c.recordedBy ?? "public", at: c.receivedAt)
             var at = c.receivedAt
             for (step, after) in cp.steps {
@@ -190,20 +242,63 @@ extension DemoData {
                 let from = c.status
                 let owner = c.ownerCode
                 let texts = note(step, c.category)
+                let handler = owner.map(plan.username) ?? plan.ministry
                 switch step {
                 case .reopen:
                     guard from.isClosed else { break }
-                    c.status = .investigating
+                    c.status = from == .refused ? .accepted : .investigating
                     c.closedAt = nil
+                    c.acceptedAt = at
+                    c.dueAt = calendar.deadline(workingDays: resultDays + c.extensionDays, from: at)
                     record(
-                        from, .investigating, note: texts.note, publicNote: nil, fromOwner: owner, toOwner: owner,
+                        from, c.status, note: texts.note, publicNote: nil, fromOwner: owner, toOwner: owner,
                         referred: false,
                         actor: plan.ministry, at: at)
+                case .accept:
+                    guard from.canMove(to: .accepted) else { break }
+                    c.status = .accepted
+                    c.acceptedAt = at
+                    c.dueAt = calendar.deadline(workingDays: resultDays, from: at)
+                    record(
+                        from, .accepted, note: texts.note, publicNote: texts.publicNote, fromOwner: owner, toOwner: owner,
+                        referred: false, actor: handler, at: at)
+                case .refuse:
+                    guard from.canMove(to: .refused) else { break }
+                    c.status = .refused
+                    c.closedAt = at
+                    c.refusalReason = "举报未提供具体的机构、时间或事实，无法核实。"
+                    record(
+                        from, .refused, note: texts.note, publicNote: texts.publicNote, fromOwner: owner, toOwner: owner,
+                        referred: false, actor: handler, at: at)
+                case .extend:
+                    guard !from.isClosed, let accepted = c.acceptedAt else { break }
+                    c.extensionDays = 20
+                    c.extensionReason = "需调取外省考场监控录像，调查时间较长"
+                    c.dueAt = calendar.deadline(workingDays: resultDays + 20, from: accepted)
+                    record(
+                        from, from, note: "延期20个工作日 extended by 20 working days: " + (c.extensionReason ?? ""),
+                        publicNote: "办理期限延长20个工作日。", fromOwner: owner, toOwner: owner, referred: false,
+                        actor: plan.ministry, at: at)
+                case .ask(let answered):
+                    let q = ComplaintMessage(
+                        complaint: c.id!, position: 0, fromFiler: false, body: "请提供缴费票据的照片，并说明收费人员的姓名或工号。", actor: handler,
+                        at: at)
+                    q.id = state.uuid()
+                    messages.append(q)
+                    if answered {
+                        let a = ComplaintMessage(
+                            complaint: c.id!, position: 1, fromFiler: true, body: "票据已丢失，收费人员自称姓王，当天在二楼报名处收费。", actor: "filer",
+                            at: at.addingTimeInterval(86400))
+                        a.id = state.uuid()
+                        messages.append(a)
+                    }
                 case .transfer(let named):
                     let target = named ?? state.pick(plan.unitCodes.filter { $0 != owner })
                     guard from.canMove(to: .transferred), target != owner else { break }
                     c.status = .transferred
                     c.$owner.id = target
+                    c.acceptedAt = nil
+                    c.dueAt = calendar.deadline(workingDays: decisionDays, from: at)
                     record(
                         from, .transferred, note: texts.note, publicNote: texts.publicNote, fromOwner: owner, toOwner: target,
                         referred: false, actor: owner.map(plan.username) ?? plan.ministry, at: at)
@@ -232,6 +327,8 @@ extension DemoData {
         let cases = complaints
         let trail = updates
         let filers = contacts
+        let thread = messages
+        let evidence = files
         try await app.write { tx in
             for chunk in stride(from: 0, to: cases.count, by: 500).map({ Array(cases[$0..<min($0 + 500, cases.count)]) }) {
                 try await chunk.create(on: tx)
@@ -240,6 +337,8 @@ extension DemoData {
                 try await chunk.create(on: tx)
             }
             try await filers.create(on: tx)
+            try await thread.create(on: tx)
+            try await evidence.create(on: tx)
         }
         state.summary.complaints = complaints.count
     }

@@ -147,7 +147,6 @@ enum DemoData {
         let unitCodes: [String]
         let regionCodes: [String]
         let deadlineDays: Int
-        let complaintDays: Int
         let options: Options
 
         /// The unit's login: its code, lower-cased.
@@ -286,7 +285,7 @@ enum DemoData {
             now: now, today: day(now), current: current, complete: complete, quarters: complete + [current],
             unitCodes: regionCodes + (1...industries.count).map { String(format: "I%02d", $0) },
             regionCodes: regionCodes, deadlineDays: app.config.deadlineDays,
-            complaintDays: app.config.complaintDays, options: options)
+            options: options)
         let state = State(seed: options.seed)
         state.summary.periods = complete
         state.credentials = credentials(plan)

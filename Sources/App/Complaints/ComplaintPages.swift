@@ -8,9 +8,16 @@ enum ComplaintPages {
 
     static func register(_ r: any RoutesBuilder) {
         r.get(.complaintNew, use: newForm)
-        r.post(.complaints, use: file)
+        // Streamed: the body (with up to five files) is read only once the rate limit let it in.
+        r.on(.POST, .complaints, body: .stream, use: file)
         r.get(.complaintStatus, use: status)
         r.post(.complaintStatus, use: status)
+        r.post(.complaintStatusAnswer, use: statusAnswer)
+        r.on(.POST, .complaintStatusAttach, body: .stream, use: statusAttach)
+        r.on(.POST, .complaintCaseAttachments(.key), body: .stream, use: attach)
+        r.get(.complaintCaseAttachment(.key, .key), use: download)
+        r.post(.complaintCaseMessages(.key), use: ask)
+        r.post(.complaintCaseExtend(.key), use: extend)
         r.get(.hotlines, use: hotlines)
         r.post(.hotlines, use: saveHotlines)
         r.get(.complaintCases, use: cases)
@@ -53,7 +60,7 @@ enum ComplaintPages {
         let t = L10n.t(req)
         let view = FormView(
             categories: categories, units: units,
-            channels: ComplaintChannel.allCases.map {
+            channels: ComplaintChannel.filed.map {
                 Option(value: $0.rawValue, name: t[dynamic: "channel_" + $0.rawValue, fallback: $0.rawValue])
             },
             isStaff: req.auth.get(User.self) != nil, token: token, values: values, errors: errors, receipt: receipt)
@@ -69,30 +76,68 @@ enum ComplaintPages {
         try await renderForm(req, values: [:], errors: [], receipt: nil, status: .ok)
     }
 
-    @Sendable static func file(_ req: Request) async throws -> Response {
-        let form = try req.content.decode([String: String].self)
-        let lang = L10n.lang(req)
-        guard let sent = form["_csrf"], let cookie = req.cookies[formCookie]?.string, sent == cookie else {
-            return try await renderForm(
-                req, values: form, errors: [lang == "en" ? "The form has expired; try again" : "表单已失效，请重试"],
-                receipt: nil, status: .forbidden)
+    /// The filing form: text fields, and evidence as `files[]` (multipart) when the filer attaches any.
+    struct FilingForm: Content {
+        var _csrf: String?
+        var category: String?
+        var unitCode: String?
+        var station: String?
+        var description: String?
+        var contact: String?
+        var channel: String?
+        var aboutCentre: String?
+        var files: [File]?
+
+        var values: [String: String] {
+            var v: [String: String] = [:]
+            for (k, x) in [
+                ("category", category), ("unitCode", unitCode), ("station", station), ("description", description),
+                ("contact", contact), ("channel", channel), ("aboutCentre", aboutCentre),
+            ] {
+                if let x { v[k] = x }
+            }
+            return v
         }
+    }
+
+    /// The most a filing form may carry: five files and the text.
+    static let filingMaxBytes = Evidence.maxFiles * (Evidence.maxBytes + 64 * 1024) + 256 * 1024
+
+    @Sendable static func file(_ req: Request) async throws -> Response {
+        let lang = L10n.lang(req)
         let user = req.auth.get(User.self)
-        do {
-            if user == nil { try await req.rateLimit(req.application.complaintLimiter) }
-            let filing = Complaints.Filing(
-                category: form["category"], unitCode: form["unitCode"], station: form["station"],
-                description: form["description"], contact: form["contact"],
-                channel: user == nil ? "web" : (form["channel"] ?? "web"))
-            let (_, receipt) = try await Complaints.file(filing, by: user, on: req.store, now: req.now)
-            return try await renderForm(req, values: [:], errors: [], receipt: receipt, status: .created)
-        } catch let e as AppError where e.status.code < 500 {
+        func refused(_ e: AppError, values: [String: String]) async throws -> Response {
             let messages =
                 e.details.isEmpty
                 ? [lang == "en" ? e.message : e.messageZh] : e.details.map { lang == "en" ? $0.message : $0.messageZh }
-            let res = try await renderForm(req, values: form, errors: messages, receipt: nil, status: e.status)
+            let res = try await renderForm(req, values: values, errors: messages, receipt: nil, status: e.status)
             for (name, value) in e.headers { res.headers.replaceOrAdd(name: name, value: value) }
             return res
+        }
+        do {
+            if user == nil { try await req.rateLimit(req.application.complaintLimiter) }
+            try await req.collectBody(max: filingMaxBytes, tooLarge: Complaints.tooLarge)
+        } catch let e as AppError where e.status.code < 500 {
+            return try await refused(e, values: [:])
+        }
+        let form = try req.content.decode(FilingForm.self)
+        guard let sent = form._csrf, let cookie = req.cookies[formCookie]?.string, sent == cookie else {
+            return try await renderForm(
+                req, values: form.values, errors: [lang == "en" ? "The form has expired; try again" : "表单已失效，请重试"],
+                receipt: nil, status: .forbidden)
+        }
+        // A file input left empty still sends a part without a name or content.
+        let files = (form.files ?? []).filter { !($0.filename.isEmpty && $0.data.readableBytes == 0) }
+            .map { Complaints.EvidenceFile(name: $0.filename, bytes: Array($0.data.readableBytesView)) }
+        do {
+            let filing = Complaints.Filing(
+                category: form.category, unitCode: form.unitCode, station: form.station,
+                description: form.description, contact: form.contact,
+                channel: user == nil ? "web" : (form.channel ?? "web"), aboutCentre: form.aboutCentre == "true")
+            let (_, receipt) = try await Complaints.file(filing, evidence: files, by: user, on: req.store, now: req.now)
+            return try await renderForm(req, values: [:], errors: [], receipt: receipt, status: .created)
+        } catch let e as AppError where e.status.code < 500 {
+            return try await refused(e, values: form.values)
         }
     }
 
@@ -100,30 +145,125 @@ enum ComplaintPages {
         let receipt: String
         let result: ComplaintsController.PublicStatus?
         let error: String?
+        let notice: String?
         let categoryName: String?
+        let statusName: String?
+        let token: String
+        let messages: [MessageRow]
+    }
+    struct MessageRow: Encodable {
+        let at: String
+        let from: String
+        let fromFiler: Bool
+        let body: String
+    }
+
+    static func messageRows(_ messages: [Complaints.MessageDTO], _ t: L10n.Strings) -> [MessageRow] {
+        messages.map {
+            MessageRow(
+                at: Names.minute($0.at), from: $0.from == "filer" ? t[.fromFiler] : t[.fromHandler],
+                fromFiler: $0.from == "filer",
+                body: $0.body)
+        }
+    }
+
+    /// The status page for a receipt (sent in a form's body, never in the address), with the
+    /// thread and the forms to answer and to add evidence while the case is open.
+    static func renderStatus(
+        _ req: Request, receipt: String, error: AppError? = nil, notice: String? = nil
+    ) async throws -> Response {
+        let t = L10n.t(req)
+        var result: ComplaintsController.PublicStatus?
+        var failure = error
+        if !receipt.isEmpty && failure?.status != .tooManyRequests {
+            do { result = try await Complaints.publicStatus(receipt, on: req.db, now: req.now) } catch let e as AppError {
+                failure = e
+            }
+        }
+        let token = Auth.randomSecret()
+        let category = result.flatMap { ComplaintCategory(rawValue: $0.category) }.map { t.en ? $0.nameEn : $0.nameZh }
+        let statusName = result.flatMap { ComplaintStatus(rawValue: $0.status) }.map { t.en ? $0.nameEn : $0.nameZh }
+        let res = try await Pages.render(
+            req, "complaints/status", title: t[.complaintStatus],
+            StatusView(
+                receipt: receipt, result: result, error: failure.map { t.en ? $0.message : $0.messageZh }, notice: notice,
+                categoryName: category, statusName: statusName, token: token, messages: messageRows(result?.messages ?? [], t)),
+            status: failure?.status ?? .ok)
+        for (name, value) in failure?.headers ?? [:] { res.headers.replaceOrAdd(name: name, value: value) }
+        res.cookies[formCookie] = HTTPCookies.Value(
+            string: token, maxAge: 3600, path: "/complaints", isSecure: req.config.secureCookies, isHTTPOnly: true,
+            sameSite: .strict)
+        return res
     }
 
     @Sendable static func status(_ req: Request) async throws -> Response {
-        // The receipt opens the case: it comes in a form's body, never in the address.
         struct Form: Content { let receipt: String? }
         let receipt = req.method == .POST ? ((try req.content.decode(Form.self)).receipt ?? "") : ""
-        let lang = L10n.lang(req)
-        var result: ComplaintsController.PublicStatus?
-        var error: String?
-        var code = HTTPResponseStatus.ok
-        if !receipt.isEmpty {
-            do {
-                try await req.rateLimit(req.application.verifyLimiter)
-                result = try await Complaints.publicStatus(receipt, on: req.db)
-            } catch let e as AppError {
-                error = lang == "en" ? e.message : e.messageZh
-                code = e.status
-            }
+        guard !receipt.isEmpty else { return try await renderStatus(req, receipt: "") }
+        do { try await req.rateLimit(req.application.verifyLimiter) } catch let e as AppError {
+            return try await renderStatus(req, receipt: receipt, error: e)
         }
-        let category = result.flatMap { ComplaintCategory(rawValue: $0.category) }.map { lang == "en" ? $0.nameEn : $0.nameZh }
-        return try await Pages.render(
-            req, "complaints/status", title: L10n.Strings(lang: lang)[.complaintStatus],
-            StatusView(receipt: receipt, result: result, error: error, categoryName: category), status: code)
+        return try await renderStatus(req, receipt: receipt)
+    }
+
+    static func formTokenMatches(_ req: Request, _ sent: String?) -> Bool {
+        guard let sent, let cookie = req.cookies[formCookie]?.string else { return false }
+        return sent == cookie
+    }
+
+    static var expired: AppError {
+        AppError(status: .forbidden, code: "csrf", message: "The form has expired; try again", messageZh: "表单已失效，请重试")
+    }
+
+    /// The filer answers the handler's question through the receipt.
+    @Sendable static func statusAnswer(_ req: Request) async throws -> Response {
+        struct Form: Content {
+            let receipt: String?
+            let body: String?
+            let _csrf: String?
+        }
+        do { try await req.rateLimit(req.application.receiptLimiter) } catch let e as AppError {
+            return try await renderStatus(req, receipt: "", error: e)
+        }
+        let f = try req.content.decode(Form.self)
+        let receipt = f.receipt ?? ""
+        guard formTokenMatches(req, f._csrf) else { return try await renderStatus(req, receipt: receipt, error: expired) }
+        do {
+            _ = try await Complaints.answer(receipt: receipt, .init(body: f.body), on: req.store, now: req.now)
+        } catch let e as AppError where e.status.code < 500 {
+            return try await renderStatus(req, receipt: receipt, error: e)
+        }
+        return try await renderStatus(req, receipt: receipt, notice: L10n.t(req)[.answerSent])
+    }
+
+    /// The filer adds evidence through the receipt; the body is read once the rate limit let it in.
+    @Sendable static func statusAttach(_ req: Request) async throws -> Response {
+        struct Form: Content {
+            let receipt: String?
+            let file: File?
+            let _csrf: String?
+        }
+        do {
+            try await req.rateLimit(req.application.receiptLimiter)
+            try await req.collectBody(max: Evidence.maxBytes + 64 * 1024, tooLarge: Complaints.tooLarge)
+        } catch let e as AppError where e.status.code < 500 {
+            return try await renderStatus(req, receipt: "", error: e)
+        }
+        let f = try req.content.decode(Form.self)
+        let receipt = f.receipt ?? ""
+        guard formTokenMatches(req, f._csrf) else { return try await renderStatus(req, receipt: receipt, error: expired) }
+        do {
+            let c = try await Complaints.byReceipt(receipt, on: req.db)
+            guard let file = f.file, file.data.readableBytes > 0 else {
+                throw AppError.invalid(field: "file", code: "required", "Choose a file", "请选择要上传的文件")
+            }
+            _ = try await Complaints.attach(
+                name: file.filename, bytes: Array(file.data.readableBytesView), to: c.requireID(), fromFiler: true,
+                actor: "filer", on: req.store, now: req.now)
+        } catch let e as AppError where e.status.code < 500 {
+            return try await renderStatus(req, receipt: receipt, error: e)
+        }
+        return try await renderStatus(req, receipt: receipt, notice: L10n.t(req)[.fileReceived])
     }
 
     struct HotlinesView: Encodable {
@@ -239,6 +379,24 @@ enum ComplaintPages {
         let updates: [UpdateRow]
         let transitionAction: String
         let channelName: String
+        let attachments: [AttachmentRow]
+        let messages: [MessageRow]
+        let uploadAction: String
+        let askAction: String
+        let extendAction: String
+        let canAttach: Bool
+        let canAsk: Bool
+        let canExtend: Bool
+        let extensionMax: Int
+        /// The deadline running: the decision's while the case awaits one, else the result's.
+        let dueLabel: String
+    }
+    struct AttachmentRow: Encodable {
+        let name: String
+        let size: String
+        let link: String
+        let by: String
+        let at: String
     }
     struct UpdateRow: Encodable {
         let at: String
@@ -256,6 +414,8 @@ enum ComplaintPages {
         let en = L10n.lang(req) == "en"
         let names = try await UnitNames.all(on: req.db)
         let status = ComplaintStatus(rawValue: dto.status) ?? .received
+        let t = L10n.t(req)
+        let id = dto.id.uuidString
         let targets = ComplaintStatus.allCases.filter { status.canMove(to: $0) }
             .map { Option(value: $0.rawValue, name: en ? $0.nameEn : $0.nameZh) }
         let view = ShowView(
@@ -276,7 +436,22 @@ enum ComplaintPages {
                     toOwner: u.fromOwner == u.toOwner ? "" : owner(u.toOwner), note: u.note ?? "", publicNote: u.publicNote ?? "")
             },
             transitionAction: SiteURL.complaintTransition(.value(dto.id.uuidString)).path,
-            channelName: L10n.t(req)[dynamic: "channel_" + dto.channel, fallback: dto.channel])
+            channelName: t[dynamic: "channel_" + dto.channel, fallback: dto.channel],
+            attachments: (dto.attachments ?? []).map {
+                AttachmentRow(
+                    name: $0.name, size: String(format: "%.1f KB", Double($0.size) / 1024),
+                    link: SiteURL.complaintCaseAttachment(.value(id), .value($0.id.uuidString)).path,
+                    by: $0.fromFiler ? t[.fromFiler] : t[.fromHandler], at: Names.minute($0.at))
+            },
+            messages: messageRows(dto.messages ?? [], t),
+            uploadAction: SiteURL.complaintCaseAttachments(.value(id)).path,
+            askAction: SiteURL.complaintCaseMessages(.value(id)).path,
+            extendAction: SiteURL.complaintCaseExtend(.value(id)).path,
+            canAttach: !status.isClosed && (dto.attachments?.count ?? 0) < Evidence.maxFiles,
+            canAsk: !status.isClosed && dto.channel != ComplaintChannel.supervision.rawValue,
+            canExtend: user.role == .ministry && (status == .accepted || status == .investigating) && dto.extensionDays == 0,
+            extensionMax: req.config.complaintExtensionDays,
+            dueLabel: status.awaitsDecision ? t[.decisionDue] : t[.resultDue])
         return try await Pages.render(req, "complaints/show", title: view.categoryName, view)
     }
 
@@ -295,6 +470,7 @@ enum ComplaintPages {
             let publicNote: String?
             let transferTo: String?
             let referredToPolice: String?
+            let reason: String?
         }
         let f = try req.content.decode(Form.self)
         let user = try req.requireUser()
@@ -304,7 +480,7 @@ enum ComplaintPages {
             .init(
                 to: f.to, note: f.note, publicNote: f.publicNote,
                 transferTo: (f.transferTo ?? "").isEmpty ? nil : f.transferTo,
-                referredToPolice: f.referredToPolice == "true"), by: user, on: req.store, now: req.now)
+                referredToPolice: f.referredToPolice == "true", reason: f.reason), by: user, on: req.store, now: req.now)
         // A unit that transferred the case no longer sees it.
         if user.role == .unit && moved.ownerCode != user.unitCode { return req.redirect(to: SiteURL.complaintCases.path) }
         return req.redirect(to: SiteURL.complaintCase(.value(c.id?.uuidString ?? "")).path)
@@ -317,6 +493,56 @@ enum ComplaintPages {
         _ = try await Complaints.reopen(
             c, note: try req.content.decode(ComplaintsController.Note.self).note, by: user, on: req.store, now: req.now)
         return req.redirect(to: SiteURL.complaintCase(.value(c.id?.uuidString ?? "")).path)
+    }
+
+    static func caseLink(_ c: Complaint) -> String { SiteURL.complaintCase(.value(c.id?.uuidString ?? "")).path }
+
+    /// Staff attach a file to a case they handle (CSRF checked once the body is in).
+    @Sendable static func attach(_ req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        let c = try await Complaints.handled(req.parameters.get("id", as: UUID.self), by: user, on: req.db)
+        try await req.collectBody(max: Evidence.maxBytes + 64 * 1024, tooLarge: Complaints.tooLarge)
+        try req.requireCSRF()
+        let file = try req.content.decode(ComplaintsController.FileUpload.self).file
+        guard let file, file.data.readableBytes > 0 else {
+            throw AppError.invalid(field: "file", code: "required", "Choose a file", "请选择要上传的文件")
+        }
+        _ = try await Complaints.attach(
+            name: file.filename, bytes: Array(file.data.readableBytesView), to: c.requireID(), fromFiler: false,
+            actor: user.username, on: req.store, now: req.now)
+        return req.redirect(to: caseLink(c))
+    }
+
+    @Sendable static func download(_ req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        let c = try await Complaints.handled(req.parameters.get("id", as: UUID.self), by: user, on: req.db)
+        return ComplaintsController.file(
+            try await Complaints.attachment(req.parameters.get("attachmentId", as: UUID.self), of: c, on: req.db))
+    }
+
+    @Sendable static func ask(_ req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        try req.requireCSRF()
+        let c = try await Complaints.handled(req.parameters.get("id", as: UUID.self), by: user, on: req.db)
+        _ = try await Complaints.ask(
+            c.requireID(), try req.content.decode(Complaints.MessageInput.self), by: user, on: req.store, now: req.now)
+        return req.redirect(to: caseLink(c))
+    }
+
+    @Sendable static func extend(_ req: Request) async throws -> Response {
+        let user = try req.requireMinistry()
+        try req.requireCSRF()
+        let c = try await Complaints.handled(req.parameters.get("id", as: UUID.self), by: user, on: req.db)
+        struct Form: Content {
+            let days: String?
+            let reason: String?
+        }
+        let f = try req.content.decode(Form.self)
+        guard let days = f.days.flatMap({ Int($0) }) else {
+            throw AppError.invalid(field: "days", code: "out_of_range", "Working days: a number", "延长工作日数须为数字")
+        }
+        _ = try await Complaints.extend(c.requireID(), .init(days: days, reason: f.reason), by: user, on: req.store, now: req.now)
+        return req.redirect(to: caseLink(c))
     }
 
     @Sendable static func stats(_ req: Request) async throws -> Response {

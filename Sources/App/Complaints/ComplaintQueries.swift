@@ -6,20 +6,25 @@ import Vapor
 /// hotlines, for the API and the pages alike.
 extension Complaints {
     /// What the filer sees with the receipt: the status and the public replies, nothing else.
-    static func publicStatus(_ receipt: String, on db: any Database) async throws -> ComplaintsController.PublicStatus {
-        guard let r = normalisedReceipt(receipt),
-            let c = try await Complaint.query(on: db).filter(\.$receiptHash == hash(r)).first()
-        else {
-            throw AppError.notFound("No case with this receipt", "没有与该回执号对应的举报")
-        }
-        let updates = try await ComplaintUpdate.query(on: db).filter(\.$complaint.$id == c.id!).sort(\.$at).all()
+    static func publicStatus(_ receipt: String, on db: any Database, now: Date) async throws -> ComplaintsController.PublicStatus
+    {
+        let c = try await byReceipt(receipt, on: db)
+        let id = try c.requireID()
+        let updates = try await ComplaintUpdate.query(on: db).filter(\.$complaint.$id == id).sort(\.$at).all()
+        let messages = try await thread(of: id, on: db)
+        let evidence = try await ComplaintAttachment.query(on: db).filter(\.$complaint.$id == id).filter(\.$fromFiler == true)
+            .sort(\.$at).field(\.$id).field(\.$name).all().map(\.name)
+        let files = try await ComplaintAttachment.query(on: db).filter(\.$complaint.$id == id).count()
         return ComplaintsController.PublicStatus(
             status: c.status.rawValue, statusZh: c.status.nameZh, category: c.category.rawValue,
             receivedAt: c.receivedAt,
             updates: updates.map {
                 let s = ComplaintStatus(rawValue: $0.toStatus) ?? .received
                 return .init(at: $0.at, status: s.rawValue, statusZh: s.nameZh, note: $0.publicNote)
-            })
+            },
+            dueAt: c.dueAt, overdue: c.isOverdue(at: now), refusalReason: c.refusalReason, messages: messages,
+            awaitingAnswer: !c.status.isClosed && messages.last?.from == "handler", evidence: evidence,
+            canAttach: !c.status.isClosed && files < Evidence.maxFiles)
     }
 
     static func contacts(for ids: [UUID], on db: any Database) async throws -> [UUID: String] {
@@ -95,7 +100,9 @@ extension Complaints {
     static func detail(_ c: Complaint, on db: any Database, now: Date) async throws -> ComplaintsController.CaseDTO {
         let updates = try await ComplaintUpdate.query(on: db).filter(\.$complaint.$id == c.requireID()).sort(\.$at).all()
         let contact = try await ComplaintContact.find(c.id, on: db)?.contact
-        return ComplaintsController.CaseDTO(c, now: now, contact: contact, updates: updates)
+        return ComplaintsController.CaseDTO(
+            c, now: now, contact: contact, updates: updates, attachments: try await attachments(of: c.requireID(), on: db),
+            messages: try await thread(of: c.requireID(), on: db))
     }
 
     static func stats(for user: User, period: Period?, on db: any Database, now: Date) async throws -> ComplaintsController.Stats

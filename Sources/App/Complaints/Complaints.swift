@@ -33,11 +33,35 @@ enum Complaints {
         let description: String?
         let contact: String?
         let channel: String?
+        /// The complaint names the guidance centre itself (not one of its stations): the ministry
+        /// handles it, and the centre never sees it.
+        var aboutCentre: Bool? = nil
     }
 
-    static func file(_ f: Filing, by actor: User?, on store: Store, now: Date) async throws -> (Complaint, receipt: String) {
+    /// A file sent with a filing: its name as sent and its bytes.
+    struct EvidenceFile: Sendable {
+        let name: String?
+        let bytes: [UInt8]
+    }
+
+    /// Files a case, with the filer's evidence (up to 5 files, all checked before anything is
+    /// recorded; the case and its files are recorded together or not at all).
+    static func file(
+        _ f: Filing, evidence files: [EvidenceFile] = [], by actor: User?, on store: Store, now: Date
+    ) async throws -> (Complaint, receipt: String) {
         let filed = try await prepare(f, by: actor, on: store, now: now)
-        try await store.write { db in try await record(filed, on: db) }
+        guard files.count <= Evidence.maxFiles else { throw tooManyFiles }
+        let who = actor?.username ?? "filer"
+        let attachments = try files.map {
+            try evidence(name: $0.name, bytes: $0.bytes, fromFiler: actor == nil, actor: who, now: now)
+        }
+        try await store.write { db in
+            try await record(filed, on: db)
+            for a in attachments {
+                a.$complaint.id = try filed.complaint.requireID()
+                try await a.create(on: db)
+            }
+        }
         return (filed.complaint, filed.receipt)
     }
 
@@ -84,14 +108,21 @@ enum Complaints {
         if let code = unitCode, try await UnitModel.find(code, on: store.db) == nil {
             issue("unitCode", "unknown_unit", "No unit with code \(code)", "没有代码为\(code)的单位")
         }
+        let aboutCentre = f.aboutCentre == true
+        if aboutCentre && unitCode == nil {
+            issue(
+                "unitCode", "required", "Name the guidance centre the complaint is about",
+                "举报鉴定指导中心本身时，请选择该中心所在地区或行业")
+        }
         if !issues.isEmpty { throw AppError.invalid(issues) }
 
         let receipt = newReceipt()
-        let owner = unitCode
+        // A complaint about the centre itself goes to the ministry (nil owner), never to the centre.
+        let owner = aboutCentre ? nil : unitCode
         let c = Complaint()
         c.receiptHash = hash(normalisedReceipt(receipt)!)
         c.category = category!
-        c.$unit.id = owner
+        c.$unit.id = unitCode
         c.$owner.id = owner
         c.station = (station?.isEmpty ?? true) ? nil : station
         c.description = description
@@ -99,8 +130,10 @@ enum Complaints {
         c.status = .received
         c.referredToPolice = false
         c.receivedAt = now
-        c.dueAt = now.addingTimeInterval(Double(store.config.complaintDays) * 86400)
+        c.dueAt = decisionDue(from: now, app: store.app)
         c.recordedBy = actor?.username
+        c.aboutCentre = aboutCentre
+        c.extensionDays = 0
         return Prepared(
             complaint: c, receipt: receipt, contact: (contact?.isEmpty ?? true) ? nil : contact,
             actor: actor?.username ?? "public", at: now)
@@ -122,7 +155,7 @@ enum Complaints {
     /// `unitCode`, the unit whose session or station was supervised.
     static func openFoundCase(
         category: ComplaintCategory, unitCode: String, station: String?, description: String, actor: String, at: Date,
-        on db: any Database
+        app: Application, on db: any Database
     ) async throws -> Complaint {
         let c = Complaint()
         c.receiptHash = hash(newReceipt())  // nobody holds this receipt: the case has no outside filer
@@ -135,7 +168,10 @@ enum Complaints {
         c.status = .accepted
         c.referredToPolice = false
         c.receivedAt = at
-        c.dueAt = at.addingTimeInterval(60 * 86400)
+        c.acceptedAt = at
+        c.extensionDays = 0
+        c.aboutCentre = false
+        c.dueAt = resultDue(acceptedAt: at, extensionDays: 0, app: app)
         c.recordedBy = actor
         try await c.create(on: db)
         try await update(
@@ -170,25 +206,36 @@ enum Complaints {
         let publicNote: String?
         let transferTo: String?
         let referredToPolice: Bool?
+        /// Why the complaint is not accepted (不予受理): required for `refused`, shown to the filer.
+        var reason: String? = nil
     }
 
     static func transition(_ c: Complaint, _ t: Transition, by actor: User, on store: Store, now: Date) async throws -> Complaint
     {
         guard let to = t.to.flatMap(ComplaintStatus.init(rawValue:)), to != .received else {
             throw AppError.invalid(
-                field: "to", code: "unknown_status", "To: investigating, handled, unfounded or transferred",
-                "目标状态须为调查中、已查处、不属实或转办")
+                field: "to", code: "unknown_status", "To: accepted, refused, investigating, handled, unfounded or transferred",
+                "目标状态须为受理、不予受理、调查中、已查处、不属实或转办")
         }
-        let note = (t.note ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let reason = (t.reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        if to == .refused && !(2...1000).contains(reason.count) {
+            throw AppError.invalid(
+                field: "reason", code: "required",
+                "Say why the complaint is not accepted (2–1000 characters); the filer reads it",
+                "不予受理须说明理由（2至1000字），举报人可以看到")
+        }
+        var note = (t.note ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        if note.isEmpty && to == .refused { note = reason }
         guard (1...2000).contains(note.count) else {
             throw AppError.invalid(
                 field: "note", code: "required", "Every step needs a note (1–2000 characters)", "每一步处理都须填写说明（1至2000字）")
         }
-        let publicNote = t.publicNote?.trimmingCharacters(in: .whitespacesAndNewlines)
+        var publicNote = t.publicNote?.trimmingCharacters(in: .whitespacesAndNewlines)
         if (publicNote?.count ?? 0) > 1000 {
             throw AppError.invalid(
                 field: "publicNote", code: "too_long", "The public note: at most 1000 characters", "公开说明不能超过1000字")
         }
+        if to == .refused && (publicNote?.isEmpty ?? true) { publicNote = "不予受理：" + reason }
         if to == .transferred {
             guard let target = t.transferTo, try await UnitModel.find(target, on: store.db) != nil else {
                 throw AppError.invalid(field: "transferTo", code: "unknown_unit", "Transfer to which unit?", "请指定转办单位")
@@ -196,6 +243,8 @@ enum Complaints {
         }
         let referred = t.referredToPolice == true
         let id = try c.requireID()
+        let app = store.app
+        let (stepNote, stepPublicNote) = (note, (publicNote?.isEmpty ?? true) ? nil : publicNote)
         // The case is re-read under its row's lock: of two handlers acting at once, the second
         // sees the first one's result (and answers 409 where it no longer applies).
         return try await store.write { db in
@@ -217,6 +266,11 @@ enum Complaints {
                     throw AppError.invalid(
                         field: "transferTo", code: "same_unit", "The case is already with this unit", "该举报已由该单位办理")
                 }
+                if c.aboutCentre && dest == c.unitCode {
+                    throw AppError.invalid(
+                        field: "transferTo", code: "conflict_of_interest",
+                        "The complaint is about this centre itself: it cannot handle it", "该举报针对该指导中心本身，不能转由其办理")
+                }
                 target = dest
             }
             let from = c.status
@@ -224,21 +278,37 @@ enum Complaints {
             c.status = to
             c.$owner.id = target
             if referred { c.referredToPolice = true }
+            switch to {
+            case .accepted:
+                c.acceptedAt = now
+                c.dueAt = resultDue(acceptedAt: now, extensionDays: c.extensionDays, app: app)
+            case .transferred:
+                // The receiving unit decides afresh whether to accept, within the decision deadline.
+                c.acceptedAt = nil
+                c.dueAt = decisionDue(from: now, app: app)
+            case .refused:
+                c.refusalReason = reason
+            default: break
+            }
             if to.isClosed { c.closedAt = now }
             try await c.save(on: db)
             try await update(
-                c, from: from, to: to, note: note, publicNote: (publicNote?.isEmpty ?? true) ? nil : publicNote,
+                c, from: from, to: to, note: stepNote, publicNote: stepPublicNote,
                 fromOwner: oldOwner, toOwner: target, referred: referred, actor: actor.username, at: now, on: db)
             return c
         }
     }
 
+    /// The ministry reopens a closed case: one dealt with or found untrue goes back under
+    /// investigation, one refused becomes accepted (the ministry overrules the refusal); either
+    /// way a fresh result deadline runs from now.
     static func reopen(_ c: Complaint, note: String?, by actor: User, on store: Store, now: Date) async throws -> Complaint {
         let note = (note ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...2000).contains(note.count) else {
             throw AppError.invalid(field: "note", code: "required", "Say why the case reopens", "请说明重新启用的原因")
         }
         let id = try c.requireID()
+        let app = store.app
         return try await store.write { db in
             try await db.lockForWrite("complaints", "id", id)
             guard let c = try await Complaint.find(id, on: db) else { throw AppError.notFound("No such complaint", "没有该举报") }
@@ -246,43 +316,57 @@ enum Complaints {
                 throw AppError.conflict("wrong_state", "Only a closed case reopens", "只有已办结的举报才能重新启用")
             }
             let from = c.status
-            c.status = .investigating
+            let to: ComplaintStatus = from == .refused ? .accepted : .investigating
+            c.status = to
             c.closedAt = nil
+            c.refusalReason = nil
+            c.acceptedAt = now
+            c.dueAt = resultDue(acceptedAt: now, extensionDays: c.extensionDays, app: app)
             try await c.save(on: db)
             try await update(
-                c, from: from, to: .investigating, note: "重新启用 reopened: " + note, publicNote: nil,
+                c, from: from, to: to, note: "重新启用 reopened: " + note, publicNote: "部已重新启用该举报。The ministry reopened the case.",
                 fromOwner: c.ownerCode, toOwner: c.ownerCode, referred: false, actor: actor.username, at: now, on: db)
             return c
         }
     }
 
-    /// The case counts of a unit for a quarter: each case received in the quarter counts once, in
-    /// its category's group; investigated when handled or unfounded by the quarter's end.
-    static func derived(unit: String, period: Period, on db: any Database) async throws -> [String: ReportValues.Cases] {
-        let cases = try await Complaint.query(on: db).filter(\.$owner.$id == unit)
-            .filter(\.$receivedAt >= period.start).filter(\.$receivedAt < period.end).all()
+    /// The case counts of every unit for a quarter, by report group (`overcharge`, `violations`,
+    /// `forgery`), under the rule of `CaseCounting`: the cases received before the quarter's end
+    /// and not closed before its start are read with their trail up to its end.
+    static func derivedAll(period: Period, on db: any Database) async throws -> [String: [String: ReportValues.Cases]] {
+        let never = ComplaintStatus.allCases.filter(\.neverCounts)
+        let cases = try await Complaint.query(on: db)
+            .filter(\.$receivedAt < period.end)
+            .filter(\.$status !~ never)
+            .group(.or) { $0.filter(\.$closedAt == nil).filter(\.$closedAt >= period.start) }
+            .all()
+        var steps: [UUID: [CaseCounting.Step]] = [:]
         let ids = cases.compactMap(\.id)
-        let updates =
-            ids.isEmpty
-            ? []
-            : try await ComplaintUpdate.query(on: db).filter(\.$complaint.$id ~~ ids)
+        for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
+            for u in try await ComplaintUpdate.query(on: db).filter(\.$complaint.$id ~~ chunk)
                 .filter(\.$at < period.end).sort(\.$at).all()
-        var lastStatus: [UUID: String] = [:]
-        for u in updates { lastStatus[u.$complaint.id] = u.toStatus }
-        var result: [String: ReportValues.Cases] = [
-            "overcharge": .init(investigated: 0, uninvestigated: 0), "violations": .init(investigated: 0, uninvestigated: 0),
-            "forgery": .init(investigated: 0, uninvestigated: 0),
-        ]
-        for c in cases {
-            let closed = lastStatus[c.id!].flatMap(ComplaintStatus.init(rawValue:))?.isClosed ?? false
-            let none = ReportValues.Cases(investigated: 0, uninvestigated: 0)
-            if closed {
-                result[c.category.reportGroup, default: none].investigated += 1
-            } else {
-                result[c.category.reportGroup, default: none].uninvestigated += 1
+            {
+                guard let status = ComplaintStatus(rawValue: u.toStatus) else { continue }
+                steps[u.$complaint.id, default: []].append(.init(at: u.at, status: status, owner: u.toOwner))
             }
         }
+        var result: [String: [String: ReportValues.Cases]] = [:]
+        for c in cases {
+            guard
+                let counted = CaseCounting.count(
+                    receivedAt: c.receivedAt, current: c.status, about: c.unitCode, steps: steps[c.id!] ?? [],
+                    start: period.start, end: period.end)
+            else { continue }
+            var group = result[counted.unit, default: [:]][c.category.reportGroup] ?? .init(investigated: 0, uninvestigated: 0)
+            if counted.handled { group.investigated += 1 } else { group.uninvestigated += 1 }
+            result[counted.unit, default: [:]][c.category.reportGroup] = group
+        }
         return result
+    }
+
+    /// One unit's case counts for a quarter (see `derivedAll`).
+    static func derived(unit: String, period: Period, on db: any Database) async throws -> [String: ReportValues.Cases] {
+        try await derivedAll(period: period, on: db)[unit] ?? [:]
     }
 
     // MARK: Hotlines

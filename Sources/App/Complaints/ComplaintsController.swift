@@ -20,8 +20,19 @@ enum ComplaintsController {
         /// Only for the handling unit and the ministry.
         let contact: String?
         let updates: [UpdateDTO]?
+        let aboutCentre: Bool
+        let refusalReason: String?
+        let acceptedAt: Date?
+        let extensionDays: Int
+        let extensionReason: String?
+        /// The evidence and the thread, in the case's full view only.
+        let attachments: [Complaints.AttachmentDTO]?
+        let messages: [Complaints.MessageDTO]?
 
-        init(_ c: Complaint, now: Date, contact: String?, updates: [ComplaintUpdate]?) {
+        init(
+            _ c: Complaint, now: Date, contact: String?, updates: [ComplaintUpdate]?,
+            attachments: [Complaints.AttachmentDTO]? = nil, messages: [Complaints.MessageDTO]? = nil
+        ) {
             id = c.id!
             category = c.category.rawValue
             unitCode = c.unitCode
@@ -37,6 +48,13 @@ enum ComplaintsController {
             overdue = c.isOverdue(at: now)
             self.contact = contact
             self.updates = updates?.map(UpdateDTO.init)
+            aboutCentre = c.aboutCentre
+            refusalReason = c.refusalReason
+            acceptedAt = c.acceptedAt
+            extensionDays = c.extensionDays
+            extensionReason = c.extensionReason
+            self.attachments = attachments
+            self.messages = messages
         }
     }
 
@@ -89,12 +107,23 @@ enum ComplaintsController {
         let category: String
         let receivedAt: Date
         let updates: [Update]
+        /// The deadline now running (decision, then result), and whether it has passed.
+        let dueAt: Date
+        let overdue: Bool
+        let refusalReason: String?
+        /// The thread: the handler's questions and the filer's answers.
+        let messages: [Complaints.MessageDTO]
+        /// A question waits for the filer's answer.
+        let awaitingAnswer: Bool
+        /// The files the filer attached (names only; the files go to the handler).
+        let evidence: [String]
+        let canAttach: Bool
     }
 
     /// The case's public status, opened only by its receipt; nothing about the filer.
     @Sendable static func byReceipt(_ req: Request) async throws -> PublicStatus {
         try await req.rateLimit(req.application.verifyLimiter)
-        return try await Complaints.publicStatus(req.parameters.get("receipt") ?? "", on: req.db)
+        return try await Complaints.publicStatus(req.parameters.get("receipt") ?? "", on: req.db, now: req.now)
     }
 
     /// Cases: a unit sees those it handles; the ministry all (`?unitCode=`, `?status=`, `?overdue=true`).
@@ -123,6 +152,89 @@ enum ComplaintsController {
     }
 
     struct Note: Content { let note: String? }
+
+    @Sendable static func extend(_ req: Request) async throws -> CaseDTO {
+        let user = try req.requireMinistry()
+        let c = try await Complaints.handled(req.parameters.get("id", as: UUID.self), by: user, on: req.db)
+        let input = try req.content.decode(Complaints.Extension.self)
+        return try await detail(try await Complaints.extend(c.requireID(), input, by: user, on: req.store, now: req.now), on: req)
+    }
+
+    // MARK: Evidence and the thread
+
+    struct FileUpload: Content { let file: File? }
+
+    /// Reads the multipart field `file` once the caller is authorised: the body is streamed in
+    /// only now, up to 10 MB and a little for the form's framing.
+    static func uploadedFile(_ req: Request) async throws -> File {
+        try await req.collectBody(max: Evidence.maxBytes + 64 * 1024, tooLarge: Complaints.tooLarge)
+        guard let file = try req.content.decode(FileUpload.self).file else {
+            throw AppError.invalid(field: "file", code: "required", "Attach a file in the field `file`", "请选择要上传的文件")
+        }
+        return file
+    }
+
+    /// Staff attach a file to a case they handle.
+    @Sendable static func attach(_ req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        let c = try await Complaints.handled(req.parameters.get("id", as: UUID.self), by: user, on: req.db)
+        let file = try await uploadedFile(req)
+        let a = try await Complaints.attach(
+            name: file.filename, bytes: Array(file.data.readableBytesView), to: c.requireID(), fromFiler: false,
+            actor: user.username, on: req.store, now: req.now)
+        return try await a.encodeResponse(status: .created, for: req)
+    }
+
+    /// The filer attaches evidence through the receipt (rate-limited before the body is read).
+    @Sendable static func attachByReceipt(_ req: Request) async throws -> Response {
+        try await req.rateLimit(req.application.receiptLimiter)
+        let c = try await Complaints.byReceipt(req.parameters.get("receipt") ?? "", on: req.db)
+        let file = try await uploadedFile(req)
+        let a = try await Complaints.attach(
+            name: file.filename, bytes: Array(file.data.readableBytesView), to: c.requireID(), fromFiler: true,
+            actor: "filer", on: req.store, now: req.now)
+        // The filer learns the file was taken, not where the handlers read it.
+        struct Taken: Content {
+            let name: String
+            let contentType: String
+            let size: Int
+        }
+        return try await Taken(name: a.name, contentType: a.contentType, size: a.size).encodeResponse(status: .created, for: req)
+    }
+
+    /// A file of a case, for the handling unit and the ministry only; always a download.
+    @Sendable static func download(_ req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        let c = try await Complaints.handled(req.parameters.get("id", as: UUID.self), by: user, on: req.db)
+        return file(try await Complaints.attachment(req.parameters.get("attachmentId", as: UUID.self), of: c, on: req.db))
+    }
+
+    static func file(_ a: ComplaintAttachment) -> Response {
+        let res = Response(status: .ok, body: .init(data: a.data))
+        res.headers.replaceOrAdd(name: .contentType, value: a.contentType)
+        res.headers.contentDisposition = .init(.attachment, filename: a.name)
+        res.headers.replaceOrAdd(name: .cacheControl, value: "private, no-store")
+        res.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
+        res.headers.replaceOrAdd(name: "Content-Security-Policy", value: "default-src 'none'; sandbox")
+        return res
+    }
+
+    @Sendable static func ask(_ req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        let c = try await Complaints.handled(req.parameters.get("id", as: UUID.self), by: user, on: req.db)
+        let input = try req.content.decode(Complaints.MessageInput.self)
+        return try await Complaints.ask(c.requireID(), input, by: user, on: req.store, now: req.now)
+            .encodeResponse(status: .created, for: req)
+    }
+
+    @Sendable static func answer(_ req: Request) async throws -> Response {
+        try await req.rateLimit(req.application.receiptLimiter)
+        let receipt = req.parameters.get("receipt") ?? ""
+        _ = try await Complaints.byReceipt(receipt, on: req.db)
+        let input = try req.content.decode(Complaints.MessageInput.self)
+        return try await Complaints.answer(receipt: receipt, input, on: req.store, now: req.now)
+            .encodeResponse(status: .created, for: req)
+    }
 
     @Sendable static func reopen(_ req: Request) async throws -> CaseDTO {
         let user = try req.requireMinistry()

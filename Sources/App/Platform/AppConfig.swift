@@ -30,10 +30,19 @@ public struct AppConfig: Sendable {
     public var verifyPerMinute: Int = 30
     /// Public station list pages and lookups per client address per minute (`ZHIJIAN_STATIONS_PER_MINUTE`).
     public var stationsPerMinute: Int = 60
-    /// Days a unit has to handle a complaint before it is overdue (`ZHIJIAN_COMPLAINT_DAYS`).
-    public var complaintDays: Int = 30
+    /// Working days to decide whether to accept a complaint (`ZHIJIAN_COMPLAINT_DECISION_DAYS`).
+    public var complaintDecisionDays: Int = 5
+    /// Working days from acceptance to the result (`ZHIJIAN_COMPLAINT_RESULT_DAYS`).
+    public var complaintResultDays: Int = 60
+    /// The most working days the ministry may extend a case by, once (`ZHIJIAN_COMPLAINT_EXTENSION_DAYS`).
+    public var complaintExtensionDays: Int = 30
+    /// The working-day calendar's file (`ZHIJIAN_CALENDAR_FILE`; default
+    /// `Resources/Calendar/cn-workdays.txt` under the root).
+    public var calendarFile: String?
     /// Complaints one address may file per hour (`ZHIJIAN_COMPLAINTS_PER_HOUR`).
     public var complaintsPerHour: Int = 10
+    /// Answers and evidence one address may send through receipts per hour (`ZHIJIAN_RECEIPT_WRITES_PER_HOUR`).
+    public var receiptWritesPerHour: Int = 30
     /// The address printed in QR codes (`ZHIJIAN_PUBLIC_URL`), without a trailing slash.
     public var publicURL: String = "http://127.0.0.1:8080"
     /// Reverse proxies whose `X-Forwarded-For`/`Forwarded` headers are believed
@@ -110,9 +119,24 @@ public struct AppConfig: Sendable {
             guard let n = Int(v), n > 0 else { throw ConfigError("ZHIJIAN_STATIONS_PER_MINUTE must be a positive number") }
             c.stationsPerMinute = n
         }
-        if let d = Environment.get("ZHIJIAN_COMPLAINT_DAYS") {
-            guard let n = Int(d), (1...365).contains(n) else { throw ConfigError("ZHIJIAN_COMPLAINT_DAYS must be 1…365") }
-            c.complaintDays = n
+        for (name, path) in [
+            ("ZHIJIAN_COMPLAINT_DECISION_DAYS", \AppConfig.complaintDecisionDays),
+            ("ZHIJIAN_COMPLAINT_RESULT_DAYS", \AppConfig.complaintResultDays),
+            ("ZHIJIAN_COMPLAINT_EXTENSION_DAYS", \AppConfig.complaintExtensionDays),
+        ] {
+            guard let d = Environment.get(name) else { continue }
+            guard let n = Int(d), (1...250).contains(n) else { throw ConfigError("\(name) must be 1…250 working days") }
+            c[keyPath: path] = n
+        }
+        if let f = Environment.get("ZHIJIAN_CALENDAR_FILE"), !f.isEmpty {
+            guard FileManager.default.fileExists(atPath: f) else {
+                throw ConfigError("ZHIJIAN_CALENDAR_FILE \(f) does not exist")
+            }
+            c.calendarFile = f
+        }
+        if let v = Environment.get("ZHIJIAN_RECEIPT_WRITES_PER_HOUR") {
+            guard let n = Int(v), n > 0 else { throw ConfigError("ZHIJIAN_RECEIPT_WRITES_PER_HOUR must be a positive number") }
+            c.receiptWritesPerHour = n
         }
         if let v = Environment.get("ZHIJIAN_COMPLAINTS_PER_HOUR") {
             guard let n = Int(v), n > 0 else { throw ConfigError("ZHIJIAN_COMPLAINTS_PER_HOUR must be a positive number") }
@@ -182,6 +206,31 @@ extension Application {
     public var config: AppConfig {
         get { storage[ConfigKey.self] ?? AppConfig() }
         set { storage[ConfigKey.self] = newValue }
+    }
+}
+
+extension Application {
+    private struct WorkingDaysKey: StorageKey { typealias Value = WorkingDays }
+    /// The working-day calendar, read once at start (`configure`).
+    var workingDays: WorkingDays {
+        get { storage[WorkingDaysKey.self] ?? WorkingDays() }
+        set { storage[WorkingDaysKey.self] = newValue }
+    }
+
+    /// Reads the calendar file; a malformed file stops the start, a year it lacks is logged.
+    func loadWorkingDays() throws {
+        let path = config.calendarFile ?? directory.resourcesDirectory + "Calendar/cn-workdays.txt"
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError("The working-day calendar \(path) cannot be read")
+        }
+        do { workingDays = try WorkingDays(parsing: String(decoding: data, as: UTF8.self)) } catch {
+            throw ConfigError("\(path): \(error)")
+        }
+        if !workingDays.covers(config.now()) {
+            logger.warning(
+                "The working-day calendar has no entries for this year: complaint deadlines count weekends only",
+                metadata: ["file": .string(path)])
+        }
     }
 }
 

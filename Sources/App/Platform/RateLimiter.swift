@@ -70,6 +70,7 @@ extension Application {
     private struct ComplaintLimiterKey: StorageKey { typealias Value = RateLimiter }
     private struct LoginLimiterKey: StorageKey { typealias Value = RateLimiter }
     private struct StationsLimiterKey: StorageKey { typealias Value = RateLimiter }
+    private struct ReceiptLimiterKey: StorageKey { typealias Value = RateLimiter }
 
     /// Login attempts per address per minute, counted in memory before any database work.
     var loginLimiter: RateLimiter { limiter(LoginLimiterKey.self, name: "login", limit: 60, window: 60) }
@@ -85,6 +86,11 @@ extension Application {
     /// Public complaint filing, per address per hour.
     var complaintLimiter: RateLimiter {
         limiter(ComplaintLimiterKey.self, name: "complaint", limit: config.complaintsPerHour, window: 3600, shared: "complaint")
+    }
+
+    /// What a filer adds through the receipt (answers, evidence), per address per hour.
+    var receiptLimiter: RateLimiter {
+        limiter(ReceiptLimiterKey.self, name: "receipt", limit: config.receiptWritesPerHour, window: 3600, shared: "receipt")
     }
 
     private func limiter<K: StorageKey>(

@@ -166,3 +166,13 @@ struct CSVStream {
         }
     }
 }
+
+extension Request {
+    /// Collects a body routed as `.stream`, once the handler has authorised the request: nothing
+    /// is read before, and more than `max` bytes is `tooLarge` (413).
+    func collectBody(max: Int, tooLarge: AppError) async throws {
+        do { _ = try await body.collect(max: max).get() } catch let e as any AbortError where e.status == .payloadTooLarge {
+            throw tooLarge
+        }
+    }
+}

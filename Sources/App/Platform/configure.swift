@@ -53,6 +53,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.migrations.add(M010_Verification())
 
     app.migrations.add(M011_StationLicences())
+    app.migrations.add(M013_ComplaintHandling())
 
     // Stable, sorted keys and ISO 8601 dates in every JSON answer.
     let encoder = JSONEncoder()
@@ -70,6 +71,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     if let root = config.root ?? locateRoot(app.directory.workingDirectory) {
         app.directory = DirectoryConfiguration(workingDirectory: root.hasSuffix("/") ? root : root + "/")
     }
+    try app.loadWorkingDays()
     app.views.use(.leaf)
     app.leaf.tags["segment"] = SegmentTag()
     app.leaf.cache.isEnabled = app.environment.isRelease

@@ -76,6 +76,13 @@ func routes(_ app: Application) throws {
     api.get(.api(.complaint(.key)), use: ComplaintsController.get)
     api.post(.api(.complaintTransition(.key)), use: ComplaintsController.transition)
     api.post(.api(.complaintReopen(.key)), use: ComplaintsController.reopen)
+    api.post(.api(.complaintExtend(.key)), use: ComplaintsController.extend)
+    api.post(.api(.complaintMessages(.key)), use: ComplaintsController.ask)
+    api.post(.api(.complaintReceiptMessages(.key)), use: ComplaintsController.answer)
+    api.get(.api(.complaintAttachment(.key, .key)), use: ComplaintsController.download)
+    // Evidence is streamed in only after the case (or the receipt) is authorised.
+    api.on(.POST, .api(.complaintAttachments(.key)), body: .stream, use: ComplaintsController.attach)
+    api.on(.POST, .api(.complaintReceiptAttachments(.key)), body: .stream, use: ComplaintsController.attachByReceipt)
     api.get(.api(.hotlines), use: ComplaintsController.hotlines)
     api.put(.api(.unitHotlines(.key)), use: ComplaintsController.setHotlines)
 

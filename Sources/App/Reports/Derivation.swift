@@ -33,7 +33,26 @@ enum Derivation {
         let handled: Int?
     }
 
+    /// Columns 1–24 of every unit for a quarter: the registers' counts plus the complaints
+    /// register's cases (`Complaints.derivedAll`).
     static func all(_ p: Period, on db: any Database) async throws -> [String: Derived] {
+        var result = try await registers(p, on: db)
+        for (unit, groups) in try await Complaints.derivedAll(period: p, on: db) {
+            var d = result[unit] ?? Derived()
+            func add(_ a: ReportValues.Cases, _ b: ReportValues.Cases?) -> ReportValues.Cases {
+                guard let b else { return a }
+                return .init(investigated: a.investigated + b.investigated, uninvestigated: a.uninvestigated + b.uninvestigated)
+            }
+            d.overcharge = add(d.overcharge, groups["overcharge"])
+            d.violations = add(d.violations, groups["violations"])
+            d.forgery = add(d.forgery, groups["forgery"])
+            result[unit] = d
+        }
+        return result
+    }
+
+    /// The registers' part of `all`: one aggregate query per rule, all units at once.
+    static func registers(_ p: Period, on db: any Database) async throws -> [String: Derived] {
         guard let sql = db as? any SQLDatabase else { return [:] }
         let from = Period.dayString(p.start)
         let to = p.lastDay
@@ -155,21 +174,11 @@ enum Derivation {
 
     static func trueLiteral(_ sql: any SQLDatabase) -> String { sql.dialect.name == "sqlite" ? "1" : "true" }
 
-    /// One unit's derived values: the registers' counts plus the complaints register's cases.
-    /// `registers` is the result of `all` when the caller already has it for the period.
+    /// One unit's derived values; `all` is the result of `all` when the caller already has it.
     static func one(
-        unit: String, period: Period, registers: [String: Derived]? = nil, on db: any Database
+        unit: String, period: Period, registers all: [String: Derived]? = nil, on db: any Database
     ) async throws -> Derived {
-        let byUnit: [String: Derived]
-        if let registers { byUnit = registers } else { byUnit = try await all(period, on: db) }
-        var d = byUnit[unit] ?? Derived()
-        let cases = try await Complaints.derived(unit: unit, period: period, on: db)
-        func add(_ a: ReportValues.Cases, _ b: ReportValues.Cases) -> ReportValues.Cases {
-            .init(investigated: a.investigated + b.investigated, uninvestigated: a.uninvestigated + b.uninvestigated)
-        }
-        d.overcharge = add(d.overcharge, cases["overcharge"] ?? .init(investigated: 0, uninvestigated: 0))
-        d.violations = add(d.violations, cases["violations"] ?? .init(investigated: 0, uninvestigated: 0))
-        d.forgery = add(d.forgery, cases["forgery"] ?? .init(investigated: 0, uninvestigated: 0))
-        return d
+        if let all { return all[unit] ?? Derived() }
+        return try await self.all(period, on: db)[unit] ?? Derived()
     }
 }

@@ -153,6 +153,32 @@ enum L10n {
         case channel_phone
         case channel_letter
         case channel_visit
+        case channel_supervision
+        case aboutTarget
+        case aboutStation
+        case aboutCentre
+        case evidenceHint
+        case evidenceTitle
+        case thread
+        case askFiler
+        case sendMessage
+        case yourAnswer
+        case fromHandler
+        case fromFiler
+        case awaitingAnswer
+        case refusalReason
+        case decisionDue
+        case resultDue
+        case extend
+        case extensionDays
+        case extensionReason
+        case extended
+        case aboutCentreNote
+        case noFiler
+        case fileReceived
+        case answerSent
+        case addEvidence
+        case workingDaysNote
         case send
         case receiptTitle
         case receiptNote
@@ -519,14 +545,49 @@ enum L10n {
             case .channel_phone: ("电话", "Phone")
             case .channel_letter: ("来信", "Letter")
             case .channel_visit: ("来访", "Visit")
+            case .channel_supervision: ("督导发现", "Supervision")
+            case .aboutTarget: ("举报对象", "The complaint is about")
+            case .aboutStation: ("鉴定站（所）、其他机构或个人", "A station, another body or a person")
+            case .aboutCentre:
+                ("鉴定指导中心本身（由部直接办理，该中心看不到）", "The guidance centre itself (the ministry handles it; the centre never sees it)")
+            case .evidenceHint:
+                (
+                    "证据材料（选填）：最多5个JPEG、PNG或PDF文件，每个不超过10 MB；照片中的拍摄位置等信息会被删除",
+                    "Evidence (optional): up to 5 JPEG, PNG or PDF files of 10 MB each; location and other metadata are removed from photos"
+                )
+            case .evidenceTitle: ("证据材料", "Evidence")
+            case .thread: ("询问与答复", "Questions and answers")
+            case .askFiler: ("向举报人提问（举报人凭回执号查看并答复）", "Ask the filer (who reads and answers with the receipt)")
+            case .sendMessage: ("发送", "Send")
+            case .yourAnswer: ("您的答复", "Your answer")
+            case .fromHandler: ("办理单位", "Handler")
+            case .fromFiler: ("举报人", "Filer")
+            case .awaitingAnswer: ("办理单位有问题等待您答复", "The handler has asked you a question")
+            case .refusalReason: ("不予受理理由（举报人可见）", "Why it is not accepted (the filer reads it)")
+            case .decisionDue: ("受理决定期限", "Decision due")
+            case .resultDue: ("办结期限", "Result due")
+            case .extend: ("延长办理期限", "Extend the deadline")
+            case .extensionDays: ("延长工作日数", "Working days")
+            case .extensionReason: ("延期理由", "Reason")
+            case .extended: ("已延期", "Extended")
+            case .aboutCentreNote: ("该举报针对鉴定指导中心本身，由部办理", "About the guidance centre itself: the ministry handles it")
+            case .noFiler: ("督导发现的违规，无举报人", "Found by supervision: there is no filer")
+            case .fileReceived: ("文件已收到", "The file was received")
+            case .answerSent: ("答复已发送", "Your answer was sent")
+            case .addEvidence: ("补充证据", "Add evidence")
+            case .workingDaysNote:
+                (
+                    "期限按工作日计算（不含周末和法定节假日，含调休上班日）",
+                    "Deadlines count working days (weekends and public holidays off, make-up working days on)"
+                )
             case .send: ("提交举报", "Submit")
-            case .receiptTitle: ("举报已受理，请保存回执号", "Received: keep your receipt")
+            case .receiptTitle: ("举报已收到，请保存回执号", "Received: keep your receipt")
             case .receiptNote:
                 ("回执号只显示这一次，是查询办理进度的唯一凭证。", "The receipt is shown only this once; it alone opens the case's status.")
             case .copy: ("复制", "Copy")
             case .receipt: ("回执号", "Receipt")
             case .checkStatus: ("查询进度", "Check status")
-            case .receivedAt: ("受理时间", "Received")
+            case .receivedAt: ("收到时间", "Received")
             case .dueAt: ("办理期限", "Due")
             case .overdue: ("逾期", "Overdue")
             case .owner: ("办理单位", "Handled by")

@@ -28,6 +28,7 @@ enum Pages {
         let certificateVoid = SiteURL.certificateVoid.path
         let complaints = SiteURL.complaints.path, complaintNew = SiteURL.complaintNew.path
         let complaintStatus = SiteURL.complaintStatus.path, complaintCases = SiteURL.complaintCases.path
+        let complaintStatusAnswer = SiteURL.complaintStatusAnswer.path, complaintStatusAttach = SiteURL.complaintStatusAttach.path
         let complaintCasesOverdue = SiteURL.complaintCases.with([("overdue", "true")])
         let complaintStats = SiteURL.complaintStats.path, complaintStatsCSV = SiteURL.complaintStatsCSV.path
         let hotlines = SiteURL.hotlines.path, registers = SiteURL.registers.path, stations = SiteURL.stations.path

@@ -40,6 +40,12 @@ enum SiteURL: Sendable {
     case complaintTransition(Parameter<String>)
     case complaintReopen(Parameter<String>)
     case complaintStats, complaintStatsCSV
+    case complaintCaseAttachments(Parameter<String>)
+    case complaintCaseAttachment(Parameter<String>, Parameter<String>)
+    case complaintCaseMessages(Parameter<String>)
+    case complaintCaseExtend(Parameter<String>)
+    /// The filer's answer and evidence: the receipt comes in the form's body, never in the address.
+    case complaintStatusAnswer, complaintStatusAttach
     // Registers
     case registers, registerOccupations
     case registerOccupationActive(Parameter<String>)
@@ -84,6 +90,9 @@ enum SiteURL: Sendable {
         case forgeryLeadCase(Parameter<String>), verifyBatch, apiKeys, apiKeyRevoke(Parameter<String>), publicRevocations
         case complaints, complaintReceipt(Parameter<String>), complaintStats, complaintStatsCSV, complaint(Parameter<String>)
         case complaintTransition(Parameter<String>), complaintReopen(Parameter<String>), hotlines
+        case complaintAttachments(Parameter<String>), complaintAttachment(Parameter<String>, Parameter<String>)
+        case complaintMessages(Parameter<String>), complaintExtend(Parameter<String>)
+        case complaintReceiptAttachments(Parameter<String>), complaintReceiptMessages(Parameter<String>)
         case occupations, occupationsImport, occupation(Parameter<String>), registerEvents, feeStandards
         case stations, station(Parameter<String>), supervisors, supervisor(Parameter<String>), supervisionVisits
         case sessions, sessionsImport, session(Parameter<String>), sessionResults(Parameter<String>)
@@ -134,6 +143,12 @@ enum SiteURL: Sendable {
             case .complaint(let id): ["complaints", .p("id", id)]
             case .complaintTransition(let id): ["complaints", .p("id", id), "transition"]
             case .complaintReopen(let id): ["complaints", .p("id", id), "reopen"]
+            case .complaintAttachments(let id): ["complaints", .p("id", id), "attachments"]
+            case .complaintAttachment(let id, let a): ["complaints", .p("id", id), "attachments", .p("attachmentId", a)]
+            case .complaintMessages(let id): ["complaints", .p("id", id), "messages"]
+            case .complaintExtend(let id): ["complaints", .p("id", id), "extend"]
+            case .complaintReceiptAttachments(let r): ["complaints", "receipt", .p("receipt", r), "attachments"]
+            case .complaintReceiptMessages(let r): ["complaints", "receipt", .p("receipt", r), "messages"]
             case .hotlines: ["hotlines"]
             case .occupations: ["occupations"]
             case .occupationsImport: ["occupations", "import"]
@@ -214,6 +229,12 @@ enum SiteURL: Sendable {
         case .complaintCase(let id): ["complaints", "cases", .p("id", id)]
         case .complaintTransition(let id): ["complaints", "cases", .p("id", id), "transition"]
         case .complaintReopen(let id): ["complaints", "cases", .p("id", id), "reopen"]
+        case .complaintCaseAttachments(let id): ["complaints", "cases", .p("id", id), "attachments"]
+        case .complaintCaseAttachment(let id, let a): ["complaints", "cases", .p("id", id), "attachments", .p("attachmentId", a)]
+        case .complaintCaseMessages(let id): ["complaints", "cases", .p("id", id), "messages"]
+        case .complaintCaseExtend(let id): ["complaints", "cases", .p("id", id), "extend"]
+        case .complaintStatusAnswer: ["complaints", "status", "answer"]
+        case .complaintStatusAttach: ["complaints", "status", "attach"]
         case .complaintStats: ["complaints", "stats"]
         case .complaintStatsCSV: ["complaints", "stats.csv"]
         case .registers: ["registers"]

@@ -21,6 +21,14 @@ final class Complaint: Model, @unchecked Sendable {
     @OptionalField(key: "closed_at") var closedAt: Date?
     @OptionalField(key: "recorded_by") var recordedBy: String?
     @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
+    /// The complaint names the guidance centre itself: the ministry handles it (M013).
+    @Field(key: "about_centre") var aboutCentre: Bool
+    /// Why it was not accepted (不予受理), shown to the filer.
+    @OptionalField(key: "refusal_reason") var refusalReason: String?
+    @OptionalField(key: "accepted_at") var acceptedAt: Date?
+    /// Working days the ministry added to the result deadline; 0 until the one extension.
+    @Field(key: "extension_days") var extensionDays: Int
+    @OptionalField(key: "extension_reason") var extensionReason: String?
 
     init() {}
 
@@ -77,6 +85,50 @@ final class ComplaintUpdate: Model, @unchecked Sendable {
         self.at = at
     }
 
+}
+
+/// A file the filer (or a handler) attached as evidence: stored without image metadata, served
+/// only to the handling unit and the ministry.
+final class ComplaintAttachment: Model, @unchecked Sendable {
+    static let schema = "complaint_attachments"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "complaint_id") var complaint: Complaint
+    @Field(key: "name") var name: String
+    @Field(key: "content_type") var contentType: String
+    @Field(key: "size") var size: Int
+    @Field(key: "sha256") var sha256: String
+    @Field(key: "data") var data: Data
+    @Field(key: "from_filer") var fromFiler: Bool
+    @Field(key: "actor") var actor: String
+    @Field(key: "at") var at: Date
+
+    init() {}
+}
+
+/// One message of a case's thread: the handler's question or the filer's answer. The whole
+/// thread is the case's public part: the filer reads it with the receipt.
+final class ComplaintMessage: Model, @unchecked Sendable {
+    static let schema = "complaint_messages"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "complaint_id") var complaint: Complaint
+    /// 0, 1, 2… in the order written.
+    @Field(key: "position") var position: Int
+    @Field(key: "from_filer") var fromFiler: Bool
+    @Field(key: "body") var body: String
+    @Field(key: "actor") var actor: String
+    @Field(key: "at") var at: Date
+
+    init() {}
+    init(complaint: UUID, position: Int, fromFiler: Bool, body: String, actor: String, at: Date) {
+        $complaint.id = complaint
+        self.position = position
+        self.fromFiler = fromFiler
+        self.body = body
+        self.actor = actor
+        self.at = at
+    }
 }
 
 final class UnitHotline: Model, @unchecked Sendable {
