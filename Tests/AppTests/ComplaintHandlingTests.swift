@@ -15,7 +15,11 @@ extension AppTests {
 
         /// A 16×12 JPEG whose EXIF holds a camera, a date and a GPS position (39°54'27"N
         /// 116°23'17"E), with a comment: made by Pillow.
-        static let gpsJPEG = Array(Data(base64Encoded: "/9j/4AAQSkZJRgABAQAAAQABAAD/4QC8RXhpZgAATU0AKgAAAAgAAwEPAAIAAAAIAAAAMgEyAAIAAAAUAAAAOoglAAQAAAABAAAATgAAAABUZXN0Q2FtADIwMjU6MDk6MzAgMTA6MDA6MDAAAAQAAQACAAAAAk4AAAAAAgAFAAAAAwAAAIQAAwACAAAAAkUAAAAABAAFAAAAAwAAAJwAAAAAAAAAJwAAAAEAAAA2AAAAAQAAABsAAAABAAAAdAAAAAEAAAAXAAAAAQAAABEAAAAB//4AEHNlY3JldCBjb21tZW50/9sAQwADAgIDAgIDAwMDBAMDBAUIBQUEBAUKBwcGCAwKDAwLCgsLDQ4SEA0OEQ4LCxAWEBETFBUVFQwPFxgWFBgSFBUU/9sAQwEDBAQFBAUJBQUJFA0LDRQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQU/8AAEQgADAAQAwEiAAIRAQMRAf/EAB8AAAEFAQEBAQEBAAAAAAAAAAABAgMEBQYHCAkKC//EALUQAAIBAwMCBAMFBQQEAAABfQECAwAEEQUSITFBBhNRYQcicRQygZGhCCNCscEVUtHwJDNicoIJChYXGBkaJSYnKCkqNDU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hpanN0dXZ3eHl6g4SFhoeIiYqSk5SVlpeYmZqio6Slpqeoqaqys7S1tre4ubrCw8TFxsfIycrS09TV1tfY2drh4uPk5ebn6Onq8fLz9PX29/j5+v/EAB8BAAMBAQEBAQEBAQEAAAAAAAABAgMEBQYHCAkKC//EALURAAIBAgQEAwQHBQQEAAECdwABAgMRBAUhMQYSQVEHYXETIjKBCBRCkaGxwQkjM1LwFWJy0QoWJDThJfEXGBkaJicoKSo1Njc4OTpDREVGR0hJSlNUVVZXWFlaY2RlZmdoaWpzdHV2d3h5eoKDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uLj5OXm5+jp6vLz9PX29/j5+v/aAAwDAQACEQMRAD8A8F/tq3/553f/AIBzf/EUf21b/wDPO7/8A5v/AIir9FfGe0y7/nzP/wAGR/8AlZ/YvJjf+fkf/AH/APJn/9k=")!)
+        static let gpsJPEG = Array(
+            Data(
+                base64Encoded:
+                    "/9j/4AAQSkZJRgABAQAAAQABAAD/4QC8RXhpZgAATU0AKgAAAAgAAwEPAAIAAAAIAAAAMgEyAAIAAAAUAAAAOoglAAQAAAABAAAATgAAAABUZXN0Q2FtADIwMjU6MDk6MzAgMTA6MDA6MDAAAAQAAQACAAAAAk4AAAAAAgAFAAAAAwAAAIQAAwACAAAAAkUAAAAABAAFAAAAAwAAAJwAAAAAAAAAJwAAAAEAAAA2AAAAAQAAABsAAAABAAAAdAAAAAEAAAAXAAAAAQAAABEAAAAB//4AEHNlY3JldCBjb21tZW50/9sAQwADAgIDAgIDAwMDBAMDBAUIBQUEBAUKBwcGCAwKDAwLCgsLDQ4SEA0OEQ4LCxAWEBETFBUVFQwPFxgWFBgSFBUU/9sAQwEDBAQFBAUJBQUJFA0LDRQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQU/8AAEQgADAAQAwEiAAIRAQMRAf/EAB8AAAEFAQEBAQEBAAAAAAAAAAABAgMEBQYHCAkKC//EALUQAAIBAwMCBAMFBQQEAAABfQECAwAEEQUSITFBBhNRYQcicRQygZGhCCNCscEVUtHwJDNicoIJChYXGBkaJSYnKCkqNDU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hpanN0dXZ3eHl6g4SFhoeIiYqSk5SVlpeYmZqio6Slpqeoqaqys7S1tre4ubrCw8TFxsfIycrS09TV1tfY2drh4uPk5ebn6Onq8fLz9PX29/j5+v/EAB8BAAMBAQEBAQEBAQEAAAAAAAABAgMEBQYHCAkKC//EALURAAIBAgQEAwQHBQQEAAECdwABAgMRBAUhMQYSQVEHYXETIjKBCBRCkaGxwQkjM1LwFWJy0QoWJDThJfEXGBkaJicoKSo1Njc4OTpDREVGR0hJSlNUVVZXWFlaY2RlZmdoaWpzdHV2d3h5eoKDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uLj5OXm5+jp6vLz9PX29/j5+v/aAAwDAQACEQMRAD8A8F/tq3/553f/AIBzf/EUf21b/wDPO7/8A5v/AIir9FfGe0y7/nzP/wAGR/8AlZ/YvJjf+fkf/AH/APJn/9k="
+            )!)
 
         static func upload(
             _ t: TestApp, _ path: String, token: String? = nil, name: String = "photo.jpg", type: String = "image/jpeg",
@@ -102,7 +106,8 @@ extension AppTests {
                     let r = try await t.send(.POST, extend, token: admin, json: bad)
                     #expect(r.status == .unprocessableEntity, "\(bad)")
                 }
-                let extended = try t.object(try await t.send(.POST, extend, token: admin, json: #"{"days":10,"reason":"需调取外省录像"}"#))
+                let extended = try t.object(
+                    try await t.send(.POST, extend, token: admin, json: #"{"days":10,"reason":"需调取外省录像"}"#))
                 #expect(extended["dueAt"] as? String == "2026-01-22T16:00:00Z" && extended["extensionDays"] as? Int == 10)
                 let again = try await t.send(.POST, extend, token: admin, json: #"{"days":5,"reason":"再延期"}"#)
                 #expect(again.status == .conflict)
@@ -115,7 +120,8 @@ extension AppTests {
             try await withTestApp { t in
                 let bj = try await t.user("bj", role: "unit", unit: "110000")
                 let admin = try await t.admin()
-                let body = C.filing("overcharge").replacingOccurrences(of: #""channel":"web""#, with: #""channel":"web","aboutCentre":true"#)
+                let body = C.filing("overcharge").replacingOccurrences(
+                    of: #""channel":"web""#, with: #""channel":"web","aboutCentre":true"#)
                 let (_, res) = try await C.file(t, body)
                 #expect(res.status == .created)
                 #expect(try t.array(try await t.send(.GET, "/api/v1/complaints", token: bj)).isEmpty)
@@ -131,7 +137,8 @@ extension AppTests {
                 #expect(back.status == .unprocessableEntity)
                 #expect(try t.error(back).details.first?["code"] as? String == "conflict_of_interest")
                 #expect(try await Self.caseJSON(t, id, token: admin)["ownerCode"] == nil)
-                let noUnit = C.filing(unit: nil).replacingOccurrences(of: #""channel":"web""#, with: #""channel":"web","aboutCentre":true"#)
+                let noUnit = C.filing(unit: nil).replacingOccurrences(
+                    of: #""channel":"web""#, with: #""channel":"web","aboutCentre":true"#)
                 let refused = try await C.file(t, noUnit, ip: "198.51.100.2").res
                 #expect(refused.status == .unprocessableEntity)
                 #expect(try t.error(refused).details.first?["field"] as? String == "unitCode")
@@ -158,16 +165,20 @@ extension AppTests {
                 let cut = try await Self.upload(t, byReceipt, bytes: Array(Self.gpsJPEG.prefix(300)))
                 #expect(cut.status == .unprocessableEntity)
                 #expect(try t.error(cut).code == "unreadable_file")
-                let big = try await Self.upload(t, byReceipt, name: "big.pdf", type: "application/pdf",
+                let big = try await Self.upload(
+                    t, byReceipt, name: "big.pdf", type: "application/pdf",
                     bytes: Array("%PDF-1.4\n".utf8) + Array(repeating: 0x20, count: 11 * 1_048_576) + Array("%%EOF".utf8))
                 #expect(big.status == .payloadTooLarge)
                 #expect(try t.error(big).code == "file_too_large")
                 #expect(try await Self.count(t, "complaint_attachments") == 1)
-                let wrongReceipt = try await Self.upload(t, "/api/v1/complaints/receipt/AAAA-BBBB/attachments", bytes: Self.gpsJPEG)
+                let wrongReceipt = try await Self.upload(
+                    t, "/api/v1/complaints/receipt/AAAA-BBBB/attachments", bytes: Self.gpsJPEG)
                 #expect(wrongReceipt.status == .notFound)
 
                 let files = try #require(try await Self.caseJSON(t, id, token: bj)["attachments"] as? [[String: Any]])
-                #expect(files.count == 1 && files[0]["contentType"] as? String == "image/jpeg" && files[0]["fromFiler"] as? Bool == true)
+                #expect(
+                    files.count == 1 && files[0]["contentType"] as? String == "image/jpeg"
+                        && files[0]["fromFiler"] as? Bool == true)
                 let url = try #require(files[0]["url"] as? String)
                 #expect(url.hasPrefix("/api/v1/complaints/\(id)/attachments/"))
                 let got = try await t.send(.GET, url, token: bj)
@@ -187,14 +198,17 @@ extension AppTests {
                 #expect(try await t.send(.GET, url, token: sup).status == .forbidden)
                 #expect(try await t.send(.GET, url).status == .unauthorized)
                 #expect(try await t.send(.GET, "/api/v1/complaints/\(id)/attachments/\(UUID())", token: bj).status == .notFound)
-                #expect(try await Self.upload(t, "/api/v1/complaints/\(id)/attachments", token: tj, bytes: Self.gpsJPEG).status == .forbidden)
+                #expect(
+                    try await Self.upload(t, "/api/v1/complaints/\(id)/attachments", token: tj, bytes: Self.gpsJPEG).status
+                        == .forbidden)
                 // Five files at most, counted under the case's lock: six at once give five.
                 let png = App.DemoData.evidencePNG
                 let results = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
                     for i in 0..<6 {
                         group.addTask {
                             try await Self.upload(
-                                t, "/api/v1/complaints/\(id)/attachments", token: bj, name: "p\(i).png", type: "image/png", bytes: png
+                                t, "/api/v1/complaints/\(id)/attachments", token: bj, name: "p\(i).png", type: "image/png",
+                                bytes: png
                             ).status
                         }
                     }
@@ -276,14 +290,20 @@ extension AppTests {
                 ]
                 let bad = TestApp.multipart(
                     fields,
-                    files: [("files[]", "a.png", "image/png", App.DemoData.evidencePNG), ("files[]", "b.jpg", "image/jpeg", [1, 2, 3, 4])])
+                    files: [
+                        ("files[]", "a.png", "image/png", App.DemoData.evidencePNG),
+                        ("files[]", "b.jpg", "image/jpeg", [1, 2, 3, 4]),
+                    ])
                 let refused = try await t.send(.POST, "/complaints", headers: h, bytes: bad.bytes, contentType: bad.contentType)
                 #expect(refused.status == .unsupportedMediaType && refused.body.string.contains("PDF"))
                 #expect(try await Self.count(t, "complaints") == 0)
                 #expect(try await Self.count(t, "complaint_attachments") == 0)
                 let good = TestApp.multipart(
                     fields,
-                    files: [("files[]", "a.png", "image/png", App.DemoData.evidencePNG), ("files[]", "b.jpg", "image/jpeg", Self.gpsJPEG)])
+                    files: [
+                        ("files[]", "a.png", "image/png", App.DemoData.evidencePNG),
+                        ("files[]", "b.jpg", "image/jpeg", Self.gpsJPEG),
+                    ])
                 let filed = try await t.send(.POST, "/complaints", headers: h, bytes: good.bytes, contentType: good.contentType)
                 #expect(filed.status == .created && filed.body.string.contains(#"id="receipt""#))
                 #expect(try await Self.count(t, "complaints") == 1)

@@ -48,9 +48,14 @@ import Testing
     }
 
     @Test func aMalformedCalendarLine_isRefusedWithItsNumber() {
-        for (text, line) in [("2025-01-01 off 元旦\n2025-13-01 off x", 2), ("# c\n\n2025-01-01 holiday", 3), ("2025-01-01 off a\n2025-01-01 work b", 2)] {
+        for (text, line) in [
+            ("2025-01-01 off 元旦\n2025-13-01 off x", 2), ("# c\n\n2025-01-01 holiday", 3),
+            ("2025-01-01 off a\n2025-01-01 work b", 2),
+        ] {
             #expect(throws: WorkingDays.ParseError.self) { try WorkingDays(parsing: text) }
-            do { _ = try WorkingDays(parsing: text) } catch let e as WorkingDays.ParseError { #expect(e.line == line, "\(text)") } catch {}
+            do { _ = try WorkingDays(parsing: text) } catch let e as WorkingDays.ParseError {
+                #expect(e.line == line, "\(text)")
+            } catch {}
         }
     }
 
@@ -80,7 +85,8 @@ import Testing
         // Bytes after the end-of-image marker are dropped too.
         #expect(try Evidence.sanitise(input + Array("trailing secret".utf8)).bytes == out)
         // A segment hidden after the first scan (as in a progressive JPEG) is found and dropped.
-        let hidden = Self.jpeg([(0xE0, jfif)], scan: [0x11, 0xFF, 0xE1, 0x00, 0x06] + Array("Exif".utf8) + [0xFF, 0xDA, 0x00, 0x02, 0x22])
+        let hidden = Self.jpeg(
+            [(0xE0, jfif)], scan: [0x11, 0xFF, 0xE1, 0x00, 0x06] + Array("Exif".utf8) + [0xFF, 0xDA, 0x00, 0x02, 0x22])
         let cleaned = try Evidence.sanitise(hidden).bytes
         #expect(!Data(cleaned).contains(Data("Exif".utf8)) && cleaned.suffix(2).elementsEqual([0xFF, 0xD9]))
     }
@@ -88,7 +94,9 @@ import Testing
     @Test func png_losesTextExifAndTime_keepsWhatItLooksLike() throws {
         func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
             let n = data.count
-            return [UInt8(n >> 24), UInt8(n >> 16 & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n & 0xFF)] + Array(type.utf8) + data + [0, 0, 0, 0]
+            return [UInt8(n >> 24), UInt8(n >> 16 & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n & 0xFF)] + Array(type.utf8) + data + [
+                0, 0, 0, 0,
+            ]
         }
         let sig: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
         let ihdr = chunk("IHDR", [0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0])
@@ -106,7 +114,9 @@ import Testing
         #expect(throws: Evidence.Refusal.empty) { try Evidence.sanitise([]) }
         #expect(throws: Evidence.Refusal.malformed) { try Evidence.sanitise([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x40, 1]) }
         #expect(throws: Evidence.Refusal.malformed) { try Evidence.sanitise([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x02]) }
-        #expect(throws: Evidence.Refusal.malformed) { try Evidence.sanitise([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 1]) }
+        #expect(throws: Evidence.Refusal.malformed) {
+            try Evidence.sanitise([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 1])
+        }
         #expect(throws: Evidence.Refusal.malformed) { try Evidence.sanitise(Array("%PDF-1.7\n1 0 obj".utf8)) }
         #expect((try? Evidence.sanitise(Array("%PDF-1.7\n1 0 obj\n%%EOF\n".utf8)))?.kind == .pdf)
     }

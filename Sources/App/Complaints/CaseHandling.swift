@@ -211,11 +211,14 @@ extension Complaints {
                 throw AppError.conflict("case_closed", "The case is closed", "该举报已办结")
             }
             guard c.channel != .supervision else {
-                throw AppError.conflict("no_filer", "This case was opened by supervision: it has no filer to ask", "该案件由督导发现，没有举报人可询问")
+                throw AppError.conflict(
+                    "no_filer", "This case was opened by supervision: it has no filer to ask", "该案件由督导发现，没有举报人可询问")
             }
             let position = try await ComplaintMessage.query(on: db).filter(\.$complaint.$id == id).count()
-            try await ComplaintMessage(complaint: id, position: position, fromFiler: false, body: body, actor: actor.username, at: now)
-                .create(on: db)
+            try await ComplaintMessage(
+                complaint: id, position: position, fromFiler: false, body: body, actor: actor.username, at: now
+            )
+            .create(on: db)
             return try await thread(of: id, on: db)
         }
     }
@@ -230,13 +233,16 @@ extension Complaints {
             try await db.lockForWrite("complaints", "id", id)
             guard let c = try await Complaint.find(id, on: db) else { throw AppError.notFound("No such complaint", "没有该举报") }
             if c.status.isClosed { throw AppError.conflict("case_closed", "The case is closed", "该举报已办结") }
-            let last = try await ComplaintMessage.query(on: db).filter(\.$complaint.$id == id).sort(\.$position, .descending).first()
+            let last = try await ComplaintMessage.query(on: db).filter(\.$complaint.$id == id).sort(\.$position, .descending)
+                .first()
             guard let last, !last.fromFiler else {
                 throw AppError.conflict(
                     "no_question", "There is no question of the handler to answer", "处理单位没有待回复的问题")
             }
-            try await ComplaintMessage(complaint: id, position: last.position + 1, fromFiler: true, body: body, actor: "filer", at: now)
-                .create(on: db)
+            try await ComplaintMessage(
+                complaint: id, position: last.position + 1, fromFiler: true, body: body, actor: "filer", at: now
+            )
+            .create(on: db)
             return try await thread(of: id, on: db)
         }
     }
