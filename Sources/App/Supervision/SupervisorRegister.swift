@@ -190,12 +190,13 @@ extension Registers {
     /// The register entry a supervisor's login acts for: 403 for any other role, or a
     /// supervisor login tied to no entry.
     static func actingSupervisor(_ user: User, on db: any Database) async throws -> Supervisor {
+        // A deactivated unit's users write nothing, whatever their role (409 before 403).
+        try user.requireActiveUnit()
         guard user.role == .supervisor else {
             throw AppError(
                 status: .forbidden, code: "supervisors_only", message: "Only a supervisor files this, from their own login",
                 messageZh: "只有督导员本人可以用自己的账号填报")
         }
-        try user.requireActiveUnit()
         guard let sid = user.supervisorID, let s = try await Supervisor.find(sid, on: db) else {
             throw AppError(
                 status: .forbidden, code: "no_supervisor_record", message: "This login is tied to no supervisor of the register",
