@@ -107,6 +107,17 @@ extension AppTests {
             return #"{\#(subject),"checklist":\#(checklist),"findings":"考场秩序良好"\#(v)}"#
         }
 
+        /// Dispatches tianjin's supervisor to the planned session by name, then moves the clock to
+        /// `day` (logged in again).
+        func dispatchedThen(_ t: TestApp, _ s: Setup, _ day: String) async throws -> Setup {
+            #expect(
+                try await t.send(
+                    .POST, "/api/v1/sessions/\(s.session)/dispatch", token: s.admin, json: #"{"supervisorIds":["\#(s.tjValid)"]}"#
+                ).status == .created)
+            t.clock.set(beijing(day))
+            return try await s.again(t)
+        }
+
         func dispatchCount(_ t: TestApp, _ s: Setup) async throws -> Int {
             let d = try t.object(try await t.send(.GET, "/api/v1/sessions/\(s.session)/dispatch", token: s.admin))
             return (d["dispatches"] as? [[String: Any]])?.count ?? -1
@@ -348,14 +359,7 @@ extension AppTests {
 
         @Test func reportWindow_followsTheConfiguredDays() async throws {
             try await withTestApp(settings: { $0.supervisionReportDays = 1 }) { t in
-                var s = try await Self.setup(t)
-                #expect(
-                    try await t.send(
-                        .POST, "/api/v1/sessions/\(s.session)/dispatch", token: s.bj,
-                        json: #"{"supervisorIds":["\#(s.tjValid)"]}"#
-                    ).status == .created)
-                t.clock.set(beijing("2026-05-22T08:00:00"))
-                s = try await s.again(t)
+                let s = try await dispatchedThen(t, try await Self.setup(t), "2026-05-22T08:00:00")
                 let res = try await t.send(
                     .POST, "/api/v1/supervision-reports", token: s.svTJ, json: Self.report(session: s.session))
                 #expect(try t.error(res).code == "too_late")
@@ -438,14 +442,7 @@ extension AppTests {
 
         @Test func violationFound_opensACase_forTheUnit() async throws {
             try await withTestApp { t in
-                var s = try await Self.setup(t)
-                #expect(
-                    try await t.send(
-                        .POST, "/api/v1/sessions/\(s.session)/dispatch", token: s.admin,
-                        json: #"{"supervisorIds":["\#(s.tjValid)"]}"#
-                    ).status == .created)
-                t.clock.set(beijing("2026-05-21T10:00:00"))
-                s = try await s.again(t)
+                let s = try await dispatchedThen(t, try await Self.setup(t), "2026-05-21T10:00:00")
                 let checklist =
                     #"{"examOrder":{"result":"problem","note":"替考"},"identityCheck":{"result":"problem","note":"未核验身份证"},"questionBank":{"result":"ok","note":""},"feeNotice":{"result":"ok","note":""},"violations":{"result":"problem","note":"替考一人"}}"#
                 let res = try await t.send(
@@ -471,14 +468,7 @@ extension AppTests {
 
         @Test func parallelDuplicateReports_createExactlyOne() async throws {
             try await withTestApp { t in
-                var s = try await Self.setup(t)
-                #expect(
-                    try await t.send(
-                        .POST, "/api/v1/sessions/\(s.session)/dispatch", token: s.bj,
-                        json: #"{"supervisorIds":["\#(s.tjValid)"]}"#
-                    ).status == .created)
-                t.clock.set(beijing("2026-05-20T18:00:00"))
-                s = try await s.again(t)
+                let s = try await dispatchedThen(t, try await Self.setup(t), "2026-05-20T18:00:00")
                 let (token, body) = (s.svTJ, Self.report(session: s.session, violation: "illegal_exam"))
                 let statuses = try await withThrowingTaskGroup(of: UInt.self) { group in
                     for _ in 0..<8 {

@@ -78,7 +78,8 @@ enum SessionPages {
             addAction: SiteURL.registerSessionResults(.value(sid)).path,
             importAction: SiteURL.registerSessionResultsImport(.value(sid)).path,
             back: SiteURL.registers.path + "#sessions-title",
-            dispatch: try await SupervisionPages.dispatchView(req, session: session.id, user: user))
+            dispatch: user.role == .supervisor
+                ? nil : try await SupervisionPages.dispatchView(req, session: session.id, user: user))
         return try await Pages.render(
             req, "session", title: "\(t[.session]) \(session.date) \(view.occupation)", view, status: status)
     }

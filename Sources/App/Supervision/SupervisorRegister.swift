@@ -27,9 +27,6 @@ extension Registers {
             occupations = (s.$occupations.value ?? []).map { $0.$occupation.id }.sorted()
             self.login = login
         }
-
-        /// Whether the licence is valid on `day`.
-        func valid(on day: String) -> Bool { active && (validUntil.map { $0 >= day } ?? false) }
     }
     struct NewSupervisor: Content {
         let unitCode: String?
