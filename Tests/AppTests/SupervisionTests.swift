@@ -516,6 +516,31 @@ extension AppTests {
                         "_csrf=\(adminCSRF)&unitCode=440000&name=%E7%B2%A4%E7%9D%A3%E5%AF%BC&licenceNo=DD-440-0001&validUntil=2030-01-01&occupations[]=\(Self.electrician)"
                 )
                 #expect(added.status == .seeOther, "\(added.body.string)")
+                // A bad entry comes back with the reason next to its field, nothing stored.
+                let bad = try await t.send(
+                    .POST, "/registers/supervisors", headers: AppTests.Web.headers(adminCookie),
+                    body: "_csrf=\(adminCSRF)&unitCode=440000&name=x&licenceNo=DD-440-0002&validUntil=2030-01-01")
+                #expect(bad.status == .unprocessableEntity)
+                #expect(bad.body.string.contains("请至少选择一个职业"))
+                let entries = try t.array(try await t.send(.GET, "/api/v1/supervisors", token: s.admin))
+                #expect(entries.count == 6)
+                let gd = try #require(entries.first { $0["licenceNo"] as? String == "DD-440-0001" }?["id"] as? String)
+                // The ministry extends the licence, changes the occupations, and creates the login.
+                let edited = try await t.send(
+                    .POST, "/registers/supervisors/\(gd)", headers: AppTests.Web.headers(adminCookie),
+                    body:
+                        "_csrf=\(adminCSRF)&validUntil=2032-06-30&occupations[]=\(Self.electrician)&occupations[]=\(Self.welder)")
+                #expect(edited.status == .seeOther)
+                let login = try await t.send(
+                    .POST, "/registers/supervisors/\(gd)/login", headers: AppTests.Web.headers(adminCookie),
+                    body: "_csrf=\(adminCSRF)&username=sv-gd&password=password-sv-gd")
+                #expect(login.status == .seeOther)
+                let english = try await t.send(.GET, "/registers/supervisors?lang=en", headers: AppTests.Web.headers(adminCookie))
+                #expect(english.body.string.contains("Supervisor register") && english.body.string.contains("2032-06-30"))
+                #expect(english.body.string.contains("sv-gd"))
+                #expect(
+                    try t.object(try await t.send(.GET, "/api/v1/auth/me", token: try await t.login("sv-gd", "password-sv-gd")))[
+                        "supervisorId"] as? String == gd)
                 // The session's page offers only the eligible supervisors, and draws.
                 let page = try await t.send(.GET, "/registers/sessions/\(s.session)", headers: AppTests.Web.headers(bjCookie))
                 let html = page.body.string
