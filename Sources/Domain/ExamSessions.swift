@@ -99,8 +99,11 @@ public enum ExamSessions {
         let date = i.date ?? ""
         if !RegisterRules.isDay(date) {
             issues.append(RegisterRules.invalidDate("date"))
-        } else if date > c.today {
-            add("date", "future_date", "The session is in the future", "考试日期不能晚于今天")
+        } else if date > c.today && (i.passed ?? 0) != 0 {
+            // A session ahead is a plan (so supervisors can be dispatched to it): no passes yet.
+            add("date", "future_date", "A session in the future is a plan and has no passes yet", "未来的考试场次为计划，不能填写合格人数")
+        } else if date > plannedUntil(c.today) {
+            add("date", "too_far_ahead", "A session is planned at most a year ahead", "考试计划最多提前一年登记")
         }
         if !c.regions.contains(i.regionCode ?? "") {
             add("regionCode", "unknown_region", "A region code of GB/T 2260", "须为地区代码（GB/T 2260）")
@@ -144,6 +147,12 @@ public enum ExamSessions {
                 stationCode: i.stationCode!, unitCode: station.unitCode, occupation: i.occupation!, level: level, date: date,
                 regionCode: i.regionCode!, standardKind: i.standardKind!, bankKind: i.bankKind!, bankCode: bank,
                 candidates: candidates, passed: passed, fee: fee, supervisorId: i.supervisorId))
+    }
+
+    /// The last day a session may be planned for: one year after `today` (same month and day).
+    public static func plannedUntil(_ today: String) -> String {
+        guard let year = Int(today.prefix(4)) else { return today }
+        return String(format: "%04d", year + 1) + today.dropFirst(4)
     }
 
     /// How a session breaks its station's authorisation (column 14, 跨地区/超范围鉴定).

@@ -219,8 +219,8 @@ public enum RegisterRules {
     }
 
     /// A supervision visit: the day (not in the future), what was found, and a violation
-    /// handled only when one was found. The supervisor must be on duty that day and belong to
-    /// the unit of the station visited.
+    /// handled only when one was found. The supervisor must be on duty that day, and the
+    /// station visited must not belong to the supervisor's home unit.
     public static func visit(
         visitedOn: String?, findings rawFindings: String?, violationFound: Bool?, violationHandled: Bool?,
         supervisor: SupervisorFacts?, stationUnit: String?, sessionAtStation: Bool?, today: String
@@ -251,8 +251,12 @@ public enum RegisterRules {
         if violationHandled == true && violationFound != true {
             issues.append(issue("violationHandled", "inconsistent", "Only a violation found can be handled", "未发现违规，不能填写已查处"))
         }
-        if issues.isEmpty, let s = supervisor, let stationUnit, s.unitCode != stationUnit {
-            issues.append(issue("supervisorId", "other_unit", "The supervisor belongs to another unit", "督导员不属于该鉴定站所属单位"))
+        // The tie rule of dispatch (`Supervision.refusal`): nobody supervises their own unit.
+        if issues.isEmpty, let s = supervisor, let stationUnit, s.unitCode == stationUnit {
+            issues.append(
+                issue(
+                    "stationCode", "tied_to_station", "The station belongs to the supervisor's own unit",
+                    "该鉴定站属于督导员所属单位，须回避"))
         }
         return result(issues) {
             VisitEntry(

@@ -89,6 +89,16 @@ extension AppTests {
                 let supervisor = try #require(s.users.first { $0.role == .supervisor })
                 let sv = try await t.login(supervisor.username, supervisor.password)
                 #expect(try await t.send(.GET, "/api/v1/reports/\(periods[7])/\(supervisor.unit)", token: sv).status == .ok)
+                // Supervision: the login acts for its register entry, which filed a report that opened a
+                // case; a planned session shows a draw with its seed; column 15 comes from reports.
+                #expect(try t.object(try await t.send(.GET, "/api/v1/auth/me", token: sv))["supervisorId"] as? String != nil)
+                let filed = try t.array(try await t.send(.GET, "/api/v1/supervision-reports", token: sv))
+                #expect(filed.contains { $0["complaintId"] as? String != nil && $0["sessionId"] as? String != nil })
+                #expect(try await SupervisionDraw.query(on: t.app.db).count() == 1)
+                let derivedUnits = try #require(
+                    try t.object(try await t.send(.GET, "/api/v1/derived/\(periods[7])", token: admin))["units"] as? [String: Any]
+                )
+                #expect(derivedUnits.values.filter { ($0 as? [String: Any])?["supervision"] as? Bool == true }.count > 20)
                 let correction = try #require(
                     try t.json(
                         try await t.send(

@@ -56,10 +56,13 @@ extension AppTests {
                     .POST, "/api/v1/fee-standards", token: bj,
                     json: #"{"unitCode":"110000","level":"3","feeYuan":"200","document":"京价费〔2003〕1号"}"#
                 ).status == .created)
+            // The ministry keeps the supervisor register (issue 11).
             let sup = try t.object(
                 try await t.send(
-                    .POST, "/api/v1/supervisors", token: bj,
-                    json: #"{"unitCode":"110000","name":"王督导","licenceNo":"DD-110-0001","validUntil":"2027-12-31"}"#))
+                    .POST, "/api/v1/supervisors", token: admin,
+                    json:
+                        #"{"unitCode":"110000","name":"王督导","licenceNo":"DD-110-0001","validUntil":"2027-12-31","occupations":["6-07-06-01"]}"#
+                ))
             return Setup(admin: admin, bj: bj, tj: tj, supervisor: try #require(sup["id"] as? String))
         }
 
@@ -166,8 +169,10 @@ extension AppTests {
                 // Another unit's supervisor; a suspended station takes no new sessions.
                 let tjSup = try t.object(
                     try await t.send(
-                        .POST, "/api/v1/supervisors", token: s.tj,
-                        json: #"{"unitCode":"120000","name":"李督导","licenceNo":"DD-120-0001"}"#))
+                        .POST, "/api/v1/supervisors", token: s.admin,
+                        json:
+                            #"{"unitCode":"120000","name":"李督导","licenceNo":"DD-120-0001","validUntil":"2027-12-31","occupations":["6-07-06-01"]}"#
+                    ))
                 let other = try await t.send(
                     .POST, "/api/v1/sessions", token: s.bj,
                     json: Self.session(date: "2026-05-01", supervisor: tjSup["id"] as? String))
@@ -193,8 +198,9 @@ extension AppTests {
                         .status == .conflict)
                 #expect(
                     try await t.send(
-                        .POST, "/api/v1/supervisors", token: s.bj,
-                        json: #"{"unitCode":"110000","name":"重复","licenceNo":"DD-110-0001"}"#
+                        .POST, "/api/v1/supervisors", token: s.admin,
+                        json:
+                            #"{"unitCode":"110000","name":"重复","licenceNo":"DD-110-0001","validUntil":"2027-12-31","occupations":["6-07-06-01"]}"#
                     ).status == .conflict)
                 #expect(
                     try await t.send(
@@ -220,10 +226,10 @@ extension AppTests {
                     .POST, "/api/v1/sessions", token: s.bj, json: Self.session(occupation: "6-18-01-01", date: "2026-05-03"))
                 #expect(try t.error(inactive).details.first?["code"] as? String == "unknown_occupation")
                 #expect(
-                    try await t.send(.PATCH, "/api/v1/supervisors/\(s.supervisor)", token: s.tj, json: #"{"active":false}"#)
+                    try await t.send(.PATCH, "/api/v1/supervisors/\(s.supervisor)", token: s.bj, json: #"{"active":false}"#)
                         .status == .forbidden)
                 #expect(
-                    try await t.send(.PATCH, "/api/v1/supervisors/\(s.supervisor)", token: s.bj, json: #"{"active":false}"#)
+                    try await t.send(.PATCH, "/api/v1/supervisors/\(s.supervisor)", token: s.admin, json: #"{"active":false}"#)
                         .status == .ok)
                 let noSup = try await t.send(
                     .POST, "/api/v1/sessions", token: s.bj, json: Self.session(date: "2026-05-03", supervisor: s.supervisor))
@@ -349,31 +355,57 @@ extension AppTests {
                 _ = try await add(Self.session(occupation: "6-18-01-01", level: "5", date: "2026-03-30", fee: "500"), s.bj)  // Q1
                 _ = try await add(Self.session(occupation: "6-18-02-04", level: "5", date: "2026-07-02", fee: "500"), s.bj)  // Q3
                 _ = try await add(Self.session(station: "TJ-01", level: "3", date: "2026-05-05", region: "120000"), s.tj)  // level 3 is above TJ-01's highest (5)
+                // Visits are filed by a supervisor of another unit, from their own login (issue 11),
+                // on a day of the quarter; column 15 needs the report on one of them.
+                let tjSup = try t.object(
+                    try await t.send(
+                        .POST, "/api/v1/supervisors", token: s.admin,
+                        json:
+                            #"{"unitCode":"120000","name":"李督导","licenceNo":"DD-120-0009","validUntil":"2027-12-31","occupations":["6-07-06-01"]}"#
+                    ))
                 #expect(
                     try await t.send(
-                        .POST, "/api/v1/supervision-visits", token: s.bj,
+                        .POST, "/api/v1/users", token: s.admin,
                         json:
-                            #"{"supervisorId":"\#(s.supervisor)","stationCode":"BJ-01","sessionId":"\#(over)","visitedOn":"2026-06-15","findings":"超标准收费，已责令退还","violationFound":true,"violationHandled":true}"#
+                            #"{"username":"sv-tj","password":"password-sv-tj","role":"supervisor","supervisorId":"\#(tjSup["id"] as? String ?? "")"}"#
+                    ).status == .created)
+                t.clock.set(beijing("2026-06-22T10:00:00"))
+                let svTJ = try await t.login("sv-tj", "password-sv-tj")
+                #expect(
+                    try await t.send(
+                        .POST, "/api/v1/supervision-visits", token: svTJ,
+                        json:
+                            #"{"stationCode":"BJ-01","sessionId":"\#(over)","visitedOn":"2026-06-15","findings":"超标准收费，已责令退还","violationFound":true,"violationHandled":true}"#
                     ).status == .created)
                 #expect(
                     try await t.send(
-                        .POST, "/api/v1/supervision-visits", token: s.bj,
+                        .POST, "/api/v1/supervision-visits", token: svTJ,
                         json:
-                            #"{"supervisorId":"\#(s.supervisor)","stationCode":"BJ-01","visitedOn":"2026-06-20","findings":"考场纪律松散","violationFound":true,"violationHandled":false}"#
+                            #"{"stationCode":"BJ-01","visitedOn":"2026-06-20","findings":"考场纪律松散","violationFound":true,"violationHandled":false}"#
                     ).status == .created)
                 #expect(
                     try await t.send(
-                        .POST, "/api/v1/supervision-visits", token: s.bj,
+                        .POST, "/api/v1/supervision-visits", token: svTJ,
                         json:
-                            #"{"supervisorId":"\#(s.supervisor)","stationCode":"BJ-01","visitedOn":"2026-06-21","findings":"x","violationFound":false,"violationHandled":true}"#
+                            #"{"stationCode":"BJ-01","visitedOn":"2026-06-21","findings":"x","violationFound":false,"violationHandled":true}"#
                     ).status == .unprocessableEntity)
-                // Another unit's station is refused before anything about it is checked (no licence
-                // or date verdicts that would tell what it holds); a supervisor posts no stations.
+                let clean = try t.object(
+                    try await t.send(
+                        .POST, "/api/v1/supervision-visits", token: svTJ,
+                        json: #"{"stationCode":"BJ-01","visitedOn":"2026-06-21","findings":"考务规范"}"#))
+                #expect(
+                    try await t.send(
+                        .POST, "/api/v1/supervision-reports", token: svTJ,
+                        json:
+                            #"{"visitId":"\#(clean["id"] as? String ?? "")","checklist":\#(AppTests.Supervision.checklistOK),"findings":"考务规范","violationFound":false}"#
+                    ).status == .created)
+                t.clock.set(beijing("2026-07-20T10:00:00"))
+                // A unit's user files no visit: only a supervisor's own login does.
                 let foreign = try await t.send(
                     .POST, "/api/v1/supervision-visits", token: s.bj,
                     json: #"{"supervisorId":"\#(s.supervisor)","stationCode":"TJ-01","visitedOn":"2999-01-01","findings":"x"}"#)
                 #expect(foreign.status == .forbidden)
-                #expect(try t.error(foreign).code == "other_unit")
+                #expect(try t.error(foreign).code == "supervisors_only")
                 let sv = try await t.user("sv-bj", role: "supervisor", unit: "110000")
                 for path in ["/api/v1/stations", "/api/v1/fee-standards", "/api/v1/supervisors", "/api/v1/certificate-orders"] {
                     // Refused for the role before the (malformed) body is read: 403, not 400.

@@ -163,6 +163,7 @@ let quietLogging: Void = {
 /// `trustedProxies` makes requests travel over real HTTP from 127.0.0.1, which the list may trust.
 func withTestApp(
     now: Date = beijing("2026-05-10T12:00:00"), deadlineDays: Int = 15, trustedProxies: [String]? = nil,
+    settings: (inout AppConfig) -> Void = { _ in },
     _ body: (TestApp) async throws -> Void
 ) async throws {
     _ = quietLogging
@@ -175,6 +176,7 @@ func withTestApp(
         database: database, adminPassword: adminPassword, deadlineDays: deadlineDays,
         bcryptCost: 4, now: { clock.now })
     config.trustedProxies = (trustedProxies ?? []).compactMap(CIDR.init)
+    settings(&config)
     do {
         try await configure(app, config: config)
         if case .postgres = database, let sql = app.db as? any SQLDatabase {

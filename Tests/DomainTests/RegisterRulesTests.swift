@@ -53,7 +53,7 @@ import Testing
                 == ["name:invalid", "licenceNo:invalid", "validUntil:invalid_date"])
         let sv = RegisterRules.SupervisorFacts(unitCode: "110000", active: true, validUntil: "2025-06-30")
         func visit(
-            on day: String, supervisor: RegisterRules.SupervisorFacts? = nil, stationUnit: String? = "110000",
+            on day: String, supervisor: RegisterRules.SupervisorFacts? = nil, stationUnit: String? = "120000",
             found: Bool = true, handled: Bool = false
         ) -> [String] {
             codes(
@@ -65,7 +65,8 @@ import Testing
         #expect(visit(on: "2025-07-01") == ["supervisorId:licence_expired"])
         #expect(visit(on: "2026-01-01") == ["visitedOn:future_date", "supervisorId:licence_expired"])
         #expect(visit(on: "2025-06-01", found: false, handled: true) == ["violationHandled:inconsistent"])
-        #expect(visit(on: "2025-06-01", stationUnit: "120000") == ["supervisorId:other_unit"])
+        // The tie rule: a supervisor never visits a station of their own home unit.
+        #expect(visit(on: "2025-06-01", stationUnit: "110000") == ["stationCode:tied_to_station"])
         #expect(
             visit(on: "2025-06-01", supervisor: .init(unitCode: "110000", active: false, validUntil: nil))
                 == ["supervisorId:unknown_supervisor"])
@@ -105,6 +106,23 @@ import Testing
             ])
         #expect(codes(ExamSessions.check(session { $0.passed = 31 }, unit: nil, Self.facts)) == ["passed:exceeds_candidates"])
         #expect(codes(ExamSessions.check(session { $0.date = "2025-07-01" }, unit: nil, Self.facts)) == ["date:future_date"])
+        // A session ahead without passes is a plan (supervisors are dispatched to it), at most a year ahead.
+        #expect(
+            codes(
+                ExamSessions.check(
+                    session {
+                        $0.date = "2025-07-01"
+                        $0.passed = 0
+                    }, unit: nil, Self.facts)) == [])
+        #expect(
+            codes(
+                ExamSessions.check(
+                    session {
+                        $0.date = "2026-07-01"
+                        $0.passed = 0
+                    }, unit: nil, Self.facts)) == [
+                    "date:too_far_ahead"
+                ])
         #expect(
             codes(ExamSessions.check(session { $0.fee = .failure(.malformed) }, unit: nil, Self.facts)) == [
                 "feeYuan:invalid_money"

@@ -7,7 +7,8 @@ switches to English, and prints it to a PDF that is A4 landscape. A unit issues 
 an exam pass recorded through the API) that the public verifies; a unit enters a session's results on
 its page, is refused a certificate for the candidate who failed, issues one from the pass and sees its
 certificate number; a unit records a station's revocation and a citizen finds the authorised stations
-of a region and occupation, the revoked one absent. Prints "N passed, M failed".
+of a region and occupation, the revoked one absent; a supervisor dispatched to a session logs in and
+files the report with its checklist. Prints "N passed, M failed".
 """
 import base64
 import os
@@ -420,6 +421,46 @@ def main():
             d.find_element(By.ID, "report-provider").click()
             WebDriverWait(d, 10).until(lambda drv: drv.current_url.endswith("/complaints/new"))
 
+        def supervisor_files_a_report_from_their_own_login():
+            # The ministry keeps the register and the login; a session of BJ-01 today, the
+            # supervisor (of Tianjin, so not tied to a Beijing station) dispatched to it by name.
+            sv = api(base, "POST", "/api/v1/supervisors", admin,
+                     {"unitCode": "120000", "name": "李督导", "licenceNo": "DD-120-0777", "validUntil": "2031-12-31",
+                      "occupations": ["6-07-06-01"]})
+            api(base, "POST", "/api/v1/users", admin, {"username": "sv-tj", "password": "password-sv-tj",
+                                                       "role": "supervisor", "supervisorId": sv["id"]})
+            session = api(base, "POST", "/api/v1/sessions", admin,
+                          {"stationCode": "BJ-01", "occupation": "6-07-06-01", "level": "4", "date": china_today(),
+                           "regionCode": "110000", "standardKind": "national", "bankKind": "national",
+                           "bankCode": "SV-BROWSER", "candidates": 20, "passed": 0, "feeYuan": "100"})
+            api(base, "POST", f"/api/v1/sessions/{session['id']}/dispatch", admin, {"supervisorIds": [sv["id"]]})
+            login("sv-tj", "password-sv-tj")
+            d.find_element(By.ID, "supervision-link").click()
+            WebDriverWait(d, 10).until(lambda drv: drv.find_element(By.ID, "report-form"))
+            assert "我的委派" in d.find_element(By.TAG_NAME, "h1").text
+            assert "待提交" in d.find_element(By.ID, "assignments").text
+            form = d.find_element(By.ID, "report-form")
+            Select(form.find_element(By.NAME, "subject")).select_by_value("session:" + session["id"])
+            Select(form.find_element(By.NAME, "feeNotice")).select_by_value("problem")
+            # A problem without a note is refused next to the checklist, and nothing is filed.
+            form.find_element(By.NAME, "findings").send_keys("考场秩序良好，收费标准未在显著位置公示")
+            form.find_element(By.ID, "file-report").click()
+            WebDriverWait(d, 10).until(lambda drv: drv.find_element(By.ID, "supervision-message"))
+            assert api(base, "GET", "/api/v1/supervision-reports", admin) == []
+            form = d.find_element(By.ID, "report-form")
+            Select(form.find_element(By.NAME, "subject")).select_by_value("session:" + session["id"])
+            Select(form.find_element(By.NAME, "feeNotice")).select_by_value("problem")
+            form.find_element(By.NAME, "feeNoticeNote").send_keys("收费标准未公示")
+            form.find_element(By.NAME, "findings").clear()
+            form.find_element(By.NAME, "findings").send_keys("考场秩序良好，收费标准未在显著位置公示")
+            form.find_element(By.ID, "file-report").click()
+            WebDriverWait(d, 10).until(lambda drv: drv.find_elements(By.CSS_SELECTOR, "#assignments tr.assignment-reported"))
+            assert "已提交" in d.find_element(By.ID, "assignments").text
+            reports = api(base, "GET", "/api/v1/supervision-reports", admin)
+            assert len(reports) == 1 and reports[0]["checklist"]["feeNotice"] == {"result": "problem", "note": "收费标准未公示"}
+            shot("11-supervision")
+            logout()
+
         check("unit fills the form, sees an inline error, saves, sees findings, submits", unit_fills_and_submits, d)
         check("ministry sees who reported, accepts, previews and publishes", ministry_reviews_and_publishes, d)
         check("public reads the bulletin page, switches to English, prints A4 landscape", public_reads_the_bulletin, d)
@@ -435,6 +476,8 @@ def main():
               unit_enters_results_and_issues_a_certificate_from_the_pass, d)
         check("a citizen finds an authorised station on the public list; a revoked one is absent",
               citizen_finds_an_authorised_station, d)
+        check("a supervisor logs in, opens their assignments, is refused a problem without a note, files the report",
+              supervisor_files_a_report_from_their_own_login, d)
     finally:
         d.quit()
         stop_server(server)

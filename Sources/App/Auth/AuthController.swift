@@ -36,7 +36,9 @@ enum AuthController {
         let username: String
         let password: String
         let role: String
-        let unitCode: String?
+        var unitCode: String?
+        /// For a `supervisor` login: the register's entry it acts for (its unit is the entry's home unit).
+        var supervisorId: UUID?
     }
 
     @Sendable static func createUser(_ req: Request) async throws -> Response {
@@ -50,7 +52,12 @@ enum AuthController {
         try actor.requireMinistry()
         var body = sent
         if body.unitCode?.isEmpty == true {
-            body = NewUser(username: body.username, password: body.password, role: body.role, unitCode: nil)
+            body = NewUser(
+                username: body.username, password: body.password, role: body.role, unitCode: nil, supervisorId: body.supervisorId)
+        }
+        // A supervisor's login belongs to the entry's home unit.
+        if let sid = body.supervisorId, let entry = try await Supervisor.find(sid, on: store.db), body.unitCode == nil {
+            body.unitCode = entry.$unit.id
         }
         var issues: [ValidationIssue] = []
         let name = body.username.trimmingCharacters(in: .whitespaces)
@@ -86,15 +93,48 @@ enum AuthController {
                     field: "unitCode", column: nil, code: "unknown_unit", message: "No unit with code \(code)",
                     messageZh: "没有代码为\(code)的单位"))
         }
+        if let sid = body.supervisorId {
+            if role != .supervisor {
+                issues.append(
+                    .init(
+                        field: "supervisorId", column: nil, code: "not_allowed",
+                        message: "Only a supervisor login has a supervisor entry",
+                        messageZh: "只有督导员账号可以关联督导员"))
+            } else if let entry = try await Supervisor.find(sid, on: store.db) {
+                if body.unitCode != entry.$unit.id {
+                    issues.append(
+                        .init(
+                            field: "unitCode", column: nil, code: "unit_mismatch",
+                            message: "A supervisor's login belongs to their home unit",
+                            messageZh: "督导员账号须属于其所属单位"))
+                }
+            } else {
+                issues.append(
+                    .init(
+                        field: "supervisorId", column: nil, code: "unknown_supervisor", message: "No such supervisor",
+                        messageZh: "没有该督导员"))
+            }
+        }
         if !issues.isEmpty { throw AppError.invalid(issues) }
         guard let role else { throw AppError.invalid(issues) }
         let hash = try await store.app.passwordPool.hash(body.password)
         let user = User(username: name, passwordHash: hash, role: role, unitCode: body.unitCode)
-        try await store.write { db in
-            if try await User.query(on: db).filter(\.$username == name).first() != nil {
-                throw AppError.conflict("duplicate", "User \(name) exists", "用户\(name)已存在")
+        user.supervisorID = body.supervisorId
+        let supervisorId = body.supervisorId
+        let hasLogin = AppError.conflict("supervisor_has_login", "This supervisor has a login already", "该督导员已有账号")
+        do {
+            try await store.write { db in
+                if try await User.query(on: db).filter(\.$username == name).first() != nil {
+                    throw AppError.conflict("duplicate", "User \(name) exists", "用户\(name)已存在")
+                }
+                if let sid = supervisorId, try await User.query(on: db).filter(\.$supervisorID == sid).first() != nil {
+                    throw hasLogin
+                }
+                try await user.create(on: db)
             }
-            try await user.create(on: db)
+        } catch let e as any DatabaseError where e.isConstraintFailure {
+            // The unique index on users.supervisor_id (or username) met a parallel request.
+            throw supervisorId != nil ? hasLogin : AppError.conflict("duplicate", "User \(name) exists", "用户\(name)已存在")
         }
         return UserDTO(user)
     }

@@ -50,6 +50,8 @@ extension DemoData {
         let users = zip(credentials, hashes).map { c, hash in
             let u = User(username: c.username, passwordHash: hash, role: c.role, unitCode: c.unit)
             u.id = state.uuid()
+            // A supervisor's login acts for its entry in the register.
+            u.supervisorID = state.supervisorLogins.first { $0.value == c.username }?.key
             return u
         }
         try await app.write { tx in try await users.create(on: tx) }

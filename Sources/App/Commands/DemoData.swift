@@ -175,6 +175,8 @@ enum DemoData {
         /// Overcharged sessions, for the visits that follow them up.
         var overcharged: [(id: UUID, unit: String, station: String, date: String)] = []
         var users: [String: User] = [:]
+        /// The visits made, for the reports filed on them.
+        var visits: [SupervisionVisit] = []
         var credentials: [Credential] = []
         var hashing: Task<[String], any Error>?
         var summary = Summary()
@@ -293,7 +295,7 @@ enum DemoData {
 
         let clock = ContinuousClock()
         for (name, phase) in [
-            ("registers", registers), ("users", makeUsers), ("certificates", certificates),
+            ("registers", registers), ("users", makeUsers), ("supervision", supervision), ("certificates", certificates),
             ("complaints", makeComplaints), ("reports and bulletins", reportsAndBulletins),
         ] {
             let t0 = clock.now
@@ -466,7 +468,8 @@ enum DemoData {
         ) {
             let v = SupervisionVisit()
             v.id = state.uuid()
-            let sv = state.pick(state.supervisors[unit] ?? [])
+            // Never a supervisor of the station's own unit (the tie rule of dispatch).
+            let sv = state.pick(state.supervisors[neighbour(unit, plan)] ?? [])
             v.supervisorID = sv
             v.unitCode = unit
             v.stationCode = station
@@ -505,6 +508,7 @@ enum DemoData {
                 try await chunk.create(on: tx)
             }
         }
+        state.visits = batch
     }
 
     /// The units one of whose supervisors has a login.

@@ -43,6 +43,12 @@ public struct AppConfig: Sendable {
     public var complaintsPerHour: Int = 10
     /// Answers and evidence one address may send through receipts per hour (`ZHIJIAN_RECEIPT_WRITES_PER_HOUR`).
     public var receiptWritesPerHour: Int = 30
+    /// Days after a session (or visit) within which the dispatched supervisor files the report
+    /// (`ZHIJIAN_SUPERVISION_REPORT_DAYS`, 0…60, default 5).
+    public var supervisionReportDays: Int = 5
+    /// Whether a unit may keep supervisors in the register for other units (never its own); by
+    /// default only the ministry keeps it (`ZHIJIAN_UNITS_KEEP_SUPERVISORS=1` allows units).
+    public var unitsKeepSupervisors = false
     /// The address printed in QR codes (`ZHIJIAN_PUBLIC_URL`), without a trailing slash.
     public var publicURL: String = "http://127.0.0.1:8080"
     /// Reverse proxies whose `X-Forwarded-For`/`Forwarded` headers are believed
@@ -138,6 +144,11 @@ public struct AppConfig: Sendable {
             guard let n = Int(v), n > 0 else { throw ConfigError("ZHIJIAN_RECEIPT_WRITES_PER_HOUR must be a positive number") }
             c.receiptWritesPerHour = n
         }
+        if let d = Environment.get("ZHIJIAN_SUPERVISION_REPORT_DAYS") {
+            guard let n = Int(d), (0...60).contains(n) else { throw ConfigError("ZHIJIAN_SUPERVISION_REPORT_DAYS must be 0…60") }
+            c.supervisionReportDays = n
+        }
+        c.unitsKeepSupervisors = Environment.get("ZHIJIAN_UNITS_KEEP_SUPERVISORS") == "1"
         if let v = Environment.get("ZHIJIAN_COMPLAINTS_PER_HOUR") {
             guard let n = Int(v), n > 0 else { throw ConfigError("ZHIJIAN_COMPLAINTS_PER_HOUR must be a positive number") }
             c.complaintsPerHour = n

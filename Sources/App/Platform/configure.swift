@@ -53,6 +53,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.migrations.add(M010_Verification())
 
     app.migrations.add(M011_StationLicences())
+    app.migrations.add(M012_Supervision())
     app.migrations.add(M013_ComplaintHandling())
 
     // Stable, sorted keys and ISO 8601 dates in every JSON answer.

@@ -105,6 +105,10 @@ func routes(_ app: Application) throws {
     api.patch(.api(.supervisor(.key)), use: RegistersController.updateSupervisor)
     api.get(.api(.supervisionVisits), use: RegistersController.listVisits)
     api.post(.api(.supervisionVisits), use: RegistersController.createVisit)
+    api.get(.api(.sessionDispatch(.key)), use: SupervisionController.dispatches)
+    api.post(.api(.sessionDispatch(.key)), use: SupervisionController.dispatch)
+    api.get(.api(.supervisionReports), use: SupervisionController.reports)
+    api.post(.api(.supervisionReports), use: SupervisionController.file)
     api.get(.api(.sessions), use: SessionsController.list)
     api.post(.api(.sessions), use: SessionsController.create)
     api.grouped(RequireRole([.ministry, .unit])).on(

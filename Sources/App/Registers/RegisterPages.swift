@@ -12,10 +12,7 @@ enum RegisterPages {
         r.post(.registerFees, use: addFee)
         r.post(.registerStations, use: addStation)
         r.post(.registerStationStatus(.key), use: stationStatus)
-        r.post(.registerSupervisors, use: addSupervisor)
-        r.post(.registerSupervisorActive(.key), use: supervisorActive)
         r.post(.registerOccupationActive(.key), use: occupationActive)
-        r.post(.registerVisits, use: addVisit)
         r.post(.registerStationLicences, use: recordLicence)
         r.post(.registerStationInspections, use: recordInspection)
         r.post(.registerSessions, use: addSession)
@@ -44,7 +41,6 @@ enum RegisterPages {
         let occupations: [OccupationRow]
         let fees: [FeeRow]
         let stations: [StationRow]
-        let supervisors: [SupervisorRow]
         let visits: [VisitRow]
         let inspections: [InspectionRow]
         let sessions: [SessionRow]
@@ -59,7 +55,6 @@ enum RegisterPages {
         /// Every station the user sees, whatever its state: a licence or an inspection may be recorded for any.
         let allStationChoices: [Names.Option]
         let outcomes: [Names.Option]
-        let supervisorChoices: [Names.Option]
         let unitChoices: [Names.Option]
         let unit: String
         let csvHeader: String
@@ -70,7 +65,7 @@ enum RegisterPages {
     struct Actions: Encodable {
         let search = SiteURL.registers.path, occupations = SiteURL.registerOccupations.path, fees = SiteURL.registerFees.path
         let stations = SiteURL.registerStations.path, supervisors = SiteURL.registerSupervisors.path
-        let visits = SiteURL.registerVisits.path, sessions = SiteURL.registerSessions.path
+        let sessions = SiteURL.registerSessions.path
         let sessionsImport = SiteURL.registerSessionsImport.path
         let licences = SiteURL.registerStationLicences.path, inspections = SiteURL.registerStationInspections.path
     }
@@ -113,14 +108,6 @@ enum RegisterPages {
         let serious: Bool
         let note: String
         let recordedBy: String
-    }
-    struct SupervisorRow: Encodable {
-        let name: String
-        let licenceNo: String
-        let validUntil: String
-        let active: Bool
-        let expired: Bool
-        let action: String
     }
     struct VisitRow: Encodable {
         let visitedOn: String
@@ -169,7 +156,7 @@ enum RegisterPages {
         let allStations = try await Registers.stations(for: user, today: today, on: db)
         let stations = allStations.filter { mine($0.unitCode) && $0.matches(q) }
         let stationName = Dictionary(uniqueKeysWithValues: allStations.map { ($0.code, $0.name) })
-        let supervisors = try await Registers.supervisors(for: user, on: db).filter { mine($0.unitCode) }
+        let supervisors = try await Registers.supervisors(for: user, on: db)
         let supervisorName = Dictionary(uniqueKeysWithValues: supervisors.map { ($0.id, $0.name) })
 
         var sessions: [SessionRow] = []
@@ -237,12 +224,6 @@ enum RegisterPages {
                     address: s.address ?? "", personInCharge: s.personInCharge ?? "",
                     latestInspection: s.latestInspection.map { names.inspection(year: $0.year, outcome: $0.outcome) } ?? "")
             },
-            supervisors: supervisors.map { s in
-                SupervisorRow(
-                    name: s.name, licenceNo: s.licenceNo, validUntil: s.validUntil ?? "", active: s.active,
-                    expired: s.validUntil.map { $0 < today } ?? false,
-                    action: SiteURL.registerSupervisorActive(.value(s.id.uuidString)).path)
-            },
             visits: visits.map { v in
                 VisitRow(
                     visitedOn: v.visitedOn, station: stationName[v.stationCode] ?? v.stationCode,
@@ -263,9 +244,6 @@ enum RegisterPages {
             },
             allStationChoices: allStations.map { Names.Option(value: $0.code, name: "\($0.name)（\($0.code)）") },
             outcomes: names.inspectionOutcomes,
-            supervisorChoices: supervisors.filter { $0.active && !($0.validUntil.map { $0 < today } ?? false) }.map {
-                Names.Option(value: $0.id.uuidString, name: "\($0.name)（\($0.licenceNo)）")
-            },
             unitChoices: user.role == .ministry
                 ? units.sorted { $0.key < $1.key }.map { Names.Option(value: $0.key, name: $0.value) } : [],
             unit: only ?? "",
@@ -395,57 +373,13 @@ enum RegisterPages {
         }
     }
 
-    struct SupervisorForm: Content {
-        let name: String?
-        let licenceNo: String?
-        let validUntil: String?
-    }
-
-    @Sendable static func addSupervisor(_ req: Request) async throws -> Response {
-        try await form(req, "supervisor") { user in
-            let f = try req.content.decode(SupervisorForm.self)
-            let input = Registers.NewSupervisor(
-                unitCode: nil, name: f.name, licenceNo: f.licenceNo, validUntil: text(f.validUntil))
-            _ = try await Registers.createSupervisor(input, by: user, on: req.store, now: req.now)
-        }
-    }
-
     struct ActiveForm: Content { let active: String? }
-
-    @Sendable static func supervisorActive(_ req: Request) async throws -> Response {
-        try await form(req, "supervisor") { user in
-            let patch = Registers.SupervisorPatch(
-                active: try req.content.decode(ActiveForm.self).active == "true", validUntil: nil)
-            _ = try await Registers.updateSupervisor(
-                req.parameters.get("id", as: UUID.self), patch, by: user, on: req.store, now: req.now)
-        }
-    }
 
     @Sendable static func occupationActive(_ req: Request) async throws -> Response {
         try await form(req, "occupation") { user in
             let patch = Registers.OccupationPatch(name: nil, active: try req.content.decode(ActiveForm.self).active == "true")
             _ = try await Registers.updateOccupation(
                 req.parameters.get("code") ?? "", patch, by: user, on: req.store, now: req.now)
-        }
-    }
-
-    struct VisitForm: Content {
-        let supervisorId: String?
-        let stationCode: String?
-        let visitedOn: String?
-        let findings: String?
-        let violationFound: String?
-        let violationHandled: String?
-    }
-
-    @Sendable static func addVisit(_ req: Request) async throws -> Response {
-        try await form(req, "visit") { user in
-            let f = try req.content.decode(VisitForm.self)
-            let input = Registers.NewVisit(
-                supervisorId: f.supervisorId.flatMap(UUID.init(uuidString:)), stationCode: f.stationCode, sessionId: nil,
-                visitedOn: f.visitedOn, findings: f.findings, violationFound: f.violationFound == "true",
-                violationHandled: f.violationHandled == "true")
-            _ = try await Registers.createVisit(input, by: user, on: req.store, now: req.now)
         }
     }
 

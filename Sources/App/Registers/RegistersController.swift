@@ -97,7 +97,10 @@ enum RegistersController {
     @Sendable static func updateSupervisor(_ req: Request) async throws -> Registers.SupervisorDTO {
         let user = try req.requireUser()
         let id = req.parameters.get("id", as: UUID.self)
-        if let s = try await Supervisor.find(id, on: req.db) { try user.requireWrite(unit: s.$unit.id) }
+        // Authorised before the body is read.
+        if let s = try await Supervisor.find(id, on: req.db) {
+            try Registers.requireKeeper(user, homeUnit: s.$unit.id, config: req.config)
+        }
         return try await Registers.updateSupervisor(
             id, try req.content.decode(Registers.SupervisorPatch.self), by: user,
             on: req.store, now: req.now)
@@ -109,7 +112,8 @@ enum RegistersController {
 
     @Sendable static func createVisit(_ req: Request) async throws -> Response {
         let user = try req.requireUser()
-        try user.requireActiveUnit()
+        // Only a supervisor's own login, checked before the body is read.
+        _ = try await Registers.actingSupervisor(user, on: req.db)
         let v = try await Registers.createVisit(
             try req.content.decode(Registers.NewVisit.self), by: user, on: req.store, now: req.now)
         return try await v.encodeResponse(status: .created, for: req)

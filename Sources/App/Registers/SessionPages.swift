@@ -31,6 +31,8 @@ enum SessionPages {
         let addAction: String
         let importAction: String
         let back: String
+        /// The supervisors dispatched, the draws, and the dispatch forms.
+        let dispatch: SupervisionPages.DispatchView?
     }
 
     struct Row: Encodable {
@@ -75,7 +77,9 @@ enum SessionPages {
             outcome: outcome, csvHeader: ExamResults.csvHeader.joined(separator: ","),
             addAction: SiteURL.registerSessionResults(.value(sid)).path,
             importAction: SiteURL.registerSessionResultsImport(.value(sid)).path,
-            back: SiteURL.registers.path + "#sessions-title")
+            back: SiteURL.registers.path + "#sessions-title",
+            dispatch: user.role == .supervisor
+                ? nil : try await SupervisionPages.dispatchView(req, session: session.id, user: user))
         return try await Pages.render(
             req, "session", title: "\(t[.session]) \(session.date) \(view.occupation)", view, status: status)
     }

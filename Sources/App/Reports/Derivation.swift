@@ -138,31 +138,28 @@ enum Derivation {
         ).all(decoding: UnitCount.self) where r.n > 0 {
             result[r.unit_code, default: .init()].crossRegion = true
         }
+        // Column 15: a supervisor filed a report from their own login on a session they were
+        // dispatched to, or on a visit of theirs, whose day is in the quarter. Neither a session
+        // naming a supervisor nor a visit without a report counts.
         for r in try await sql.raw(
             bind(
                 """
-                SELECT unit_code, COUNT(*) AS n FROM exam_sessions WHERE date >= ? AND date <= ? AND supervisor_id IS NOT NULL
-                GROUP BY unit_code
+                SELECT unit_code, COUNT(*) AS n FROM supervision_reports
+                WHERE supervised_on >= ? AND supervised_on <= ? GROUP BY unit_code
                 """)
         ).all(decoding: UnitCount.self) where r.n > 0 {
             result[r.unit_code, default: .init()].supervision = true
         }
-        // Quality supervision: a session with a supervisor, or a supervision visit in the quarter.
-        for r in try await sql.raw(
-            bind(
-                """
-                SELECT unit_code, COUNT(*) AS n FROM supervision_visits
-                WHERE visited_on >= ? AND visited_on <= ? GROUP BY unit_code
-                """)
-        ).all(decoding: UnitCount.self) where r.n > 0 {
-            result[r.unit_code, default: .init()].supervision = true
-        }
+        // Columns 17–19 for visits recorded with a violation but no report (those recorded before
+        // reports existed, or not reported yet). A report decides its visit: a violation it found
+        // opened a case in the complaints register, which counts there (`Complaints.derived`).
         for r in try await sql.raw(
             bind(
                 """
                 SELECT unit_code, COUNT(*) AS n,
                        SUM(CASE WHEN violation_handled = \(trueLiteral(sql)) THEN 1 ELSE 0 END) AS handled
-                FROM supervision_visits WHERE visited_on >= ? AND visited_on <= ? AND violation_found = \(trueLiteral(sql))
+                FROM supervision_visits v WHERE visited_on >= ? AND visited_on <= ? AND violation_found = \(trueLiteral(sql))
+                AND NOT EXISTS (SELECT 1 FROM supervision_reports r WHERE r.visit_id = v.id)
                 GROUP BY unit_code
                 """)
         ).all(decoding: UnitCases.self) {

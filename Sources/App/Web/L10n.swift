@@ -369,6 +369,49 @@ enum L10n {
         case noInspections
         case recordedBy
         case remark
+        case supervisionHome
+        case supervisionHomeIntro
+        case supervisorRegister
+        case supervisorRegisterIntro
+        case homeUnit
+        case supervisorOccupations
+        case loginName
+        case createLogin
+        case noLogin
+        case saveSupervisor
+        case dispatchTitle
+        case dispatchChosen
+        case drawAtRandom
+        case drawCount
+        case drawSeed
+        case drawn
+        case named
+        case noDispatches
+        case noEligible
+        case dispatchRule
+        case dispatchClosed
+        case candidatesCount
+        case reportState_upcoming
+        case reportState_open
+        case reportState_reported
+        case reportState_missed
+        case reportDue
+        case fileReport
+        case reportSubject
+        case chooseSubject
+        case checkResult
+        case checkOk
+        case checkProblem
+        case checkNote
+        case violationCategory
+        case chooseViolation
+        case caseOpened
+        case noAssignments
+        case recordVisit
+        case supervisionReports
+        case noReports
+        case checklist
+        case dispatchHow
 
         case leadsHelp
         case leadKind_never_allocated
@@ -846,6 +889,61 @@ enum L10n {
             case .noInspections: ("尚无年检记录。", "No inspections recorded yet.")
             case .recordedBy: ("登记人", "Recorded by")
             case .remark: ("说明", "Note")
+            case .supervisionHome: ("我的委派", "My assignments")
+            case .supervisionHomeIntro:
+                (
+                    "委派给我的考试场次和我登记的督导检查。督导报告须在督导当日起{N}日内用本人账号提交；发现违规的，系统自动在举报案件中立案。",
+                    "Sessions I am dispatched to and visits I recorded. File each report from your own login within the days shown; a violation found opens a case in the complaints register."
+                )
+            case .supervisorRegister: ("督导员名册", "Supervisor register")
+            case .supervisorRegisterIntro:
+                (
+                    "督导员名册由部统一管理：证号、有效期、督导职业和所属单位。督导员不得督导本单位的鉴定站；证书过期的不能委派。",
+                    "The ministry keeps the supervisor register: licence number, expiry, occupations and home unit. Nobody supervises a station of their own unit; an expired licence cannot be dispatched."
+                )
+            case .homeUnit: ("所属单位", "Home unit")
+            case .supervisorOccupations: ("督导职业", "Occupations")
+            case .loginName: ("账号", "Login")
+            case .createLogin: ("创建账号", "Create login")
+            case .noLogin: ("无账号", "No login")
+            case .saveSupervisor: ("保存", "Save")
+            case .dispatchTitle: ("督导员委派", "Supervisors dispatched")
+            case .dispatchChosen: ("委派所选督导员", "Dispatch those chosen")
+            case .drawAtRandom: ("随机抽取", "Draw at random")
+            case .drawCount: ("抽取人数", "How many")
+            case .drawSeed: ("抽取种子", "Draw seed")
+            case .drawn: ("随机抽取", "Drawn")
+            case .named: ("指定", "Named")
+            case .noDispatches: ("尚未委派督导员。", "No supervisor dispatched yet.")
+            case .noEligible: ("没有符合条件的督导员。", "No eligible supervisor.")
+            case .dispatchRule:
+                (
+                    "只列出考试当日证书有效、具备该职业督导资格、且不属于该鉴定站所属单位的在册督导员；随机抽取从同样的名单中进行，并记录种子以备复核。",
+                    "Only supervisors whose licence is valid on the session's day, qualified for its occupation and not of the station's unit are listed; a draw picks among the same, and its seed is kept for audit."
+                )
+            case .dispatchClosed: ("考试已结束，不能再委派督导员。", "The session is over; no more supervisors can be dispatched.")
+            case .candidatesCount: ("候选人数", "Candidates")
+            case .reportState_upcoming: ("未开始", "Upcoming")
+            case .reportState_open: ("待提交", "Due")
+            case .reportState_reported: ("已提交", "Filed")
+            case .reportState_missed: ("已逾期", "Missed")
+            case .reportDue: ("报告截止", "Report due by")
+            case .fileReport: ("提交督导报告", "File the report")
+            case .reportSubject: ("督导对象", "Supervised")
+            case .chooseSubject: ("选择考试场次或督导检查", "Choose a session or a visit")
+            case .checkResult: ("检查结果", "Result")
+            case .checkOk: ("正常", "OK")
+            case .checkProblem: ("有问题", "Problem")
+            case .checkNote: ("说明", "Note")
+            case .violationCategory: ("违规类别", "Kind of violation")
+            case .chooseViolation: ("未发现违规", "No violation")
+            case .caseOpened: ("已立案", "Case opened")
+            case .noAssignments: ("暂无委派或督导检查。", "Nothing assigned yet.")
+            case .recordVisit: ("登记督导检查", "Record a visit")
+            case .supervisionReports: ("督导报告", "Supervision reports")
+            case .noReports: ("尚无督导报告。", "No supervision reports yet.")
+            case .checklist: ("检查项目", "Checklist")
+            case .dispatchHow: ("方式", "How")
             }
         }
     }

@@ -35,6 +35,7 @@ enum Pages {
         let admin = SiteURL.admin.path, adminUnits = SiteURL.adminUnits.path, adminUsers = SiteURL.adminUsers.path
         let adminAPIKeys = SiteURL.adminAPIKeys.path, certificateLeads = SiteURL.certificateLeads.path
         let verifyBatch = SiteURL.verifyBatch.path
+        let supervision = SiteURL.supervision.path, registerSupervisors = SiteURL.registerSupervisors.path
     }
 
     struct Page<T: Encodable>: Encodable {
@@ -129,6 +130,7 @@ enum Pages {
         AdminPages.register(r)
         RegisterPages.register(r)
         SessionPages.register(r)
+        SupervisionPages.register(r)
         StationPages.register(r)
     }
 

@@ -53,6 +53,12 @@ enum SiteURL: Sendable {
     case registerStationStatus(Parameter<String>)
     case registerSupervisors
     case registerSupervisorActive(Parameter<String>)
+    /// The ministry's edit of an entry (expiry, occupations), and the login it creates for it.
+    case registerSupervisor(Parameter<String>)
+    case registerSupervisorLogin(Parameter<String>)
+    case registerSessionDispatch(Parameter<String>)
+    /// A supervisor's own page (我的委派) and the report form's action.
+    case supervision, supervisionReports
     case registerVisits, registerSessions, registerSessionsImport
     case registerSession(Parameter<String>)
     case registerSessionResults(Parameter<String>)
@@ -95,6 +101,7 @@ enum SiteURL: Sendable {
         case complaintReceiptAttachments(Parameter<String>), complaintReceiptMessages(Parameter<String>)
         case occupations, occupationsImport, occupation(Parameter<String>), registerEvents, feeStandards
         case stations, station(Parameter<String>), supervisors, supervisor(Parameter<String>), supervisionVisits
+        case sessionDispatch(Parameter<String>), supervisionReports
         case sessions, sessionsImport, session(Parameter<String>), sessionResults(Parameter<String>)
         case sessionResultsImport(Parameter<String>), sessionResult(Parameter<String>, Parameter<String>)
         case stationInspections(Parameter<String>), publicStations
@@ -160,6 +167,8 @@ enum SiteURL: Sendable {
             case .supervisors: ["supervisors"]
             case .supervisor(let id): ["supervisors", .p("id", id)]
             case .supervisionVisits: ["supervision-visits"]
+            case .sessionDispatch(let id): ["sessions", .p("id", id), "dispatch"]
+            case .supervisionReports: ["supervision-reports"]
             case .sessions: ["sessions"]
             case .sessionsImport: ["sessions", "import"]
             case .session(let id): ["sessions", .p("id", id)]
@@ -245,6 +254,11 @@ enum SiteURL: Sendable {
         case .registerStationStatus(let c): ["registers", "stations", .p("code", c), "status"]
         case .registerSupervisors: ["registers", "supervisors"]
         case .registerSupervisorActive(let id): ["registers", "supervisors", .p("id", id), "active"]
+        case .registerSupervisor(let id): ["registers", "supervisors", .p("id", id)]
+        case .registerSupervisorLogin(let id): ["registers", "supervisors", .p("id", id), "login"]
+        case .registerSessionDispatch(let id): ["registers", "sessions", .p("id", id), "dispatch"]
+        case .supervision: ["supervision"]
+        case .supervisionReports: ["supervision", "reports"]
         case .registerVisits: ["registers", "visits"]
         case .registerSessions: ["registers", "sessions"]
         case .registerSessionsImport: ["registers", "sessions", "import"]

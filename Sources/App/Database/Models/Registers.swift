@@ -68,6 +68,7 @@ final class Supervisor: Model, @unchecked Sendable {
     @Field(key: "licence_no") var licenceNo: String
     @OptionalField(key: "valid_until") var validUntil: String?
     @Field(key: "active") var active: Bool
+    @Children(for: \.$supervisor) var occupations: [SupervisorOccupation]
     init() {}
 }
 

@@ -14,6 +14,8 @@ final class User: Model, Authenticatable, @unchecked Sendable {
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     /// A disabled user cannot log in, and its sessions and tokens are gone.
     @Field(key: "active") var active: Bool
+    /// The supervisor register's entry a `supervisor` login acts for (M012; one login per entry).
+    @OptionalField(key: "supervisor_id") var supervisorID: UUID?
 
     init() {}
 
