@@ -131,7 +131,7 @@ public enum Hotline {
 /// was still open at the quarter's start. A case whose current status is 不属实 (`unfounded`) or
 /// 不予受理 (`refused`) never counts, in any quarter. A counted case is 已查处 (investigated) when
 /// it was `handled` by the quarter's end, else 未查处. It counts for the unit that handled it at
-/// the quarter's end, or, while the ministry held it, for the unit it is about.
+/// the quarter's end; while the ministry holds a case it counts for no unit.
 public enum CaseCounting {
     public struct Step: Sendable {
         public let at: Date
@@ -165,7 +165,9 @@ public enum CaseCounting {
         if receivedAt < start {
             guard let atStart = state(before: start), !atStart.status.isClosed else { return nil }
         }
-        guard let atEnd = state(before: end), let unit = atEnd.owner ?? about else { return nil }
+        // A case the ministry holds (about a centre itself, or not yet routed) counts for no unit:
+        // the centre a complaint is about must not learn of it from its own figures.
+        guard let atEnd = state(before: end), let unit = atEnd.owner else { return nil }
         return Counted(unit: unit, handled: atEnd.status == .handled)
     }
 }

@@ -57,13 +57,17 @@ public enum Evidence {
 
     // MARK: JPEG
 
-    /// Copies a JPEG's segments, leaving out APP1 (EXIF, XMP), APP13 (IPTC), the other APPn
-    /// segments except the JFIF header (APP0), an ICC profile (APP2 "ICC_PROFILE") and Adobe's
-    /// colour marker (APP14), and comments (COM). Markers after the first scan (progressive JPEGs)
-    /// are read too, so nothing can hide behind the image data.
+    /// Copies a JPEG's segments that make the picture and nothing else: frame and scan headers,
+    /// Huffman, arithmetic and quantisation tables, the restart interval, the JFIF header (its
+    /// thumbnail cut off), an ICC colour profile and Adobe's colour marker. Everything else goes:
+    /// EXIF (with its GPS position) and XMP, IPTC, other application segments, comments, the
+    /// reserved JPGn markers, anything after the image's end. The photo's orientation, the one
+    /// EXIF field a viewer needs, is written back alone, so portrait photos still show upright.
+    /// Markers after the first scan (progressive JPEGs) are read too: nothing hides behind the data.
     static func strippedJPEG(_ b: [UInt8]) throws(Refusal) -> [UInt8] {
         var out: [UInt8] = [0xFF, 0xD8]
         out.reserveCapacity(b.count)
+        var orientation: UInt16?
         var i = 2
         while i < b.count {
             guard b[i] == 0xFF else { throw .malformed }
@@ -75,16 +79,30 @@ public enum Evidence {
                 out += [0xFF, 0xD9]
                 return out
             }
-            if (0xD0...0xD7).contains(marker) || marker == 0x01 {
+            if (0xD0...0xD7).contains(marker) {
                 out += [0xFF, marker]
                 continue
             }
+            // A second start of image, TEM or a reserved marker: not a picture this reads.
+            guard marker != 0xD8, marker != 0x01, marker >= 0xC0 else { throw .malformed }
             guard i + 2 <= b.count else { throw .malformed }
             let length = Int(b[i]) << 8 | Int(b[i + 1])
             guard length >= 2, i + length <= b.count else { throw .malformed }
-            let segment = b[i..<(i + length)]
-            let payload = segment.dropFirst(2)
-            if keeps(marker: marker, payload: payload) { out += [0xFF, marker] + segment }
+            let payload = b[(i + 2)..<(i + length)]
+            switch kept(marker: marker, payload: payload) {
+            case .keep: out += [0xFF, marker] + b[i..<(i + length)]
+            case .replace(let bytes):
+                out += [0xFF, marker, UInt8((bytes.count + 2) >> 8), UInt8((bytes.count + 2) & 0xFF)] + bytes
+            case .drop:
+                // The EXIF segment gives way to one holding the orientation alone, in its place.
+                if marker == 0xE1, orientation == nil, let o = exifOrientation(payload) {
+                    orientation = o
+                    if o != 1 {
+                        let segment = orientationSegment(o)
+                        out += [0xFF, 0xE1, UInt8((segment.count + 2) >> 8), UInt8((segment.count + 2) & 0xFF)] + segment
+                    }
+                }
+            }
             i += length
             if marker == 0xDA {
                 // Entropy-coded data up to the next marker that is not a stuffed byte or a restart.
@@ -100,14 +118,54 @@ public enum Evidence {
         throw .malformed  // no end-of-image marker
     }
 
-    private static func keeps(marker: UInt8, payload: ArraySlice<UInt8>) -> Bool {
+    enum Keep { case keep, drop, replace([UInt8]) }
+
+    private static func kept(marker: UInt8, payload: ArraySlice<UInt8>) -> Keep {
         switch marker {
-        case 0xE0: return true  // JFIF
-        case 0xE2: return payload.starts(with: Array("ICC_PROFILE\u{0}".utf8))
-        case 0xEE: return payload.starts(with: Array("Adobe".utf8))
-        case 0xE1, 0xE3...0xED, 0xEF, 0xFE: return false  // EXIF/XMP, other APPn, comments
-        default: return true  // tables, frame and scan headers
+        case 0xC0...0xC3, 0xC5...0xC7, 0xC9...0xCB, 0xCD...0xCF: return .keep  // frame headers
+        case 0xC4, 0xCC, 0xDB, 0xDD, 0xDA: return .keep  // Huffman, arithmetic, quantisation, restart, scan
+        case 0xE0:
+            // JFIF with its thumbnail cut: version, units, densities, then a 0×0 thumbnail.
+            guard payload.starts(with: Array("JFIF\u{0}".utf8)), payload.count >= 14 else { return .drop }
+            return .replace(Array(payload.prefix(12)) + [0, 0])
+        case 0xE2: return payload.starts(with: Array("ICC_PROFILE\u{0}".utf8)) ? .keep : .drop
+        case 0xEE: return payload.starts(with: Array("Adobe".utf8)) ? .keep : .drop
+        default: return .drop  // EXIF/XMP, other APPn, comments, JPGn, DNL, DHP, EXP
         }
+    }
+
+    /// The orientation tag (0x0112) of an EXIF segment's first directory, if it holds one.
+    public static func exifOrientation(_ p: ArraySlice<UInt8>) -> UInt16? {
+        let b = Array(p)
+        guard b.count >= 14, b.starts(with: Array("Exif\u{0}\u{0}".utf8)) else { return nil }
+        let tiff = 6
+        let big: Bool
+        switch (b[tiff], b[tiff + 1]) {
+        case (0x4D, 0x4D): big = true
+        case (0x49, 0x49): big = false
+        default: return nil
+        }
+        func u16(_ at: Int) -> Int? {
+            guard at >= 0, at + 2 <= b.count else { return nil }
+            return big ? Int(b[at]) << 8 | Int(b[at + 1]) : Int(b[at + 1]) << 8 | Int(b[at])
+        }
+        func u32(_ at: Int) -> Int? {
+            guard let hi = u16(big ? at : at + 2), let lo = u16(big ? at + 2 : at) else { return nil }
+            return hi << 16 | lo
+        }
+        guard let ifd = u32(tiff + 4), ifd < b.count, let n = u16(tiff + ifd), n < 1000 else { return nil }
+        for k in 0..<n {
+            let entry = tiff + ifd + 2 + 12 * k
+            guard let tag = u16(entry), let type = u16(entry + 2) else { return nil }
+            if tag == 0x0112, type == 3, let value = u16(entry + 8), (1...8).contains(value) { return UInt16(value) }
+        }
+        return nil
+    }
+
+    /// An EXIF segment's payload holding the orientation alone (big-endian TIFF, one entry).
+    public static func orientationSegment(_ o: UInt16) -> [UInt8] {
+        Array("Exif\u{0}\u{0}".utf8) + [0x4D, 0x4D, 0x00, 0x2A, 0, 0, 0, 8]  // TIFF header, IFD0 at 8
+            + [0, 1] + [0x01, 0x12, 0, 3, 0, 0, 0, 1, UInt8(o >> 8), UInt8(o & 0xFF), 0, 0] + [0, 0, 0, 0]
     }
 
     // MARK: PNG
@@ -115,10 +173,13 @@ public enum Evidence {
     static let pngSignature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
     /// Ancillary chunks kept: those that change how the image looks. Text (tEXt, zTXt, iTXt),
-    /// EXIF (eXIf), time (tIME) and any private chunk are left out; critical chunks always stay.
+    /// EXIF (eXIf), time (tIME), the ICC profile (iCCP, whose name is free text) and any private
+    /// chunk are left out. Of the critical chunks only the four of the standard exist; another is
+    /// a file no viewer could show, refused.
     static let keptAncillary: Set<String> = [
-        "tRNS", "gAMA", "cHRM", "sRGB", "iCCP", "sBIT", "bKGD", "pHYs", "acTL", "fcTL", "fdAT",
+        "tRNS", "gAMA", "cHRM", "sRGB", "sBIT", "bKGD", "pHYs", "acTL", "fcTL", "fdAT",
     ]
+    static let critical: Set<String> = ["IHDR", "PLTE", "IDAT", "IEND"]
 
     static func strippedPNG(_ b: [UInt8]) throws(Refusal) -> [UInt8] {
         var out = pngSignature
@@ -135,9 +196,10 @@ public enum Evidence {
                 guard type == "IHDR" else { throw .malformed }
                 first = false
             }
-            let critical = typeBytes.first! < 0x61
+            let isCritical = typeBytes.first! < 0x61
+            guard !isCritical || critical.contains(type) else { throw .malformed }
             let end = i + 12 + length
-            if critical || keptAncillary.contains(type) { out += b[i..<end] }
+            if isCritical || keptAncillary.contains(type) { out += b[i..<end] }
             i = end
             if type == "IEND" { return out }
         }

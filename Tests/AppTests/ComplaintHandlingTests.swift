@@ -137,6 +137,22 @@ extension AppTests {
                 #expect(back.status == .unprocessableEntity)
                 #expect(try t.error(back).details.first?["code"] as? String == "conflict_of_interest")
                 #expect(try await Self.caseJSON(t, id, token: admin)["ownerCode"] == nil)
+                // The centre's own figures do not betray it while the ministry holds it.
+                let derived = try t.object(try await t.send(.GET, "/api/v1/reports/2026Q2/110000/derived", token: bj))
+                #expect((derived["overcharge"] as? [String: Any])?["uninvestigated"] as? Int == 0)
+                // A unit sends up a complaint about itself filed without saying so.
+                _ = try await C.file(t, C.filing("other"), ip: "198.51.100.3")
+                let own = try await C.caseID(t, token: bj)
+                let up = try await t.send(
+                    .POST, "/api/v1/complaints/\(own)/transition", token: bj,
+                    json: #"{"to":"transferred","note":"举报针对本中心","transferTo":"ministry"}"#)
+                #expect(up.status == .ok)
+                #expect(try t.object(up)["ownerCode"] == nil)
+                #expect(try t.array(try await t.send(.GET, "/api/v1/complaints", token: bj)).isEmpty)
+                let again = try await t.send(
+                    .POST, "/api/v1/complaints/\(own)/transition", token: admin,
+                    json: #"{"to":"transferred","note":"x","transferTo":"ministry"}"#)
+                #expect(again.status == .unprocessableEntity)
                 let noUnit = C.filing(unit: nil).replacingOccurrences(
                     of: #""channel":"web""#, with: #""channel":"web","aboutCentre":true"#)
                 let refused = try await C.file(t, noUnit, ip: "198.51.100.2").res
@@ -214,11 +230,23 @@ extension AppTests {
                     }
                     return try await group.reduce(into: [HTTPStatus]()) { $0.append($1) }
                 }
-                #expect(results.filter { $0 == .created }.count == 4 && results.filter { $0 == .conflict }.count == 2)
-                #expect(try await Self.count(t, "complaint_attachments") == 5)
+                // Five from the handlers (the filer's files count apart), counted under the case's lock.
+                #expect(results.filter { $0 == .created }.count == 5 && results.filter { $0 == .conflict }.count == 1)
+                #expect(try await Self.count(t, "complaint_attachments") == 6)
+                for i in 2...5 {
+                    #expect(
+                        try await Self.upload(t, byReceipt, name: "f\(i).png", type: "image/png", bytes: png).status == .created)
+                }
                 let sixth = try await Self.upload(t, byReceipt, name: "p.png", type: "image/png", bytes: png)
                 #expect(sixth.status == .conflict)
                 #expect(try t.error(sixth).code == "too_many_files")
+                #expect(try await Self.count(t, "complaint_attachments") == 10)
+                // A form of thousands of parts is refused before the parser reads it (its time grows with their square).
+                let parts = TestApp.multipart((0..<500).map { ("f\($0)", "x") }, files: [("file", "a.png", "image/png", png)])
+                let many = try await t.send(
+                    .POST, "/api/v1/complaints/\(id)/attachments", token: bj, bytes: parts.bytes, contentType: parts.contentType)
+                #expect(many.status == .payloadTooLarge)
+                #expect(try t.error(many).code == "too_many_parts")
             }
         }
 

@@ -255,12 +255,12 @@ extension AppTests {
         /// | D | violations | received Q2, refused | — | — never | — |
         /// | E | forgery | received Q2, handled in Q2 | — | handled | — |
         /// | F | forgery | received Q2, transferred to 120000 in Q3 | — | open | 120000: open |
-        /// | G | violations | received Q3, about the centre itself (the ministry holds it) | — | — | open |
+        /// | G | violations | received Q3, about the centre itself (the ministry holds it) | — | — | — (no unit's) |
         /// | H | violations | handled in Q1, reopened in Q2, handled in Q3 | handled | — (closed at Q2's start) | handled |
         /// | I | overcharge | a supervisor's finding in Q2 (no acceptance needed) | — | open | open |
         ///
         /// So 110000: Q1 overcharge 0/2, violations 1/0; Q2 overcharge 1/2, violations 0/0, forgery
-        /// 1/1; Q3 overcharge 0/2, violations 1/1, forgery 0/0; 120000 Q3 forgery 0/1 (handled/open).
+        /// 1/1; Q3 overcharge 0/2, violations 1/0, forgery 0/0; 120000 Q3 forgery 0/1 (handled/open).
         @Test func derivedCounts_followTheCountingRule_acrossThreeQuarters() async throws {
             try await withTestApp(now: beijing("2026-02-10T10:00:00")) { t in
                 _ = try await t.user("bj", role: "unit", unit: "110000")
@@ -338,7 +338,7 @@ extension AppTests {
                 }
                 #expect(try await counts("2026Q1") == ["overcharge": [0, 2], "violations": [1, 0], "forgery": [0, 0]])
                 #expect(try await counts("2026Q2") == ["overcharge": [1, 2], "violations": [0, 0], "forgery": [1, 1]])
-                #expect(try await counts("2026Q3") == ["overcharge": [0, 2], "violations": [1, 1], "forgery": [0, 0]])
+                #expect(try await counts("2026Q3") == ["overcharge": [0, 2], "violations": [1, 0], "forgery": [0, 0]])
                 #expect(
                     try await counts("2026Q3", "120000") == ["overcharge": [0, 0], "violations": [0, 0], "forgery": [0, 1]])
                 // Every unit at once gives the same figures.

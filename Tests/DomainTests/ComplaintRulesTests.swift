@@ -91,6 +91,26 @@ import Testing
         #expect(!Data(cleaned).contains(Data("Exif".utf8)) && cleaned.suffix(2).elementsEqual([0xFF, 0xD9]))
     }
 
+    @Test func jpeg_keepsTheOrientationAlone_cutsTheJFIFThumbnail_andDropsReservedMarkers() throws {
+        // EXIF (big-endian) with Make, then Orientation = 6 (rotate 90°), then a GPS pointer.
+        var exif = Array("Exif\u{0}\u{0}".utf8) + [0x4D, 0x4D, 0, 0x2A, 0, 0, 0, 8, 0, 3]
+        exif += [0x01, 0x0F, 0, 2, 0, 0, 0, 4] + Array("Cam\u{0}".utf8)
+        exif += [0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0]
+        exif += [0x88, 0x25, 0, 4, 0, 0, 0, 1, 0, 0, 0, 0x40, 0, 0, 0, 0]
+        let thumb = Array("JFIF\u{0}".utf8) + [1, 1, 0, 0, 1, 0, 1, 2, 2] + [UInt8](repeating: 0xAB, count: 12)
+        let input = Self.jpeg([(0xE0, thumb), (0xE1, exif), (0xF3, Array("hidden".utf8)), (0xDB, [0, 1])])
+        let out = try Evidence.sanitise(input).bytes
+        let jfif = Array("JFIF\u{0}".utf8) + [1, 1, 0, 0, 1, 0, 1, 0, 0]
+        #expect(out == Self.jpeg([(0xE0, jfif), (0xE1, Evidence.orientationSegment(6)), (0xDB, [0, 1])]))
+        #expect(Evidence.exifOrientation(Evidence.orientationSegment(6)[...]) == 6)
+        // Little-endian EXIF reads the same; orientation 1 (upright) needs no segment.
+        let little =
+            Array("Exif\u{0}\u{0}".utf8) + [0x49, 0x49, 0x2A, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, 8, 0, 0, 0]
+        #expect(Evidence.exifOrientation(little[...]) == 8)
+        // A second start of image is not a picture this reads.
+        #expect(throws: Evidence.Refusal.malformed) { try Evidence.sanitise(Self.jpeg([(0xD8, [1, 2])])) }
+    }
+
     @Test func png_losesTextExifAndTime_keepsWhatItLooksLike() throws {
         func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
             let n = data.count
@@ -106,6 +126,15 @@ import Testing
         let (kind, out) = try Evidence.sanitise(input)
         #expect(kind == .png)
         #expect(out == sig + ihdr + chunk("gAMA", [0, 1, 0x86, 0xA0]) + chunk("IDAT", [1, 2, 3]) + chunk("IEND", []))
+        // An unknown critical chunk is a file no viewer could show; the ICC profile's free-text name goes with it.
+        #expect(throws: Evidence.Refusal.malformed) {
+            try Evidence.sanitise(sig + ihdr + chunk("EXIF", [1]) + chunk("IDAT", [1]) + chunk("IEND", []))
+        }
+        #expect(
+            try Evidence.sanitise(
+                sig + ihdr + chunk("iCCP", Array("secret\u{0}\u{0}x".utf8)) + chunk("IDAT", [1]) + chunk("IEND", [])
+            )
+            .bytes == sig + ihdr + chunk("IDAT", [1]) + chunk("IEND", []))
     }
 
     @Test func theTypeIsReadFromTheContent_andBrokenFilesAreRefused() {
@@ -142,10 +171,13 @@ import Testing
         let c = [step("2026-02-10", .received), step("2026-02-11", .accepted), step("2026-05-10", .unfounded)]
         #expect(count(c, current: .unfounded, q1) == nil)
         #expect(count([step("2026-04-10", .received), step("2026-04-11", .refused)], current: .refused, q2) == nil)
-        // Transferred: counted for the unit holding it at the quarter's end; the ministry's for the unit it is about.
+        // Transferred: counted for the unit holding it at the quarter's end; while the ministry holds it, for none.
         let f = [step("2026-05-01", .received), step("2026-07-06", .transferred, "120000")]
         #expect(count(f, current: .transferred, q2)?.unit == "110000" && count(f, current: .transferred, q3)?.unit == "120000")
-        #expect(count([step("2026-07-10", .received, nil)], current: .received, q3) == .init(unit: "110000", handled: false))
+        #expect(count([step("2026-07-10", .received, nil)], current: .received, q3) == nil)
+        #expect(
+            count([step("2026-07-10", .received, nil), step("2026-08-10", .transferred)], current: .transferred, q3)
+                == .init(unit: "110000", handled: false))
         // Not yet received: nothing.
         #expect(count([step("2026-07-10", .received)], current: .received, q2) == nil)
     }

@@ -179,6 +179,11 @@ extension DemoData {
         let resultDays = app.config.complaintResultDays
         for cp in plans {
             let c = Complaint()
+            func due(_ days: Int, from: Date) {
+                c.dueFrom = from
+                c.dueDays = days
+                c.dueAt = calendar.deadline(workingDays: days, from: from)
+            }
             c.id = state.uuid()
             let receipt = stride(from: 0, to: 32, by: 4).map { _ in
                 String((0..<4).map { _ in state.pick(Complaints.receiptAlphabet) })
@@ -203,7 +208,7 @@ extension DemoData {
             c.status = .received
             c.referredToPolice = false
             c.receivedAt = cp.receivedAt
-            c.dueAt = calendar.deadline(workingDays: decisionDays, from: cp.receivedAt)
+            due(decisionDays, from: cp.receivedAt)
             if cp.evidence {
                 let a = ComplaintAttachment()
                 a.id = state.uuid()
@@ -249,7 +254,7 @@ extension DemoData {
                     c.status = from == .refused ? .accepted : .investigating
                     c.closedAt = nil
                     c.acceptedAt = at
-                    c.dueAt = calendar.deadline(workingDays: resultDays + c.extensionDays, from: at)
+                    due(resultDays + c.extensionDays, from: at)
                     record(
                         from, c.status, note: texts.note, publicNote: nil, fromOwner: owner, toOwner: owner,
                         referred: false,
@@ -258,7 +263,7 @@ extension DemoData {
                     guard from.canMove(to: .accepted) else { break }
                     c.status = .accepted
                     c.acceptedAt = at
-                    c.dueAt = calendar.deadline(workingDays: resultDays, from: at)
+                    due(resultDays, from: at)
                     record(
                         from, .accepted, note: texts.note, publicNote: texts.publicNote, fromOwner: owner, toOwner: owner,
                         referred: false, actor: handler, at: at)
@@ -274,7 +279,7 @@ extension DemoData {
                     guard !from.isClosed, let accepted = c.acceptedAt else { break }
                     c.extensionDays = 20
                     c.extensionReason = "需调取外省考场监控录像，调查时间较长"
-                    c.dueAt = calendar.deadline(workingDays: resultDays + 20, from: accepted)
+                    due(resultDays + 20, from: accepted)
                     record(
                         from, from, note: "延期20个工作日 extended by 20 working days: " + (c.extensionReason ?? ""),
                         publicNote: "办理期限延长20个工作日。", fromOwner: owner, toOwner: owner, referred: false,
@@ -298,7 +303,7 @@ extension DemoData {
                     c.status = .transferred
                     c.$owner.id = target
                     c.acceptedAt = nil
-                    c.dueAt = calendar.deadline(workingDays: decisionDays, from: at)
+                    due(decisionDays, from: at)
                     record(
                         from, .transferred, note: texts.note, publicNote: texts.publicNote, fromOwner: owner, toOwner: target,
                         referred: false, actor: owner.map(plan.username) ?? plan.ministry, at: at)

@@ -9,15 +9,54 @@ import Vapor
 extension Complaints {
     // MARK: Deadlines
 
+    /// Sets a case's running deadline: `days` working days after `from`. A deadline the
+    /// calendar cannot vouch for (a year it lacks) is logged; it is recomputed at the next start
+    /// once the year is added (`recomputeDeadlines`).
+    static func setDue(_ c: Complaint, workingDays days: Int, from: Date, app: Application) {
+        c.dueFrom = from
+        c.dueDays = days
+        c.dueAt = app.workingDays.deadline(workingDays: days, from: from)
+        if !app.workingDays.covers(from) || !app.workingDays.covers(c.dueAt.addingTimeInterval(-1)) {
+            app.logger.warning(
+                "A complaint deadline falls in a year the working-day calendar lacks: weekends only are counted",
+                metadata: ["due": .string(Period.dayString(c.dueAt.addingTimeInterval(-1)))])
+        }
+    }
+
     /// The decision to accept or refuse is due by the end of the 5th working day after receipt
     /// (or after a transfer, for the receiving unit).
-    static func decisionDue(from instant: Date, app: Application) -> Date {
-        app.workingDays.deadline(workingDays: app.config.complaintDecisionDays, from: instant)
+    static func setDecisionDue(_ c: Complaint, from instant: Date, app: Application) {
+        setDue(c, workingDays: app.config.complaintDecisionDays, from: instant, app: app)
     }
 
     /// The result is due 60 working days after acceptance, plus the extension once granted.
-    static func resultDue(acceptedAt: Date, extensionDays: Int, app: Application) -> Date {
-        app.workingDays.deadline(workingDays: app.config.complaintResultDays + extensionDays, from: acceptedAt)
+    static func setResultDue(_ c: Complaint, acceptedAt: Date, app: Application) {
+        setDue(c, workingDays: app.config.complaintResultDays + c.extensionDays, from: acceptedAt, app: app)
+    }
+
+    /// The last day of a deadline, `YYYY-MM-DD` in Beijing: a deadline is the first instant after it.
+    static func dueDay(_ dueAt: Date) -> String { Period.dayString(dueAt.addingTimeInterval(-1)) }
+
+    /// At start: open cases' deadlines counted again on the calendar as it is now (a year added
+    /// to the file, a corrected holiday), in one write; only changed rows are written.
+    static func recomputeDeadlines(_ app: Application) async throws {
+        let open = ComplaintStatus.allCases.filter { !$0.isClosed }
+        let cases = try await Complaint.query(on: app.db).filter(\.$status ~~ open).filter(\.$dueFrom != nil).all()
+        let changed = cases.filter { c in
+            guard let from = c.dueFrom, let days = c.dueDays else { return false }
+            return app.workingDays.deadline(workingDays: days, from: from) != c.dueAt
+        }
+        guard !changed.isEmpty else { return }
+        let calendar = app.workingDays
+        try await app.write { db in
+            for c in changed {
+                guard let from = c.dueFrom, let days = c.dueDays else { continue }
+                c.dueAt = calendar.deadline(workingDays: days, from: from)
+                try await c.save(on: db)
+            }
+        }
+        app.logger.notice(
+            "complaint deadlines recounted on the working-day calendar", metadata: ["cases": .stringConvertible(changed.count)])
     }
 
     struct Extension: Content {
@@ -51,9 +90,9 @@ extension Complaints {
             }
             c.extensionDays = days
             c.extensionReason = reason
-            c.dueAt = resultDue(acceptedAt: acceptedAt, extensionDays: days, app: app)
+            setResultDue(c, acceptedAt: acceptedAt, app: app)
             try await c.save(on: db)
-            let due = Period.dayString(c.dueAt.addingTimeInterval(-1))
+            let due = dueDay(c.dueAt)
             try await update(
                 c, from: c.status, to: c.status, note: "延期\(days)个工作日 extended by \(days) working days: " + reason,
                 publicNote: "办理期限延长\(days)个工作日，至\(due)。Deadline extended to \(due).", fromOwner: c.ownerCode,
@@ -129,8 +168,8 @@ extension Complaints {
         return a
     }
 
-    /// Checks and stores one file for a case (see `evidence`): at most 5 per case, counted under
-    /// the case's lock. A closed case takes no more evidence.
+    /// Checks and stores one file for a case (see `evidence`): at most 5 from the filer and 5 from
+    /// the handlers, counted under the case's lock. A closed case takes no more evidence.
     static func attach(
         name: String?, bytes: [UInt8], to id: UUID, fromFiler: Bool, actor: String, on store: Store, now: Date
     ) async throws -> AttachmentDTO {
@@ -142,7 +181,9 @@ extension Complaints {
             if c.status.isClosed {
                 throw AppError.conflict("case_closed", "The case is closed; it takes no more evidence", "该举报已办结，不能再补充证据")
             }
-            let count = try await ComplaintAttachment.query(on: db).filter(\.$complaint.$id == id).count()
+            // Five from the filer, five from the handlers: a filer's files never crowd out the findings.
+            let count = try await ComplaintAttachment.query(on: db).filter(\.$complaint.$id == id)
+                .filter(\.$fromFiler == fromFiler).count()
             guard count < Evidence.maxFiles else { throw tooManyFiles }
             try await a.create(on: db)
         }

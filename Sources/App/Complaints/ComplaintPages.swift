@@ -150,6 +150,15 @@ enum ComplaintPages {
         let statusName: String?
         let token: String
         let messages: [MessageRow]
+        /// Days and times in Beijing, whatever the server's zone.
+        let receivedDay: String
+        let dueDay: String
+        let updates: [PublicUpdateRow]
+    }
+    struct PublicUpdateRow: Encodable {
+        let at: String
+        let status: String
+        let note: String?
     }
     struct MessageRow: Encodable {
         let at: String
@@ -187,7 +196,15 @@ enum ComplaintPages {
             req, "complaints/status", title: t[.complaintStatus],
             StatusView(
                 receipt: receipt, result: result, error: failure.map { t.en ? $0.message : $0.messageZh }, notice: notice,
-                categoryName: category, statusName: statusName, token: token, messages: messageRows(result?.messages ?? [], t)),
+                categoryName: category, statusName: statusName, token: token, messages: messageRows(result?.messages ?? [], t),
+                receivedDay: result.map { Period.dayString($0.receivedAt) } ?? "",
+                dueDay: result.map { Complaints.dueDay($0.dueAt) } ?? "",
+                updates: (result?.updates ?? []).map {
+                    PublicUpdateRow(
+                        at: Names.minute($0.at),
+                        status: ComplaintStatus(rawValue: $0.status).map { t.en ? $0.nameEn : $0.nameZh } ?? $0.status,
+                        note: $0.note)
+                }),
             status: failure?.status ?? .ok)
         for (name, value) in failure?.headers ?? [:] { res.headers.replaceOrAdd(name: name, value: value) }
         res.cookies[formCookie] = HTTPCookies.Value(
@@ -349,7 +366,7 @@ enum ComplaintPages {
                 unit: c.unitCode.flatMap { names[$0] } ?? (en ? "Unknown" : "不清楚"),
                 owner: c.ownerCode.flatMap { names[$0] } ?? (en ? "Ministry" : "部"),
                 status: ComplaintStatus(rawValue: c.status).map { en ? $0.nameEn : $0.nameZh } ?? c.status,
-                received: Period.dayString(c.receivedAt), due: Period.dayString(c.dueAt), overdue: c.overdue,
+                received: Period.dayString(c.receivedAt), due: Complaints.dueDay(c.dueAt), overdue: c.overdue,
                 channel: L10n.t(req)[dynamic: "channel_" + c.channel, fallback: c.channel],
                 link: SiteURL.complaintCase(.value(c.id.uuidString)).path)
         }
@@ -390,6 +407,8 @@ enum ComplaintPages {
         let extensionMax: Int
         /// The deadline running: the decision's while the case awaits one, else the result's.
         let dueLabel: String
+        let dueDay: String
+        let receivedMinute: String
     }
     struct AttachmentRow: Encodable {
         let name: String
@@ -447,11 +466,12 @@ enum ComplaintPages {
             uploadAction: SiteURL.complaintCaseAttachments(.value(id)).path,
             askAction: SiteURL.complaintCaseMessages(.value(id)).path,
             extendAction: SiteURL.complaintCaseExtend(.value(id)).path,
-            canAttach: !status.isClosed && (dto.attachments?.count ?? 0) < Evidence.maxFiles,
+            canAttach: !status.isClosed && (dto.attachments ?? []).filter { !$0.fromFiler }.count < Evidence.maxFiles,
             canAsk: !status.isClosed && dto.channel != ComplaintChannel.supervision.rawValue,
             canExtend: user.role == .ministry && (status == .accepted || status == .investigating) && dto.extensionDays == 0,
             extensionMax: req.config.complaintExtensionDays,
-            dueLabel: status.awaitsDecision ? t[.decisionDue] : t[.resultDue])
+            dueLabel: status.awaitsDecision ? t[.decisionDue] : t[.resultDue], dueDay: Complaints.dueDay(dto.dueAt),
+            receivedMinute: Names.minute(dto.receivedAt))
         return try await Pages.render(req, "complaints/show", title: view.categoryName, view)
     }
 

@@ -14,7 +14,7 @@ extension Complaints {
         let messages = try await thread(of: id, on: db)
         let evidence = try await ComplaintAttachment.query(on: db).filter(\.$complaint.$id == id).filter(\.$fromFiler == true)
             .sort(\.$at).field(\.$id).field(\.$name).all().map(\.name)
-        let files = try await ComplaintAttachment.query(on: db).filter(\.$complaint.$id == id).count()
+        let files = evidence.count
         return ComplaintsController.PublicStatus(
             status: c.status.rawValue, statusZh: c.status.nameZh, category: c.category.rawValue,
             receivedAt: c.receivedAt,

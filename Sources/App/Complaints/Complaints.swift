@@ -130,10 +130,10 @@ enum Complaints {
         c.status = .received
         c.referredToPolice = false
         c.receivedAt = now
-        c.dueAt = decisionDue(from: now, app: store.app)
         c.recordedBy = actor?.username
         c.aboutCentre = aboutCentre
         c.extensionDays = 0
+        setDecisionDue(c, from: now, app: store.app)
         return Prepared(
             complaint: c, receipt: receipt, contact: (contact?.isEmpty ?? true) ? nil : contact,
             actor: actor?.username ?? "public", at: now)
@@ -171,7 +171,7 @@ enum Complaints {
         c.acceptedAt = at
         c.extensionDays = 0
         c.aboutCentre = false
-        c.dueAt = resultDue(acceptedAt: at, extensionDays: 0, app: app)
+        setResultDue(c, acceptedAt: at, app: app)
         c.recordedBy = actor
         try await c.create(on: db)
         try await update(
@@ -199,6 +199,9 @@ enum Complaints {
         if user.role == .unit && c.ownerCode != user.unitCode { throw AppError.otherUnit }
         return c
     }
+
+    /// `transferTo` naming the ministry rather than a unit.
+    static let ministryCode = "ministry"
 
     struct Transition: Content {
         let to: String?
@@ -236,7 +239,7 @@ enum Complaints {
                 field: "publicNote", code: "too_long", "The public note: at most 1000 characters", "公开说明不能超过1000字")
         }
         if to == .refused && (publicNote?.isEmpty ?? true) { publicNote = "不予受理：" + reason }
-        if to == .transferred {
+        if to == .transferred && t.transferTo != ministryCode {
             guard let target = t.transferTo, try await UnitModel.find(target, on: store.db) != nil else {
                 throw AppError.invalid(field: "transferTo", code: "unknown_unit", "Transfer to which unit?", "请指定转办单位")
             }
@@ -261,7 +264,14 @@ enum Complaints {
                     "举报当前为“\(c.status.nameZh)”，不能变为“\(to.nameZh)”")
             }
             var target = c.ownerCode
-            if to == .transferred, let dest = t.transferTo {
+            if to == .transferred, t.transferTo == ministryCode {
+                // A unit sends a case up (one about itself, filed without saying so).
+                guard c.ownerCode != nil else {
+                    throw AppError.invalid(
+                        field: "transferTo", code: "same_unit", "The ministry holds the case already", "该举报已由部办理")
+                }
+                target = nil
+            } else if to == .transferred, let dest = t.transferTo {
                 guard dest != c.ownerCode else {
                     throw AppError.invalid(
                         field: "transferTo", code: "same_unit", "The case is already with this unit", "该举报已由该单位办理")
@@ -281,11 +291,11 @@ enum Complaints {
             switch to {
             case .accepted:
                 c.acceptedAt = now
-                c.dueAt = resultDue(acceptedAt: now, extensionDays: c.extensionDays, app: app)
+                setResultDue(c, acceptedAt: now, app: app)
             case .transferred:
                 // The receiving unit decides afresh whether to accept, within the decision deadline.
                 c.acceptedAt = nil
-                c.dueAt = decisionDue(from: now, app: app)
+                setDecisionDue(c, from: now, app: app)
             case .refused:
                 c.refusalReason = reason
             default: break
@@ -321,7 +331,7 @@ enum Complaints {
             c.closedAt = nil
             c.refusalReason = nil
             c.acceptedAt = now
-            c.dueAt = resultDue(acceptedAt: now, extensionDays: c.extensionDays, app: app)
+            setResultDue(c, acceptedAt: now, app: app)
             try await c.save(on: db)
             try await update(
                 c, from: from, to: to, note: "重新启用 reopened: " + note, publicNote: "部已重新启用该举报。The ministry reopened the case.",

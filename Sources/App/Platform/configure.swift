@@ -112,6 +112,7 @@ public func prepareDatabase(_ app: Application) async throws {
         }
         try await app.autoMigrate()
         try await Signing.sealClearKeys(vault: app.keyVault, store: app.store)
+        try await Complaints.recomputeDeadlines(app)
         if let password = app.config.adminPassword,
             try await User.query(on: app.db).filter(\.$username == "admin").first() == nil
         {
@@ -190,7 +191,10 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
         res.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
         res.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
         res.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
-        res.headers.replaceOrAdd(name: "Content-Security-Policy", value: Self.csp)
+        // A stricter policy a handler set (an evidence file's sandbox) stays.
+        if !res.headers.contains(name: "Content-Security-Policy") {
+            res.headers.replaceOrAdd(name: "Content-Security-Policy", value: Self.csp)
+        }
         res.headers.replaceOrAdd(name: "Cross-Origin-Opener-Policy", value: "same-origin")
         if request.application.config.secureCookies {
             res.headers.replaceOrAdd(name: "Strict-Transport-Security", value: "max-age=31536000")

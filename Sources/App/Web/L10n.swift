@@ -179,6 +179,7 @@ enum L10n {
         case answerSent
         case addEvidence
         case workingDaysNote
+        case toMinistry
         case send
         case receiptTitle
         case receiptNote
@@ -618,6 +619,7 @@ enum L10n {
             case .fileReceived: ("文件已收到", "The file was received")
             case .answerSent: ("答复已发送", "Your answer was sent")
             case .addEvidence: ("补充证据", "Add evidence")
+            case .toMinistry: ("部（上报部办理）", "The ministry (send the case up)")
             case .workingDaysNote:
                 (
                     "期限按工作日计算（不含周末和法定节假日，含调休上班日）",

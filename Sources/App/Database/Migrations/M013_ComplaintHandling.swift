@@ -13,6 +13,10 @@ struct M013_ComplaintHandling: AsyncMigration {
         try await db.schema("complaints")
             .field("extension_days", .int, .required, .sql(.default(0)), .sql(.check(SQLRaw("extension_days >= 0")))).update()
         try await db.schema("complaints").field("extension_reason", .sql(.text)).update()
+        // What the running deadline counts from, and how many working days: a corrected calendar
+        // recomputes the deadlines of open cases at the next start.
+        try await db.schema("complaints").field("due_from", .datetime).update()
+        try await db.schema("complaints").field("due_days", .int).update()
         try await db.schema("complaint_attachments")
             .id()
             .field("complaint_id", .uuid, .required, .references("complaints", "id", onDelete: .cascade))
@@ -47,7 +51,9 @@ struct M013_ComplaintHandling: AsyncMigration {
         if let sql = db as? any SQLDatabase { try await sql.raw("DROP INDEX complaints_received_idx").run() }
         try await db.schema("complaint_messages").delete()
         try await db.schema("complaint_attachments").delete()
-        for field in ["extension_reason", "extension_days", "accepted_at", "refusal_reason", "about_centre"] {
+        for field in [
+            "due_days", "due_from", "extension_reason", "extension_days", "accepted_at", "refusal_reason", "about_centre",
+        ] {
             try await db.schema("complaints").deleteField(.string(field)).update()
         }
     }

@@ -29,6 +29,10 @@ final class Complaint: Model, @unchecked Sendable {
     /// Working days the ministry added to the result deadline; 0 until the one extension.
     @Field(key: "extension_days") var extensionDays: Int
     @OptionalField(key: "extension_reason") var extensionReason: String?
+    /// The running deadline is `due_days` working days after `due_from` (nil for cases filed
+    /// before deadlines were counted in working days).
+    @OptionalField(key: "due_from") var dueFrom: Date?
+    @OptionalField(key: "due_days") var dueDays: Int?
 
     init() {}
 
