@@ -338,5 +338,39 @@ extension AppTests {
                 #expect(try await Self.count(t, "complaint_attachments") == 2)
             }
         }
+
+        /// The evidence gate lets two uploads in at a time; the others wait their turn, and all finish.
+        @Test func theEvidenceGate_admitsTwoAtATime() async throws {
+            let gate = UploadGate(permits: 2)
+            actor Tally {
+                var now = 0
+                var most = 0
+                var done = 0
+                func enter() {
+                    now += 1
+                    most = max(most, now)
+                }
+                func leave() {
+                    now -= 1
+                    done += 1
+                }
+            }
+            let tally = Tally()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        try await gate.run {
+                            await tally.enter()
+                            try await Task.sleep(nanoseconds: 20_000_000)
+                            await tally.leave()
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let most = await tally.most
+            let done = await tally.done
+            #expect(most == 2 && done == 8)
+        }
     }
 }

@@ -104,6 +104,10 @@ enum ComplaintPages {
     static let filingMaxBytes = Evidence.maxFiles * (Evidence.maxBytes + 64 * 1024) + 256 * 1024
 
     @Sendable static func file(_ req: Request) async throws -> Response {
+        try await req.application.evidenceGate.run { try await fileGated(req) }
+    }
+
+    static func fileGated(_ req: Request) async throws -> Response {
         let lang = L10n.lang(req)
         let user = req.auth.get(User.self)
         func refused(_ e: AppError, values: [String: String]) async throws -> Response {
@@ -255,6 +259,10 @@ enum ComplaintPages {
 
     /// The filer adds evidence through the receipt; the body is read once the rate limit let it in.
     @Sendable static func statusAttach(_ req: Request) async throws -> Response {
+        try await req.application.evidenceGate.run { try await statusAttachGated(req) }
+    }
+
+    static func statusAttachGated(_ req: Request) async throws -> Response {
         struct Form: Content {
             let receipt: String?
             let file: File?
@@ -519,6 +527,10 @@ enum ComplaintPages {
 
     /// Staff attach a file to a case they handle (CSRF checked once the body is in).
     @Sendable static func attach(_ req: Request) async throws -> Response {
+        try await req.application.evidenceGate.run { try await attachGated(req) }
+    }
+
+    static func attachGated(_ req: Request) async throws -> Response {
         let user = try req.requireUser()
         let c = try await Complaints.handled(req.parameters.get("id", as: UUID.self), by: user, on: req.db)
         try await req.collectBody(max: Evidence.maxBytes + 64 * 1024, tooLarge: Complaints.tooLarge)

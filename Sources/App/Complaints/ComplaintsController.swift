@@ -176,6 +176,10 @@ enum ComplaintsController {
 
     /// Staff attach a file to a case they handle.
     @Sendable static func attach(_ req: Request) async throws -> Response {
+        try await req.application.evidenceGate.run { try await attachGated(req) }
+    }
+
+    static func attachGated(_ req: Request) async throws -> Response {
         let user = try req.requireUser()
         let c = try await Complaints.handled(req.parameters.get("id", as: UUID.self), by: user, on: req.db)
         let file = try await uploadedFile(req)
@@ -187,6 +191,10 @@ enum ComplaintsController {
 
     /// The filer attaches evidence through the receipt (rate-limited before the body is read).
     @Sendable static func attachByReceipt(_ req: Request) async throws -> Response {
+        try await req.application.evidenceGate.run { try await attachByReceiptGated(req) }
+    }
+
+    static func attachByReceiptGated(_ req: Request) async throws -> Response {
         try await req.rateLimit(req.application.receiptLimiter)
         let c = try await Complaints.byReceipt(req.parameters.get("receipt") ?? "", on: req.db)
         let file = try await uploadedFile(req)

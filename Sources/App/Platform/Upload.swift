@@ -176,3 +176,44 @@ extension Request {
         }
     }
 }
+
+/// At most `permits` evidence uploads are read and checked at once in a process: each holds its
+/// body and the stripped copies (a filing with five 10 MB photos peaked near 350 MB in a debug
+/// build), so many at once could exhaust memory. The others wait, their bodies unread.
+actor UploadGate {
+    let permits: Int
+    private var used = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(permits: Int) { self.permits = permits }
+
+    func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        await acquire()
+        defer { release() }
+        return try await body()
+    }
+
+    private func acquire() async {
+        if used < permits {
+            used += 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    private func release() {
+        if waiting.isEmpty { used -= 1 } else { waiting.removeFirst().resume() }
+    }
+}
+
+extension Application {
+    private struct UploadGateKey: StorageKey { typealias Value = UploadGate }
+
+    /// The evidence uploads' gate (two at once).
+    var evidenceGate: UploadGate {
+        if let g = storage[UploadGateKey.self] { return g }
+        let g = UploadGate(permits: 2)
+        storage[UploadGateKey.self] = g
+        return g
+    }
+}

@@ -73,6 +73,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
         app.directory = DirectoryConfiguration(workingDirectory: root.hasSuffix("/") ? root : root + "/")
     }
     try app.loadWorkingDays()
+    _ = app.evidenceGate  // made once here, not by two requests at once
     app.views.use(.leaf)
     app.leaf.tags["segment"] = SegmentTag()
     app.leaf.cache.isEnabled = app.environment.isRelease
