@@ -1,5 +1,6 @@
 import Domain
 import Foundation
+import SQLKit
 import Testing
 import Vapor
 import VaporTesting
@@ -187,6 +188,88 @@ extension AppTests {
                     json: Self.supervisorJSON(unit: "110000", name: "自己", licence: "DD-110-0100"))
                 #expect(own.status == .forbidden)
                 #expect(try t.error(own).code == "supervisors_kept_by_ministry")
+                // Expiry, occupations and deactivation stay the ministry's, even of entries the unit made.
+                let made = try #require(try t.object(other)["id"] as? String)
+                for target in [made, s.tjValid] {
+                    let patch = try await t.send(
+                        .PATCH, "/api/v1/supervisors/\(target)", token: s.bj, json: #"{"validUntil":"2099-12-31","active":true}"#)
+                    #expect(patch.status == .forbidden)
+                }
+                let register = try t.array(try await t.send(.GET, "/api/v1/supervisors", token: s.admin))
+                #expect(register.first { $0["id"] as? String == s.tjValid }?["validUntil"] as? String == "2027-12-31")
+            }
+        }
+
+        /// A record made under the old rule (marked by M012 on upgrade) keeps its 是; the same record
+        /// made now counts for nothing.
+        @Test func column15_keepsTheOldRule_forRecordsMadeBeforeReports() async throws {
+            try await withTestApp { t in
+                let s = try await Self.setup(t)
+                func supervision() async throws -> Bool? {
+                    try t.object(try await t.send(.GET, "/api/v1/reports/2026Q2/110000/derived", token: s.admin))["supervision"]
+                        as? Bool
+                }
+                #expect(try await supervision() == false)
+                let sql = try #require(t.app.db as? any SQLDatabase)
+                // As M012 marks a session that named a supervisor before reports existed.
+                try await sql.update("exam_sessions").set("legacy_supervised", to: true).where(
+                    "id", .equal, UUID(uuidString: s.session)!
+                )
+                .run()
+                #expect(try await supervision() == true)
+                #expect(
+                    try t.object(try await t.send(.GET, "/api/v1/reports/2026Q3/110000/derived", token: s.admin))["supervision"]
+                        as? Bool == false)
+            }
+        }
+
+        /// Review findings: a supervisor the ministry deactivated files nothing (and column 15 stays
+        /// 否); one with no login is neither named nor drawn; a deactivated home unit does not stop
+        /// its supervisors' reports on other units' sessions.
+        @Test func deactivatedOrLoginless_supervisors_cannotCarryColumn15() async throws {
+            try await withTestApp { t in
+                var s = try await Self.setup(t)
+                s = try await dispatchedThen(t, s, "2026-05-20T15:00:00")
+                #expect(
+                    try await t.send(.PATCH, "/api/v1/supervisors/\(s.tjValid)", token: s.admin, json: #"{"active":false}"#)
+                        .status
+                        == .ok)
+                let refused = try await t.send(
+                    .POST, "/api/v1/supervision-reports", token: s.svTJ, json: Self.report(session: s.session))
+                #expect(refused.status == .forbidden)
+                #expect(try t.error(refused).code == "supervisor_inactive")
+                #expect(try await reportCount(t, s) == 0)
+                let derived = try t.object(try await t.send(.GET, "/api/v1/reports/2026Q2/110000/derived", token: s.admin))
+                #expect(derived["supervision"] as? Bool == false)
+                #expect(
+                    try await t.send(.PATCH, "/api/v1/supervisors/\(s.tjValid)", token: s.admin, json: #"{"active":true}"#).status
+                        == .ok)
+                // The home unit deactivated: its supervisor still reports on Beijing's session.
+                #expect(
+                    try await t.send(.PATCH, "/api/v1/units/120000", token: s.admin, json: #"{"active":false}"#).status == .ok)
+                let filed = try await t.send(
+                    .POST, "/api/v1/supervision-reports", token: s.svTJ, json: Self.report(session: s.session))
+                #expect(filed.status == .created, "\(filed.body.string)")
+                // A supervisor without a login: named, refused; drawn, never.
+                let loginless = try #require(
+                    try t.object(
+                        try await t.send(
+                            .POST, "/api/v1/supervisors", token: s.admin,
+                            json: Self.supervisorJSON(
+                                unit: "440000", name: "无账号", licence: "DD-440-0009", validUntil: "2099-12-31"))
+                    )["id"] as? String)
+                let later = try t.object(
+                    try await t.send(
+                        .POST, "/api/v1/sessions", token: s.bj, json: Self.plannedSession(date: "2026-06-10", bank: "B2")))
+                let laterID = try #require(later["id"] as? String)
+                let named = try await t.send(
+                    .POST, "/api/v1/sessions/\(laterID)/dispatch", token: s.admin, json: #"{"supervisorIds":["\#(loginless)"]}"#)
+                #expect(named.status == .unprocessableEntity)
+                #expect(try t.error(named).details.first?["code"] as? String == "no_login")
+                let drawn = try t.object(
+                    try await t.send(.POST, "/api/v1/sessions/\(laterID)/dispatch", token: s.admin, json: #"{"draw":2}"#))
+                let candidates = try #require((drawn["draws"] as? [[String: Any]])?.first?["candidates"] as? [String])
+                #expect(!candidates.contains(loginless) && Set(candidates) == [s.tjValid, s.shValid])
             }
         }
 

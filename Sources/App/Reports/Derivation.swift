@@ -60,10 +60,10 @@ enum Derivation {
         func bind(_ q: String) -> SQLQueryString {
             var s = SQLQueryString("")
             let parts = q.components(separatedBy: "?")
-            var binds = [from, to].makeIterator()
+            // The placeholders come in pairs: the quarter's first day, then its last.
             for (i, part) in parts.enumerated() {
                 s.appendInterpolation(unsafeRaw: part)
-                if i < parts.count - 1 { s.appendInterpolation(bind: binds.next() ?? to) }
+                if i < parts.count - 1 { s.appendInterpolation(bind: i % 2 == 0 ? from : to) }
             }
             return s
         }
@@ -146,6 +146,20 @@ enum Derivation {
                 """
                 SELECT unit_code, COUNT(*) AS n FROM supervision_reports
                 WHERE supervised_on >= ? AND supervised_on <= ? GROUP BY unit_code
+                """)
+        ).all(decoding: UnitCount.self) where r.n > 0 {
+            result[r.unit_code, default: .init()].supervision = true
+        }
+        // Records made before reports existed (marked by M012) keep the old rule's 是: a session
+        // that named a supervisor, or a visit. Nothing recorded since is marked.
+        for r in try await sql.raw(
+            bind(
+                """
+                SELECT unit_code, COUNT(*) AS n FROM (
+                  SELECT unit_code FROM exam_sessions WHERE date >= ? AND date <= ? AND legacy_supervised = \(trueLiteral(sql))
+                  UNION ALL
+                  SELECT unit_code FROM supervision_visits WHERE visited_on >= ? AND visited_on <= ? AND legacy = \(trueLiteral(sql))
+                ) legacy GROUP BY unit_code
                 """)
         ).all(decoding: UnitCount.self) where r.n > 0 {
             result[r.unit_code, default: .init()].supervision = true

@@ -116,11 +116,22 @@ enum SupervisionService {
         .init(date: s.date, occupation: s.occupation, stationUnit: s.unitCode)
     }
 
-    /// Who may be drawn for a session today: eligible (`Supervision.refusal`) and not yet sent.
+    /// Who may be drawn for a session today: eligible (`Supervision.refusal`), with an active
+    /// login (one without could never file the report), and not yet sent.
     static func eligible(for s: ExamSession, on db: any Database) async throws -> [Supervision.Candidate] {
         let sent = Set(try await SessionDispatch.query(on: db).filter(\.$sessionID == s.id!).all().map(\.supervisorID))
+        let logins = try await withLogin(on: db)
         let f = facts(s)
-        return try await candidates(on: db).filter { Supervision.refusal($0, for: f) == nil && !sent.contains($0.id) }
+        return try await candidates(on: db).filter {
+            Supervision.refusal($0, for: f) == nil && !sent.contains($0.id) && logins.contains($0.id)
+        }
+    }
+
+    /// The supervisors who have an active login of their own.
+    static func withLogin(on db: any Database) async throws -> Set<UUID> {
+        Set(
+            try await User.query(on: db).filter(\.$supervisorID != nil).filter(\.$active == true).all()
+                .compactMap(\.supervisorID))
     }
 
     static let maxDraw = 20
@@ -152,16 +163,20 @@ enum SupervisionService {
                 messageZh: "该考试场次已结束，督导员须在考试前委派")
         }
         let f = facts(s)
-        var chosen: [UUID] = []
-        var draw: SupervisionDraw?
         if input.draw == nil {
             let all = Dictionary(uniqueKeysWithValues: try await candidates(on: store.db).map { ($0.id, $0) })
+            let logins = try await withLogin(on: store.db)
             var issues: [ValidationIssue] = []
             for (i, sid) in named.enumerated() {
                 let field = "supervisorIds[\(i)]"
                 if let c = all[sid] {
                     if let r = Supervision.refusal(c, for: f) {
                         issues.append(RegisterRules.issue(field, r.rawValue, r.message, r.messageZh))
+                    } else if !logins.contains(sid) {
+                        issues.append(
+                            RegisterRules.issue(
+                                field, "no_login", "The supervisor has no active login and could not file the report",
+                                "该督导员没有可用的登录账号，无法提交督导报告"))
                     }
                 } else {
                     issues.append(RegisterRules.issue(field, "unknown_supervisor", "No such supervisor", "没有该督导员"))
@@ -171,41 +186,43 @@ enum SupervisionService {
                 issues.append(RegisterRules.issue("supervisorIds", "duplicate", "A supervisor is named twice", "督导员重复"))
             }
             try Registers.fail(issues)
-            chosen = named
-        } else {
-            let n = input.draw ?? 0
-            let pool = try await eligible(for: s, on: store.db).map(\.id)
-            if pool.count < n {
-                throw AppError.invalid(
-                    field: "draw", code: "not_enough_candidates",
-                    "Only \(pool.count) supervisors are eligible (valid licence on the day, occupation, not of this unit)",
-                    "符合条件的督导员只有\(pool.count)人（证书有效、职业相符、非本单位）")
-            }
-            let seed = Supervision.Seed.random()
-            chosen = Supervision.draw(seed: seed, candidates: pool, count: n)
-            let d = SupervisionDraw()
-            d.id = UUID()
-            d.sessionID = s.id!
-            d.seed = seed.description
-            d.candidates = SupervisionDraw.list(pool.sorted { $0.uuidString < $1.uuidString })
-            d.count = n
-            d.chosen = SupervisionDraw.list(chosen)
-            d.at = now
-            d.by = user.username
-            draw = d
         }
-        let picked = chosen
-        let theDraw = draw
+        let sessionID = s.id!
         do {
             try await store.write { db in
-                _ = try await db.lockForWrite("exam_sessions", "id", s.id!)
-                let sent = try await SessionDispatch.query(on: db).filter(\.$sessionID == s.id!)
+                _ = try await db.lockForWrite("exam_sessions", "id", sessionID)
+                var picked = named
+                var theDraw: SupervisionDraw?
+                if let n = input.draw {
+                    // The pool is read under the session's lock, in the transaction that records the
+                    // draw: what an auditor replays is exactly who could be drawn at that moment.
+                    let pool = try await eligible(for: s, on: db).map(\.id)
+                    if pool.count < n {
+                        throw AppError.invalid(
+                            field: "draw", code: "not_enough_candidates",
+                            "Only \(pool.count) supervisors are eligible (valid licence on the day, occupation, not of this unit, a login)",
+                            "符合条件的督导员只有\(pool.count)人（证书有效、职业相符、非本单位、有登录账号）")
+                    }
+                    let seed = Supervision.Seed.random()
+                    picked = Supervision.draw(seed: seed, candidates: pool, count: n)
+                    let d = SupervisionDraw()
+                    d.id = UUID()
+                    d.sessionID = sessionID
+                    d.seed = seed.description
+                    d.candidates = SupervisionDraw.list(pool.sorted { $0.uuidString < $1.uuidString })
+                    d.count = n
+                    d.chosen = SupervisionDraw.list(picked)
+                    d.at = now
+                    d.by = user.username
+                    theDraw = d
+                }
+                let sent = try await SessionDispatch.query(on: db).filter(\.$sessionID == sessionID)
                     .filter(\.$supervisorID ~~ picked).count()
                 if sent > 0 { throw alreadyDispatched }
                 try await theDraw?.create(on: db)
                 for sid in picked {
                     let d = SessionDispatch()
-                    d.sessionID = s.id!
+                    d.sessionID = sessionID
                     d.supervisorID = sid
                     d.drawID = theDraw?.id
                     d.at = now
@@ -215,7 +232,7 @@ enum SupervisionService {
                 let detail =
                     theDraw.map { "draw \($0.count) of \(SupervisionDraw.ids($0.candidates).count) seed \($0.seed)" }
                     ?? "named \(picked.count)"
-                try await Registers.audit("dispatch", s.id!.uuidString, "dispatch", detail, user, now, on: db)
+                try await Registers.audit("dispatch", sessionID.uuidString, "dispatch", detail, user, now, on: db)
             }
         } catch let e as any DatabaseError where e.isConstraintFailure {
             throw alreadyDispatched
@@ -327,6 +344,13 @@ enum SupervisionService {
     static func file(_ input: NewReport, by user: User, on store: Store, now: Date) async throws -> ReportDTO {
         let supervisor = try await Registers.actingSupervisor(user, on: store.db)
         let subject = try await subject(input, of: supervisor, on: store.db)
+        // The licence must have been valid on the day supervised.
+        if let until = supervisor.validUntil, until < subject.day {
+            throw AppError(
+                status: .forbidden, code: "licence_expired",
+                message: "Your licence expired on \(until), before the day supervised (\(subject.day))",
+                messageZh: "您的督导员证已于\(until)到期，早于督导日期（\(subject.day)）")
+        }
         let days = store.config.supervisionReportDays
         switch Supervision.windowRefusal(day: subject.day, today: Period.dayString(now), days: days, calendar: Period.calendar) {
         case .tooEarly?:
@@ -373,6 +397,10 @@ enum SupervisionService {
         do {
             try await store.write { db in
                 _ = try await Reports.lockUnit(r.unitCode, active: false, on: db)
+                // Deactivated meanwhile: re-read in the transaction that files.
+                guard try await Supervisor.find(r.supervisorID, on: db)?.active == true else {
+                    throw Registers.supervisorInactive
+                }
                 var existing = SupervisionReport.query(on: db)
                 if let d = r.dispatchID {
                     existing = existing.filter(\.$dispatchID == d)

@@ -117,14 +117,20 @@ extension Registers {
         return try await q.all().map { SupervisorDTO($0, login: $0.id.flatMap { logins[$0] }) }
     }
 
-    /// Deactivates (or reactivates) a supervisor, extends the licence, or replaces the occupations.
+    /// Deactivates (or reactivates) a supervisor, extends the licence, or replaces the occupations
+    /// (the ministry).
     static func updateSupervisor(
         _ id: UUID?, _ patch: SupervisorPatch, by user: User, on store: Store, now: Date
     )
         async throws -> SupervisorDTO
     {
         guard let s = try await Supervisor.find(id, on: store.db) else { throw AppError.notFound("No such supervisor", "没有该督导员") }
-        try requireKeeper(user, homeUnit: s.$unit.id, config: store.config)
+        // Expiry, occupations and deactivation are the ministry's alone: a unit allowed to register
+        // others' supervisors must not revive a lapsed licence or narrow the pool a draw picks from.
+        guard user.role == .ministry else {
+            try requireKeeper(user, homeUnit: s.$unit.id, config: store.config)
+            throw ministryKeepsSupervisors
+        }
         if let v = patch.validUntil, !RegisterRules.isDay(v) {
             throw AppError.invalid(field: "validUntil", code: "invalid_date", "A date YYYY-MM-DD", "日期格式应为 YYYY-MM-DD")
         }
@@ -187,8 +193,9 @@ extension Registers {
     /// The register entry a supervisor's login acts for: 403 for any other role, or a
     /// supervisor login tied to no entry.
     static func actingSupervisor(_ user: User, on db: any Database) async throws -> Supervisor {
-        // A deactivated unit's users write nothing, whatever their role (409 before 403).
-        try user.requireActiveUnit()
+        // A deactivated unit's users write nothing (409 before 403). A supervisor answers to the
+        // register, not to the home unit: its deactivation does not stop their reports elsewhere.
+        if user.role != .supervisor { try user.requireActiveUnit() }
         guard user.role == .supervisor else {
             throw AppError(
                 status: .forbidden, code: "supervisors_only", message: "Only a supervisor files this, from their own login",
@@ -199,8 +206,13 @@ extension Registers {
                 status: .forbidden, code: "no_supervisor_record", message: "This login is tied to no supervisor of the register",
                 messageZh: "该账号未关联督导员名册中的督导员")
         }
+        guard s.active else { throw supervisorInactive }
         return s
     }
+
+    static let supervisorInactive = AppError(
+        status: .forbidden, code: "supervisor_inactive", message: "The register lists this supervisor as inactive",
+        messageZh: "该督导员在名册中已停用")
 
     /// A supervisor records a visit to a station of another unit than their own, from their own
     /// login (a `supervisorId` sent must be their own); the report on it is filed apart.

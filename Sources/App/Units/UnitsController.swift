@@ -88,7 +88,8 @@ enum UnitsController {
         if let active { unit.active = active }
         try await unit.save(on: db)
         if active == false {
-            let users = try await User.query(on: db).filter(\.$unit.$id == code).all(\.$id)
+            // Supervisors answer to the ministry's register, not to their home unit: they keep their logins.
+            let users = try await User.query(on: db).filter(\.$unit.$id == code).filter(\.$role != .supervisor).all(\.$id)
             try await Auth.revokeTokens(users: users, on: db)
         }
         return UnitDTO(unit)

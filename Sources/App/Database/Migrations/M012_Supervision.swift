@@ -60,6 +60,18 @@ struct M012_Supervision: AsyncMigration {
                 .run()
             try await sql.create(index: "supervision_reports_day_idx").on("supervision_reports").column("supervised_on").run()
         }
+        // Records made under the old rule keep their meaning for column 15: a session that named a
+        // supervisor, or a visit a unit recorded, before reports existed. Marked once, here; rows
+        // made later default to false and count only through a report.
+        try await db.schema("supervision_visits").field("legacy", .bool, .required, .sql(.default(false))).update()
+        try await db.schema("exam_sessions").field("legacy_supervised", .bool, .required, .sql(.default(false))).update()
+        if let sql = db as? any SQLDatabase {
+            try await sql.update("supervision_visits").set("legacy", to: true).run()
+            try await sql.update("exam_sessions").set("legacy_supervised", to: true).where(
+                "supervisor_id", .isNot, SQLLiteral.null
+            )
+            .run()
+        }
     }
 
     func revert(on db: any Database) async throws {
@@ -68,6 +80,8 @@ struct M012_Supervision: AsyncMigration {
             try await sql.raw("DROP INDEX session_dispatches_supervisor_idx").run()
             try await sql.raw("DROP INDEX users_supervisor_idx").run()
         }
+        try await db.schema("exam_sessions").deleteField("legacy_supervised").update()
+        try await db.schema("supervision_visits").deleteField("legacy").update()
         try await db.schema("supervision_reports").delete()
         try await db.schema("session_dispatches").delete()
         try await db.schema("supervision_draws").delete()
