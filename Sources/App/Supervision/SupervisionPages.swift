@@ -252,8 +252,9 @@ enum SupervisionPages {
         ) { user in
             let f = try req.content.decode(DispatchForm.self)
             let named = (f.supervisorIds ?? []).compactMap(UUID.init(uuidString:))
-            let input = SupervisionService.DispatchInput(
-                supervisorIds: named.isEmpty ? nil : named, draw: named.isEmpty ? f.draw.flatMap { Int($0) } : nil)
+            // Both chosen and a number to draw: refused as the API refuses it, never one silently dropped.
+            let draw = f.draw.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            let input = SupervisionService.DispatchInput(supervisorIds: named.isEmpty ? nil : named, draw: draw)
             _ = try await SupervisionService.dispatch(UUID(uuidString: sid), input, by: user, on: req.store, now: req.now)
         }
     }
