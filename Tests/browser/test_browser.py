@@ -448,8 +448,10 @@ def main():
             WebDriverWait(d, 10).until(lambda drv: drv.find_element(By.ID, "supervision-message"))
             assert api(base, "GET", "/api/v1/supervision-reports", admin) == []
             form = d.find_element(By.ID, "report-form")
+            # What was chosen stays chosen after the refusal.
+            assert Select(form.find_element(By.NAME, "feeNotice")).first_selected_option.get_attribute("value") == "problem"
+            assert "收费标准未在显著位置公示" in form.find_element(By.NAME, "findings").get_attribute("value")
             Select(form.find_element(By.NAME, "subject")).select_by_value("session:" + session["id"])
-            Select(form.find_element(By.NAME, "feeNotice")).select_by_value("problem")
             form.find_element(By.NAME, "feeNoticeNote").send_keys("收费标准未公示")
             form.find_element(By.NAME, "findings").clear()
             form.find_element(By.NAME, "findings").send_keys("考场秩序良好，收费标准未在显著位置公示")

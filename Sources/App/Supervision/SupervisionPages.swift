@@ -280,6 +280,7 @@ enum SupervisionPages {
         let kind: String
         let day: String
         let station: String
+        let address: String
         let unit: String
         let occupation: String
         let due: String
@@ -291,6 +292,9 @@ enum SupervisionPages {
     struct Item: Encodable {
         let key: String
         let name: String
+        /// What the form sent, shown again after a refusal: `ok` or `problem`, and the note.
+        var value = "ok"
+        var note = ""
     }
 
     static func homeRender(
@@ -305,6 +309,8 @@ enum SupervisionPages {
         let units = try await UnitNames.all(on: db)
         let stations = try await Station.query(on: db).sort(\.$id).all()
         let stationName = Dictionary(uniqueKeysWithValues: stations.map { ($0.id!, $0.name) })
+        // Where to go: the station's registered address.
+        let stationAddress = Dictionary(uniqueKeysWithValues: stations.map { ($0.id!, $0.address ?? "") })
         let occupationName = Dictionary(
             uniqueKeysWithValues: try await Registers.occupations(matching: nil, on: db).map { ($0.code, $0.name) })
         func label(_ a: SupervisionService.Assignment) -> String {
@@ -312,6 +318,7 @@ enum SupervisionPages {
             let what = a.sessionId != nil ? t[.session] : t[.visits]
             return "\(a.day) \(what) \(station)\(a.occupation.map { " " + (occupationName[$0] ?? $0) } ?? "")"
         }
+        let sent = req.method == .POST ? Pages.formValues(req) : [:]
         let view = HomeView(
             intro: t[.supervisionHomeIntro].replacingOccurrences(of: "{N}", with: "\(req.config.supervisionReportDays)"),
             message: message, errors: errors, values: req.method == .POST ? Pages.formValues(req) : [:],
@@ -319,6 +326,7 @@ enum SupervisionPages {
                 AssignmentRow(
                     kind: a.sessionId != nil ? t[.session] : t[.visits], day: a.day,
                     station: "\(stationName[a.stationCode] ?? a.stationCode)（\(a.stationCode)）",
+                    address: stationAddress[a.stationCode] ?? "",
                     unit: units[a.unitCode] ?? a.unitCode,
                     occupation: a.occupation.map { "\(occupationName[$0] ?? $0) \(names.level(a.level))" } ?? "",
                     due: a.due, state: a.state, stateName: t[dynamic: "reportState_" + a.state, fallback: a.state],
@@ -329,7 +337,11 @@ enum SupervisionPages {
                     value: a.sessionId.map { "session:\($0.uuidString)" } ?? "visit:\(a.visitId?.uuidString ?? "")",
                     name: label(a))
             },
-            items: Supervision.ChecklistItem.allCases.map { Item(key: $0.rawValue, name: t.en ? $0.nameEn : $0.nameZh) },
+            items: Supervision.ChecklistItem.allCases.map {
+                Item(
+                    key: $0.rawValue, name: t.en ? $0.nameEn : $0.nameZh, value: sent[$0.rawValue] ?? "ok",
+                    note: sent[$0.rawValue + "Note"] ?? "")
+            },
             categories: ComplaintCategory.allCases.map { Names.Option(value: $0.rawValue, name: t.en ? $0.nameEn : $0.nameZh) },
             stationChoices: stations.filter { $0.$unit.id != me.$unit.id && $0.status == .active }.map {
                 Names.Option(value: $0.id!, name: "\($0.name)（\($0.id!)，\(units[$0.$unit.id] ?? $0.$unit.id)）")
