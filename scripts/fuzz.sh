@@ -186,7 +186,13 @@ call("POST", "/api/v1/stations", {"code": STATION, "name": "北京模糊测试�
                                   "address": "北京市西城区示例路1号", "personInCharge": "王主任"},
      admin, expect=(201, 409))
 supervisor = call("POST", "/api/v1/supervisors", {"unitCode": UNIT, "name": "王督导", "licenceNo": f"FZ-{order['id'][:8]}",
-                                                  "validUntil": "2030-12-31"}, admin)
+                                                  "validUntil": "2030-12-31", "occupations": [OCC]}, admin)
+# A supervisor of another unit with a login of their own: visits and reports come from such a login.
+visitor = call("POST", "/api/v1/supervisors", {"unitCode": "120000", "name": "津督导", "licenceNo": f"FZV-{order['id'][:8]}",
+                                               "validUntil": "2030-12-31", "occupations": [OCC]}, admin)
+call("POST", "/api/v1/users", {"username": "fuzzsup", "password": "fuzz-sup-pw", "role": "supervisor",
+                               "supervisorId": visitor["id"]}, admin, expect=(201, 409))
+visiting = login("fuzzsup", "fuzz-sup-pw")
 call("POST", "/api/v1/fee-standards", {"unitCode": UNIT, "level": "5", "feeYuan": "120.00",
                                        "document": "京价〔2024〕1号"}, admin)
 exam = call("POST", "/api/v1/sessions", {"stationCode": STATION, "occupation": OCC, "level": "5", "date": "2025-02-15",
@@ -197,8 +203,8 @@ exam = call("POST", "/api/v1/sessions", {"stationCode": STATION, "occupation": O
 call("POST", f"/api/v1/sessions/{exam['id']}/results",
      {"results": [{"name": "张三", "idNumber": "11010519491231002X", "passed": True, "score": 88},
                   {"name": "李四", "idNumber": "110105198001010016", "passed": False, "score": 41.5}]}, unit)
-call("POST", "/api/v1/supervision-visits", {"supervisorId": supervisor["id"], "stationCode": STATION,
-                                            "visitedOn": "2025-02-15", "findings": "无违规"}, unit)
+call("POST", "/api/v1/supervision-visits", {"stationCode": STATION, "visitedOn": order["allocatedOn"],
+                                            "findings": "无违规"}, visiting)
 cert = call("POST", "/api/v1/certificates", {"serial": serials[0], "holderName": "张三", "idNumber": "11010519491231002X",
                                              "occupation": OCC, "level": "5", "issuedOn": order["allocatedOn"]}, unit)
 receipt = call("POST", "/api/v1/complaints", {"category": "overcharge", "unitCode": UNIT, "station": STATION,
@@ -206,7 +212,8 @@ receipt = call("POST", "/api/v1/complaints", {"category": "overcharge", "unitCod
                                               "channel": "web"})["receipt"]
 complaint = call("POST", "/api/v1/complaints", {"category": "illegal_exam", "unitCode": UNIT,
                                                 "description": "考场秩序混乱，存在替考现象。", "channel": "phone"}, admin)["id"]
-call("POST", f"/api/v1/complaints/{complaint}/transition", {"to": "investigating", "note": "已受理"}, admin)
+call("POST", f"/api/v1/complaints/{complaint}/transition", {"to": "accepted", "note": "予以受理"}, admin)
+call("POST", f"/api/v1/complaints/{complaint}/transition", {"to": "investigating", "note": "开始调查"}, admin)
 
 state = {"admin": admin, "unit": unit, "station": STATION, "occupation": OCC, "supervisor": supervisor["id"]}
 json.dump(state, open(f"{tmp}/state.json", "w"))
