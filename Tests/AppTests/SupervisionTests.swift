@@ -635,6 +635,8 @@ extension AppTests {
                 #expect(drawn.status == .seeOther)
                 let after = try await t.send(.GET, "/registers/sessions/\(s.session)", headers: AppTests.Web.headers(bjCookie))
                 #expect(after.body.string.contains(#"class="seed""#))
+                // The draw's pool is listed beside its seed, so an auditor replays it from the page.
+                #expect(after.body.string.contains(#"class="draw-pool""#) && after.body.string.contains("津督导（DD-120-0001）"))
                 // The supervisor's own page lists the dispatch; the report goes in from it.
                 let d = try t.object(try await t.send(.GET, "/api/v1/sessions/\(s.session)/dispatch", token: s.admin))
                 #expect((d["dispatches"] as? [[String: Any]])?.contains { $0["supervisorId"] as? String == s.tjValid } == true)

@@ -205,6 +205,8 @@ enum SupervisionPages {
         let seed: String
         let count: Int
         let candidates: Int
+        /// The pool in the order the draw used (by id): with the seed, what an auditor replays.
+        let pool: [String]
         let by: String
         let at: String
     }
@@ -226,6 +228,12 @@ enum SupervisionPages {
                 Names.Option(value: $0.id.uuidString, name: "\($0.name)（\($0.licenceNo)，\(units[$0.unitCode] ?? $0.unitCode)）")
             }
         }
+        let drawn = Array(Set(d.draws.flatMap(\.candidates)))
+        let pool =
+            drawn.isEmpty
+            ? [:]
+            : Dictionary(
+                uniqueKeysWithValues: try await Supervisor.query(on: db).filter(\.$id ~~ drawn).all().map { ($0.id!, $0) })
         return DispatchView(
             rows: d.dispatches.map {
                 DispatchRow(
@@ -233,7 +241,10 @@ enum SupervisionPages {
                     how: $0.drawn ? t[.drawn] : t[.named], seed: $0.seed, reported: $0.reportId != nil)
             },
             draws: d.draws.map {
-                DrawRow(seed: $0.seed, count: $0.count, candidates: $0.candidates.count, by: $0.by, at: Period.dayString($0.at))
+                DrawRow(
+                    seed: $0.seed, count: $0.count, candidates: $0.candidates.count,
+                    pool: $0.candidates.map { id in pool[id].map { "\($0.name)（\($0.licenceNo)）" } ?? id.uuidString },
+                    by: $0.by, at: Period.dayString($0.at))
             },
             canDispatch: open, choices: choices, drawCounts: Array(1...min(5, max(choices.count, 1))),
             action: SiteURL.registerSessionDispatch(.value(id.uuidString)).path)
