@@ -44,16 +44,14 @@ extension Complaints {
         let cases = try await Complaint.query(on: app.db).filter(\.$status ~~ open).filter(\.$dueFrom != nil).all()
         let changed = cases.filter { c in
             guard let from = c.dueFrom, let days = c.dueDays else { return false }
-            return app.workingDays.deadline(workingDays: days, from: from) != c.dueAt
+            let due = app.workingDays.deadline(workingDays: days, from: from)
+            guard due != c.dueAt else { return false }
+            c.dueAt = due
+            return true
         }
         guard !changed.isEmpty else { return }
-        let calendar = app.workingDays
         try await app.write { db in
-            for c in changed {
-                guard let from = c.dueFrom, let days = c.dueDays else { continue }
-                c.dueAt = calendar.deadline(workingDays: days, from: from)
-                try await c.save(on: db)
-            }
+            for c in changed { try await c.save(on: db) }
         }
         app.logger.notice(
             "complaint deadlines recounted on the working-day calendar", metadata: ["cases": .stringConvertible(changed.count)])
@@ -141,10 +139,10 @@ extension Complaints {
 
     /// A file checked as evidence, not yet tied to a case: by type read from the content (JPEG,
     /// PNG, PDF), at most 10 MB, images stripped of their metadata.
-    static func evidence(name: String?, bytes: [UInt8], fromFiler: Bool, actor: String, now: Date) throws -> ComplaintAttachment {
-        guard bytes.count <= Evidence.maxBytes else { throw tooLarge }
+    static func evidence(_ file: EvidenceFile, fromFiler: Bool, actor: String, now: Date) throws -> ComplaintAttachment {
+        guard file.bytes.count <= Evidence.maxBytes else { throw tooLarge }
         let checked: (kind: Evidence.Kind, bytes: [UInt8])
-        do { checked = try Evidence.sanitise(bytes) } catch {
+        do { checked = try Evidence.sanitise(file.bytes) } catch {
             switch error {
             case .unsupportedType:
                 throw AppError(
@@ -157,7 +155,7 @@ extension Complaints {
             }
         }
         let a = ComplaintAttachment()
-        a.name = evidenceName(name, kind: checked.kind)
+        a.name = evidenceName(file.name, kind: checked.kind)
         a.contentType = checked.kind.contentType
         a.size = checked.bytes.count
         a.sha256 = SHA256.hash(data: checked.bytes).map { String(format: "%02x", $0) }.joined()
@@ -171,9 +169,9 @@ extension Complaints {
     /// Checks and stores one file for a case (see `evidence`): at most 5 from the filer and 5 from
     /// the handlers, counted under the case's lock. A closed case takes no more evidence.
     static func attach(
-        name: String?, bytes: [UInt8], to id: UUID, fromFiler: Bool, actor: String, on store: Store, now: Date
+        _ file: EvidenceFile, to id: UUID, fromFiler: Bool, actor: String, on store: Store, now: Date
     ) async throws -> AttachmentDTO {
-        let a = try evidence(name: name, bytes: bytes, fromFiler: fromFiler, actor: actor, now: now)
+        let a = try evidence(file, fromFiler: fromFiler, actor: actor, now: now)
         a.$complaint.id = id
         try await store.write { db in
             try await db.lockForWrite("complaints", "id", id)
@@ -194,6 +192,9 @@ extension Complaints {
         AppError.conflict(
             "too_many_files", "A case holds at most \(Evidence.maxFiles) files", "每件举报最多上传\(Evidence.maxFiles)个证据文件")
     }
+
+    /// The most an upload of one file may send: the file and its form's framing.
+    static let uploadMaxBytes = Evidence.maxBytes + 64 * 1024
 
     static var tooLarge: AppError {
         AppError(

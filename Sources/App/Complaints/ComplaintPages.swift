@@ -101,7 +101,7 @@ enum ComplaintPages {
     }
 
     /// The most a filing form may carry: five files and the text.
-    static let filingMaxBytes = Evidence.maxFiles * (Evidence.maxBytes + 64 * 1024) + 256 * 1024
+    static let filingMaxBytes = Evidence.maxFiles * Complaints.uploadMaxBytes + 256 * 1024
 
     @Sendable static func file(_ req: Request) async throws -> Response {
         try await req.application.evidenceGate.run { try await fileGated(req) }
@@ -125,14 +125,10 @@ enum ComplaintPages {
             return try await refused(e, values: [:])
         }
         let form = try req.content.decode(FilingForm.self)
-        guard let sent = form._csrf, let cookie = req.cookies[formCookie]?.string, sent == cookie else {
-            return try await renderForm(
-                req, values: form.values, errors: [lang == "en" ? "The form has expired; try again" : "表单已失效，请重试"],
-                receipt: nil, status: .forbidden)
-        }
+        guard formTokenMatches(req, form._csrf) else { return try await refused(expired, values: form.values) }
         // A file input left empty still sends a part without a name or content.
         let files = (form.files ?? []).filter { !($0.filename.isEmpty && $0.data.readableBytes == 0) }
-            .map { Complaints.EvidenceFile(name: $0.filename, bytes: Array($0.data.readableBytesView)) }
+            .map(Complaints.EvidenceFile.init)
         do {
             let filing = Complaints.Filing(
                 category: form.category, unitCode: form.unitCode, station: form.station,
@@ -270,7 +266,7 @@ enum ComplaintPages {
         }
         do {
             try await req.rateLimit(req.application.receiptLimiter)
-            try await req.collectBody(max: Evidence.maxBytes + 64 * 1024, tooLarge: Complaints.tooLarge)
+            try await req.collectBody(max: Complaints.uploadMaxBytes, tooLarge: Complaints.tooLarge)
         } catch let e as AppError where e.status.code < 500 {
             return try await renderStatus(req, receipt: "", error: e)
         }
@@ -283,7 +279,7 @@ enum ComplaintPages {
                 throw AppError.invalid(field: "file", code: "required", "Choose a file", "请选择要上传的文件")
             }
             _ = try await Complaints.attach(
-                name: file.filename, bytes: Array(file.data.readableBytesView), to: c.requireID(), fromFiler: true,
+                .init(file), to: c.requireID(), fromFiler: true,
                 actor: "filer", on: req.store, now: req.now)
         } catch let e as AppError where e.status.code < 500 {
             return try await renderStatus(req, receipt: receipt, error: e)
@@ -511,7 +507,7 @@ enum ComplaintPages {
                 referredToPolice: f.referredToPolice == "true", reason: f.reason), by: user, on: req.store, now: req.now)
         // A unit that transferred the case no longer sees it.
         if user.role == .unit && moved.ownerCode != user.unitCode { return req.redirect(to: SiteURL.complaintCases.path) }
-        return req.redirect(to: SiteURL.complaintCase(.value(c.id?.uuidString ?? "")).path)
+        return req.redirect(to: caseLink(c))
     }
 
     @Sendable static func reopen(_ req: Request) async throws -> Response {
@@ -520,7 +516,7 @@ enum ComplaintPages {
         let c = try await Complaints.handled(req.parameters.get("id", as: UUID.self), by: user, on: req.db)
         _ = try await Complaints.reopen(
             c, note: try req.content.decode(ComplaintsController.Note.self).note, by: user, on: req.store, now: req.now)
-        return req.redirect(to: SiteURL.complaintCase(.value(c.id?.uuidString ?? "")).path)
+        return req.redirect(to: caseLink(c))
     }
 
     static func caseLink(_ c: Complaint) -> String { SiteURL.complaintCase(.value(c.id?.uuidString ?? "")).path }
@@ -533,14 +529,14 @@ enum ComplaintPages {
     static func attachGated(_ req: Request) async throws -> Response {
         let user = try req.requireUser()
         let c = try await Complaints.handled(req.parameters.get("id", as: UUID.self), by: user, on: req.db)
-        try await req.collectBody(max: Evidence.maxBytes + 64 * 1024, tooLarge: Complaints.tooLarge)
+        try await req.collectBody(max: Complaints.uploadMaxBytes, tooLarge: Complaints.tooLarge)
         try req.requireCSRF()
         let file = try req.content.decode(ComplaintsController.FileUpload.self).file
         guard let file, file.data.readableBytes > 0 else {
             throw AppError.invalid(field: "file", code: "required", "Choose a file", "请选择要上传的文件")
         }
         _ = try await Complaints.attach(
-            name: file.filename, bytes: Array(file.data.readableBytesView), to: c.requireID(), fromFiler: false,
+            .init(file), to: c.requireID(), fromFiler: false,
             actor: user.username, on: req.store, now: req.now)
         return req.redirect(to: caseLink(c))
     }

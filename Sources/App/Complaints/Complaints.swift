@@ -42,6 +42,14 @@ enum Complaints {
     struct EvidenceFile: Sendable {
         let name: String?
         let bytes: [UInt8]
+
+        init(name: String?, bytes: [UInt8]) {
+            self.name = name
+            self.bytes = bytes
+        }
+
+        /// A file of a multipart form.
+        init(_ file: File) { self.init(name: file.filename, bytes: Array(file.data.readableBytesView)) }
     }
 
     /// Files a case, with the filer's evidence (up to 5 files, all checked before anything is
@@ -53,7 +61,7 @@ enum Complaints {
         guard files.count <= Evidence.maxFiles else { throw tooManyFiles }
         let who = actor?.username ?? "filer"
         let attachments = try files.map {
-            try evidence(name: $0.name, bytes: $0.bytes, fromFiler: actor == nil, actor: who, now: now)
+            try evidence($0, fromFiler: actor == nil, actor: who, now: now)
         }
         try await store.write { db in
             try await record(filed, on: db)
@@ -372,11 +380,6 @@ enum Complaints {
             result[counted.unit, default: [:]][c.category.reportGroup] = group
         }
         return result
-    }
-
-    /// One unit's case counts for a quarter (see `derivedAll`).
-    static func derived(unit: String, period: Period, on db: any Database) async throws -> [String: ReportValues.Cases] {
-        try await derivedAll(period: period, on: db)[unit] ?? [:]
     }
 
     // MARK: Hotlines

@@ -167,7 +167,7 @@ enum ComplaintsController {
     /// Reads the multipart field `file` once the caller is authorised: the body is streamed in
     /// only now, up to 10 MB and a little for the form's framing.
     static func uploadedFile(_ req: Request) async throws -> File {
-        try await req.collectBody(max: Evidence.maxBytes + 64 * 1024, tooLarge: Complaints.tooLarge)
+        try await req.collectBody(max: Complaints.uploadMaxBytes, tooLarge: Complaints.tooLarge)
         guard let file = try req.content.decode(FileUpload.self).file else {
             throw AppError.invalid(field: "file", code: "required", "Attach a file in the field `file`", "请选择要上传的文件")
         }
@@ -184,7 +184,7 @@ enum ComplaintsController {
         let c = try await Complaints.handled(req.parameters.get("id", as: UUID.self), by: user, on: req.db)
         let file = try await uploadedFile(req)
         let a = try await Complaints.attach(
-            name: file.filename, bytes: Array(file.data.readableBytesView), to: c.requireID(), fromFiler: false,
+            .init(file), to: c.requireID(), fromFiler: false,
             actor: user.username, on: req.store, now: req.now)
         return try await a.encodeResponse(status: .created, for: req)
     }
@@ -199,7 +199,7 @@ enum ComplaintsController {
         let c = try await Complaints.byReceipt(req.parameters.get("receipt") ?? "", on: req.db)
         let file = try await uploadedFile(req)
         let a = try await Complaints.attach(
-            name: file.filename, bytes: Array(file.data.readableBytesView), to: c.requireID(), fromFiler: true,
+            .init(file), to: c.requireID(), fromFiler: true,
             actor: "filer", on: req.store, now: req.now)
         // The filer learns the file was taken, not where the handlers read it.
         struct Taken: Content {
