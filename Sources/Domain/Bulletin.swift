@@ -40,6 +40,13 @@ public struct Bulletin: Sendable, Codable, Equatable {
         /// For count columns: the change against the previous quarter's bulletin row, when both exist.
         public let change: [Int?]
         public let findings: [Finding]
+        /// 1 is best; units equal on every key of `Ranking` share a rank (1, 2, 2, 4).
+        public internal(set) var rank: Int?
+        /// Places gained against the previous quarter's published bulletin (negative: lost);
+        /// nil when that bulletin did not rank this unit.
+        public internal(set) var rankChange: Int?
+        /// Rectification tasks of earlier bulletins still owed: reopened, or open past their due day.
+        public internal(set) var rectifications: [OutstandingTask]
 
         init(
             unitCode: String, unitName: String, kind: String, reported: Bool, late: Bool, cells: [Cell?],
@@ -53,6 +60,9 @@ public struct Bulletin: Sendable, Codable, Equatable {
             self.cells = cells
             self.change = change
             self.findings = findings
+            self.rank = nil
+            self.rankChange = nil
+            self.rectifications = []
         }
 
         /// JSON does not say which number is a count and which a ratio: the catalogue does.
@@ -65,6 +75,10 @@ public struct Bulletin: Sendable, Codable, Equatable {
             late = try c.decode(Bool.self, forKey: .late)
             change = try c.decode([Int?].self, forKey: .change)
             findings = try c.decode([Finding].self, forKey: .findings)
+            // Revisions published before ranking and rectification carry neither.
+            rank = try c.decodeIfPresent(Int.self, forKey: .rank)
+            rankChange = try c.decodeIfPresent(Int.self, forKey: .rankChange)
+            rectifications = try c.decodeIfPresent([OutstandingTask].self, forKey: .rectifications) ?? []
             let raw = try c.decode([JSONValue].self, forKey: .cells)
             let reported = reported
             cells = zip(raw, Catalogue.columns).map { v, col in reported ? Cell(json: v, kind: col.kind) : nil }
@@ -99,11 +113,17 @@ public struct Bulletin: Sendable, Codable, Equatable {
     public var publishedAt: Date?
     public let deadline: String
     public let columns: [ColumnInfo]
-    public let rows: [Row]
+    public internal(set) var rows: [Row]
     public let total: Total
     public let missing: [String]
     /// What changed against the previous published revision (empty for the first).
     public var changes: [Change]
+    /// The official document's number, date and narrative; nil in a draft not yet given them
+    /// and in revisions published before bulletins became documents.
+    public var document: BulletinDocument?
+
+    /// A revision after the first is a correction (更正) of the same document.
+    public var isCorrection: Bool { revision > 1 }
 
     /// The quarter (1…4) of this bulletin's period.
     public var quarter: Int { Period(period)?.quarter ?? 4 }
@@ -123,11 +143,14 @@ public struct Bulletin: Sendable, Codable, Equatable {
     ///   - reports: this quarter's reports by unit code.
     ///   - yearPayments: the payment figures of this year's earlier quarters (1…n-1) by quarter and unit.
     ///   - previous: the previous quarter's reports, for the change columns.
+    ///   - previousRanks: the ranks in the previous quarter's published bulletin, for `rankChange`.
+    ///   - outstanding: rectification tasks of earlier bulletins still owed, by unit code.
     public static func compile(
         period: Period, units: [UnitInfo], reports: [String: BulletinReport],
         yearPayments: [Int: [String: ReportValues.Payment]],
         previous: [String: ReportValues], threshold: Ratio,
-        deadlineDays: Int, now: Date
+        deadlineDays: Int, now: Date, previousRanks: [String: Int] = [:],
+        outstanding: [String: [OutstandingTask]] = [:]
     ) -> Bulletin {
         let deadline = period.deadline(days: deadlineDays)
         let deadlineText = period.deadlineDay(days: deadlineDays)
@@ -189,10 +212,19 @@ public struct Bulletin: Sendable, Codable, Equatable {
                 }
             }
         }
-        return Bulletin(
+        for i in rows.indices { rows[i].rectifications = outstanding[rows[i].unitCode] ?? [] }
+        var ytd: [String: Ratio?] = [:]
+        for unit in units {
+            let figures = (1...period.quarter).compactMap { payments[$0]?[unit.code] }
+            let due = figures.reduce(Money.zero) { $0 + $1.dueYuan }
+            ytd[unit.code] = Ratio(paid: figures.reduce(Money.zero) { $0 + $1.paidYuan }, due: due)
+        }
+        var b = Bulletin(
             period: period.description, status: "draft", revision: 1, publishedAt: nil,
             deadline: deadlineText, columns: columnInfos, rows: rows, total: Total(cells: total),
             missing: missing, changes: [])
+        b.rank(ytd: ytd, previousRanks: previousRanks)
+        return b
     }
 
     /// The differences between an earlier revision and this one, cell by cell.
@@ -225,7 +257,32 @@ public struct Bulletin: Sendable, Codable, Equatable {
     }
 
     /// True when the tables are the same (revision, status and timestamps aside).
+    /// Outstanding rectification tasks are a snapshot of the day of publication, not the table:
+    /// a later task's progress is no reason for a correction.
     public func sameTable(as other: Bulletin) -> Bool {
-        rows == other.rows && total == other.total && missing == other.missing
+        func table(_ rows: [Row]) -> [Row] {
+            rows.map {
+                var r = $0
+                r.rectifications = []
+                return r
+            }
+        }
+        return table(rows) == table(other.rows) && total == other.total && missing == other.missing
+    }
+
+    /// A correction's changes to the narrative: one entry per section rewritten.
+    public func documentChanges(since old: Bulletin) -> [Change] {
+        guard let new = document, let before = old.document else { return [] }
+        var result: [Change] = []
+        if before.issuedOn != new.issuedOn {
+            result.append(Change(unitCode: "", unitName: "成文日期", column: nil, old: before.issuedOn, new: new.issuedOn))
+        }
+        for (label, a, b) in [
+            ("总体情况", before.overview, new.overview), ("存在问题", before.problems, new.problems),
+            ("整改要求", before.requirements, new.requirements),
+        ] where a != b {
+            result.append(Change(unitCode: "", unitName: label, column: nil, old: a, new: b))
+        }
+        return result
     }
 }
