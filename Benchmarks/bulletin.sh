@@ -25,7 +25,7 @@ trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$TMP"' EXIT
 for _ in $(seq 100); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
 
 TOKEN=$(python3 - "$BASE" <<'PY'
-import json, sys, urllib.request
+import json, time, sys, urllib.request
 base = sys.argv[1]
 def call(method, path, token=None, body=None):
     r = urllib.request.Request(base + path, method=method, data=None if body is None else json.dumps(body).encode())
@@ -47,7 +47,8 @@ for n, code in enumerate(units):
         p = f"/api/v1/reports/2025Q{q}/{code}"
         call("PUT", p, admin, v); call("POST", p + "/submit", admin); call("POST", p + "/accept", admin)
 for q in range(1, 5):
-    call("POST", f"/api/v1/bulletins/2025Q{q}/publish", admin)
+    call("POST", f"/api/v1/bulletins/2025Q{q}/publish", admin,
+         {"documentNumber": f"人社鉴通〔{time.gmtime(time.time() + 8 * 3600).tm_year}〕{q}号"})
 print(f"seeded {len(units)} units x 4 quarters, published 2025Q1-Q4", file=sys.stderr)
 print(admin)
 PY

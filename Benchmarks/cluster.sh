@@ -62,7 +62,8 @@ for i in $(seq 1 20); do
   RECEIPTS+=("$(post "$CLUSTER_URL/api/v1/complaints" -d "{\"category\":\"overcharge\",\"description\":\"演示举报 $i：鉴定站超标准收费。\"}" | json '["receipt"]')")
 done
 PERIOD=$(python3 -c 'import time; t=time.gmtime(time.time()+8*3600); q=(t.tm_mon-1)//3+1; print(f"{t.tm_year-1}Q4" if q==1 else f"{t.tm_year}Q{q-1}")')
-post "$CLUSTER_URL/api/v1/bulletins/$PERIOD/publish" -H "Authorization: Bearer $ADMIN" -d '{}' >/dev/null
+YEAR=$(TZ=Asia/Shanghai date +%Y)
+post "$CLUSTER_URL/api/v1/bulletins/$PERIOD/publish" -H "Authorization: Bearer $ADMIN" -d "{\"documentNumber\":\"人社鉴通〔$YEAR〕9号\"}" >/dev/null
 
 lua_list() { local out=""; for r in "$@"; do out+="\"$r\","; done; echo "{${out%,}}"; }
 cat >"$TMP/mixed.lua" <<LUA

@@ -93,36 +93,40 @@ public struct OutstandingTask: Sendable, Codable, Equatable {
 }
 
 /// The bulletin's ranking rule (排名规则), on the 28 indicators:
-/// 1. fewer findings first (a late report and a missing report are findings too);
+/// 1. fewer findings first (a late report is a finding too);
 /// 2. then the higher year-to-date payment ratio (columns 25–28: Σ paid ÷ Σ due over the year's
-///    quarters so far); a unit with nothing due ranks as if it had paid in full, a unit that has
-///    not reported as if it had paid nothing;
-/// 3. then timeliness: on time, then late, then not reported.
-/// Units equal on all three share a rank, and the next rank skips (1, 2, 2, 4).
+///    quarters so far); a unit with nothing due ranks as if it had paid in full;
+/// 3. then timeliness: on time before late.
+/// A unit that has not reported has no indicators to rank on: all such units share the place
+/// after every unit that reported (not reporting never ranks above reporting a finding).
+/// Units equal on every key share a rank, and the next rank skips (1, 2, 2, 4).
 public enum Ranking {
     public struct Key: Sendable, Equatable, Comparable {
+        public let reported: Bool
         public let findings: Int
         /// Tenths of a percent, higher is better.
         public let paymentTenths: Int64
-        /// 0 on time, 1 late, 2 not reported.
+        /// 0 on time, 1 late (2 not reported).
         public let timeliness: Int
 
-        public init(findings: Int, paymentTenths: Int64, timeliness: Int) {
+        public init(reported: Bool, findings: Int, paymentTenths: Int64, timeliness: Int) {
+            self.reported = reported
             self.findings = findings
             self.paymentTenths = paymentTenths
             self.timeliness = timeliness
         }
 
         public static func < (a: Key, b: Key) -> Bool {
-            (a.findings, -a.paymentTenths, a.timeliness) < (b.findings, -b.paymentTenths, b.timeliness)
+            (a.reported ? 0 : 1, a.findings, -a.paymentTenths, a.timeliness)
+                < (b.reported ? 0 : 1, b.findings, -b.paymentTenths, b.timeliness)
         }
     }
 
     /// The key of one unit: `ytd` is its year-to-date ratio (nil when nothing was due).
     public static func key(findings: Int, reported: Bool, late: Bool, ytd: Ratio?) -> Key {
-        Key(
-            findings: findings, paymentTenths: reported ? (ytd?.tenths ?? 1000) : 0,
-            timeliness: reported ? (late ? 1 : 0) : 2)
+        reported
+            ? Key(reported: true, findings: findings, paymentTenths: ytd?.tenths ?? 1000, timeliness: late ? 1 : 0)
+            : Key(reported: false, findings: 0, paymentTenths: 0, timeliness: 2)
     }
 
     /// Competition ranks of the keys, in their order.

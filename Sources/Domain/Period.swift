@@ -86,6 +86,13 @@ public struct Period: Sendable, Hashable, Comparable, CustomStringConvertible, C
 
     public func hasEnded(now: Date) -> Bool { end <= now }
 
+    /// A day `YYYY-MM-DD` as a Chinese document dates it: 2025年4月20日 (the text itself if it is not a day).
+    public static func dayNameZh(_ day: String) -> String {
+        let p = day.split(separator: "-")
+        guard p.count == 3, let y = Int(p[0]), let m = Int(p[1]), let d = Int(p[2]) else { return day }
+        return "\(y)年\(m)月\(d)日"
+    }
+
     public static func dayString(_ date: Date) -> String {
         let c = calendar.dateComponents([.year, .month, .day], from: date)
         return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)

@@ -131,10 +131,10 @@ extension AppTests {
                 #expect(try await t.send(.GET, "/api/v1/bulletins/2026Q2").status == .notFound)
                 #expect(try await t.send(.GET, "/api/v1/bulletins/2026Q2", token: bj).status == .notFound)
                 #expect(try await t.send(.POST, "/api/v1/bulletins/2026Q2/publish").status == .unauthorized)
-                let published = try t.object(try await t.send(.POST, "/api/v1/bulletins/2026Q2/publish", token: admin))
+                let published = try t.object(try await t.publish("2026Q2", token: admin))
                 #expect(published["status"] as? String == "published")
                 #expect(published["revision"] as? Int == 1)
-                let again = try await t.send(.POST, "/api/v1/bulletins/2026Q2/publish", token: admin)
+                let again = try await t.publish("2026Q2", token: admin)
                 #expect(again.status == .conflict)
                 #expect(try t.error(again).code == "no_changes")
                 let pub = try t.object(try await t.send(.GET, "/api/v1/bulletins/2026Q2"))
@@ -152,12 +152,12 @@ extension AppTests {
                 let stillOld = try Self.bulletin(try await t.send(.GET, "/api/v1/bulletins/2026Q2"))
                 #expect(Self.cells(stillOld.rows[0].cells)[0] == "12")
                 #expect(
-                    try t.error(try await t.send(.POST, "/api/v1/bulletins/2026Q2/publish", token: admin)).code == "no_changes")
+                    try t.error(try await t.publish("2026Q2", token: admin)).code == "no_changes")
                 #expect(try await t.send(.POST, "/api/v1/reports/2026Q2/110000/submit", token: bj).status == .ok)
-                let pending = try await t.send(.POST, "/api/v1/bulletins/2026Q2/publish", token: admin)
+                let pending = try await t.publish("2026Q2", token: admin)
                 #expect(try t.error(pending).code == "reports_pending_review")
                 #expect(try await t.send(.POST, "/api/v1/reports/2026Q2/110000/accept", token: admin).status == .ok)
-                let second = try t.object(try await t.send(.POST, "/api/v1/bulletins/2026Q2/publish", token: admin))
+                let second = try t.object(try await t.publish("2026Q2", token: admin))
                 #expect(second["revision"] as? Int == 2)
                 let changes = try #require(second["changes"] as? [[String: Any]])
                 #expect(
@@ -190,7 +190,7 @@ extension AppTests {
                 try await configure(other, config: t.app.config)
                 do {
                     let b = TestApp(app: other, clock: t.clock)
-                    #expect(try await t.send(.POST, "/api/v1/bulletins/2026Q2/publish", token: admin).status == .ok)
+                    #expect(try await t.publish("2026Q2", token: admin).status == .ok)
                     let first = try Self.bulletin(try await b.send(.GET, "/api/v1/bulletins/2026Q2"))
                     #expect(first.revision == 1)
                     _ = try await t.send(
@@ -200,7 +200,7 @@ extension AppTests {
                             due: "3000.00", paid: "3000.00"))
                     #expect(try await t.send(.POST, "/api/v1/reports/2026Q2/110000/submit", token: bj).status == .ok)
                     #expect(try await t.send(.POST, "/api/v1/reports/2026Q2/110000/accept", token: admin).status == .ok)
-                    #expect(try await t.send(.POST, "/api/v1/bulletins/2026Q2/publish", token: admin).status == .ok)
+                    #expect(try await t.publish("2026Q2", token: admin).status == .ok)
                     let second = try Self.bulletin(try await b.send(.GET, "/api/v1/bulletins/2026Q2"))
                     #expect(second.revision == 2 && Self.cells(second.rows[0].cells)[0] == "13")
                     let csv = try await b.send(.GET, "/api/v1/bulletins/2026Q2.csv")
@@ -216,7 +216,7 @@ extension AppTests {
         @Test func publish_refusedBeforeTheQuarterEnds() async throws {
             try await withTestApp { t in
                 let admin = try await t.admin()
-                let res = try await t.send(.POST, "/api/v1/bulletins/2026Q2/publish", token: admin)
+                let res = try await t.publish("2026Q2", token: admin)
                 #expect(res.status == .conflict)
                 #expect(try t.error(res).code == "period_not_ended")
                 #expect(try await t.send(.GET, "/api/v1/bulletins/2026q2", token: admin).status == .badRequest)
@@ -238,11 +238,11 @@ extension AppTests {
                 #expect(lines[0].contains(",9 职业技能鉴定管理情况›鉴定收费情况›是否有超标准收费情况›有,10 职业技能鉴定管理情况›鉴定收费情况›是否有超标准收费情况›有›已查处,"))
                 #expect(
                     lines[1]
-                        == "110000,北京市,12,3,1,10,2,0,√,,3,2,1,,,√,√,,0,0,0,√,1,1,0,,50.0,100.0,,,已报,使用未经部论证的地方(行业)标准1个；有超标准收费3起；超标准收费未查处1起"
+                        == "110000,北京市,12,3,1,10,2,0,√,,3,2,1,,,√,√,,0,0,0,√,1,1,0,,50.0,100.0,,,已报,使用未经部论证的地方(行业)标准1个；有超标准收费3起；超标准收费未查处1起,1,"
                 )
                 #expect(lines[2].hasPrefix("120000,天津市,5,0,0,4,0,1,,√,0,0,0,√,√,,,√,3,1,2,,0,0,0,√,—,0.0,,,迟报,"))
                 #expect(lines[3].hasPrefix("130000,河北省," + String(repeating: ",", count: 27) + ",未报,"))
-                #expect(lines[34] == ",合计,17,3,1,14,2,1,1,1,3,2,1,1,1,1,1,1,3,1,2,1,1,1,0,1,50.0,75.0,,,,")
+                #expect(lines[34] == ",合计,17,3,1,14,2,1,1,1,3,2,1,1,1,1,1,1,3,1,2,1,1,1,0,1,50.0,75.0,,,,,,")
                 #expect(lines.count == 36 && lines[35].isEmpty)
                 #expect(try await t.send(.GET, "/api/v1/bulletins/2026Q2.csv").status == .notFound)
             }

@@ -61,6 +61,7 @@ extension AppTests {
                 for (path, methods) in doc {
                     let routePath = path.replacingOccurrences(of: "{period}.csv", with: "{period}")
                         .replacingOccurrences(of: "{period}.xlsx", with: "{period}")
+                        .replacingOccurrences(of: "{period}.pdf", with: "{period}")
                     for m in methods {
                         #expect(served[routePath]?.contains(m) == true, "\(m.uppercased()) \(path) is documented but not served")
                     }

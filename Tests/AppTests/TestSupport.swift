@@ -71,6 +71,22 @@ struct TestApp {
         return res
     }
 
+    /// The document number tests publish `period` under: 人社鉴通〔year of issue〕n号, one per period.
+    func documentNumber(_ period: String) -> String {
+        let p = Period(period)!
+        let year = Period.containing(clock.now).year
+        return "人社鉴通〔\(year)〕\((p.year - 2000) * 4 + p.quarter)号"
+    }
+
+    /// Publishes `period`'s bulletin with its document number, dated today (the test clock's day).
+    func publish(
+        _ period: String, token: String?, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> TestingHTTPResponse {
+        try await send(
+            .POST, "/api/v1/bulletins/\(period)/publish", token: token,
+            json: #"{"documentNumber":"\#(documentNumber(period))"}"#, sourceLocation: sourceLocation)
+    }
+
     /// Sends raw bytes (a file, a multipart body) as they are.
     func send(
         _ method: HTTPMethod, _ path: String, token: String? = nil, headers extra: HTTPHeaders = [:], bytes: [UInt8],

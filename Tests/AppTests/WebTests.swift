@@ -260,7 +260,11 @@ extension AppTests {
                 let preview = try await t.send(.GET, "/bulletins/2026Q1", headers: h)
                 #expect(preview.body.string.contains(#"id="publish""#))
                 #expect(
-                    try await t.send(.POST, "/bulletins/2026Q1/publish", headers: h, body: "_csrf=\(csrf)").status == .seeOther)
+                    try await t.send(
+                        .POST, "/bulletins/2026Q1/publish", headers: h,
+                        body:
+                            "_csrf=\(csrf)&documentNumber=\(t.documentNumber("2026Q1").addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)"
+                    ).status == .seeOther)
 
                 var pub = HTTPHeaders()
                 pub.replaceOrAdd(name: .accept, value: "text/html")

@@ -10,6 +10,7 @@ certificate number; a unit records a station's revocation and a citizen finds th
 of a region and occupation, the revoked one absent; a supervisor dispatched to a session logs in and
 files the report with its checklist. Prints "N passed, M failed".
 """
+import time
 import base64
 import os
 import re
@@ -132,6 +133,9 @@ def main():
             d.find_element(By.ID, "accept").click()
             wait_text("report-status", "已通过")
             d.get(base + f"/bulletins/{period}")
+            # The 文号 is required; the narrative comes drafted from the figures.
+            assert "应报送质量统计报表的单位" in d.find_element(By.NAME, "overview").get_attribute("value")
+            d.find_element(By.ID, "documentNumber").send_keys("人社鉴通〔%d〕7号" % time.gmtime(time.time() + 8 * 3600).tm_year)
             d.find_element(By.ID, "publish").click()
             WebDriverWait(d, 10).until(lambda drv: "第1版" in drv.find_element(By.ID, "bulletin-title").text)
             logout()

@@ -4,8 +4,15 @@ import Foundation
 
 /// The bulletin as CSV and XLSX, both laid out from the indicator catalogue.
 enum BulletinExport {
-    static func title(_ b: Bulletin) -> String {
-        "职业技能鉴定质量工作通报（\(Period(b.period)?.nameZh ?? b.period)，第\(b.revision)版\(b.status == "published" ? "" : "，草稿")）"
+    /// The document's title, as the PDF and the page head it: 关于2025年第一季度职业技能鉴定质量情况的通报.
+    static func title(_ b: Bulletin, lang: String = "zh") -> String {
+        let p = Period(b.period)
+        if lang == "en" {
+            return "Vocational skill appraisal quality bulletin, \(p?.nameEn ?? b.period)"
+                + (b.isCorrection ? " (correction, revision \(b.revision))" : "") + (b.status == "published" ? "" : " — draft")
+        }
+        return "关于\(p?.nameZh ?? b.period)职业技能鉴定质量情况的通报" + (b.isCorrection ? "（更正，第\(b.revision)版）" : "")
+            + (b.status == "published" ? "" : "（草稿）")
     }
 
     /// UTF-8 with a BOM so that Excel opens the Chinese text correctly; ticks are `√`.
@@ -14,14 +21,17 @@ enum BulletinExport {
         var lines: [[String]] = []
         lines.append(
             ["代码", Catalogue.labelHeader] + Catalogue.columns.map { "\($0.number) " + $0.path.joined(separator: "›") }
-                + ["报送情况", "通报问题"])
+                + ["报送情况", "通报问题", "名次", "名次变化"])
         for row in b.rows {
             let state = row.reported ? (row.late ? "迟报" : "已报") : "未报"
             lines.append(
                 [row.unitCode, row.unitName] + row.cells.enumerated().map { b.printed($1, column: $0 + 1) }
-                    + [state, row.findings.map(\.messageZh).joined(separator: "；")])
+                    + [
+                        state, row.findings.map(\.messageZh).joined(separator: "；"), row.rank.map(String.init) ?? "",
+                        row.rankChange.map(String.init) ?? "",
+                    ])
         }
-        lines.append(["", "合计"] + b.total.cells.enumerated().map { b.printed($1, column: $0 + 1) } + ["", ""])
+        lines.append(["", "合计"] + b.total.cells.enumerated().map { b.printed($1, column: $0 + 1) } + ["", "", "", ""])
         let text = lines.map { $0.map(escape).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
         return Data([0xEF, 0xBB, 0xBF]) + Data(text.utf8)
     }
@@ -67,6 +77,7 @@ enum BulletinExport {
         format_set_font_size(titleFormat, 14)
 
         worksheet_write_string(ws, 0, 0, title(b), titleFormat)
+        if let d = b.document { worksheet_write_string(ws, 1, 0, d.documentNumber, nil) }
         let top: UInt32 = 2
         for h in Catalogue.headerCells() {
             let r = top + UInt32(h.row)
@@ -126,6 +137,23 @@ enum BulletinExport {
         }
         worksheet_set_column(fs, 1, 1, 20, nil)
         worksheet_set_column(fs, 2, 2, 50, nil)
+
+        // The ranking on a third sheet, in rank order.
+        let rs = workbook_add_worksheet(wb, "排名")
+        for (i, h) in ["名次", "代码", "单位", "名次变化", "通报问题数", "报送情况"].enumerated() {
+            worksheet_write_string(rs, 0, UInt16(i), h, header)
+        }
+        var rr: UInt32 = 1
+        for row in b.rows.sorted(by: { ($0.rank ?? .max, $0.unitCode) < ($1.rank ?? .max, $1.unitCode) }) {
+            if let rank = row.rank { worksheet_write_number(rs, rr, 0, Double(rank), cell) }
+            worksheet_write_string(rs, rr, 1, row.unitCode, label)
+            worksheet_write_string(rs, rr, 2, row.unitName, label)
+            if let change = row.rankChange { worksheet_write_number(rs, rr, 3, Double(change), cell) }
+            worksheet_write_number(rs, rr, 4, Double(row.findings.count), cell)
+            worksheet_write_string(rs, rr, 5, row.reported ? (row.late ? "迟报" : "按时") : "未报", cell)
+            rr += 1
+        }
+        worksheet_set_column(rs, 2, 2, 20, nil)
 
         guard workbook_close(wb) == LXW_NO_ERROR else { throw XLSXError() }
         return try Data(contentsOf: URL(fileURLWithPath: path))

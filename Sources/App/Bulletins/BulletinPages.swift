@@ -30,17 +30,67 @@ enum BulletinPages {
         /// The table and the chart, made in Swift: Leaf took 20 ms a page for 1,200 cells.
         let table: String
         let chart: String
+        let document: DocumentView?
+        let form: PublishForm?
+        let ranking: [RankView]
+        let outstanding: [OutstandingView]
+    }
+
+    /// The document's heading lines and its three sections, as paragraphs.
+    struct DocumentView: Encodable {
+        struct Section: Encodable {
+            let heading: String
+            let paragraphs: [String]
+        }
+        let number: String
+        let issuedOn: String
+        let sections: [Section]
+        let isCorrection: Bool
+    }
+
+    /// The ministry's publish form, filled with the drafts (or the correction's current text).
+    struct PublishForm: Encodable {
+        let documentNumber: String
+        let numberFixed: Bool
+        let issuedOn: String
+        let overview: String
+        let problems: String
+        let requirements: String
+    }
+
+    struct RankView: Encodable {
+        let rank: String
+        let unitName: String
+        let change: String
+        let changeClass: String
+        let findings: Int
+        let state: String
+    }
+
+    struct OutstandingView: Encodable {
+        struct Item: Encodable {
+            let period: String
+            let message: String
+            let dueOn: String
+            let status: String
+            let overdue: Bool
+        }
+        let unitName: String
+        let items: [Item]
     }
 
     /// The bulletin's downloads and its other versions.
     struct Links: Encodable {
-        let csv: String, xlsx: String, json: String, published: String, draft: String, publish: String
+        let csv: String, xlsx: String, json: String, pdf: String, published: String, draft: String, publish: String
+        let rectifications: String
         init(_ b: Bulletin) {
             let p = b.period
             let rev: [(String, String)] = b.status == "draft" ? [] : [("revision", String(b.revision))]
             csv = SiteURL.bulletinFile(p, .csv).with(rev)
             xlsx = SiteURL.bulletinFile(p, .xlsx).with(rev)
             json = SiteURL.bulletinFile(p, .json).with(rev)
+            pdf = SiteURL.bulletinFile(p, .pdf).with(rev)
+            rectifications = SiteURL.rectifications.with([("period", p)])
             published = SiteURL.bulletin(.value(p)).with([("draft", "false")])
             draft = SiteURL.bulletin(.value(p)).with([("draft", "true")])
             publish = SiteURL.bulletinPublish(.value(p)).path
@@ -114,7 +164,8 @@ enum BulletinPages {
         }
         let view = makeView(
             b, lang: lang, canPublish: isMinistry && b.status == "draft", hasPublished: hasPublished,
-            table: made("table") { table(b, lang: lang, flagged: flagged) }, chart: made("chart") { chart(b, lang: lang) })
+            table: made("table") { table(b, lang: lang, flagged: flagged) }, chart: made("chart") { chart(b, lang: lang) },
+            now: req.now, config: req.application.config)
         return try await Pages.render(req, "bulletins/show", title: view.title, view)
     }
 
@@ -122,15 +173,27 @@ enum BulletinPages {
         let p = try Reports.period(req.parameters.get("period"))
         let user = try req.requireMinistry()
         try req.requireCSRF()
-        _ = try await Bulletins.publish(p, by: user, on: req.store, now: req.now)
+        _ = try await Bulletins.publish(p, try req.content.decode(PublishInput.self), by: user, on: req.store, now: req.now)
         return req.redirect(to: SiteURL.bulletin(.value(p.description)).with([("draft", "false")]))
     }
 
     static func makeView(
         _ b: Bulletin, lang: String, canPublish: Bool, hasPublished: Bool, table: String,
-        chart: String
+        chart: String, now: Date, config: AppConfig
     ) -> BulletinView {
+        let t = L10n.Strings(lang: lang)
+        let words = Names(t)
         let names = Dictionary(uniqueKeysWithValues: b.rows.map { ($0.unitCode, $0.unitName) })
+        let document = b.document.map { d in
+            DocumentView(
+                number: d.documentNumber, issuedOn: words.day(d.issuedOn),
+                sections: [
+                    .init(heading: "一、" + t[.overviewHeading], paragraphs: BulletinDocument.paragraphs(d.overview)),
+                    .init(heading: "二、" + t[.problemsHeading], paragraphs: BulletinDocument.paragraphs(d.problems)),
+                    .init(heading: "三、" + t[.requirementsHeading], paragraphs: BulletinDocument.paragraphs(d.requirements)),
+                ], isCorrection: b.isCorrection)
+        }
+        let form = canPublish ? publishForm(b, now: now, config: config) : nil
         return BulletinView(
             period: b.period, status: b.status, isDraft: b.status == "draft", revision: b.revision,
             publishedAt: b.publishedAt.map { Period.dayString($0) }, deadline: b.deadline,
@@ -141,8 +204,45 @@ enum BulletinPages {
             changes: b.changes.map {
                 ChangeView(unitName: $0.unitName, column: $0.column.map(String.init) ?? "—", old: $0.old, new: $0.new)
             },
-            canPublish: canPublish, hasPublished: hasPublished, title: BulletinExport.title(b), links: Links(b), table: table,
-            chart: chart)
+            canPublish: canPublish, hasPublished: hasPublished, title: BulletinExport.title(b, lang: lang), links: Links(b),
+            table: table, chart: chart, document: document, form: form, ranking: ranking(b, t: t),
+            outstanding: b.rows.filter { !$0.rectifications.isEmpty }.map { row in
+                OutstandingView(
+                    unitName: row.unitName,
+                    items: row.rectifications.map {
+                        .init(
+                            period: words.period($0.period), message: lang == "en" ? $0.message : $0.messageZh,
+                            dueOn: words.day($0.dueOn), status: t[dynamic: "rect_" + $0.status, fallback: $0.status],
+                            overdue: $0.overdue)
+                    })
+            })
+    }
+
+    static func publishForm(_ b: Bulletin, now: Date, config: AppConfig) -> PublishForm {
+        let today = Period.dayString(now)
+        let due = Period(b.period).map { Rectifications.dueOn($0, deadlineDays: config.deadlineDays, publishedAt: now) } ?? today
+        let d = b.document
+        return PublishForm(
+            documentNumber: d?.documentNumber ?? "", numberFixed: d != nil, issuedOn: d?.issuedOn ?? today,
+            overview: d?.overview ?? b.overviewDraft(), problems: d?.problems ?? b.problemsDraft(),
+            requirements: d?.requirements ?? Bulletin.requirementsDraft(dueOn: due))
+    }
+
+    /// The ranking in rank order: 名次, unit, the change as ↑n / ↓n / —, findings, report state.
+    static func ranking(_ b: Bulletin, t: L10n.Strings) -> [RankView] {
+        b.rows.sorted { ($0.rank ?? .max, $0.unitCode) < ($1.rank ?? .max, $1.unitCode) }.map { row in
+            let change: (String, String) =
+                switch row.rankChange {
+                case nil: ("—", "same")
+                case let n? where n > 0: ("↑\(n)", "up")
+                case let n? where n < 0: ("↓\(-n)", "down")
+                default: ("=", "same")
+                }
+            return RankView(
+                rank: row.rank.map(String.init) ?? "—", unitName: row.unitName, change: change.0, changeClass: change.1,
+                findings: row.findings.count,
+                state: row.reported ? (row.late ? t[.late] : t[.onTime]) : t[.notReported])
+        }
     }
 
     /// The bulletin table: the merged header from the catalogue, the 甲, 1 … 28 row, a row per

@@ -45,10 +45,14 @@ enum Bulletins {
         var b = Bulletin.compile(
             period: p, units: units, reports: reports, yearPayments: yearPayments,
             previous: previous, threshold: config.paymentThreshold,
-            deadlineDays: config.deadlineDays, now: now)
+            deadlineDays: config.deadlineDays, now: now,
+            previousRanks: try await latestPublished(p.previous, on: db)?.ranks ?? [:],
+            outstanding: try await Rectifications.outstanding(before: p, now: now, on: db))
         if let last = try await latestPublished(p, on: db) {
             b.revision = last.revision + 1
             b.changes = b.changes(since: last)
+            // A correction keeps its document until the ministry rewrites it.
+            b.document = last.document
         }
         return b
     }
@@ -75,6 +79,9 @@ enum Bulletins {
                 entries[id] = s
             }
         }
+
+        /// What was made from a published revision, if it was.
+        func cached(_ id: UUID, _ kind: String) -> Data? { lock.withLock { artifacts["\(id)/\(kind)"] } }
 
         /// Something made from a published revision (its CSV, XLSX or HTML table), made once.
         func artifact(_ id: UUID, _ kind: String, make: () throws -> Data) rethrows -> Data {
@@ -139,24 +146,32 @@ enum Bulletins {
         return (s.bulletin, s)
     }
 
-    static func publish(_ p: Period, by actor: User, on store: Store, now: Date) async throws -> Bulletin {
+    static func publish(
+        _ p: Period, _ input: PublishInput, by actor: User, on store: Store, now: Date
+    ) async throws
+        -> Bulletin
+    {
         guard p.hasEnded(now: now) else {
             throw AppError.conflict(
                 "period_not_ended", "\(p) has not ended yet; its bulletin cannot be published",
                 "\(p)尚未结束，不能发布通报")
         }
+        // The form's own checks first, outside the write: no lock is held for a refusal.
+        let checked = try input.checked(for: p, now: now)
         let b = try await store.write { db in
-            try await record(p, by: actor.username, at: now, config: store.config, on: db)
+            try await record(p, checked, by: actor.username, at: now, config: store.config, on: db)
         }
         AppMetrics.published()
         return b
     }
 
-    /// Publishes inside the caller's write transaction: the live bulletin becomes the next
-    /// revision, unless a report awaits review or nothing changed. The demo data publishes its
-    /// eight quarters through here too, so a demo bulletin is exactly a published one.
+    /// Publishes inside the caller's write transaction: the live bulletin, with its document,
+    /// becomes the next revision, unless a report awaits review or nothing changed; each of its
+    /// findings becomes a rectification task. The demo data publishes its eight quarters
+    /// through here too, so a demo bulletin is exactly a published one.
     static func record(
-        _ p: Period, by actor: String, at now: Date, config: AppConfig, on db: any Database
+        _ p: Period, _ input: PublishInput.Checked, by actor: String, at now: Date, config: AppConfig,
+        on db: any Database
     ) async throws -> Bulletin {
         // One publication of a period at a time, across processes.
         try await db.lockForWrite(topic: "bulletin-" + p.description)
@@ -169,17 +184,77 @@ enum Bulletins {
                 "请先审核已报送的报表：\(pending.sorted().joined(separator: "、"))")
         }
         var b = try await live(p, config: config, now: now, on: db)
-        if let last = try await latestPublished(p, on: db), b.sameTable(as: last) {
-            throw AppError.conflict(
-                "no_changes", "Nothing changed since revision \(last.revision)",
-                "自第\(last.revision)次发布以来没有变化")
+        let last = try await latestPublished(p, on: db)
+        b.document = try await document(p, input, last: last?.document, bulletin: b, by: actor, at: now, config: config, on: db)
+        if let last {
+            b.changes += b.documentChanges(since: last)
+            if b.sameTable(as: last) && b.document == last.document {
+                throw AppError.conflict(
+                    "no_changes", "Nothing changed since revision \(last.revision)",
+                    "自第\(last.revision)次发布以来没有变化")
+            }
         }
         b.status = "published"
         b.publishedAt = now
         let body = String(decoding: try encoder.encode(b), as: UTF8.self)
         try await BulletinModel(period: p.description, revision: b.revision, publishedAt: now, publishedBy: actor, body: body)
             .create(on: db)
+        try await Rectifications.record(
+            b, dueOn: Rectifications.dueOn(p, deadlineDays: config.deadlineDays, publishedAt: now), at: now, on: db)
         return b
+    }
+
+    /// The document of a revision: the first fixes the 文号 (unique across periods, by the
+    /// database); a correction keeps it and may rewrite the date and the narrative. Sections left
+    /// empty take the previous revision's text, or the drafts made from the figures.
+    static func document(
+        _ p: Period, _ input: PublishInput.Checked, last: BulletinDocument?, bulletin b: Bulletin, by actor: String,
+        at now: Date, config: AppConfig, on db: any Database
+    ) async throws -> BulletinDocument {
+        let stored = try await BulletinDocumentModel.query(on: db).filter(\.$period == p.description).first()
+        let number: String
+        if let stored {
+            if let asked = input.documentNumber, asked.text != stored.documentNumber {
+                throw AppError.invalid(
+                    field: "documentNumber", code: "document_number_fixed",
+                    "A correction keeps the document number \(stored.documentNumber)",
+                    "更正沿用原文号\(stored.documentNumber)，不能更改")
+            }
+            number = stored.documentNumber
+        } else {
+            guard let asked = input.documentNumber else { throw PublishInput.numberRequired }
+            if let other = try await BulletinDocumentModel.query(on: db).filter(\.$documentNumber == asked.text).first() {
+                throw PublishInput.numberTaken(asked.text, other.period)
+            }
+            number = asked.text
+        }
+        let issuedOn = input.issuedOn ?? last?.issuedOn ?? Period.dayString(now)
+        if let year = DocumentNumber(number)?.year, String(year) != issuedOn.prefix(4) {
+            throw AppError.invalid(
+                field: "issuedOn", code: "year_mismatch", "The document number's year is \(year), the date's is not",
+                "文号年份为\(year)年，与成文日期不符")
+        }
+        if stored == nil {
+            let m = BulletinDocumentModel()
+            m.period = p.description
+            m.documentNumber = number
+            m.issuedOn = issuedOn
+            m.by = actor
+            m.at = now
+            do { try await m.create(on: db) } catch let e as any DatabaseError where e.isConstraintFailure {
+                // Another publication took the number between the check and the insert.
+                throw PublishInput.numberTaken(number, nil)
+            }
+        } else if stored?.issuedOn != issuedOn {
+            stored?.issuedOn = issuedOn
+            try await stored?.save(on: db)
+        }
+        let due = Rectifications.dueOn(p, deadlineDays: config.deadlineDays, publishedAt: now)
+        return BulletinDocument(
+            documentNumber: number, issuedOn: issuedOn,
+            overview: input.overview ?? last?.overview ?? b.overviewDraft(),
+            problems: input.problems ?? last?.problems ?? b.problemsDraft(),
+            requirements: input.requirements ?? last?.requirements ?? Bulletin.requirementsDraft(dueOn: due))
     }
 
     struct Summary: Content {

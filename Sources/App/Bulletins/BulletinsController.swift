@@ -67,7 +67,9 @@ enum BulletinsController {
     @Sendable static func publish(_ req: Request) async throws -> Bulletin {
         let p = try Reports.period(req.parameters.get("period"))
         let user = try req.requireMinistry()
-        return try await Bulletins.publish(p, by: user, on: req.store, now: req.now)
+        // Authorised before the body is read; an empty body is an empty document (422 below).
+        let input = req.body.data == nil ? PublishInput() : try req.content.decode(PublishInput.self)
+        return try await Bulletins.publish(p, input, by: user, on: req.store, now: req.now)
     }
 
     @Sendable static func list(_ req: Request) async throws -> [Bulletins.Summary] {

@@ -171,7 +171,28 @@ extension DemoData {
         // The bulletins, oldest first, each compiled from the reports accepted before it.
         for (q, p) in plan.complete.enumerated() {
             let when = publishAt[q]
-            try await app.write { tx in _ = try await Bulletins.record(p, by: plan.ministry, at: when, config: app.config, on: tx)
+            // Numbered as the ministry numbers its bulletins: one series a year.
+            let document = PublishInput.Checked(
+                documentNumber: DocumentNumber("人社鉴通〔\(p.next.year)〕\(p.quarter == 4 ? 1 : p.quarter + 1)号"),
+                issuedOn: Period.dayString(when))
+            try await app.write { tx in
+                _ = try await Bulletins.record(p, document, by: plan.ministry, at: when, config: app.config, on: tx)
+            }
+            // Most units rectify within the month and the ministry accepts; about one task in
+            // five is left open, so that the next bulletin has some to list as overdue.
+            let settle = when.addingTimeInterval(20 * 86400)
+            guard q + 1 < plan.complete.count, settle < publishAt[q + 1], settle < plan.now else { continue }
+            try await app.write { tx in
+                for t in try await RectificationModel.query(on: tx).filter(\.$period == p.description).all()
+                where (t.id?.uuid.0 ?? 0) % 5 != 0 {
+                    t.status = .accepted
+                    t.note = "已按通报要求完成整改，相关材料已归档。"
+                    t.doneAt = settle
+                    t.doneBy = plan.username(t.unitCode)
+                    t.decidedAt = settle.addingTimeInterval(86400)
+                    t.decidedBy = plan.ministry
+                    try await t.save(on: tx)
+                }
             }
         }
         var bulletinCount = plan.complete.count
@@ -188,7 +209,8 @@ extension DemoData {
         try await correction.submit(by: person(plan.username(cu)), at: t0.addingTimeInterval(step / 8))
         try await correction.accept(by: ministry, at: t0.addingTimeInterval(step * 2))
         try await app.write { tx in
-            _ = try await Bulletins.record(cp, by: plan.ministry, at: t0.addingTimeInterval(step * 3), config: app.config, on: tx)
+            _ = try await Bulletins.record(
+                cp, PublishInput.Checked(), by: plan.ministry, at: t0.addingTimeInterval(step * 3), config: app.config, on: tx)
         }
         reportCount += 1
         bulletinCount += 1

@@ -30,6 +30,8 @@ public struct AppConfig: Sendable {
     public var verifyPerMinute: Int = 30
     /// Public station list pages and lookups per client address per minute (`ZHIJIAN_STATIONS_PER_MINUTE`).
     public var stationsPerMinute: Int = 60
+    /// The issuing authority printed at the head of the bulletin's PDF (`ZHIJIAN_ISSUER`).
+    public var issuer = "人力资源社会保障部职业技能鉴定中心"
     /// Working days to decide whether to accept a complaint (`ZHIJIAN_COMPLAINT_DECISION_DAYS`).
     public var complaintDecisionDays: Int = 5
     /// Working days from acceptance to the result (`ZHIJIAN_COMPLAINT_RESULT_DAYS`).
@@ -149,6 +151,13 @@ public struct AppConfig: Sendable {
             c.supervisionReportDays = n
         }
         c.unitsKeepSupervisors = Environment.get("ZHIJIAN_UNITS_KEEP_SUPERVISORS") == "1"
+        if let v = Environment.get("ZHIJIAN_ISSUER") {
+            let name = v.trimmingCharacters(in: .whitespaces)
+            guard (2...40).contains(name.count), !TextCheck.hasControl(name) else {
+                throw ConfigError("ZHIJIAN_ISSUER must be 2…40 characters")
+            }
+            c.issuer = name
+        }
         if let v = Environment.get("ZHIJIAN_COMPLAINTS_PER_HOUR") {
             guard let n = Int(v), n > 0 else { throw ConfigError("ZHIJIAN_COMPLAINTS_PER_HOUR must be a positive number") }
             c.complaintsPerHour = n

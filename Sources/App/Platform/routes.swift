@@ -127,6 +127,10 @@ func routes(_ app: Application) throws {
     api.get(.api(.bulletins), use: BulletinsController.list)
     api.get(.api(.bulletin(.key)), use: BulletinsController.get)
     api.post(.api(.bulletinPublish(.key)), use: BulletinsController.publish)
+    api.get(.api(.rectifications), use: RectificationsController.list)
+    for a in SiteURL.RectificationAction.allCases {
+        api.post(.api(.rectificationAction(.key, a)), use: RectificationsController.act(a))
+    }
 
     // Web pages
     Pages.register(app.grouped(UserAuthMiddleware(.session)))

@@ -442,6 +442,47 @@ enum L10n {
         case apiKey
         case csvFile
         case downloadResults
+        case documentNumber
+        case documentIssuedOn
+        case overviewHeading
+        case problemsHeading
+        case requirementsHeading
+        case rankingHeading
+        case rankingRule
+        case rankCol
+        case rankChangeCol
+        case findingsCount
+        case reportState
+        case onTime
+        case rectificationFollowUp
+        case rectificationFollowUpNote
+        case noOutstanding
+        case rectificationsTitle
+        case rectificationsIntro
+        case noRectifications
+        case dueOnCol
+        case overdueMark
+        case rectNote
+        case decisionNoteLabel
+        case markDone
+        case acceptTask
+        case reopenTask
+        case rect_open
+        case rect_done
+        case rect_accepted
+        case rect_reopened
+        case rect_withdrawn
+        case publishForm
+        case publishFormNote
+        case correctionMark
+        case documentPending
+        case pdfDownload
+        case allUnits
+        case allStatuses
+        case filter
+        case mapTitle
+        case trendsTitle
+        case timelinessTitle
 
         /// (Chinese, English).
         var text: (zh: String, en: String) {
@@ -946,6 +987,60 @@ enum L10n {
             case .noReports: ("尚无督导报告。", "No supervision reports yet.")
             case .checklist: ("检查项目", "Checklist")
             case .dispatchHow: ("方式", "How")
+            case .documentNumber: ("文号", "Document number")
+            case .documentIssuedOn: ("成文日期", "Date of issue")
+            case .overviewHeading: ("总体情况", "Overview")
+            case .problemsHeading: ("存在问题", "Problems found")
+            case .requirementsHeading: ("整改要求", "Rectification required")
+            case .rankingHeading: ("排名", "Ranking")
+            case .rankingRule:
+                (
+                    "排名规则：已报送的单位中，通报问题少者在前；问题数相同的，按全年累计证书缴款比例从高到低；再相同的，按时报送在前、逾期报送在后。未报送的单位无指标可比，并列排在所有已报送单位之后。名次变化与上季度已发布的通报相比。",
+                    "Ranking rule: among units that reported, fewest findings first; ties by the year-to-date certificate payment ratio, highest first; then on time before late. Units that did not report have no indicators to compare and share the place after all that did. Changes are against the previous quarter's published bulletin."
+                )
+            case .rankCol: ("名次", "Rank")
+            case .rankChangeCol: ("名次变化", "Change")
+            case .findingsCount: ("通报问题数", "Findings")
+            case .reportState: ("报送情况", "Report")
+            case .onTime: ("按时", "On time")
+            case .rectificationFollowUp: ("整改落实情况", "Rectification follow-up")
+            case .rectificationFollowUpNote:
+                ("以下为以往通报问题中逾期未整改或被退回重改的事项。", "Tasks from earlier bulletins overdue or sent back for more work.")
+            case .noOutstanding: ("以往通报的整改事项均已按期报告。", "Every task of earlier bulletins was reported on time.")
+            case .rectificationsTitle: ("整改任务", "Rectification")
+            case .rectificationsIntro:
+                (
+                    "通报发布后，每项通报问题即成为被通报单位的整改任务：单位报告整改情况，部里验收或退回重改。",
+                    "Each finding of a published bulletin becomes a task for its unit: the unit reports what it did, the ministry accepts it or sends it back."
+                )
+            case .noRectifications: ("暂无整改任务。", "No rectification tasks.")
+            case .dueOnCol: ("整改期限", "Due")
+            case .overdueMark: ("逾期", "Overdue")
+            case .rectNote: ("整改情况说明", "What was done")
+            case .decisionNoteLabel: ("验收意见", "Ministry's note")
+            case .markDone: ("报告整改情况", "Report as done")
+            case .acceptTask: ("验收通过", "Accept")
+            case .reopenTask: ("退回重改", "Send back")
+            case .rect_open: ("待整改", "Open")
+            case .rect_done: ("已报整改", "Done, awaiting review")
+            case .rect_accepted: ("已验收", "Accepted")
+            case .rect_reopened: ("退回重改", "Sent back")
+            case .rect_withdrawn: ("已撤销（更正后不再通报）", "Withdrawn by a correction")
+            case .publishForm: ("发布通报", "Publish the bulletin")
+            case .publishFormNote:
+                (
+                    "文号发布后不可更改；更正沿用原文号。正文各部分已按本期数据生成初稿，可修改，每段一行。",
+                    "The document number is fixed once published; a correction keeps it. Each section is drafted from this quarter's figures and can be edited, one paragraph per line."
+                )
+            case .correctionMark: ("更正", "Correction")
+            case .documentPending: ("（草稿，文号待定）", "(draft, number to be assigned)")
+            case .pdfDownload: ("PDF（公文格式）", "PDF (official layout)")
+            case .allUnits: ("全部单位", "All units")
+            case .allStatuses: ("全部状态", "All states")
+            case .filter: ("筛选", "Filter")
+            case .mapTitle: ("各地区、行业通报问题分布", "Findings by region and industry")
+            case .trendsTitle: ("近八个季度通报问题与缴款比例", "Findings and payment ratio over eight quarters")
+            case .timelinessTitle: ("报送及时性", "Timeliness of reports")
             }
         }
     }

@@ -14,6 +14,9 @@ struct Names: Sendable {
     /// A period written `2025Q1`, or the text itself if it is not one.
     func period(_ code: String) -> String { Period(code).map(period) ?? code }
 
+    /// A day `YYYY-MM-DD` in words: 2025年4月20日 (English keeps the ISO form).
+    func day(_ d: String) -> String { en ? d : Period.dayNameZh(d) }
+
     func level(_ l: Level) -> String { en ? l.nameEn : l.nameZh }
     func level(_ code: String?) -> String { Level(rawValue: code ?? "").map(level) ?? (code ?? "") }
 

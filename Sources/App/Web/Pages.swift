@@ -22,7 +22,8 @@ enum Pages {
     /// `SiteURL`, through here or through a path in the page's own context.
     struct Links: Encodable, Sendable {
         let home = SiteURL.home.path, login = SiteURL.login.path, logout = SiteURL.logout.path
-        let bulletins = SiteURL.bulletins.path, reports = SiteURL.reports.path, verify = SiteURL.verify.path
+        let bulletins = SiteURL.bulletins.path, rectifications = SiteURL.rectifications.path, reports = SiteURL.reports.path,
+            verify = SiteURL.verify.path
         let certificates = SiteURL.certificates.path, certificateOrders = SiteURL.certificateOrders.path
         let certificateIssue = SiteURL.certificateIssue.path, certificateImport = SiteURL.certificateImport.path
         let certificateVoid = SiteURL.certificateVoid.path
@@ -118,6 +119,10 @@ enum Pages {
         r.get(.bulletins, use: BulletinPages.list)
         r.get(.bulletin(.key), use: BulletinPages.show)
         r.post(.bulletinPublish(.key), use: BulletinPages.publish)
+        r.get(.rectifications, use: RectificationPages.list)
+        for a in SiteURL.RectificationAction.allCases {
+            r.post(.rectificationAction(.key, a), use: RectificationPages.act(a))
+        }
         r.get(.reports, use: ReportPages.index)
         r.get(.report(.key, .key), use: ReportPages.show)
         r.post(.report(.key, .key), use: ReportPages.save)

@@ -19,6 +19,8 @@ enum SiteURL: Sendable {
     case bulletinPublish(Parameter<String>)
     /// A bulletin's download (`2025Q1.csv`, `.xlsx`, `.json`), served by the same route as the page.
     case bulletinFile(String, BulletinFormat)
+    case rectifications
+    case rectificationAction(Parameter<String>, RectificationAction)
     case reports
     case report(Parameter<String>, Parameter<String>)
     case reportAction(Parameter<String>, Parameter<String>, ReportAction)
@@ -79,7 +81,8 @@ enum SiteURL: Sendable {
     enum ReportAction: String, Sendable { case submit, accept, `return` }
     static let apiRoot = "api"
     static let wellKnown = ".well-known"
-    enum BulletinFormat: String, Sendable { case csv, xlsx, json }
+    enum BulletinFormat: String, Sendable { case csv, xlsx, json, pdf }
+    enum RectificationAction: String, Sendable, CaseIterable { case done, accept, reopen }
 
     /// The HTTP API: the paths of API.md.
     enum API: Sendable {
@@ -106,6 +109,7 @@ enum SiteURL: Sendable {
         case sessionResultsImport(Parameter<String>), sessionResult(Parameter<String>, Parameter<String>)
         case stationInspections(Parameter<String>), publicStations
         case bulletins, bulletin(Parameter<String>), bulletinPublish(Parameter<String>), bulletinFile(String, BulletinFormat)
+        case rectifications, rectificationAction(Parameter<String>, RectificationAction)
 
         var segments: [Segment] {
             switch self {
@@ -181,6 +185,8 @@ enum SiteURL: Sendable {
             case .bulletin(let p): ["bulletins", .p("period", p)]
             case .bulletinPublish(let p): ["bulletins", .p("period", p), "publish"]
             case .bulletinFile(let p, let f): ["bulletins", .file("period", p, f.rawValue)]
+            case .rectifications: ["rectifications"]
+            case .rectificationAction(let id, let a): ["rectifications", .p("id", id), .c(a.rawValue)]
             }
         }
     }
@@ -214,6 +220,8 @@ enum SiteURL: Sendable {
         case .bulletin(let p): ["bulletins", .p("period", p)]
         case .bulletinPublish(let p): ["bulletins", .p("period", p), "publish"]
         case .bulletinFile(let p, let f): ["bulletins", .file("period", p, f.rawValue)]
+        case .rectifications: ["rectifications"]
+        case .rectificationAction(let id, let a): ["rectifications", .p("id", id), .c(a.rawValue)]
         case .reports: ["reports"]
         case .report(let p, let u): ["reports", .p("period", p), .p("unitCode", u)]
         case .reportAction(let p, let u, let a): ["reports", .p("period", p), .p("unitCode", u), .c(a.rawValue)]
