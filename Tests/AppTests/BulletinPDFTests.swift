@@ -4,17 +4,16 @@ import Testing
 
 @testable import App
 
+/// True when poppler's pdfinfo, pdffonts and pdftotext are on the PATH.
+private let popplerInstalled = ["pdfinfo", "pdffonts", "pdftotext"].allSatisfy { tool in
+    (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+        .contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)") }
+}
+
 /// The bulletin in PDF, read back with poppler: the page sizes (`pdfinfo`), every font embedded
 /// (`pdffonts`), and the text (`pdftotext`), for units with hostile names and narrative.
-@Suite(.enabled(if: BulletinPDFTests.popplerInstalled, "needs poppler-utils (pdfinfo, pdffonts, pdftotext)"))
+@Suite(.enabled(if: popplerInstalled, "needs poppler-utils (pdfinfo, pdffonts, pdftotext)"))
 struct BulletinPDFTests {
-    static let tools = ["pdfinfo", "pdffonts", "pdftotext"]
-    static var popplerInstalled: Bool {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        return tools.allSatisfy { tool in
-            path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)") }
-        }
-    }
 
     static let issuer = "人力资源社会保障部职业技能鉴定中心"
     static let values = ReportValues(
@@ -33,13 +32,13 @@ struct BulletinPDFTests {
         UnitInfo(code: "I001", name: "机械工业 \"引号\" & 'apos' <i>", kind: "industry"),
     ]
 
-    static func bulletin(units: [UnitInfo] = units) -> Bulletin {
+    static func bulletin(units: [UnitInfo] = units, beijing beijingValues: ReportValues = values) -> Bulletin {
         let task = OutstandingTask(
             id: "t1", period: "2024Q4", code: "no_supervision", message: "No supervision", messageZh: "未开展质量督导",
             dueOn: "2025-02-28", status: "reopened", overdue: true)
         return Bulletin.compile(
             period: Period("2025Q1")!, units: units,
-            reports: ["110000": .init(values: values, late: false), "120000": .init(values: values, late: true)],
+            reports: ["110000": .init(values: beijingValues, late: false), "120000": .init(values: values, late: true)],
             yearPayments: [:], previous: [:], threshold: Ratio(tenths: 800), deadlineDays: 15,
             now: beijing("2025-04-18T10:00:00"), previousRanks: ["110000": 5, "120000": 1],
             outstanding: ["120000": [task]])
@@ -74,10 +73,15 @@ struct BulletinPDFTests {
         var squeezed: String { text.filter { !$0.isWhitespace } }
     }
 
-    static func read(_ pdf: Data) throws -> Reading {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("zhijian-\(UUID().uuidString).pdf").path
+    /// Reads a rendered PDF from a temporary file; with BULLETIN_PDF_KEEP set to a directory, the
+    /// file stays there to be looked at.
+    static func read(_ pdf: Data, name: String = #function) throws -> Reading {
+        let keep = ProcessInfo.processInfo.environment["BULLETIN_PDF_KEEP"]
+        let dir = keep.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory
+        let file = keep == nil ? "zhijian-\(UUID().uuidString).pdf" : name.prefix { $0 != "(" } + ".pdf"
+        let path = dir.appendingPathComponent(String(file)).path
         try pdf.write(to: URL(fileURLWithPath: path))
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { if keep == nil { try? FileManager.default.removeItem(atPath: path) } }
         let sizes = try run("pdfinfo", ["-f", "1", "-l", "99", path]).split(separator: "\n")
             .filter { $0.hasPrefix("Page") && $0.contains(" size: ") }
             .map { line in String(line.split(separator: ":", maxSplits: 1)[1]).trimmingCharacters(in: .whitespaces) }
@@ -103,7 +107,8 @@ struct BulletinPDFTests {
                 fonts.append((column(ranges[0]), column(ranges[3])))
             }
         }
-        return Reading(pageSizes: sizes, fonts: fonts, text: try run("pdftotext", ["-enc", "UTF-8", path, "-"]))
+        // -raw: the text in the order it was drawn (a wrapped cell stays together, "— 1 —" keeps its spaces).
+        return Reading(pageSizes: sizes, fonts: fonts, text: try run("pdftotext", ["-raw", "-enc", "UTF-8", path, "-"]))
     }
 
     static func expectWellFormed(_ r: Reading) {
@@ -123,8 +128,11 @@ struct BulletinPDFTests {
         var b = Self.bulletin()
         b.status = "published"
         b.document = Self.document
-        let chart = BulletinPages.chart(b, lang: "zh")
-        let pdf = try BulletinPDF.render(b, issuer: Self.issuer, pictures: [chart, "<svg><unclosed", "", "not svg"])
+        // XML has no place for the control character in one name: the chart of the other units.
+        let chart = BulletinPages.chart(Self.bulletin(units: Array(Self.units.prefix(3))), lang: "zh")
+        let portrait = #"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 150"><rect width="100" height="150"/></svg>"#
+        let pictures = [chart, "<svg><unclosed", "", "not svg", BulletinPages.chart(b, lang: "zh"), portrait]
+        let pdf = try BulletinPDF.render(b, issuer: Self.issuer, pictures: pictures)
         #expect(pdf.starts(with: Data("%PDF-".utf8)))
         let r = try Self.read(pdf)
         Self.expectWellFormed(r)
@@ -137,10 +145,11 @@ struct BulletinPDFTests {
         #expect(r.squeezed.contains("关于2025年第一季度职业技能鉴定质量情况的通报"))
         #expect(!r.text.contains("更正"))
         #expect(r.squeezed.contains("整改被退回重新整改"))
-        // The pictures that librsvg cannot read are left out: the same pages as with the chart alone.
-        let chartOnly = try Self.read(try BulletinPDF.render(b, issuer: Self.issuer, pictures: [chart]))
-        #expect(chartOnly.pageSizes == r.pageSizes)
-        let none = try Self.read(try BulletinPDF.render(b, issuer: Self.issuer, pictures: []))
+        // The pictures that librsvg cannot read are left out: the same pages as with the readable ones alone.
+        let readable = try Self.read(
+            try BulletinPDF.render(b, issuer: Self.issuer, pictures: [chart, portrait]), name: "readablePictures")
+        #expect(readable.pageSizes == r.pageSizes)
+        let none = try Self.read(try BulletinPDF.render(b, issuer: Self.issuer, pictures: []), name: "noPictures")
         #expect(none.pageSizes.count < r.pageSizes.count)
     }
 
@@ -154,19 +163,23 @@ struct BulletinPDFTests {
     }
 
     @Test func correction_saysSoAndListsTheChanges() throws {
+        var before = Self.values
+        before.standards = .init(national: 12, verifiedLocal: 3, unverifiedLocal: 0)
+        var old = Self.bulletin(beijing: before)
+        old.document = BulletinDocument(
+            documentNumber: Self.document.documentNumber, issuedOn: Self.document.issuedOn, overview: "旧的总体情况。",
+            problems: Self.document.problems, requirements: Self.document.requirements)
         var b = Self.bulletin()
         b.status = "published"
         b.revision = 2
         b.document = Self.document
-        b.changes = [
-            .init(unitCode: "110000", unitName: "北京市", column: 3, old: "1", new: "2"),
-            .init(unitCode: "", unitName: "总体情况", column: nil, old: String(repeating: "旧", count: 80), new: "新"),
-        ]
+        let changes: [Bulletin.Change] = b.changes(since: old) + b.documentChanges(since: old)
+        b.changes = changes
         let r = try Self.read(try BulletinPDF.render(b, issuer: Self.issuer, pictures: []))
         Self.expectWellFormed(r)
         #expect(r.squeezed.contains("职业技能鉴定质量情况的通报（更正）"))
         #expect(r.squeezed.contains("六、更正说明"))
-        #expect(r.squeezed.contains("北京市第3栏：由“1”更正为“2”。"))
+        #expect(r.squeezed.contains("北京市第3栏：由“0”更正为“1”。"))
         #expect(r.squeezed.contains("总体情况有修改"))
     }
 
