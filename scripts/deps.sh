@@ -5,6 +5,12 @@ set -euo pipefail
 need_apt=()
 pkg-config --exists xlsxwriter 2>/dev/null || need_apt+=(libxlsxwriter-dev)
 pkg-config --exists libqrencode 2>/dev/null || need_apt+=(libqrencode-dev)
+# The bulletin in PDF: Pango and Cairo typeset it, librsvg draws its pictures, Noto CJK are its fonts,
+# and the tests read it back with poppler's pdfinfo, pdffonts and pdftotext.
+pkg-config --exists pangocairo 2>/dev/null || need_apt+=(libpango1.0-dev libcairo2-dev)
+pkg-config --exists librsvg-2.0 2>/dev/null || need_apt+=(librsvg2-dev)
+fc-list :lang=zh 2>/dev/null | grep -q "Noto Serif CJK" || need_apt+=(fonts-noto-cjk)
+command -v pdftotext >/dev/null || need_apt+=(poppler-utils)
 command -v pkg-config >/dev/null || need_apt+=(pkg-config)
 command -v sqlite3 >/dev/null || need_apt+=(sqlite3)
 [ -e /usr/include/sqlite3.h ] || need_apt+=(libsqlite3-dev)
