@@ -28,16 +28,16 @@ import Testing
     }
 
     /// One quarter's bulletin: unit `i` reports unless `(i + step) % 7 == 0`, late when `(i + step) % 5 == 0`,
-    /// with findings growing with `(i * step) % 4`, and a payment ratio that moves from quarter to quarter.
+    /// with findings growing with `(i + 3 * step) % 5`, and a payment ratio that moves from quarter to quarter.
     static func bulletin(_ period: String, step: Int, units: [UnitInfo] = units()) -> Bulletin {
         var reports: [String: BulletinReport] = [:]
         for (i, unit) in units.enumerated() where (i + step) % 7 != 0 {
             var v = values
-            let k = (i * step) % 4
+            let k = (i + 3 * step) % 5
             v.feeStandard = k < 1
             v.supervision = k < 2
             v.crossRegion = k >= 3
-            v.banks.uncertifiedLocal = k >= 3 ? 2 : 0
+            v.banks.uncertifiedLocal = k >= 4 ? 2 : 0
             v.payment.paidYuan = Money(fen: Int64((i * 7 + step * 13) % 11) * 10_000)
             reports[unit.code] = BulletinReport(values: v, late: (i + step) % 5 == 0)
         }
@@ -130,6 +130,7 @@ import Testing
         #expect(Self.count("<g class=\"panel\"", in: svg) == 34)
         // 2024Q2 … 2025Q2 is five quarters, 2024Q4 among them without a bulletin.
         #expect(svg.contains(">24Q2</text>") && svg.contains(">25Q2</text>"))
+        #expect(Self.count("fill=\"#e6e6e6\"/>", in: svg) == 34 + 1)
         #expect(svg.contains("2024年第二季度至2025年第二季度"))
         #expect(svg.contains("<path d=\"M"))
         #expect(svg.contains("通报问题数") && svg.contains("缴款比例"))

@@ -218,7 +218,11 @@ enum BulletinCharts {
         c.text(lineText, x: lx + 26, y: 63, size: 12)
         lx += 26 + Int(ems(lineText) * 12) + 24
         cross(&c, x: lx + 5, y: 58, r: 4)
-        c.text(en ? "not reported" : "未报送", x: lx + 16, y: 63, size: 12)
+        let crossText = en ? "not reported" : "未报送"
+        c.text(crossText, x: lx + 16, y: 63, size: 12)
+        lx += 16 + Int(ems(crossText) * 12) + 24
+        c.raw("<rect x=\"\(lx)\" y=\"50\" width=\"10\" height=\"16\" fill=\"#e6e6e6\"/>")
+        c.text(en ? "no bulletin" : "无通报", x: lx + 16, y: 63, size: 12)
 
         for (i, unit) in units.enumerated() {
             let px = left + (i % perRow) * (pw + gap)
@@ -260,6 +264,9 @@ enum BulletinCharts {
             "<line x1=\"\(x0)\" y1=\"\(plotTop)\" x2=\"\(x0 + plotW)\" y2=\"\(plotTop)\" stroke=\"#ccc\" stroke-dasharray=\"2 3\"/>"
                 + "<line x1=\"\(x0)\" y1=\"\(plotBottom)\" x2=\"\(x0 + plotW)\" y2=\"\(plotBottom)\" stroke=\"#999\"/>")
 
+        for (i, q) in axis.enumerated() where q.bulletin == nil {
+            c.raw("<rect x=\"\(offset + i * slot)\" y=\"\(plotTop)\" width=\"\(slot)\" height=\"\(plotH)\" fill=\"#e6e6e6\"/>")
+        }
         for (i, row) in series.enumerated() {
             guard let row else { continue }
             let cx = offset + i * slot + slot / 2
