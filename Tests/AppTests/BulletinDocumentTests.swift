@@ -154,9 +154,10 @@ extension AppTests {
                 let bj = try await t.login("bj", "password-bj")
                 let tj = try await t.login("tj", "password-tj")
                 let mine = try t.array(try await t.send(.GET, "/api/v1/rectifications", token: bj))
-                #expect(Set(mine.compactMap { $0["code"] as? String }) == [
-                    "unverified_local_standards", "overcharge_cases", "overcharge_uninvestigated",
-                ])
+                #expect(
+                    Set(mine.compactMap { $0["code"] as? String }) == [
+                        "unverified_local_standards", "overcharge_cases", "overcharge_uninvestigated",
+                    ])
                 #expect(mine.allSatisfy { $0["unitCode"] as? String == "110000" })
                 // A unit reads and changes its own tasks only.
                 #expect(try await t.send(.GET, "/api/v1/rectifications?unitCode=120000", token: bj).status == .forbidden)
@@ -182,8 +183,10 @@ extension AppTests {
                     try await t.send(.POST, "/api/v1/rectifications/\(task)/done", token: bj, json: #"{"note":"已退还多收费用并通报批评。"}"#))
                 #expect(done["status"] as? String == "done" && done["note"] as? String == "已退还多收费用并通报批评。")
                 #expect(
-                    try t.error(try await t.send(.POST, "/api/v1/rectifications/\(task)/done", token: bj, json: #"{"note":"再次"}"#))
-                        .code == "wrong_state")
+                    try t.error(
+                        try await t.send(.POST, "/api/v1/rectifications/\(task)/done", token: bj, json: #"{"note":"再次"}"#)
+                    )
+                    .code == "wrong_state")
                 #expect(
                     try t.object(try await t.send(.POST, "/api/v1/rectifications/\(task)/accept", token: admin))["status"]
                         as? String == "accepted")
@@ -198,8 +201,10 @@ extension AppTests {
                 let results = try await withThrowingTaskGroup(of: UInt.self) { group in
                     for i in 0..<2 {
                         group.addTask {
-                            try await t.send(.POST, "/api/v1/rectifications/\(task)/done", token: bj, json: #"{"note":"补齐凭证 \#(i)"}"#)
-                                .status.code
+                            try await t.send(
+                                .POST, "/api/v1/rectifications/\(task)/done", token: bj, json: #"{"note":"补齐凭证 \#(i)"}"#
+                            )
+                            .status.code
                         }
                     }
                     return try await group.reduce(into: []) { $0.append($1) }
@@ -221,7 +226,8 @@ extension AppTests {
                 let mine = try t.array(try await t.send(.GET, "/api/v1/rectifications", token: bj))
                 func id(_ code: String) -> String { mine.first { $0["code"] as? String == code }!["id"] as! String }
                 // One done and accepted, one done awaiting review, one left open.
-                _ = try await t.send(.POST, "/api/v1/rectifications/\(id("overcharge_cases"))/done", token: bj, json: #"{"note":"已退费"}"#)
+                _ = try await t.send(
+                    .POST, "/api/v1/rectifications/\(id("overcharge_cases"))/done", token: bj, json: #"{"note":"已退费"}"#)
                 _ = try await t.send(.POST, "/api/v1/rectifications/\(id("overcharge_cases"))/accept", token: admin)
                 _ = try await t.send(
                     .POST, "/api/v1/rectifications/\(id("overcharge_uninvestigated"))/done", token: bj, json: #"{"note":"已立案"}"#)
@@ -240,7 +246,8 @@ extension AppTests {
                 #expect(draft.rows.first { $0.unitCode == "130000" }?.rectifications.map(\.code) == ["report_missing"])
                 // A reopened task is listed whether or not it is late.
                 _ = try await t.send(
-                    .POST, "/api/v1/rectifications/\(id("overcharge_uninvestigated"))/reopen", token: admin2, json: #"{"note":"未见处理决定"}"#)
+                    .POST, "/api/v1/rectifications/\(id("overcharge_uninvestigated"))/reopen", token: admin2,
+                    json: #"{"note":"未见处理决定"}"#)
                 draft = try Bulletins.bulletin(try await t.send(.GET, "/api/v1/bulletins/2026Q3", token: admin2))
                 #expect(
                     Set(draft.rows.first { $0.unitCode == "110000" }!.rectifications.map(\.status)) == ["open", "reopened"])
@@ -255,13 +262,49 @@ extension AppTests {
                 #expect(try await t.publish("2026Q2", token: admin).status == .ok)
                 _ = try await t.send(
                     .PUT, "/api/v1/reports/2026Q2/110000", token: bj,
-                    json: reportJSON(national: 12, verifiedLocal: 3, unverifiedLocal: 0, overcharge: (2, 1), forgery: (1, 0), due: "3000.00", paid: "3000.00"))
+                    json: reportJSON(
+                        national: 12, verifiedLocal: 3, unverifiedLocal: 0, overcharge: (2, 1), forgery: (1, 0), due: "3000.00",
+                        paid: "3000.00"))
                 #expect(try await t.send(.POST, "/api/v1/reports/2026Q2/110000/submit", token: bj).status == .ok)
                 #expect(try await t.send(.POST, "/api/v1/reports/2026Q2/110000/accept", token: admin).status == .ok)
                 #expect(try await t.publish("2026Q2", token: admin).status == .ok)
                 let tasks = try t.array(try await t.send(.GET, "/api/v1/rectifications?unitCode=110000", token: admin))
-                #expect(tasks.first { $0["code"] as? String == "unverified_local_standards" }?["status"] as? String == "withdrawn")
+                #expect(
+                    tasks.first { $0["code"] as? String == "unverified_local_standards" }?["status"] as? String == "withdrawn")
                 #expect(tasks.filter { $0["status"] as? String == "open" }.count == 2)
+            }
+        }
+        /// The PDF through HTTP: public once published, the same bytes from the cache, every unit
+        /// and the 文号 in its text, A4 pages both ways; the page shows the three pictures.
+        @Test func pdf_andPictures_throughHTTP() async throws {
+            try await withTestApp { t in
+                let (admin, _, _) = try await Bulletins.scenario(t)
+                #expect(try await t.send(.GET, "/api/v1/bulletins/2026Q2.pdf").status == .notFound)
+                // The ministry's draft prints too, marked as such.
+                let draft = try await t.send(.GET, "/api/v1/bulletins/2026Q2.pdf", token: admin)
+                #expect(draft.status == .ok && draft.headers.contentType == HTTPMediaType(type: "application", subType: "pdf"))
+                #expect(try await t.publish("2026Q2", token: admin).status == .ok)
+                let res = try await t.send(.GET, "/api/v1/bulletins/2026Q2.pdf")
+                #expect(res.status == .ok)
+                let bytes = Data(res.body.readableBytesView)
+                #expect(bytes.starts(with: Data("%PDF-".utf8)))
+                let again = try await t.send(.GET, "/bulletins/2026Q2.pdf")
+                #expect(Data(again.body.readableBytesView) == bytes)
+                if ["pdfinfo", "pdffonts", "pdftotext"].allSatisfy({ FileManager.default.isExecutableFile(atPath: "/usr/bin/\($0)") }) {
+                    let r = try BulletinPDFTests.read(bytes)
+                    #expect(r.pageSizes.first?.hasPrefix("595.28 x 841.89 pts") == true)
+                    #expect(r.pageSizes.contains { $0.hasPrefix("841.89 x 595.28 pts") })
+                    #expect(r.fonts.allSatisfy { $0.embedded == "yes" })
+                    #expect(r.squeezed.contains(t.documentNumber("2026Q2")))
+                    for (_, name, _) in Regions.all { #expect(r.squeezed.contains(name), "\(name)") }
+                    #expect(r.squeezed.contains("机械工业"))
+                }
+                let page = try await t.send(.GET, "/bulletins/2026Q2").body.string
+                for id in ["tile-map", "small-multiples", "timeliness"] {
+                    #expect(page.contains(#"id="\#(id)"><svg"#), "\(id)")
+                }
+                #expect(page.components(separatedBy: #"<g class="tile""#).count - 1 == 33)
+                #expect(page.contains(#"id="pdf-link""#))
             }
         }
     }

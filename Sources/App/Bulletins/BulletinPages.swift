@@ -32,8 +32,21 @@ enum BulletinPages {
         let chart: String
         let document: DocumentView?
         let form: PublishForm?
+        /// The tile-grid map, the small multiples and the timeliness strips (SVG).
+        let pictures: Pictures
         let ranking: [RankView]
         let outstanding: [OutstandingView]
+    }
+
+    struct Pictures: Encodable {
+        let map: String
+        let trends: String
+        let timeliness: String
+        init(_ svgs: [String]) {
+            map = svgs.first ?? ""
+            trends = svgs.dropFirst().first ?? ""
+            timeliness = svgs.dropFirst(2).first ?? ""
+        }
     }
 
     /// The document's heading lines and its three sections, as paragraphs.
@@ -162,10 +175,11 @@ enum BulletinPages {
                 }
             }
         }
+        let pictures = try await BulletinPictures.forPage(b, snapshot: snapshot, lang: lang, for: req)
         let view = makeView(
             b, lang: lang, canPublish: isMinistry && b.status == "draft", hasPublished: hasPublished,
             table: made("table") { table(b, lang: lang, flagged: flagged) }, chart: made("chart") { chart(b, lang: lang) },
-            now: req.now, config: req.application.config)
+            pictures: pictures, now: req.now, config: req.application.config)
         return try await Pages.render(req, "bulletins/show", title: view.title, view)
     }
 
@@ -179,7 +193,7 @@ enum BulletinPages {
 
     static func makeView(
         _ b: Bulletin, lang: String, canPublish: Bool, hasPublished: Bool, table: String,
-        chart: String, now: Date, config: AppConfig
+        chart: String, pictures: [String], now: Date, config: AppConfig
     ) -> BulletinView {
         let t = L10n.Strings(lang: lang)
         let words = Names(t)
@@ -205,7 +219,7 @@ enum BulletinPages {
                 ChangeView(unitName: $0.unitName, column: $0.column.map(String.init) ?? "—", old: $0.old, new: $0.new)
             },
             canPublish: canPublish, hasPublished: hasPublished, title: BulletinExport.title(b, lang: lang), links: Links(b),
-            table: table, chart: chart, document: document, form: form, ranking: ranking(b, t: t),
+            table: table, chart: chart, document: document, form: form, pictures: Pictures(pictures), ranking: ranking(b, t: t),
             outstanding: b.rows.filter { !$0.rectifications.isEmpty }.map { row in
                 OutstandingView(
                     unitName: row.unitName,

@@ -3,14 +3,15 @@ import Fluent
 import Vapor
 
 enum BulletinsController {
-    enum Format { case json, csv, xlsx }
+    enum Format { case json, csv, xlsx, pdf }
 
-    /// `2003Q3`, `2003Q3.json`, `2003Q3.csv` or `2003Q3.xlsx`.
+    /// `2003Q3`, `2003Q3.json`, `2003Q3.csv`, `2003Q3.xlsx` or `2003Q3.pdf`.
     static func parse(_ raw: String?) throws -> (Period, Format) {
         let raw = raw ?? ""
         if raw.hasSuffix(".json") { return (try Reports.period(String(raw.dropLast(5))), .json) }
         if raw.hasSuffix(".csv") { return (try Reports.period(String(raw.dropLast(4))), .csv) }
         if raw.hasSuffix(".xlsx") { return (try Reports.period(String(raw.dropLast(5))), .xlsx) }
+        if raw.hasSuffix(".pdf") { return (try Reports.period(String(raw.dropLast(4))), .pdf) }
         return (try Reports.period(raw), .json)
     }
 
@@ -60,6 +61,11 @@ enum BulletinsController {
             res.headers.contentType = HTTPMediaType(
                 type: "application", subType: "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
             res.headers.contentDisposition = .init(.attachment, filename: name + ".xlsx")
+            return res
+        case .pdf:
+            let res = Response(status: .ok, body: .init(data: try await BulletinPictures.pdf(b, snapshot: snapshot, for: req)))
+            res.headers.contentType = HTTPMediaType(type: "application", subType: "pdf")
+            res.headers.contentDisposition = .init(.inline, filename: name + ".pdf")
             return res
         }
     }

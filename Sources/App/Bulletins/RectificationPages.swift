@@ -44,7 +44,8 @@ enum RectificationPages {
         let t = L10n.t(req)
         let names = Names(t)
         let filter = try Rectifications.filter(req)
-        let tasks = try await Rectifications.list(filter, for: user, paging: try Paging(req, defaultPer: 200, maxPer: 1000), on: req.db)
+        let tasks = try await Rectifications.list(
+            filter, for: user, paging: try Paging(req, defaultPer: 200, maxPer: 1000), on: req.db)
         let units = try await Bulletins.activeUnits(on: req.db)
         let unitNames = Dictionary(units.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
         let periods = try await BulletinModel.query(on: req.db).unique().field(\.$period).sort(\.$period, .descending).all()
@@ -68,7 +69,9 @@ enum RectificationPages {
             periods: periods.map { Option(value: $0, name: names.period($0), selected: filter.period?.description == $0) },
             units: isMinistry ? units.map { Option(value: $0.code, name: $0.name, selected: filter.unitCode == $0.code) } : [],
             statuses: RectificationModel.Status.allCases.map {
-                Option(value: $0.rawValue, name: t[dynamic: "rect_" + $0.rawValue, fallback: $0.rawValue], selected: filter.status == $0)
+                Option(
+                    value: $0.rawValue, name: t[dynamic: "rect_" + $0.rawValue, fallback: $0.rawValue],
+                    selected: filter.status == $0)
             }, isMinistry: isMinistry, action: SiteURL.rectifications.path)
         return try await Pages.render(req, "rectifications", title: t[.rectificationsTitle], view)
     }

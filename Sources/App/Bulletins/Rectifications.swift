@@ -1,7 +1,7 @@
+import Crypto
 import Domain
 import Fluent
 import Foundation
-import Crypto
 import Vapor
 
 /// A finding of a published bulletin, as a task for its unit (整改).
@@ -224,7 +224,9 @@ enum Rectifications {
     /// One transition, checked against the task's current state under its row lock: a unit marks
     /// its own open or reopened task done; the ministry accepts or reopens a done one (or
     /// reopens an accepted one found wanting later).
-    static func act(_ action: Action, _ id: UUID?, note raw: String?, by user: User, on store: Store, now: Date)
+    static func act(
+        _ action: Action, _ id: UUID?, note raw: String?, by user: User, on store: Store, now: Date
+    )
         async throws -> RectificationModel
     {
         guard let id else { throw notFound }

@@ -27,7 +27,8 @@ struct M014_BulletinDocuments: AsyncMigration {
             .field("due_on", .string, .required)
             .field(
                 "status", .string, .required,
-                .sql(.check(SQLRaw("status IN ('open', 'done', 'accepted', 'reopened', 'withdrawn')"))))
+                .sql(.check(SQLRaw("status IN ('open', 'done', 'accepted', 'reopened', 'withdrawn')")))
+            )
             .field("revision", .int, .required)
             .field("note", .sql(.text))
             .field("done_at", .datetime)

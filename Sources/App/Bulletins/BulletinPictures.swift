@@ -1,0 +1,65 @@
+import Domain
+import Fluent
+import Foundation
+import Vapor
+
+/// The bulletin's pictures and its PDF, both made from the bulletin and its history.
+enum BulletinPictures {
+    /// The bulletins of the eight quarters ending with `b`: each earlier quarter's latest
+    /// published revision (read through the snapshot cache), then `b` itself.
+    static func history(_ b: Bulletin, on store: Store) async throws -> [Bulletin] {
+        guard let p = Period(b.period) else { return [b] }
+        var periods: [Period] = []
+        var q = p
+        for _ in 0..<7 {
+            q = q.previous
+            periods.insert(q, at: 0)
+        }
+        var out: [Bulletin] = []
+        for q in periods {
+            if let s = try await Bulletins.snapshot(q, revision: nil, on: store) { out.append(s.bulletin) }
+        }
+        return out + [b]
+    }
+
+    /// The three pictures, in the order the page and the PDF show them.
+    static func all(_ b: Bulletin, history: [Bulletin], lang: String) -> [String] {
+        [
+            BulletinCharts.tileMap(b, lang: lang), BulletinCharts.smallMultiples(history, lang: lang),
+            BulletinCharts.timeliness(history, lang: lang),
+        ]
+    }
+
+    /// The pictures for the page: a published revision's are drawn once per process and language.
+    static func forPage(_ b: Bulletin, snapshot: Bulletins.Snapshot?, lang: String, for req: Request) async throws
+        -> [String]
+    {
+        let cache = req.application.bulletinCache
+        let kind = "pictures-\(lang)"
+        if let snapshot, let hit = cache.cached(snapshot.id, kind), let list = try? JSONDecoder().decode([String].self, from: hit) {
+            return list
+        }
+        let drawn = all(b, history: try await history(b, on: req.store), lang: lang)
+        if let snapshot { _ = try cache.artifact(snapshot.id, kind) { try JSONEncoder().encode(drawn) } }
+        return drawn
+    }
+
+    /// At most two PDFs typeset at a time per process: typesetting is CPU work on the thread pool.
+    static let gate = UploadGate(permits: 2)
+
+    /// The PDF of a bulletin: a published revision's is made once per process and kept.
+    static func pdf(_ b: Bulletin, snapshot: Bulletins.Snapshot?, for req: Request) async throws -> Data {
+        let cache = req.application.bulletinCache
+        if let snapshot, let hit = cache.cached(snapshot.id, "pdf") { return hit }
+        let history = try await history(b, on: req.store)
+        let issuer = req.application.config.issuer
+        let pool = req.application.threadPool
+        return try await gate.run {
+            try await pool.runIfActive {
+                let make = { try BulletinPDF.render(b, issuer: issuer, pictures: all(b, history: history, lang: "zh")) }
+                guard let snapshot else { return try make() }
+                return try cache.artifact(snapshot.id, "pdf", make: make)
+            }
+        }
+    }
+}
