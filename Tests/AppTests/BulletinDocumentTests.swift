@@ -290,7 +290,9 @@ extension AppTests {
                 #expect(bytes.starts(with: Data("%PDF-".utf8)))
                 let again = try await t.send(.GET, "/bulletins/2026Q2.pdf")
                 #expect(Data(again.body.readableBytesView) == bytes)
-                if ["pdfinfo", "pdffonts", "pdftotext"].allSatisfy({ FileManager.default.isExecutableFile(atPath: "/usr/bin/\($0)") }) {
+                if ["pdfinfo", "pdffonts", "pdftotext"].allSatisfy({
+                    FileManager.default.isExecutableFile(atPath: "/usr/bin/\($0)")
+                }) {
                     let r = try BulletinPDFTests.read(bytes)
                     #expect(r.pageSizes.first?.hasPrefix("595.28 x 841.89 pts") == true)
                     #expect(r.pageSizes.contains { $0.hasPrefix("841.89 x 595.28 pts") })

@@ -171,6 +171,60 @@ def main():
             assert abs(w - 841.9) < 2 and abs(h - 595.3) < 2, (w, h)   # A4 landscape in points
             if SHOTS:
                 open(os.path.join(SHOTS, "05-bulletin.pdf"), "wb").write(data)
+            d.get(base + f"/bulletins/{period}?lang=zh")
+            # The pictures: 32 regions and the industries on the tile map, one strip per unit.
+            tiles = d.find_elements(By.CSS_SELECTOR, "#tile-map g.tile")
+            assert len(tiles) >= 33, len(tiles)
+            assert d.find_element(By.CSS_SELECTOR, "#tile-map g.tile[data-unit='110000']").is_displayed()
+            assert d.find_element(By.CSS_SELECTOR, "#small-multiples svg").size["width"] > 300
+            assert d.find_element(By.CSS_SELECTOR, "#timeliness svg").size["width"] > 300
+
+        def the_official_pdf_looks_like_a_document():
+            # The server's PDF (Pango/Cairo), its first page rendered by poppler and shown in the browser.
+            with urllib.request.urlopen(base + f"/api/v1/bulletins/{period}.pdf") as r:
+                assert r.headers["Content-Type"] == "application/pdf", r.headers["Content-Type"]
+                pdf = r.read()
+            tmp = tempfile.mkdtemp()
+            open(os.path.join(tmp, "b.pdf"), "wb").write(pdf)
+            subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", os.path.join(tmp, "b.pdf"),
+                            os.path.join(tmp, "page")], check=True)
+            png = [f for f in os.listdir(tmp) if f.endswith(".png")][0]
+            encoded = base64.b64encode(open(os.path.join(tmp, png), "rb").read()).decode()
+            d.get("data:text/html,<img id='page' src='data:image/png;base64," + encoded + "'>")
+            size = d.execute_script("const i = document.getElementById('page'); return [i.naturalWidth, i.naturalHeight]")
+            assert size[1] > size[0] > 400, size   # A4 portrait at 60 dpi: about 496 x 702
+            # The masthead is red: some pixel of the top third is (mostly) red.
+            red = d.execute_script("""
+                const i = document.getElementById('page'), c = document.createElement('canvas');
+                c.width = i.naturalWidth; c.height = i.naturalHeight;
+                const x = c.getContext('2d'); x.drawImage(i, 0, 0);
+                const p = x.getImageData(0, 0, c.width, Math.floor(c.height / 3)).data;
+                let n = 0; for (let k = 0; k < p.length; k += 4) if (p[k] > 150 && p[k+1] < 80 && p[k+2] < 80) n++;
+                return n;""")
+            assert red > 200, red
+            shot("05b-bulletin-pdf-first-page")
+            text = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", os.path.join(tmp, "b.pdf"), "-"],
+                                  capture_output=True, check=True).stdout.decode()
+            assert "人社鉴通" in text and "北京市" in text and "— 1 —" in text
+            shutil.rmtree(tmp)
+
+        def unit_rectifies_and_ministry_accepts():
+            login("bj", "password-bj")
+            d.get(base + "/rectifications")
+            row = d.find_element(By.CSS_SELECTOR, "#rectifications tr.task-open")
+            task = row.get_attribute("data-task")
+            row.find_element(By.NAME, "note").send_keys("已停止使用未经论证的标准，改用国家标准。")
+            row.find_element(By.CSS_SELECTOR, "form.task-done button").click()
+            WebDriverWait(d, 10).until(lambda drv: "task-done" in drv.find_element(
+                By.CSS_SELECTOR, f'#rectifications tr[data-task="{task}"]').get_attribute("class"))
+            shot("05c-rectification-done")
+            logout()
+            login("admin", ADMIN_PASSWORD)
+            d.get(base + "/rectifications?status=done")
+            d.find_element(By.CSS_SELECTOR, f'tr[data-task="{task}"] form.task-accept button').click()
+            WebDriverWait(d, 10).until(lambda drv: "task-accepted" in drv.find_element(
+                By.CSS_SELECTOR, f'#rectifications tr[data-task="{task}"]').get_attribute("class"))
+            logout()
 
         def unit_issues_a_certificate_and_the_public_verifies_it():
             order = api(base, "POST", "/api/v1/certificate-orders", bj_token, {"level": "5", "quantity": 20})
@@ -470,6 +524,8 @@ def main():
         check("unit fills the form, sees an inline error, saves, sees findings, submits", unit_fills_and_submits, d)
         check("ministry sees who reported, accepts, previews and publishes", ministry_reviews_and_publishes, d)
         check("public reads the bulletin page, switches to English, prints A4 landscape", public_reads_the_bulletin, d)
+        check("the official PDF's first page shows the red masthead and the document number", the_official_pdf_looks_like_a_document, d)
+        check("a unit reports a rectification task done and the ministry accepts it", unit_rectifies_and_ministry_accepts, d)
         d.get(base + "/?lang=zh")
         check("unit issues a certificate with a QR code; the public verifies it by name, by scan and offline",
               unit_issues_a_certificate_and_the_public_verifies_it, d)

@@ -31,12 +31,15 @@ enum BulletinPictures {
     }
 
     /// The pictures for the page: a published revision's are drawn once per process and language.
-    static func forPage(_ b: Bulletin, snapshot: Bulletins.Snapshot?, lang: String, for req: Request) async throws
+    static func forPage(
+        _ b: Bulletin, snapshot: Bulletins.Snapshot?, lang: String, for req: Request
+    ) async throws
         -> [String]
     {
         let cache = req.application.bulletinCache
         let kind = "pictures-\(lang)"
-        if let snapshot, let hit = cache.cached(snapshot.id, kind), let list = try? JSONDecoder().decode([String].self, from: hit) {
+        if let snapshot, let hit = cache.cached(snapshot.id, kind), let list = try? JSONDecoder().decode([String].self, from: hit)
+        {
             return list
         }
         let drawn = all(b, history: try await history(b, on: req.store), lang: lang)
