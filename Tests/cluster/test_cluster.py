@@ -171,7 +171,8 @@ def main():
         ok(DIRECT[0], "PUT", f"/api/v1/reports/{p}/110000", bj, REPORT)
         ok(DIRECT[1], "POST", f"/api/v1/reports/{p}/110000/submit", bj)
         ok(DIRECT[2], "POST", f"/api/v1/reports/{p}/110000/accept", admin)
-        ok(DIRECT[0], "POST", f"/api/v1/bulletins/{p}/publish", admin)
+        year = time.gmtime(time.time() + 8 * 3600).tm_year
+        ok(DIRECT[0], "POST", f"/api/v1/bulletins/{p}/publish", admin, {"documentNumber": f"人社鉴通〔{year}〕1号"})
         for base in DIRECT:
             assert ok(base, "GET", f"/api/v1/bulletins/{p}")["revision"] == 1, base
         corrected = dict(REPORT, standards={"national": 5, "verifiedLocal": 0, "unverifiedLocal": 0})
@@ -182,6 +183,7 @@ def main():
         for base in DIRECT + [URL]:
             b = ok(base, "GET", f"/api/v1/bulletins/{p}")
             assert b["revision"] == 2 and b["changes"], (base, b["revision"])
+            assert b["document"]["documentNumber"] == f"人社鉴通〔{year}〕1号", base
 
     def a_process_killed_mid_import_leaves_the_others_and_no_half_import():
         admin, bj = state["admin"], state["bj"]
