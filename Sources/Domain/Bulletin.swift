@@ -213,12 +213,9 @@ public struct Bulletin: Sendable, Codable, Equatable {
             }
         }
         for i in rows.indices { rows[i].rectifications = outstanding[rows[i].unitCode] ?? [] }
+        // A report's amounts run from 1 January, so its own ratio is the year's so far (column 24 + q).
         var ytd: [String: Ratio?] = [:]
-        for unit in units {
-            let figures = (1...period.quarter).compactMap { payments[$0]?[unit.code] }
-            let due = figures.reduce(Money.zero) { $0 + $1.dueYuan }
-            ytd[unit.code] = Ratio(paid: figures.reduce(Money.zero) { $0 + $1.paidYuan }, due: due)
-        }
+        for unit in units { ytd[unit.code] = payments[period.quarter]?[unit.code]?.ratio }
         var b = Bulletin(
             period: period.description, status: "draft", revision: 1, publishedAt: nil,
             deadline: deadlineText, columns: columnInfos, rows: rows, total: Total(cells: total),

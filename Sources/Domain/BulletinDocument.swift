@@ -94,8 +94,8 @@ public struct OutstandingTask: Sendable, Codable, Equatable {
 
 /// The bulletin's ranking rule (排名规则), on the 28 indicators:
 /// 1. fewer findings first (a late report is a finding too);
-/// 2. then the higher year-to-date payment ratio (columns 25–28: Σ paid ÷ Σ due over the year's
-///    quarters so far); a unit with nothing due ranks as if it had paid in full;
+/// 2. then the higher year-to-date payment ratio (the quarter's column of 25–28: paid ÷ due, both
+///    counted from 1 January); a unit with nothing due ranks as if it had paid in full;
 /// 3. then timeliness: on time before late.
 /// A unit that has not reported has no indicators to rank on: all such units share the place
 /// after every unit that reported (not reporting never ranks above reporting a finding).

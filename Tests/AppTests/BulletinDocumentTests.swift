@@ -163,7 +163,7 @@ extension AppTests {
                 #expect(try await t.send(.GET, "/api/v1/rectifications?unitCode=120000", token: bj).status == .forbidden)
                 let task = try #require(mine.first { $0["code"] as? String == "overcharge_cases" }?["id"] as? String)
                 let other = try await t.send(.POST, "/api/v1/rectifications/\(task)/done", token: tj, json: #"{"note":"已整改"}"#)
-                #expect(other.status == .forbidden)
+                #expect(other.status == .notFound)
                 // A note is required; the ministry cannot mark done, nor accept before it is done.
                 #expect(
                     try t.error(try await t.send(.POST, "/api/v1/rectifications/\(task)/done", token: bj, json: #"{"note":" "}"#))

@@ -60,6 +60,24 @@ import Testing
             yearPayments: [:], previous: [:], threshold: Ratio(tenths: 1000), deadlineDays: 15,
             now: Date(timeIntervalSince1970: 2_000_000_000), previousRanks: ["1": 1, "2": 2])
         #expect(b.rows.map(\.rank) == [2, 1, 3])
+
+        // Amounts run from 1 January: A paid nothing in Q1 and all by Q2 (100 %), B 80 of 100 all
+        // year (80 %); summing the quarters' running totals would have put B first.
+        var a = values
+        a.payment = .init(dueYuan: Money(fen: 100_00), paidYuan: Money(fen: 100_00))
+        var bv = values
+        bv.payment = .init(dueYuan: Money(fen: 100_00), paidYuan: Money(fen: 80_00))
+        let running = Bulletin.compile(
+            period: Period("2026Q2")!, units: Array(units.prefix(2)),
+            reports: ["1": .init(values: a, late: false), "2": .init(values: bv, late: false)],
+            yearPayments: [
+                1: [
+                    "1": .init(dueYuan: Money(fen: 100_00), paidYuan: Money(fen: 0)),
+                    "2": .init(dueYuan: Money(fen: 100_00), paidYuan: Money(fen: 80_00)),
+                ]
+            ], previous: [:], threshold: Ratio(tenths: 500), deadlineDays: 15,
+            now: Date(timeIntervalSince1970: 2_000_000_000))
+        #expect(running.rows.map(\.rank) == [1, 2])
         #expect(b.rows.map(\.rankChange) == [-1, 1, nil])
         #expect(b.overviewDraft().hasPrefix("2026年第二季度，应报送质量统计报表的单位共3个，按时报送2个，逾期报送0个，未报送1个。"))
         #expect(b.problemsDraft().components(separatedBy: "\n") == ["单位1：无政府规定的收费标准。", "单位3：截至2026-07-15未报送报表。"])

@@ -49,7 +49,11 @@ enum BulletinPDF {
         pdf.y += 35 * Typesetter.mm
         pdf.fittedLine(issuer + "文件", .xiaoBiaoSong, size: 42, color: red)
         pdf.y += 2 * pitch
-        let number = b.document?.documentNumber ?? "（草稿，文号待定）"
+        // A draft never passes for the issued document: its number line says so.
+        let number =
+            b.status == "published"
+            ? (b.document?.documentNumber ?? "")
+            : b.document.map { "\($0.documentNumber)（更正稿，未发布）" } ?? "（草稿，文号待定）"
         pdf.paragraph(number, .fangSong, size: bodySize, pitch: pitch, align: PANGO_ALIGN_CENTER)
         pdf.rule(at: pdf.y - (pitch - bodySize) / 2 + 4 * Typesetter.mm, width: 1.5, color: red)
 
@@ -454,12 +458,15 @@ final class Typesetter {
         let l = layout(
             text, face, size: size, width: page.typeWidth - left - right, align: align, indent: indent, justify: justify,
             tracking: tracking)
-        for line in l.lines {
-            keep(pitch)
-            setColor(color)
-            cairo_move_to(cr, page.left + left + line.x, y + (pitch - line.height) / 2 + line.ascent)
-            pango_cairo_show_layout_line(cr, line.line)
-            y += pitch
+        // The lines belong to the layout: it must outlive the drawing of the last one.
+        withExtendedLifetime(l) {
+            for line in l.lines {
+                keep(pitch)
+                setColor(color)
+                cairo_move_to(cr, page.left + left + line.x, y + (pitch - line.height) / 2 + line.ascent)
+                pango_cairo_show_layout_line(cr, line.line)
+                y += pitch
+            }
         }
     }
 
@@ -490,7 +497,7 @@ final class Typesetter {
         let x = pageCount % 2 == 1 ? page.left + page.typeWidth - size - w : page.left + size
         setColor(.black)
         cairo_move_to(cr, x, page.typeBottom + 7 * Self.mm - h / 2)
-        pango_cairo_show_layout(cr, l.raw)
+        withExtendedLifetime(l) { pango_cairo_show_layout(cr, l.raw) }
     }
 
     // MARK: Tables
@@ -558,7 +565,7 @@ final class Typesetter {
             cairo_clip(cr)
             let textHeight = l.size.height
             cairo_move_to(cr, x + style.padX, top + max(style.padY, (height - textHeight) / 2))
-            pango_cairo_show_layout(cr, l.raw)
+            withExtendedLifetime(l) { pango_cairo_show_layout(cr, l.raw) }
             cairo_restore(cr)
         }
         func top(continued: Bool) {

@@ -5,8 +5,9 @@ import Vapor
 
 /// The bulletin's pictures and its PDF, both made from the bulletin and its history.
 enum BulletinPictures {
-    /// The bulletins of the eight quarters ending with `b`: each earlier quarter's latest
-    /// published revision (read through the snapshot cache), then `b` itself.
+    /// The bulletins of the eight quarters ending with `b`: each earlier quarter's latest revision
+    /// published by the time `b` was (a published revision's pictures never change, whatever is
+    /// corrected later, so every process draws and caches the same), then `b` itself.
     static func history(_ b: Bulletin, on store: Store) async throws -> [Bulletin] {
         guard let p = Period(b.period) else { return [b] }
         var periods: [Period] = []
@@ -17,7 +18,12 @@ enum BulletinPictures {
         }
         var out: [Bulletin] = []
         for q in periods {
-            if let s = try await Bulletins.snapshot(q, revision: nil, on: store) { out.append(s.bulletin) }
+            var query = BulletinModel.query(on: store.db).filter(\.$period == q.description)
+            if let at = b.publishedAt { query = query.filter(\.$publishedAt <= at) }
+            guard let ref = try await query.sort(\.$revision, .descending).field(\.$id).first(), let id = ref.id,
+                let s = try await Bulletins.load(id, on: store)
+            else { continue }
+            out.append(s.bulletin)
         }
         return out + [b]
     }

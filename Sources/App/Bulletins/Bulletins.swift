@@ -139,9 +139,10 @@ enum Bulletins {
         }
         guard let s = try await snapshot(p, revision: revision, on: store) else {
             if let revision {
-                throw AppError.notFound("\(p) has no published revision \(revision)", "\(p)没有第\(revision)次发布的通报")
+                throw AppError.notFound(
+                    "\(p.nameEn) has no published revision \(revision)", "\(p.nameZh)没有第\(revision)次发布的通报")
             }
-            throw AppError.notFound("The bulletin of \(p) has not been published", "\(p)的质量通报尚未发布")
+            throw AppError.notFound("The bulletin of \(p.nameEn) has not been published", "\(p.nameZh)的质量通报尚未发布")
         }
         return (s.bulletin, s)
     }
@@ -153,8 +154,8 @@ enum Bulletins {
     {
         guard p.hasEnded(now: now) else {
             throw AppError.conflict(
-                "period_not_ended", "\(p) has not ended yet; its bulletin cannot be published",
-                "\(p)尚未结束，不能发布通报")
+                "period_not_ended", "\(p.nameEn) has not ended yet; its bulletin cannot be published",
+                "\(p.nameZh)尚未结束，不能发布通报")
         }
         // The form's own checks first, outside the write: no lock is held for a refusal.
         let checked = try input.checked(for: p, now: now)

@@ -36,6 +36,7 @@ enum RectificationPages {
         let statuses: [Option]
         let isMinistry: Bool
         let action: String
+        let pages: Pager
     }
 
     @Sendable static func list(_ req: Request) async throws -> Response {
@@ -44,8 +45,10 @@ enum RectificationPages {
         let t = L10n.t(req)
         let names = Names(t)
         let filter = try Rectifications.filter(req)
-        let tasks = try await Rectifications.list(
-            filter, for: user, paging: try Paging(req, defaultPer: 200, maxPer: 1000), on: req.db)
+        let paging = try Paging(req, defaultPer: 100, maxPer: 500)
+        var tasks = try await Rectifications.list(filter, for: user, paging: paging.peeking, on: req.db)
+        let hasMore = tasks.count > paging.per
+        tasks = Array(tasks.prefix(paging.per))
         let units = try await Bulletins.activeUnits(on: req.db)
         let unitNames = Dictionary(units.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
         let periods = try await BulletinModel.query(on: req.db).unique().field(\.$period).sort(\.$period, .descending).all()
@@ -72,7 +75,8 @@ enum RectificationPages {
                 Option(
                     value: $0.rawValue, name: t[dynamic: "rect_" + $0.rawValue, fallback: $0.rawValue],
                     selected: filter.status == $0)
-            }, isMinistry: isMinistry, action: SiteURL.rectifications.path)
+            }, isMinistry: isMinistry, action: SiteURL.rectifications.path,
+            pages: Pager(req, base: .rectifications, paging: paging, hasMore: hasMore))
         return try await Pages.render(req, "rectifications", title: t[.rectificationsTitle], view)
     }
 

@@ -96,6 +96,8 @@ enum Rectifications {
     /// Inside the publication's transaction: a task for each finding not yet tasked; a finding a
     /// correction dropped withdraws its task (unless accepted), and one restored reopens it.
     static func record(_ b: Bulletin, dueOn: String, at now: Date, on db: any Database) async throws {
+        // The period's tasks are locked first: a task accepted meanwhile is never withdrawn over.
+        try await db.lockForWrite("rectifications", "period", b.period)
         let existing = try await RectificationModel.query(on: db).filter(\.$period == b.period).all()
         var byKey = Dictionary(existing.map { ("\($0.unitCode)/\($0.code)", $0) }, uniquingKeysWith: { a, _ in a })
         for row in b.rows {
@@ -103,13 +105,17 @@ enum Rectifications {
                 let key = "\(row.unitCode)/\(f.code)"
                 let columns = f.columns.map(String.init).joined(separator: ",")
                 if let t = byKey.removeValue(forKey: key) {
-                    // The corrected wording of a finding still present.
-                    t.message = f.message
-                    t.messageZh = f.messageZh
-                    t.columns = columns
+                    // The corrected wording of a finding still owed (an accepted task keeps what was accepted).
+                    if t.status != .accepted {
+                        t.message = f.message
+                        t.messageZh = f.messageZh
+                        t.columns = columns
+                    }
+                    // Restored by this correction: owed again, from today's due day.
                     if t.status == .withdrawn {
                         t.status = .open
                         t.revision = b.revision
+                        t.dueOn = dueOn
                     }
                     if t.hasChanges { try await t.save(on: db) }
                     continue
@@ -208,13 +214,16 @@ enum Rectifications {
 
     static let notFound = AppError.notFound("No such rectification task", "没有该整改任务")
 
-    static func text(_ raw: String?, field: String, required: Bool) throws -> String? {
+    static func text(_ raw: String?, field: String, required: Bool, reopening: Bool) throws -> String? {
         let s = (raw ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         if s.isEmpty && !required { return nil }
         guard (2...2000).contains(s.count) else {
-            throw AppError.invalid(
-                field: field, code: "required", "Write what was done in 2 to 2,000 characters",
-                "请用2至2000字说明整改情况")
+            throw reopening
+                ? AppError.invalid(
+                    field: field, code: "required", "Say in 2 to 2,000 characters why the task is sent back",
+                    "请用2至2000字说明退回重改的理由")
+                : AppError.invalid(
+                    field: field, code: "required", "Write in 2 to 2,000 characters what was done", "请用2至2000字说明整改情况")
         }
         return s
     }
@@ -231,11 +240,12 @@ enum Rectifications {
     {
         guard let id else { throw notFound }
         try authorise(action, user)
-        let note = try text(raw, field: "note", required: action != .accept)
+        let note = try text(raw, field: "note", required: action != .accept, reopening: action == .reopen)
         return try await store.write { db in
             try await db.lockForWrite("rectifications", "id", id)
             guard let t = try await RectificationModel.find(id, on: db) else { throw notFound }
-            if user.role == .unit && t.unitCode != user.unitCode { throw AppError.otherUnit }
+            // Another unit's task answers as a missing one: ids are named by period, unit and finding.
+            if user.role == .unit && t.unitCode != user.unitCode { throw notFound }
             let allowed: Set<RectificationModel.Status> =
                 switch action {
                 case .done: [.open, .reopened]
