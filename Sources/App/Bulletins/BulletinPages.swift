@@ -66,6 +66,9 @@ enum BulletinPages {
         let documentNumber: String
         let numberFixed: Bool
         let issuedOn: String
+        /// The date input's bounds: the day after the quarter, and today.
+        let earliest: String
+        let today: String
         let overview: String
         let problems: String
         let requirements: String
@@ -238,6 +241,7 @@ enum BulletinPages {
         let d = b.document
         return PublishForm(
             documentNumber: d?.documentNumber ?? "", numberFixed: d != nil, issuedOn: d?.issuedOn ?? today,
+            earliest: Period(b.period).map { Period.dayString($0.end) } ?? today, today: today,
             overview: d?.overview ?? b.overviewDraft(), problems: d?.problems ?? b.problemsDraft(),
             requirements: d?.requirements ?? Bulletin.requirementsDraft(dueOn: due))
     }

@@ -444,6 +444,7 @@ enum L10n {
         case downloadResults
         case documentNumber
         case documentIssuedOn
+        case documentNumberFormat
         case overviewHeading
         case problemsHeading
         case requirementsHeading
@@ -989,6 +990,11 @@ enum L10n {
             case .dispatchHow: ("方式", "How")
             case .documentNumber: ("文号", "Document number")
             case .documentIssuedOn: ("成文日期", "Date of issue")
+            case .documentNumberFormat:
+                (
+                    "机关代字、〔年份〕、序号（不编虚位）和“号”，如：人社鉴通〔2025〕3号",
+                    "Issuer's code, 〔year〕, serial without leading zeros and 号, e.g. 人社鉴通〔2025〕3号"
+                )
             case .overviewHeading: ("总体情况", "Overview")
             case .problemsHeading: ("存在问题", "Problems found")
             case .requirementsHeading: ("整改要求", "Rectification required")
