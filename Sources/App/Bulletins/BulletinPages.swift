@@ -34,8 +34,10 @@ enum BulletinPages {
         let form: PublishForm?
         /// The tile-grid map, the small multiples and the timeliness strips (SVG).
         let pictures: Pictures
-        let ranking: [RankView]
-        let outstanding: [OutstandingView]
+        /// The ranking's rows and the follow-up list, made in Swift like the table (and cached with it).
+        let ranking: String
+        let outstanding: String
+        let hasOutstanding: Bool
     }
 
     struct Pictures: Encodable {
@@ -72,27 +74,6 @@ enum BulletinPages {
         let overview: String
         let problems: String
         let requirements: String
-    }
-
-    struct RankView: Encodable {
-        let rank: String
-        let unitName: String
-        let change: String
-        let changeClass: String
-        let findings: Int
-        let state: String
-    }
-
-    struct OutstandingView: Encodable {
-        struct Item: Encodable {
-            let period: String
-            let message: String
-            let dueOn: String
-            let status: String
-            let overdue: Bool
-        }
-        let unitName: String
-        let items: [Item]
     }
 
     /// The bulletin's downloads and its other versions.
@@ -182,6 +163,8 @@ enum BulletinPages {
         let view = makeView(
             b, lang: lang, canPublish: isMinistry && b.status == "draft", hasPublished: hasPublished,
             table: made("table") { table(b, lang: lang, flagged: flagged) }, chart: made("chart") { chart(b, lang: lang) },
+            ranking: made("ranking") { rankingRows(b, t: L10n.Strings(lang: lang)) },
+            outstanding: made("outstanding") { outstandingItems(b, t: L10n.Strings(lang: lang)) },
             pictures: pictures, now: req.now, config: req.application.config)
         return try await Pages.render(req, "bulletins/show", title: view.title, view)
     }
@@ -196,7 +179,7 @@ enum BulletinPages {
 
     static func makeView(
         _ b: Bulletin, lang: String, canPublish: Bool, hasPublished: Bool, table: String,
-        chart: String, pictures: [String], now: Date, config: AppConfig
+        chart: String, ranking: String, outstanding: String, pictures: [String], now: Date, config: AppConfig
     ) -> BulletinView {
         let t = L10n.Strings(lang: lang)
         let words = Names(t)
@@ -222,17 +205,8 @@ enum BulletinPages {
                 ChangeView(unitName: $0.unitName, column: $0.column.map(String.init) ?? "—", old: $0.old, new: $0.new)
             },
             canPublish: canPublish, hasPublished: hasPublished, title: BulletinExport.title(b, lang: lang), links: Links(b),
-            table: table, chart: chart, document: document, form: form, pictures: Pictures(pictures), ranking: ranking(b, t: t),
-            outstanding: b.rows.filter { !$0.rectifications.isEmpty }.map { row in
-                OutstandingView(
-                    unitName: row.unitName,
-                    items: row.rectifications.map {
-                        .init(
-                            period: words.period($0.period), message: lang == "en" ? $0.message : $0.messageZh,
-                            dueOn: words.day($0.dueOn), status: t[dynamic: "rect_" + $0.status, fallback: $0.status],
-                            overdue: $0.overdue)
-                    })
-            })
+            table: table, chart: chart, document: document, form: form, pictures: Pictures(pictures), ranking: ranking,
+            outstanding: outstanding, hasOutstanding: b.rows.contains { !$0.rectifications.isEmpty })
     }
 
     static func publishForm(_ b: Bulletin, now: Date, config: AppConfig) -> PublishForm {
@@ -246,9 +220,10 @@ enum BulletinPages {
             requirements: d?.requirements ?? Bulletin.requirementsDraft(dueOn: due))
     }
 
-    /// The ranking in rank order: 名次, unit, the change as ↑n / ↓n / —, findings, report state.
-    static func ranking(_ b: Bulletin, t: L10n.Strings) -> [RankView] {
-        b.rows.sorted { ($0.rank ?? .max, $0.unitCode) < ($1.rank ?? .max, $1.unitCode) }.map { row in
+    /// The ranking's rows in rank order: 名次, unit, the change as ↑n / ↓n / = / —, findings, report state.
+    static func rankingRows(_ b: Bulletin, t: L10n.Strings) -> String {
+        var h = ""
+        for row in b.rows.sorted(by: { ($0.rank ?? .max, $0.unitCode) < ($1.rank ?? .max, $1.unitCode) }) {
             let change: (String, String) =
                 switch row.rankChange {
                 case nil: ("—", "same")
@@ -256,11 +231,29 @@ enum BulletinPages {
                 case let n? where n < 0: ("↓\(-n)", "down")
                 default: ("=", "same")
                 }
-            return RankView(
-                rank: row.rank.map(String.init) ?? "—", unitName: row.unitName, change: change.0, changeClass: change.1,
-                findings: row.findings.count,
-                state: row.reported ? (row.late ? t[.late] : t[.onTime]) : t[.notReported])
+            let state = row.reported ? (row.late ? t[.late] : t[.onTime]) : t[.notReported]
+            h += "<tr><td>\(row.rank.map(String.init) ?? "—")</td><td>\(escape(row.unitName))</td>"
+            h += "<td class=\"rank-\(change.1)\">\(change.0)</td><td>\(row.findings.count)</td><td>\(escape(state))</td></tr>\n"
         }
+        return h
+    }
+
+    /// 整改落实情况: per unit, the earlier tasks still owed when the bulletin was compiled.
+    static func outstandingItems(_ b: Bulletin, t: L10n.Strings) -> String {
+        let words = Names(t)
+        var h = ""
+        for row in b.rows where !row.rectifications.isEmpty {
+            h += "<li><strong>\(escape(row.unitName))</strong>："
+            for task in row.rectifications {
+                let status = t[dynamic: "rect_" + task.status, fallback: task.status]
+                let late = task.overdue ? (t.en ? ", " : "，") + t[.overdueMark] : ""
+                h += "<span class=\"task\">\(escape(words.period(task.period))) "
+                h += escape(t.en ? task.message : task.messageZh)
+                h += "（\(escape(status))\(late)，\(t[.dueOnCol]) \(escape(words.day(task.dueOn)))）</span>"
+            }
+            h += "</li>\n"
+        }
+        return h
     }
 
     /// The bulletin table: the merged header from the catalogue, the 甲, 1 … 28 row, a row per

@@ -36,20 +36,23 @@ enum BulletinPictures {
         ]
     }
 
-    /// The pictures for the page: a published revision's are drawn once per process and language.
+    /// The pictures for the page: a published revision's are drawn once per process and language,
+    /// and kept one by one as the page's table is (no decoding on the way out).
     static func forPage(
         _ b: Bulletin, snapshot: Bulletins.Snapshot?, lang: String, for req: Request
     ) async throws
         -> [String]
     {
         let cache = req.application.bulletinCache
-        let kind = "pictures-\(lang)"
-        if let snapshot, let hit = cache.cached(snapshot.id, kind), let list = try? JSONDecoder().decode([String].self, from: hit)
-        {
-            return list
+        let kinds = ["map", "trends", "timeliness"].map { "picture-\($0)-\(lang)" }
+        if let snapshot {
+            let hits = kinds.compactMap { cache.cached(snapshot.id, $0) }
+            if hits.count == kinds.count { return hits.map { String(decoding: $0, as: UTF8.self) } }
         }
         let drawn = all(b, history: try await history(b, on: req.store), lang: lang)
-        if let snapshot { _ = try cache.artifact(snapshot.id, kind) { try JSONEncoder().encode(drawn) } }
+        if let snapshot {
+            for (kind, svg) in zip(kinds, drawn) { _ = cache.artifact(snapshot.id, kind) { Data(svg.utf8) } }
+        }
         return drawn
     }
 
