@@ -156,6 +156,12 @@ extension Bulletin {
         }
     }
 
+    /// The rows best first; units sharing a rank keep the bulletin's order.
+    public var rowsByRank: [Row] {
+        rows.enumerated().sorted { ($0.element.rank ?? .max, $0.offset) < ($1.element.rank ?? .max, $1.offset) }
+            .map(\.element)
+    }
+
     /// Each unit's rank in this bulletin.
     public var ranks: [String: Int] {
         Dictionary(rows.compactMap { r in r.rank.map { (r.unitCode, $0) } }, uniquingKeysWith: { a, _ in a })
@@ -198,7 +204,7 @@ extension Bulletin {
 
     /// A first draft of 存在问题: one paragraph per unit with findings, in rank order.
     public func problemsDraft() -> String {
-        let ranked = rows.filter { !$0.findings.isEmpty }.sorted { ($0.rank ?? .max) < ($1.rank ?? .max) }
+        let ranked = rowsByRank.filter { !$0.findings.isEmpty }
         if ranked.isEmpty { return "本季度未发现需要通报的问题。" }
         return ranked.map { "\($0.unitName)：\($0.findings.map(\.messageZh).joined(separator: "；"))。" }
             .joined(separator: "\n")

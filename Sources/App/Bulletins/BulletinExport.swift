@@ -144,7 +144,7 @@ enum BulletinExport {
             worksheet_write_string(rs, 0, UInt16(i), h, header)
         }
         var rr: UInt32 = 1
-        for row in b.rows.sorted(by: { ($0.rank ?? .max, $0.unitCode) < ($1.rank ?? .max, $1.unitCode) }) {
+        for row in b.rowsByRank {
             if let rank = row.rank { worksheet_write_number(rs, rr, 0, Double(rank), cell) }
             worksheet_write_string(rs, rr, 1, row.unitCode, label)
             worksheet_write_string(rs, rr, 2, row.unitName, label)

@@ -95,8 +95,7 @@ enum BulletinPDF {
 
     /// 四、排名: a ruled table of rank, unit, change of rank and number of findings, best first.
     static func ranking(_ b: Bulletin, on pdf: Typesetter) {
-        let rows = b.rows.enumerated().sorted { ($0.element.rank ?? .max, $0.offset) < ($1.element.rank ?? .max, $1.offset) }
-            .map(\.element)
+        let rows = b.rowsByRank
         if rows.isEmpty {
             body("本期无参加排名的单位。", face: .fangSong, on: pdf)
             return

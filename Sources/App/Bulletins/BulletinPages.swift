@@ -223,7 +223,7 @@ enum BulletinPages {
     /// The ranking's rows in rank order: 名次, unit, the change as ↑n / ↓n / = / —, findings, report state.
     static func rankingRows(_ b: Bulletin, t: L10n.Strings) -> String {
         var h = ""
-        for row in b.rows.sorted(by: { ($0.rank ?? .max, $0.unitCode) < ($1.rank ?? .max, $1.unitCode) }) {
+        for row in b.rowsByRank {
             let change: (String, String) =
                 switch row.rankChange {
                 case nil: ("—", "same")
