@@ -167,6 +167,15 @@ extension Bulletin {
         Dictionary(rows.compactMap { r in r.rank.map { (r.unitCode, $0) } }, uniquingKeysWith: { a, _ in a })
     }
 
+    /// The narrative a revision starts from, section by section: the text it carries over from
+    /// the previous revision, or else the drafts from the figures (tasks due on `dueOn`).
+    public func startingNarrative(dueOn: String) -> (overview: String, problems: String, requirements: String) {
+        (
+            document?.overview ?? overviewDraft(), document?.problems ?? problemsDraft(),
+            document?.requirements ?? Self.requirementsDraft(dueOn: dueOn)
+        )
+    }
+
     /// A first draft of 总体情况 from the figures: how many units reported, on time, late and
     /// not at all; the findings by kind; the payment ratio so far this year.
     public func overviewDraft() -> String {

@@ -211,13 +211,14 @@ enum BulletinPages {
 
     static func publishForm(_ b: Bulletin, now: Date, config: AppConfig) -> PublishForm {
         let today = Period.dayString(now)
-        let due = Period(b.period).map { Rectifications.dueOn($0, deadlineDays: config.deadlineDays, publishedAt: now) } ?? today
+        let p = Period(b.period)
+        let due = p.map { Rectifications.dueOn($0, deadlineDays: config.deadlineDays, publishedAt: now) } ?? today
         let d = b.document
+        let start = b.startingNarrative(dueOn: due)
         return PublishForm(
             documentNumber: d?.documentNumber ?? "", numberFixed: d != nil, issuedOn: d?.issuedOn ?? today,
-            earliest: Period(b.period).map { Period.dayString($0.end) } ?? today, today: today,
-            overview: d?.overview ?? b.overviewDraft(), problems: d?.problems ?? b.problemsDraft(),
-            requirements: d?.requirements ?? Bulletin.requirementsDraft(dueOn: due))
+            earliest: p.map { Period.dayString($0.end) } ?? today, today: today,
+            overview: start.overview, problems: start.problems, requirements: start.requirements)
     }
 
     /// The ranking's rows in rank order: 名次, unit, the change as ↑n / ↓n / = / —, findings, report state.

@@ -35,6 +35,15 @@ enum Bulletins {
 
     /// The bulletin as it would be published now.
     static func live(_ p: Period, config: AppConfig, now: Date, on db: any Database) async throws -> Bulletin {
+        try await draft(p, config: config, now: now, on: db).bulletin
+    }
+
+    /// The live bulletin and the latest published revision it would follow, read once.
+    static func draft(
+        _ p: Period, config: AppConfig, now: Date, on db: any Database
+    ) async throws
+        -> (bulletin: Bulletin, last: Bulletin?)
+    {
         let units = try await activeUnits(on: db)
         let reports = try await Reports.accepted(p, on: db).mapValues { BulletinReport(values: $0.values, late: $0.late) }
         var yearPayments: [Int: [String: ReportValues.Payment]] = [:]
@@ -48,13 +57,14 @@ enum Bulletins {
             deadlineDays: config.deadlineDays, now: now,
             previousRanks: try await latestPublished(p.previous, on: db)?.ranks ?? [:],
             outstanding: try await Rectifications.outstanding(before: p, now: now, on: db))
-        if let last = try await latestPublished(p, on: db) {
+        let last = try await latestPublished(p, on: db)
+        if let last {
             b.revision = last.revision + 1
             b.changes = b.changes(since: last)
             // A correction keeps its document until the ministry rewrites it.
             b.document = last.document
         }
-        return b
+        return (b, last)
     }
 
     /// A published revision: its decoded table and the JSON it was stored as.
@@ -184,9 +194,11 @@ enum Bulletins {
                 "Review the submitted reports first: \(pending.sorted().joined(separator: ", "))",
                 "请先审核已报送的报表：\(pending.sorted().joined(separator: "、"))")
         }
-        var b = try await live(p, config: config, now: now, on: db)
-        let last = try await latestPublished(p, on: db)
-        b.document = try await document(p, input, last: last?.document, bulletin: b, by: actor, at: now, config: config, on: db)
+        let drafted = try await draft(p, config: config, now: now, on: db)
+        var b = drafted.bulletin
+        let last = drafted.last
+        let due = Rectifications.dueOn(p, deadlineDays: config.deadlineDays, publishedAt: now)
+        b.document = try await document(p, input, bulletin: b, dueOn: due, by: actor, at: now, on: db)
         if let last {
             b.changes += b.documentChanges(since: last)
             if b.sameTable(as: last) && b.document == last.document {
@@ -200,18 +212,18 @@ enum Bulletins {
         let body = String(decoding: try encoder.encode(b), as: UTF8.self)
         try await BulletinModel(period: p.description, revision: b.revision, publishedAt: now, publishedBy: actor, body: body)
             .create(on: db)
-        try await Rectifications.record(
-            b, dueOn: Rectifications.dueOn(p, deadlineDays: config.deadlineDays, publishedAt: now), at: now, on: db)
+        try await Rectifications.record(b, dueOn: due, at: now, on: db)
         return b
     }
 
     /// The document of a revision: the first fixes the 文号 (unique across periods, by the
     /// database); a correction keeps it and may rewrite the date and the narrative. Sections left
-    /// empty take the previous revision's text, or the drafts made from the figures.
+    /// empty take the previous revision's text (which `b` carries), or the drafts made from the figures.
     static func document(
-        _ p: Period, _ input: PublishInput.Checked, last: BulletinDocument?, bulletin b: Bulletin, by actor: String,
-        at now: Date, config: AppConfig, on db: any Database
+        _ p: Period, _ input: PublishInput.Checked, bulletin b: Bulletin, dueOn: String, by actor: String, at now: Date,
+        on db: any Database
     ) async throws -> BulletinDocument {
+        let last = b.document
         let stored = try await BulletinDocumentModel.query(on: db).filter(\.$period == p.description).first()
         let number: String
         if let stored {
@@ -246,16 +258,14 @@ enum Bulletins {
                 // Another publication took the number between the check and the insert.
                 throw PublishInput.numberTaken(number, nil)
             }
-        } else if stored?.issuedOn != issuedOn {
-            stored?.issuedOn = issuedOn
-            try await stored?.save(on: db)
+        } else if let stored, stored.issuedOn != issuedOn {
+            stored.issuedOn = issuedOn
+            try await stored.save(on: db)
         }
-        let due = Rectifications.dueOn(p, deadlineDays: config.deadlineDays, publishedAt: now)
+        let start = b.startingNarrative(dueOn: dueOn)
         return BulletinDocument(
-            documentNumber: number, issuedOn: issuedOn,
-            overview: input.overview ?? last?.overview ?? b.overviewDraft(),
-            problems: input.problems ?? last?.problems ?? b.problemsDraft(),
-            requirements: input.requirements ?? last?.requirements ?? Bulletin.requirementsDraft(dueOn: due))
+            documentNumber: number, issuedOn: issuedOn, overview: input.overview ?? start.overview,
+            problems: input.problems ?? start.problems, requirements: input.requirements ?? start.requirements)
     }
 
     struct Summary: Content {
