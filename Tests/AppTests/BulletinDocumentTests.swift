@@ -215,6 +215,9 @@ extension AppTests {
                 let page = try await t.send(.GET, "/rectifications", headers: try await Self.web(t, "bj", "password-bj"))
                 #expect(page.status == .ok)
                 #expect(page.body.string.contains("超标准收费"))
+                let filtered = try await t.send(
+                    .GET, "/rectifications?status=done", headers: try await Self.web(t, "bj", "password-bj"))
+                #expect(filtered.body.string.contains(#"<option value="done" selected>"#))
             }
         }
 

@@ -23,17 +23,13 @@ enum RectificationPages {
         let reopenAction: String
     }
 
-    struct Option: Encodable {
-        let value: String
-        let name: String
-        let selected: Bool
-    }
-
     struct View: Encodable {
         let rows: [Row]
-        let periods: [Option]
-        let units: [Option]
-        let statuses: [Option]
+        let periods: [Names.Option]
+        let units: [Names.Option]
+        let statuses: [Names.Option]
+        /// The filter as asked (empty where not), to mark the options chosen.
+        let chosen: [String: String]
         let isMinistry: Bool
         let action: String
         let pages: Pager
@@ -69,13 +65,15 @@ enum RectificationPages {
         }
         let view = View(
             rows: rows,
-            periods: periods.map { Option(value: $0, name: names.period($0), selected: filter.period?.description == $0) },
-            units: isMinistry ? units.map { Option(value: $0.code, name: $0.name, selected: filter.unitCode == $0.code) } : [],
+            periods: periods.map { Names.Option(value: $0, name: names.period($0)) },
+            units: isMinistry ? units.map { Names.Option(value: $0.code, name: $0.name) } : [],
             statuses: RectificationModel.Status.allCases.map {
-                Option(
-                    value: $0.rawValue, name: t[dynamic: "rect_" + $0.rawValue, fallback: $0.rawValue],
-                    selected: filter.status == $0)
-            }, isMinistry: isMinistry, action: SiteURL.rectifications.path,
+                Names.Option(value: $0.rawValue, name: t[dynamic: "rect_" + $0.rawValue, fallback: $0.rawValue])
+            },
+            chosen: [
+                "period": filter.period?.description ?? "", "unitCode": filter.unitCode ?? "",
+                "status": filter.status?.rawValue ?? "",
+            ], isMinistry: isMinistry, action: SiteURL.rectifications.path,
             pages: Pager(req, base: .rectifications, paging: paging, hasMore: hasMore))
         return try await Pages.render(req, "rectifications", title: t[.rectificationsTitle], view)
     }

@@ -214,16 +214,18 @@ enum Rectifications {
 
     static let notFound = AppError.notFound("No such rectification task", "没有该整改任务")
 
-    static func text(_ raw: String?, field: String, required: Bool, reopening: Bool) throws -> String? {
+    /// The `note` of an action: what was done (required), why it is sent back (required), or an
+    /// acceptance's optional remark; 2–2,000 characters.
+    static func checkedNote(_ raw: String?, for action: Action) throws -> String? {
         let s = (raw ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        if s.isEmpty && !required { return nil }
+        if s.isEmpty && action == .accept { return nil }
         guard (2...2000).contains(s.count) else {
-            throw reopening
+            throw action == .reopen
                 ? AppError.invalid(
-                    field: field, code: "required", "Say in 2 to 2,000 characters why the task is sent back",
+                    field: "note", code: "required", "Say in 2 to 2,000 characters why the task is sent back",
                     "请用2至2000字说明退回重改的理由")
                 : AppError.invalid(
-                    field: field, code: "required", "Write in 2 to 2,000 characters what was done", "请用2至2000字说明整改情况")
+                    field: "note", code: "required", "Write in 2 to 2,000 characters what was done", "请用2至2000字说明整改情况")
         }
         return s
     }
@@ -240,7 +242,7 @@ enum Rectifications {
     {
         guard let id else { throw notFound }
         try authorise(action, user)
-        let note = try text(raw, field: "note", required: action != .accept, reopening: action == .reopen)
+        let note = try checkedNote(raw, for: action)
         return try await store.write { db in
             try await db.lockForWrite("rectifications", "id", id)
             guard let t = try await RectificationModel.find(id, on: db) else { throw notFound }
@@ -255,7 +257,8 @@ enum Rectifications {
             guard allowed.contains(t.status) else {
                 throw AppError.conflict(
                     "wrong_state", "The task is \(t.status.rawValue); it cannot be \(action.rawValue) now",
-                    "该整改任务当前为“\(statusZh(t.status))”，不能执行此操作")
+                    "该整改任务当前为“\(L10n.Strings(lang: "zh")[dynamic: "rect_" + t.status.rawValue, fallback: t.status.rawValue])”，不能执行此操作"
+                )
             }
             switch action {
             case .done:
@@ -281,16 +284,6 @@ enum Rectifications {
         switch action {
         case .done: guard user.role == .unit else { throw AppError.forbidden }
         case .accept, .reopen: _ = try user.requireMinistry()
-        }
-    }
-
-    static func statusZh(_ s: RectificationModel.Status) -> String {
-        switch s {
-        case .open: "待整改"
-        case .done: "已报整改"
-        case .accepted: "已验收"
-        case .reopened: "退回重改"
-        case .withdrawn: "已撤销"
         }
     }
 }
