@@ -140,6 +140,14 @@ enum BulletinPages {
             on: req.store, now: req.now)
         // `2025Q1.csv` and the like: the page's downloads, as the signed-in reader may see them.
         if raw.contains(".") { return try await BulletinsController.answer(b, snapshot: snapshot, format: format, for: req) }
+        // A published revision is immutable, and everyone signed out sees the same page of it: the
+        // whole page is made once per revision, language and address (0.11 → FIGURE × /healthz).
+        let pageKey = snapshot.flatMap { _ in publicPageKey(req) }
+        if let snapshot, let pageKey {
+            if let page = req.application.bulletinCache.cached(snapshot.id, pageKey) {
+                return Pages.html(page, etag: "\"\(snapshot.id)-\(L10n.lang(req))\"", for: req)
+            }
+        }
         let isMinistry = req.auth.get(User.self)?.role == .ministry
         let hasPublished = snapshot != nil ? true : try await Bulletins.hasPublished(p, on: req.db)
         let lang = L10n.lang(req)
@@ -166,7 +174,30 @@ enum BulletinPages {
             ranking: made("ranking") { rankingRows(b, t: L10n.Strings(lang: lang)) },
             outstanding: made("outstanding") { outstandingItems(b, t: L10n.Strings(lang: lang)) },
             pictures: pictures, now: req.now, config: req.application.config)
-        return try await Pages.render(req, "bulletins/show", title: view.title, view)
+        let res = try await Pages.render(req, "bulletins/show", title: view.title, view)
+        if let snapshot, let pageKey, let body = res.body.buffer {
+            let page = req.application.bulletinCache.artifact(snapshot.id, pageKey) { Data(body.readableBytesView) }
+            return Pages.html(page, etag: "\"\(snapshot.id)-\(L10n.lang(req))\"", for: req)
+        }
+        return res
+    }
+
+    /// The page cache's key for a reader who is signed out and asks with nothing but the
+    /// published page's own parameters (`revision`, `draft=false`, `lang`); nil otherwise, so that
+    /// made-up query strings cannot fill the cache.
+    static func publicPageKey(_ req: Request) -> String? {
+        guard req.auth.get(User.self) == nil, req.method == .GET else { return nil }
+        var kept: [String] = []
+        for item in (req.url.query ?? "").split(separator: "&") {
+            let kv = item.split(separator: "=", maxSplits: 1).map(String.init)
+            switch (kv.first, kv.count == 2 ? kv[1] : nil) {
+            case ("revision", let v?) where v.count <= 4 && Int(v) != nil: kept.append("revision=\(v)")
+            case ("draft", "false"?): kept.append("draft=false")
+            case ("lang", "zh"?), ("lang", "en"?): kept.append("lang")
+            default: return nil
+            }
+        }
+        return "page-\(L10n.lang(req))\(req.url.path.prefix(64))?" + kept.joined(separator: "&")
     }
 
     @Sendable static func publish(_ req: Request) async throws -> Response {

@@ -1,6 +1,7 @@
 import Domain
 import Fluent
 import Foundation
+import SQLKit
 import Vapor
 
 /// Compiles live bulletins from accepted reports and publishes immutable revisions.
@@ -11,6 +12,15 @@ extension Application {
         if let c = storage[BulletinCacheKey.self] { return c }
         let c = Bulletins.SnapshotCache()
         storage[BulletinCacheKey.self] = c
+        return c
+    }
+
+    private struct DraftCacheKey: StorageKey { typealias Value = Bulletins.DraftCache }
+
+    var draftCache: Bulletins.DraftCache {
+        if let c = storage[DraftCacheKey.self] { return c }
+        let c = Bulletins.DraftCache()
+        storage[DraftCacheKey.self] = c
         return c
     }
 }
@@ -33,9 +43,68 @@ enum Bulletins {
             .map { UnitInfo(code: $0.id!, name: $0.name, kind: $0.kind.rawValue) }
     }
 
-    /// The bulletin as it would be published now.
-    static func live(_ p: Period, config: AppConfig, now: Date, on db: any Database) async throws -> Bulletin {
-        try await draft(p, config: config, now: now, on: db).bulletin
+    /// The bulletin as it would be published now, compiled again only when what it is compiled
+    /// from has changed (the `bulletin_inputs` stamp), the Beijing day has turned (overdue tasks)
+    /// or the report deadline has passed (missing reports): one query instead of eight and a
+    /// compilation (the ministry's draft went from 0.01 to FIGURE × /healthz).
+    static func draftEntry(_ p: Period, now: Date, on store: Store) async throws -> DraftCache.Entry {
+        // The stamp is read before the data: a draft cached under it is never older than it.
+        let key = DraftCache.Key(
+            period: p.description, stamp: try await ChangeStamps.current(on: store.db), day: Period.dayString(now),
+            deadlinePassed: now >= p.deadline(days: store.config.deadlineDays))
+        let cache = store.app.draftCache
+        if let hit = cache.get(key) { return hit }
+        let (b, last) = try await draft(p, config: store.config, now: now, on: store.db)
+        let entry = DraftCache.Entry(key: key, bulletin: b, last: last)
+        cache.put(entry)
+        return entry
+    }
+
+    /// Each period's latest compiled draft, with what it was compiled under.
+    final class DraftCache: @unchecked Sendable {
+        struct Key: Hashable, Sendable {
+            let period: String
+            let stamp: Int64
+            let day: String
+            let deadlinePassed: Bool
+        }
+
+        final class Entry: @unchecked Sendable {
+            let key: Key
+            let bulletin: Bulletin
+            let last: Bulletin?
+            private let lock = NSLock()
+            private var made: [String: Data] = [:]
+
+            init(key: Key, bulletin: Bulletin, last: Bulletin?) {
+                self.key = key
+                self.bulletin = bulletin
+                self.last = last
+            }
+
+            /// Something made from this draft (its JSON answer), made once.
+            func artifact(_ kind: String, make: () async throws -> Data) async rethrows -> Data {
+                if let hit = lock.withLock({ made[kind] }) { return hit }
+                let data = try await make()
+                lock.withLock { made[kind] = data }
+                return data
+            }
+        }
+
+        private let lock = NSLock()
+        private var entries: [String: Entry] = [:]
+
+        func get(_ key: Key) -> Entry? { lock.withLock { entries[key.period].flatMap { $0.key == key ? $0 : nil } } }
+
+        func put(_ entry: Entry) {
+            lock.withLock {
+                // One draft per period; periods are few, but a bound costs nothing.
+                if entries.count >= 64, entries[entry.key.period] == nil, let victim = entries.keys.first {
+                    entries[victim] = nil
+                }
+                entries[entry.key.period] = entry
+            }
+        }
     }
 
     /// The live bulletin and the latest published revision it would follow, read once.
@@ -80,6 +149,9 @@ enum Bulletins {
         private var entries: [UUID: Snapshot] = [:]
         private var artifacts: [String: Data] = [:]
         private let capacity = 128
+        private var artifactBytes = 0
+        /// What the made artifacts (tables, pages, PDFs) may hold in memory at most.
+        private let maxArtifactBytes = 64 << 20
 
         func get(_ id: UUID) -> Snapshot? { lock.withLock { entries[id] } }
 
@@ -99,8 +171,13 @@ enum Bulletins {
             if let hit = lock.withLock({ artifacts[key] }) { return hit }
             let made = try make()
             lock.withLock {
-                if artifacts.count >= capacity * 4, let victim = artifacts.keys.first { artifacts[victim] = nil }
-                artifacts[key] = made
+                // Bounded by bytes as well as by number: whole pages and PDFs are large.
+                while !artifacts.isEmpty && (artifacts.count >= capacity * 4 || artifactBytes + made.count > maxArtifactBytes),
+                    let victim = artifacts.keys.first
+                {
+                    artifactBytes -= artifacts.removeValue(forKey: victim)?.count ?? 0
+                }
+                artifactBytes += made.count - (artifacts.updateValue(made, forKey: key)?.count ?? 0)
             }
             return made
         }
@@ -108,10 +185,28 @@ enum Bulletins {
 
     /// Reads a published revision: only its id from the database when this process has decoded it before.
     static func snapshot(_ p: Period, revision: Int?, on store: Store) async throws -> Snapshot? {
-        var q = BulletinModel.query(on: store.db).filter(\.$period == p.description)
-        q = revision.map { q.filter(\.$revision == $0) } ?? q.sort(\.$revision, .descending)
-        guard let ref = try await q.field(\.$id).first(), let id = ref.id else { return nil }
+        guard let id = try await snapshotID(p, revision: revision, on: store.db) else { return nil }
         return try await load(id, on: store)
+    }
+
+    /// The id of a published revision (the latest when `revision` is nil): the one query a
+    /// cached bulletin costs. On SQLite a direct statement, which took the cached public page from
+    /// FIGURE to FIGURE × /healthz.
+    static func snapshotID(_ p: Period, revision: Int?, on db: any Database) async throws -> UUID? {
+        guard let sql = db as? any SQLDatabase else { return nil }
+        let period = p.description
+        let direct = try await SQLiteDirect.run(on: sql) { c -> String? in
+            let st = try c.prepare(
+                revision == nil
+                    ? "SELECT id FROM bulletins WHERE period = ? ORDER BY revision DESC LIMIT 1"
+                    : "SELECT id FROM bulletins WHERE period = ? AND revision = CAST(? AS INTEGER)")
+            try st.bind([period] + (revision.map { [String($0)] } ?? []))
+            return try st.step() ? st.text(0) : nil
+        }
+        if let direct { return direct.flatMap(UUID.init(uuidString:)) }
+        var q = BulletinModel.query(on: db).filter(\.$period == period)
+        q = revision.map { q.filter(\.$revision == $0) } ?? q.sort(\.$revision, .descending)
+        return try await q.field(\.$id).first()?.id
     }
 
     static func load(_ id: UUID, on store: Store) async throws -> Snapshot? {
@@ -145,7 +240,7 @@ enum Bulletins {
     {
         let isMinistry = viewer?.role == .ministry
         if isMinistry && draft != false && revision == nil {
-            return (try await live(p, config: store.config, now: now, on: store.db), nil)
+            return (try await draftEntry(p, now: now, on: store).bulletin, nil)
         }
         guard let s = try await snapshot(p, revision: revision, on: store) else {
             if let revision {

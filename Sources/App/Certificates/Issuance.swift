@@ -135,6 +135,20 @@ enum Issuance {
 
         var state: Certificate.Status { Certificate.Status(rawValue: status) ?? .voided }
 
+        /// The row a direct statement selected, its columns in the order of `columns`.
+        init(_ st: SQLiteDirect.Statement) {
+            serial = st.text(0) ?? ""
+            unit_code = st.text(1) ?? ""
+            status = st.text(2) ?? ""
+            holder_name = st.text(3)
+            id_number = st.text(4)
+            occupation = st.text(5)
+            level = st.text(6)
+            issued_on = st.text(7)
+            reason = st.text(8)
+            certificate_number = st.text(9)
+        }
+
         var asInput: Input {
             Input(
                 serial: serial, holderName: holder_name ?? "", idNumber: id_number ?? "", occupation: occupation ?? "",

@@ -89,10 +89,31 @@ enum Pages {
     ) async throws -> Response {
         let view = try await req.view.render(template, Page(base: base(req, title: title, canonical: canonical), page: page))
         let res = try await view.encodeResponse(status: status, for: req)
-        // Remember an explicit language choice.
+        rememberLanguage(req, res)
+        return res
+    }
+
+    /// Remembers an explicit language choice (`?lang=`) in a cookie.
+    static func rememberLanguage(_ req: Request, _ res: Response) {
         if let q = req.query[String.self, at: "lang"], q == "en" || q == "zh" {
             res.cookies[L10n.cookie] = HTTPCookies.Value(string: q, maxAge: 365 * 86400, isHTTPOnly: true, sameSite: .lax)
         }
+    }
+
+    /// A page made before (the same for every reader who is signed out), with its validator: a
+    /// browser that sends the ETag back gets 304. `no-cache`, so that a browser asks again and a
+    /// reader who signs in meanwhile sees their own header.
+    static func html(_ page: Data, etag: String, for req: Request) -> Response {
+        var headers = HTTPHeaders()
+        headers.replaceOrAdd(name: .eTag, value: etag)
+        headers.replaceOrAdd(name: .cacheControl, value: "no-cache")
+        headers.replaceOrAdd(name: .vary, value: "Cookie")
+        if req.headers.first(name: .ifNoneMatch) == etag {
+            return Response(status: .notModified, headers: headers)
+        }
+        headers.contentType = .html
+        let res = Response(status: .ok, headers: headers, body: .init(data: page))
+        rememberLanguage(req, res)
         return res
     }
 
