@@ -49,7 +49,7 @@ else
   BASELABEL="sqlite3 .import of the same file"
 fi
 
-start_server "$TMP" ZHIJIAN_VERIFY_PER_MINUTE=100000000
+start_server "$TMP" ZHIJIAN_VERIFY_PER_MINUTE=100000000 ${EXTRA_ENV:-}
 ADMIN=$(login admin bench-admin)
 curl -sf -X POST "$URL/api/v1/users" -H "Authorization: Bearer $ADMIN" -H 'content-type: application/json' \
   -d '{"username":"bj","password":"bench-unit","role":"unit","unitCode":"110000"}' >/dev/null
@@ -61,6 +61,10 @@ curl -sf -X POST "$URL/api/v1/certificate-orders/$ORDER/allocate" -H "Authorizat
   -d '{"unitPriceYuan":"5.00"}' >/dev/null
 # The passes the certificates are issued against (not timed as part of the import).
 PASSES_ADMIN_TOKEN=$ADMIN PASSES_UNIT_TOKEN=$UNIT python3 Benchmarks/passes.py "$URL" "$CSV"
+# A fresh process on the same database, so that the peak memory measured is the import's own.
+stop_server
+start_server "$TMP" ZHIJIAN_VERIFY_PER_MINUTE=100000000 ${EXTRA_ENV:-}
+UNIT=$(login bj bench-unit)
 idle_rss=$(peak_rss)
 
 t0=$(date +%s.%N)
@@ -68,7 +72,7 @@ RESULT=$(curl -sf -H "Expect:" -X POST "$URL/api/v1/certificates/import" -H "Aut
 ours=$(seconds_since "$t0")
 imported=$(echo "$RESULT" | json '["imported"]')
 [ "$imported" = "$ROWS" ] || { echo "the import took $imported of $ROWS rows: $(echo "$RESULT" | head -c 600)"; exit 1; }
-echo "import: $imported imported, $(echo "$RESULT" | json '["errors"].__len__()') errors ($(python3 -c "print(round($ROWS / $ours))") rows/s); server peak RSS before it $idle_rss MiB"
+echo "import: $imported imported, $(echo "$RESULT" | json '["errors"].__len__()') errors ($(python3 -c "print(round($ROWS / $ours))") rows/s); the fresh server's peak RSS before it $idle_rss MiB"
 result "certificate import, $N rows ($DB)" "$ours" s "$BASELABEL" "$base" "$(ratio "$base" "$ours")" "≥ 0.6 (baseline ÷ ours)" "$(peak_rss)"
 
 cat > "$TMP/verify.lua" <<LUA

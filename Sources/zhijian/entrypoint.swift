@@ -3,9 +3,22 @@ import Foundation
 import Logging
 import Vapor
 
+#if canImport(Glibc)
+    /// glibc's `mallopt` (malloc.h, which Swift's Glibc module does not export) and `M_ARENA_MAX`.
+    @_silgen_name("mallopt") func mallopt(_ parameter: Int32, _ value: Int32) -> Int32
+    let M_ARENA_MAX: Int32 = -8
+#endif
+
 @main
 enum Entrypoint {
     static func main() async throws {
+        #if canImport(Glibc)
+            // glibc gives every thread that allocates its own arena (up to eight per core), and a
+            // request's memory is often freed on another thread than the one that took it: with
+            // two arenas a 300,000-row import peaked 40 MB lower at the same speed.
+            // MALLOC_ARENA_MAX in the environment still wins.
+            if ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"] == nil { _ = mallopt(M_ARENA_MAX, 2) }
+        #endif
         var env = try Environment.detect()
         // A server runs in production unless told otherwise (`--env development`, `VAPOR_ENV`):
         // templates cached, request logs at notice. `make run` asks for development.

@@ -40,7 +40,8 @@ extension AppTests {
                 // report, submitted and accepted): the draft follows.
                 let tj = try await t.login("tj", "password-tj")
                 #expect(
-                    try await t.send(.PUT, "/api/v1/reports/2026Q2/120000", token: tj, json: reportJSON(national: 9)).status == .ok)
+                    try await t.send(.PUT, "/api/v1/reports/2026Q2/120000", token: tj, json: reportJSON(national: 9)).status
+                        == .ok)
                 #expect(try await t.send(.POST, "/api/v1/reports/2026Q2/120000/submit", token: tj).status == .ok)
                 #expect(try await t.send(.POST, "/api/v1/reports/2026Q2/120000/accept", token: admin).status == .ok)
                 let changed = try await Self.draft(t, admin).rows.first { $0.unitCode == "120000" }
@@ -98,7 +99,8 @@ extension AppTests {
                 let tj = try await t.login("tj", "password-tj")
                 _ = bj
                 #expect(
-                    try await t.send(.PUT, "/api/v1/reports/2026Q2/120000", token: tj, json: reportJSON(national: 9)).status == .ok)
+                    try await t.send(.PUT, "/api/v1/reports/2026Q2/120000", token: tj, json: reportJSON(national: 9)).status
+                        == .ok)
                 #expect(try await t.send(.POST, "/api/v1/reports/2026Q2/120000/submit", token: tj).status == .ok)
                 #expect(try await t.send(.POST, "/api/v1/reports/2026Q2/120000/accept", token: admin).status == .ok)
                 #expect(try await t.publish("2026Q2", token: admin).status == .ok)

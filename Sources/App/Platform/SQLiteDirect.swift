@@ -22,11 +22,17 @@ enum SQLiteDirect {
     /// Runs `body` with the raw handle of one connection of `db`, or answers nil when `db` is not
     /// SQLite (or the handle cannot be reached). The connection is opened `FULLMUTEX` by SQLiteNIO,
     /// so a call from this thread while the driver works on the same connection waits its turn.
-    static func run<T: Sendable>(on db: any SQLDatabase, _ body: @escaping @Sendable (Connection) throws -> T) async throws -> T? {
+    /// `offload`: run `body` on the thread pool, for work long enough (a batch of thousands of
+    /// rows) that it should not hold a thread of Swift's cooperative pool; a lookup runs here.
+    static func run<T: Sendable>(
+        on db: any SQLDatabase, offload: Bool = false, _ body: @escaping @Sendable (Connection) throws -> T
+    ) async throws -> T? {
         guard let lite = db as? any SQLiteDatabase else { return nil }
         return try await lite.withConnection { conn -> T? in
             guard let raw = handle(of: conn) else { return nil }
-            return try body(Connection(raw: raw))
+            let c = Connection(raw: raw)
+            guard offload else { return try body(c) }
+            return try await NIOThreadPool.singleton.runIfActive { try body(c) }
         }
     }
 
@@ -72,20 +78,29 @@ enum SQLiteDirect {
         func bind(_ values: String?...) throws { try bind(values) }
 
         func bind(_ values: [String?]) throws {
-            sqlite_nio_sqlite3_reset(stmt)
-            sqlite_nio_sqlite3_clear_bindings(stmt)
-            for (i, v) in values.enumerated() {
-                let rc: Int32
-                if let v {
-                    // SQLITE_TRANSIENT: SQLite copies the text before the Swift string goes.
-                    rc = sqlite_nio_sqlite3_bind_text(stmt, Int32(i + 1), v, -1, transient)
-                } else {
-                    rc = sqlite_nio_sqlite3_bind_null(stmt, Int32(i + 1))
-                }
-                guard rc == SQLITE_OK else { throw connection.error(rc) }
-            }
+            reset()
+            for (i, v) in values.enumerated() { try bind(Int32(i + 1), v) }
         }
 
+        /// Readies the statement for another run with new values.
+        func reset() {
+            sqlite_nio_sqlite3_reset(stmt)
+            sqlite_nio_sqlite3_clear_bindings(stmt)
+        }
+
+        /// Binds one text (1-based).
+        func bind(_ index: Int32, _ value: String?) throws {
+            let rc: Int32
+            if let value {
+                // SQLITE_TRANSIENT: SQLite copies the text before the Swift string goes.
+                rc = sqlite_nio_sqlite3_bind_text(stmt, index, value, -1, transient)
+            } else {
+                rc = sqlite_nio_sqlite3_bind_null(stmt, index)
+            }
+            guard rc == SQLITE_OK else { throw connection.error(rc) }
+        }
+
+        /// Binds one number after `bind(_:)` bound the texts (1-based).
         func bind(_ index: Int32, _ value: Double) throws {
             let rc = sqlite_nio_sqlite3_bind_double(stmt, index, value)
             guard rc == SQLITE_OK else { throw connection.error(rc) }

@@ -245,7 +245,7 @@ extension SQLDatabase {
     /// Runs a bulk write with SQLite's page cache raised to `megabytes`, then back to the
     /// default: a large import whose dirty pages outgrow the default 2 MB spills them to the
     /// WAL and reads them back (`walFindFrame`). Nothing on PostgreSQL.
-    func withLargeCache<T>(megabytes: Int = 128, _ body: () async throws -> T) async throws -> T {
+    func withLargeCache<T>(megabytes: Int = 32, _ body: () async throws -> T) async throws -> T {
         guard dialect.name == "sqlite" else { return try await body() }
         try await raw("PRAGMA cache_size = -\(unsafeRaw: String(megabytes * 1024))").run()
         do {

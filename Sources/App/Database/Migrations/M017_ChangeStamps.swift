@@ -80,6 +80,7 @@ enum ChangeStamps {
         }
         if let direct { return direct }
         struct Row: Decodable { let stamp: Int64 }
-        return try await sql.raw("SELECT stamp FROM change_stamps WHERE topic = \(bind: topic)").first(decoding: Row.self)?.stamp ?? 0
+        return try await sql.raw("SELECT stamp FROM change_stamps WHERE topic = \(bind: topic)").first(decoding: Row.self)?.stamp
+            ?? 0
     }
 }
