@@ -6,7 +6,7 @@ PORT ?= 8080
 ZHIJIAN_ADMIN_PASSWORD ?= zhijian-admin
 export ZHIJIAN_ADMIN_PASSWORD
 
-.PHONY: deps build run demo cluster cluster-test format format-check test test-postgres browser-test crawl crash-test fuzz fuzz-postgres soak soak-postgres bench clean
+.PHONY: deps build run demo cluster cluster-test format format-check test test-postgres browser-test crawl crash-test fuzz fuzz-postgres soak soak-postgres bench bench-postgres clean
 
 deps:
 	@scripts/deps.sh
@@ -88,10 +88,15 @@ soak-postgres: deps
 	swift build -c release --product zhijian
 	scripts/with-postgres.sh bash -c 'SOAK_DATABASE_URL=$$TEST_DATABASE_URL Benchmarks/soak.sh $${SOAK_SECONDS:-30} $${UNITS:-20}'
 
+# Benchmarks on the release build, each against a baseline measured in the same run, printed as
+# one table (ratios, aims, peak memory, core count): see Benchmarks/run.sh and the README.
 bench: deps
-	Benchmarks/bulletin.sh
-	Benchmarks/certificates.sh
-	Benchmarks/derive.sh
+	Benchmarks/run.sh
+
+# Certificate import (baseline COPY) and verification on a throw-away PostgreSQL server.
+bench-postgres: deps
+	swift build -c release --product zhijian
+	scripts/with-postgres.sh bash -c 'BENCH_DATABASE_URL=$$TEST_DATABASE_URL Benchmarks/run.sh --postgres'
 
 clean:
 	rm -rf .build

@@ -26,7 +26,7 @@ trap 'stop_server; rm -rf "$TMP"' EXIT
 CSV="$TMP/certificates.csv"
 python3 Benchmarks/gen_certificates.py "$CSV" "$ROWS"
 echo "file: $ROWS rows, $(du -h "$CSV" | cut -f1)"
-N=$(printf "%'d" "$ROWS")
+N=$(python3 -c "print(f'{$ROWS:,}')")
 
 if [ -n "${BENCH_DATABASE_URL:-}" ]; then
   DB=PostgreSQL
@@ -73,7 +73,9 @@ ours=$(seconds_since "$t0")
 imported=$(echo "$RESULT" | json '["imported"]')
 [ "$imported" = "$ROWS" ] || { echo "the import took $imported of $ROWS rows: $(echo "$RESULT" | head -c 600)"; exit 1; }
 echo "import: $imported imported, $(echo "$RESULT" | json '["errors"].__len__()') errors ($(python3 -c "print(round($ROWS / $ours))") rows/s); the fresh server's peak RSS before it $idle_rss MiB"
-result "certificate import, $N rows ($DB)" "$ours" s "$BASELABEL" "$base" "$(ratio "$base" "$ours")" "≥ 0.6 (baseline ÷ ours)" "$(peak_rss)"
+# The aims are SQLite's (issue 14); PostgreSQL's figures are shown beside them.
+AIM() { [ "$DB" = SQLite ] && echo "$1" || echo "— (SQLite: $1)"; }
+result "certificate import, $N rows ($DB)" "$ours" s "$BASELABEL" "$base" "$(ratio "$base" "$ours")" "$(AIM "≥ 0.6, baseline ÷ ours")" "$(peak_rss)"
 
 cat > "$TMP/verify.lua" <<LUA
 math.randomseed(42)
@@ -86,4 +88,4 @@ LUA
 nf=$(rps "$URL/api/v1/no-such-route")
 v=$(rps -s "$TMP/verify.lua" "$URL/api/v1/verify")
 curl -sf "$URL/api/v1/verify?serial=000000000007&name=%E6%B5%8B%E8%AF%957" | grep -q '"result":"valid"' || { echo "verification answered wrongly"; exit 1; }
-result "verification, random of $N ($DB)" "$v" req/s "GET /api/v1/<no such route> (404)" "$nf" "$(ratio "$v" "$nf")" "≥ 0.7 (ours ÷ baseline)" "$(peak_rss)"
+result "verification, random of $N ($DB)" "$v" req/s "GET /api/v1/<no such route> (404)" "$nf" "$(ratio "$v" "$nf")" "$(AIM "≥ 0.7")" "$(peak_rss)"

@@ -1,6 +1,7 @@
 import CertificateKit
 import Domain
 import Fluent
+import FluentSQLiteDriver
 import SQLKit
 import Vapor
 
@@ -48,10 +49,63 @@ enum VerifyController {
         var idNumber: String?
     }
 
-    @Sendable static func verify(_ req: Request) async throws -> Answer {
-        try await req.rateLimit(req.application.verifyLimiter)
+    /// `GET /api/v1/verify`. The common answer — a certificate in force, shown by its holder —
+    /// is made on the event loop without a task: the limit counted in memory, the certificate
+    /// read by a direct statement on a leased SQLite connection, the names from their caches.
+    /// Everything else (a token, PostgreSQL's shared limits, a serial not found, a mismatch or a
+    /// revoked certificate, which are recorded as leads) takes the general path below, after the
+    /// limit was counted once. Random verifications went from FIGURE to FIGURE × the no-route 404.
+    @Sendable static func verify(_ req: Request) throws -> EventLoopFuture<Answer> {
+        let limiter = req.application.verifyLimiter
+        let sharedLimit = limiter.scope != nil && req.db.isPostgres && req.application.config.sharedLimits
+        if !sharedLimit { try req.rateLimit(limiter, retry: limiter.hit(req.clientAddress, now: req.now)) }
         let q = try req.query.decode(Query.self)
-        return try await answer(q, on: req)
+        let general = {
+            req.eventLoop.makeFutureWithTask {
+                if sharedLimit { try await req.rateLimit(limiter) }
+                return try await answer(q, on: req)
+            }
+        }
+        guard !sharedLimit, q.token == nil, let fast = FastLookup(q), let lite = req.db as? any SQLiteDatabase else {
+            return general()
+        }
+        let app = req.application
+        return lite.withConnection { conn -> EventLoopFuture<Answer?> in
+            conn.eventLoop.makeCompletedFuture { try fast.answer(on: conn, names: app) }
+        }.flatMap { found in found.map { req.eventLoop.makeSucceededFuture($0) } ?? general() }
+    }
+
+    /// A lookup the event loop can answer alone, if the certificate is in force and its holder's.
+    struct FastLookup: Sendable {
+        let serial: String
+        let name: String
+        let id: String
+
+        init?(_ q: Query) {
+            let serial = q.serial?.trimmingCharacters(in: .whitespaces) ?? ""
+            let name = q.name?.trimmingCharacters(in: .whitespaces) ?? ""
+            let id = IDNumber.normalised(q.idNumber?.trimmingCharacters(in: .whitespaces) ?? "")
+            guard Serials.parse(serial) != nil, !name.isEmpty || !id.isEmpty else { return nil }
+            (self.serial, self.name, self.id) = (serial, name, id)
+        }
+
+        /// The answer, or nil when the general path must give it.
+        func answer(on conn: SQLiteConnection, names app: Application) throws -> Answer? {
+            guard let raw = SQLiteDirect.handle(of: conn) else { return nil }
+            let st = try SQLiteDirect.Connection(raw: raw).prepare(
+                "SELECT \(Issuance.Row.columns.joined(separator: ", ")) FROM certificates WHERE serial = ?")
+            try st.bind(serial)
+            guard try st.step() else { return nil }
+            let c = Issuance.Row(st)
+            guard c.state == .issued,
+                (!name.isEmpty && name == c.holder_name) || (!id.isEmpty && id == c.id_number),
+                let unitName = app.unitNames.cached(c.unit_code),
+                let occupationName = app.occupationNames.cached(c.occupation ?? "")
+            else { return nil }
+            return Answer(
+                result: "valid", certificate: publicView(c, occupationName: occupationName, unitName: unitName ?? ""),
+                signatureValid: nil)
+        }
     }
 
     static func answer(_ q: Query, on req: Request) async throws -> Answer {
@@ -275,14 +329,18 @@ enum VerifyController {
     }
 
     static func publicView(_ r: Issuance.Row, on store: Store) async throws -> PublicCertificate {
-        let level = Level(rawValue: r.level ?? "")
-        let occupationName = try await store.app.occupationNames.name(r.occupation ?? "", on: store.db)
-        return PublicCertificate(
+        publicView(
+            r, occupationName: try await store.app.occupationNames.name(r.occupation ?? "", on: store.db),
+            unitName: try await store.app.unitNames.name(r.unit_code, on: store.db) ?? "")
+    }
+
+    static func publicView(_ r: Issuance.Row, occupationName: String?, unitName: String) -> PublicCertificate {
+        PublicCertificate(
             serial: r.serial, certificateNumber: r.certificate_number, holderName: Masking.name(r.holder_name ?? ""),
             idNumber: Masking.idNumber(r.id_number ?? ""), occupation: occupationName ?? r.occupation ?? "",
             occupationCode: occupationName == nil ? nil : r.occupation,
-            level: r.level ?? "", levelName: level?.nameZh ?? "", issuedOn: r.issued_on ?? "",
-            unitCode: r.unit_code, unitName: try await store.app.unitNames.name(r.unit_code, on: store.db) ?? "",
+            level: r.level ?? "", levelName: Level(rawValue: r.level ?? "")?.nameZh ?? "", issuedOn: r.issued_on ?? "",
+            unitCode: r.unit_code, unitName: unitName,
             status: r.status, revokedReason: r.state == .revoked ? r.reason : nil)
     }
 

@@ -114,6 +114,11 @@ extension Request {
         } else {
             retry = limiter.hit(address, now: now)
         }
+        try rateLimit(limiter, retry: retry)
+    }
+
+    /// The refusal of a hit already counted: 429 with Retry-After when `retry` is set.
+    func rateLimit(_ limiter: RateLimiter, retry: Int?) throws {
         if let retry {
             AppMetrics.refused(by: limiter)
             var e = AppError(
@@ -167,6 +172,12 @@ final class NameCache: @unchecked Sendable {
     private let load: @Sendable (any Database) async throws -> [String: String]
 
     init(_ load: @escaping @Sendable (any Database) async throws -> [String: String]) { self.load = load }
+
+    /// The name as cached, without waiting: nil when the cache is older than a minute (the
+    /// caller then asks `name(_:on:)`); `.some(nil)` when the code has no name.
+    func cached(_ code: String) -> String?? {
+        lock.withLock { Date().timeIntervalSince(loaded) < 60 ? .some(names[code]) : nil }
+    }
 
     func name(_ code: String, on db: any Database) async throws -> String? {
         if let hit = lock.withLock({ Date().timeIntervalSince(loaded) < 60 ? Optional(names[code]) : nil }) { return hit }

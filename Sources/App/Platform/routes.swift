@@ -59,7 +59,8 @@ func routes(_ app: Application) throws {
     api.get(.api(.certificateBreaches), use: CertificatesController.breaches)
     api.get(.api(.forgeryLeads), use: VerificationController.leads)
     api.post(.api(.forgeryLeadCase(.key)), use: VerificationController.leadCase)
-    api.get(.api(.verify), use: VerifyController.verify)
+    // Future-based, so that the common answer needs no task (see `VerifyController.verify`).
+    api.on(.GET, SiteURL.api(.verify).pathComponents, use: VerifyController.verify)
     // The key is checked before a byte of the body is read; the body is at most 1,000 rows.
     api.grouped(RequireAPIKey()).on(.POST, .api(.verifyBatch), body: .collect(maxSize: "1mb"), use: VerifyBatch.batch)
     api.get(.api(.apiKeys), use: VerificationController.listKeys)
