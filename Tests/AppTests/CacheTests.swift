@@ -87,8 +87,25 @@ extension AppTests {
                 let en = try await t.send(.GET, "/bulletins/2026Q2?lang=en")
                 #expect(en.body.string.contains("lang=\"en\"") && en.headers.setCookie?[L10n.cookie]?.string == "en")
                 #expect(en.headers.first(name: .eTag) != etag)
-                // Made-up parameters are answered but never cached (nor can they fill the cache).
-                #expect(try await t.send(.GET, "/bulletins/2026Q2?x=\(UUID())").status == .ok)
+                // A browser that has the English page gets 304 and its language choice remembered.
+                var conditionalEn = HTTPHeaders()
+                conditionalEn.replaceOrAdd(name: .ifNoneMatch, value: en.headers.first(name: .eTag) ?? "")
+                let enAgain = try await t.send(.GET, "/bulletins/2026Q2?lang=en", headers: conditionalEn)
+                #expect(enAgain.status == .notModified && enAgain.headers.setCookie?[L10n.cookie]?.string == "en")
+                // Made-up addresses are answered but never kept: other parameters, repeated ones,
+                // other spellings of a revision, another spelling of the path.
+                let kept = t.app.bulletinCache.artifactCount
+                for query in [
+                    "x=\(UUID())", "draft=false&draft=false", "revision=01", "revision=+1", "revision=1&revision=1",
+                    "lang=en&lang=en", "draft=true", "lang=fr", "&", "revision",
+                ] {
+                    let res = try await t.send(.GET, "/bulletins/2026Q2?\(query)")
+                    #expect(res.status.code < 500 && res.headers.first(name: .eTag) == nil, "\(query)")
+                }
+                #expect(try await t.send(.GET, "/bulletins/2026Q2/").headers.first(name: .eTag) == nil)
+                #expect(t.app.bulletinCache.artifactCount == kept)
+                // The page's own parameters are kept, once each.
+                #expect(try await t.send(.GET, "/bulletins/2026Q2?revision=1&lang=zh").headers.first(name: .eTag) != nil)
                 // A signed-in reader gets their own header, not the public page.
                 let web = try await Web.webLogin(t, "bj", "password-bj")
                 let own = try await t.send(.GET, "/bulletins/2026Q2", headers: Web.headers(web.cookie))

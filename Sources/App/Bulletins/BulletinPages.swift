@@ -142,10 +142,10 @@ enum BulletinPages {
         if raw.contains(".") { return try await BulletinsController.answer(b, snapshot: snapshot, format: format, for: req) }
         // A published revision is immutable, and everyone signed out sees the same page of it: the
         // whole page is made once per revision, language and address (0.11 → FIGURE × /healthz).
-        let pageKey = snapshot.flatMap { _ in publicPageKey(req) }
+        let pageKey = snapshot.flatMap { _ in publicPageKey(req, period: p) }
         if let snapshot, let pageKey {
             if let page = req.application.bulletinCache.cached(snapshot.id, pageKey) {
-                return Pages.html(page, etag: "\"\(snapshot.id)-\(L10n.lang(req))\"", for: req)
+                return Pages.html(page, etag: Pages.etag(snapshot.id, lang: L10n.lang(req)), for: req)
             }
         }
         let isMinistry = req.auth.get(User.self)?.role == .ministry
@@ -177,27 +177,33 @@ enum BulletinPages {
         let res = try await Pages.render(req, "bulletins/show", title: view.title, view)
         if let snapshot, let pageKey, let body = res.body.buffer {
             let page = req.application.bulletinCache.artifact(snapshot.id, pageKey) { Data(body.readableBytesView) }
-            return Pages.html(page, etag: "\"\(snapshot.id)-\(L10n.lang(req))\"", for: req)
+            return Pages.html(page, etag: Pages.etag(snapshot.id, lang: L10n.lang(req)), for: req)
         }
         return res
     }
 
-    /// The page cache's key for a reader who is signed out and asks with nothing but the
-    /// published page's own parameters (`revision`, `draft=false`, `lang`); nil otherwise, so that
-    /// made-up query strings cannot fill the cache.
-    static func publicPageKey(_ req: Request) -> String? {
-        guard req.auth.get(User.self) == nil, req.method == .GET else { return nil }
-        var kept: [String] = []
-        for item in (req.url.query ?? "").split(separator: "&") {
-            let kv = item.split(separator: "=", maxSplits: 1).map(String.init)
-            switch (kv.first, kv.count == 2 ? kv[1] : nil) {
-            case ("revision", let v?) where v.count <= 4 && Int(v) != nil: kept.append("revision=\(v)")
-            case ("draft", "false"?): kept.append("draft=false")
-            case ("lang", "zh"?), ("lang", "en"?): kept.append("lang")
+    /// The page cache's key for a reader who is signed out and asks for the page at its own
+    /// address with nothing but its own parameters, each once and in its one spelling
+    /// (`revision=2`, `draft=false`, `lang=en|zh`); nil for anything else, which is answered but
+    /// not kept, so that made-up addresses can neither fill the cache nor push out what is in it.
+    static func publicPageKey(_ req: Request, period: Period) -> String? {
+        guard req.auth.get(User.self) == nil, req.method == .GET,
+            req.url.path == SiteURL.bulletin(.value(period.description)).path
+        else { return nil }
+        var seen: [String: String] = [:]
+        for item in req.url.query.map({ $0.split(separator: "&", omittingEmptySubsequences: false) }) ?? [] {
+            let kv = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            guard kv.count == 2, seen[kv[0]] == nil else { return nil }
+            switch (kv[0], kv[1]) {
+            case ("revision", let v) where Int(v).map { $0 > 0 && String($0) == v } == true: break
+            case ("draft", "false"), ("lang", "zh"), ("lang", "en"): break
             default: return nil
             }
+            seen[kv[0]] = kv[1]
         }
-        return "page-\(L10n.lang(req))\(req.url.path.prefix(64))?" + kept.joined(separator: "&")
+        // The page links to itself in the other language keeping the other parameters in order.
+        let order = (req.url.query ?? "").split(separator: "&").map { $0.split(separator: "=")[0] }.filter { $0 != "lang" }
+        return "page-\(L10n.lang(req))?" + order.map { "\($0)=\(seen[String($0)] ?? "")" }.joined(separator: "&")
     }
 
     @Sendable static func publish(_ req: Request) async throws -> Response {

@@ -162,6 +162,9 @@ enum Bulletins {
             }
         }
 
+        /// How many made things are kept (for tests).
+        var artifactCount: Int { lock.withLock { artifacts.count } }
+
         /// What was made from a published revision, if it was.
         func cached(_ id: UUID, _ kind: String) -> Data? { lock.withLock { artifacts["\(id)/\(kind)"] } }
 

@@ -4,6 +4,7 @@ import Fluent
 import FluentSQLiteDriver
 import SQLKit
 import Vapor
+import VaporCSQLite
 
 /// Public verification: by serial plus name or ID number, one at a time or (with an employer's
 /// API key) a batch of up to 1,000, or by a scanned token. Every way ends in `answers`, so the
@@ -92,6 +93,9 @@ enum VerifyController {
         /// The answer, or nil when the general path must give it.
         func answer(on conn: SQLiteConnection, names app: Application) throws -> Answer? {
             guard let raw = SQLiteDirect.handle(of: conn) else { return nil }
+            // This runs on the event loop: a reader that finds the file busy (WAL recovery, another
+            // process's exclusive lock) waits at most this long instead of SQLiteNIO's endless retry.
+            sqlite_nio_sqlite3_busy_timeout(raw, 250)
             let st = try SQLiteDirect.Connection(raw: raw).prepare(
                 "SELECT \(Issuance.Row.columns.joined(separator: ", ")) FROM certificates WHERE serial = ?")
             try st.bind(serial)

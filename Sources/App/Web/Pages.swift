@@ -108,14 +108,27 @@ enum Pages {
         headers.replaceOrAdd(name: .eTag, value: etag)
         headers.replaceOrAdd(name: .cacheControl, value: "no-cache")
         headers.replaceOrAdd(name: .vary, value: "Cookie")
-        if req.headers.first(name: .ifNoneMatch) == etag {
-            return Response(status: .notModified, headers: headers)
-        }
-        headers.contentType = .html
-        let res = Response(status: .ok, headers: headers, body: .init(data: page))
+        let res =
+            req.headers.first(name: .ifNoneMatch) == etag
+            ? Response(status: .notModified, headers: headers)
+            : Response(status: .ok, headers: headers, body: .init(data: page))
+        if res.status == .ok { res.headers.contentType = .html }
         rememberLanguage(req, res)
         return res
     }
+
+    /// The validator of a cached page: the revision, the language, and this build of the
+    /// server, so that a browser does not keep an old page's HTML beside a new release's assets.
+    static func etag(_ revision: UUID, lang: String) -> String { "\"\(revision)-\(lang)-\(build)\"" }
+
+    /// This executable's size and modification time: the same on every process of one release.
+    static let build: String = {
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        let attributes = try? FileManager.default.attributesOfItem(atPath: exe)
+        let size = (attributes?[.size] as? Int) ?? 0
+        let time = Int((attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)
+        return String(size ^ time, radix: 36)
+    }()
 
     struct ErrorPage: Encodable {
         let status: Int

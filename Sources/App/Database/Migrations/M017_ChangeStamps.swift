@@ -17,21 +17,33 @@ struct M017_ChangeStamps: AsyncMigration {
     static let tables = ["units", "reports", "bulletins", "rectifications"]
 
     func prepare(on db: any Database) async throws {
+        // One transaction: a failure leaves nothing half made, and the migration can run again.
+        try await db.transaction { try await Self.install(on: $0) }
+    }
+
+    static func install(on db: any Database) async throws {
         try await db.schema("change_stamps")
             .field("topic", .string, .identifier(auto: false))
             .field("stamp", .int64, .required)
             .create()
         guard let sql = db as? any SQLDatabase else { return }
-        try await sql.raw("INSERT INTO change_stamps (topic, stamp) VALUES (\(bind: Self.topic), 0)").run()
-        let bump = "UPDATE change_stamps SET stamp = stamp + 1 WHERE topic = '\(Self.topic)'"
+        try await sql.raw("INSERT INTO change_stamps (topic, stamp) VALUES (\(bind: topic), 0)").run()
+        let bump = "UPDATE change_stamps SET stamp = stamp + 1 WHERE topic = '\(topic)'"
         if sql.dialect.name == "postgresql" {
             try await sql.raw(
                 """
                 CREATE FUNCTION zhijian_bump_bulletin_inputs() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN \(unsafeRaw: bump); RETURN NULL; END $$
+                BEGIN
+                  -- Once per transaction, however many rows it changed (the flag is transaction-local).
+                  IF current_setting('zhijian.bulletin_inputs_bumped', true) IS DISTINCT FROM 'on' THEN
+                    \(unsafeRaw: bump);
+                    PERFORM set_config('zhijian.bulletin_inputs_bumped', 'on', true);
+                  END IF;
+                  RETURN NULL;
+                END $$
                 """
             ).run()
-            for table in Self.tables {
+            for table in tables {
                 try await sql.raw(
                     """
                     CREATE CONSTRAINT TRIGGER \(ident: table + "_bulletin_inputs") AFTER INSERT OR UPDATE OR DELETE ON \(ident: table)
@@ -40,7 +52,7 @@ struct M017_ChangeStamps: AsyncMigration {
                 ).run()
             }
         } else {
-            for table in Self.tables {
+            for table in tables {
                 for event in ["INSERT", "UPDATE", "DELETE"] {
                     try await sql.raw(
                         """
