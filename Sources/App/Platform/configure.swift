@@ -56,6 +56,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.migrations.add(M012_Supervision())
     app.migrations.add(M013_ComplaintHandling())
     app.migrations.add(M014_BulletinDocuments())
+    app.migrations.add(M015_DerivationIndexes())
 
     // Stable, sorted keys and ISO 8601 dates in every JSON answer.
     let encoder = JSONEncoder()
