@@ -56,6 +56,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.migrations.add(M012_Supervision())
     app.migrations.add(M013_ComplaintHandling())
     app.migrations.add(M014_BulletinDocuments())
+    app.migrations.add(M015_DerivationIndexes())
     app.migrations.add(M016_SQLiteInlineChecks())
     app.migrations.add(M017_ChangeStamps())
 
