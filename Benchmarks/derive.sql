@@ -5,12 +5,11 @@
 -- the quarter's first and last day, :start and :end with its first instant and the next quarter's
 -- (seconds since 1970, as SQLite holds Fluent's dates).
 --
--- The indexes each statement uses (EXPLAIN QUERY PLAN on the demo database):
+-- The indexes each statement uses (EXPLAIN QUERY PLAN on the demo database, by sqlite3 3.40 and by
+-- the server's SQLite 3.54 alike, which adds a Bloom filter to the list of step 1):
 --   1. the one pass over the quarter's sessions (Derivation.sessionsPass):
 --        SEARCH s USING COVERING INDEX exam_sessions_derivation_idx (date>? AND date<?)
---        SEARCH f USING AUTOMATIC PARTIAL COVERING INDEX (unit_code=? AND level=? AND active=?) LEFT-JOIN
---          (a few hundred fee standards, indexed anew for the query: `active = 1` does not match
---          the partial index fee_standards_one_active's `WHERE active`)
+--        SEARCH f USING INDEX fee_standards_one_active (unit_code=? AND level=?) LEFT-JOIN
 --        SEARCH st USING INDEX sqlite_autoindex_stations_1 (code=?) LEFT-JOIN
 --        SEARCH sc USING INDEX sqlite_autoindex_station_scopes_2 (station_code=? AND occupation_code=?) LEFT-JOIN
 --        USE TEMP B-TREE FOR GROUP BY (the rows come in date order; sorted by unit once)

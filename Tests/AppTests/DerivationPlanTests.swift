@@ -51,7 +51,8 @@ extension AppTests {
                         plan.contains { $0.hasPrefix("SEARCH f USING INDEX fee_standards_one_active (unit_code=? AND level=?)") },
                         "\(plan.joined(separator: "\n"))")
                 } else {
-                    #expect(plan.contains { $0.contains("Index Only Scan using \(Self.index)") }, "\(plan.joined(separator: "\n"))")
+                    #expect(
+                        plan.contains { $0.contains("Index Only Scan using \(Self.index)") }, "\(plan.joined(separator: "\n"))")
                 }
             }
         }

@@ -121,8 +121,8 @@ enum Derivation {
 
     /// The registers' part of `all`: the quarter's sessions read once (`sessionsPass`), then a few
     /// small queries on the other registers. One pass from the index of M015 instead of five scans
-    /// of the table took GET /api/v1/derived on the ~990,000-session demo from 1.55 s to 0.46 s
-    /// (8.4 → 2.8 × one indexed pass over the quarter's sessions; Benchmarks/derive.sh, 2026-11).
+    /// of the table took GET /api/v1/derived on the ~990,000-session demo from 1.42 s to 0.25 s
+    /// (8.3 → 1.6 × one indexed pass over the quarter's sessions; Benchmarks/derive.sh, 2026-11).
     static func registers(_ p: Period, on db: any Database) async throws -> [String: Derived] {
         guard let sql = db as? any SQLDatabase else { return [:] }
         var result: [String: Derived] = [:]
