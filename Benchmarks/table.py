@@ -22,10 +22,11 @@ def met(ratio, aim):
     aim = aim.strip()
     try:
         r = float(ratio)
+        bound = float(aim[1:].split()[0].rstrip(",;")) if aim[:1] in "≥≤" else None
         if aim.startswith("≥"):
-            return "met" if r >= float(aim[1:].split()[0]) else "NOT met"
+            return "met" if r >= bound else "NOT met"
         if aim.startswith("≤"):
-            return "met" if r <= float(aim[1:].split()[0]) else "NOT met"
+            return "met" if r <= bound else "NOT met"
     except (ValueError, IndexError):
         pass
     return ""

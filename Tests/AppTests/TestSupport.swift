@@ -34,7 +34,7 @@ func testDatabase() -> (AppConfig.DatabaseChoice, cleanup: () -> Void) {
     return (
         .sqliteFile(path),
         {
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            for suffix in ["", "-wal", "-shm", "-start.lock"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         }
     )
 }
