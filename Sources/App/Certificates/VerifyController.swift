@@ -97,13 +97,11 @@ enum VerifyController {
             // This runs on the event loop: a reader that finds the file busy (WAL recovery, another
             // process's exclusive lock) waits at most this long instead of SQLiteNIO's endless retry.
             sqlite_nio_sqlite3_busy_timeout(raw, 250)
-            let st = try SQLiteDirect.Connection(raw: raw).prepare(
-                "SELECT \(Issuance.Row.columns.joined(separator: ", ")) FROM certificates WHERE serial = ?")
+            let st = try SQLiteDirect.Connection(raw: raw).prepare(directSelect + "serial = ?")
             try st.bind(serial)
             guard try st.step() else { return nil }
             let c = Issuance.Row(st)
-            guard c.state == .issued,
-                (!name.isEmpty && name == c.holder_name) || (!id.isEmpty && id == c.id_number),
+            guard c.state == .issued, isHolder(c, name: name, idNumber: id),
                 let unitName = app.unitNames.cached(c.unit_code),
                 let occupationName = app.occupationNames.cached(c.occupation ?? "")
             else { return nil }
@@ -184,8 +182,7 @@ enum VerifyController {
                 results[i] = .success(Answer(result: "not_found", certificate: nil, signatureValid: nil))
                 continue
             }
-            let matches = (!a.name.isEmpty && a.name == c.holder_name) || (!a.id.isEmpty && a.id == c.id_number)
-            if !matches {
+            if !isHolder(c, name: a.name, idNumber: a.id) {
                 if c.state == .issued {
                     sightings.append(.init(serial: c.serial, kind: .mismatch, unitCode: c.unit_code, lookups: 1))
                 }
@@ -267,16 +264,15 @@ enum VerifyController {
         let byNumber = numbers
         let direct = try await SQLiteDirect.run(on: sql) { c -> [String: Issuance.Row] in
             var found: [String: Issuance.Row] = [:]
-            let select = "SELECT \(Issuance.Row.columns.joined(separator: ", ")) FROM certificates WHERE "
             if !serials.isEmpty {
-                let st = try c.prepare(select + "serial = ?")
+                let st = try c.prepare(directSelect + "serial = ?")
                 for s in serials {
                     try st.bind(s)
                     if try st.step() { found[s] = Issuance.Row(st) }
                 }
             }
             if !byNumber.isEmpty {
-                let st = try c.prepare(select + "certificate_number = ?")
+                let st = try c.prepare(directSelect + "certificate_number = ?")
                 for (number, keys) in byNumber {
                     try st.bind(number)
                     if try st.step() {
@@ -309,6 +305,15 @@ enum VerifyController {
     /// The certificate named by one key.
     static func lookup(_ key: String, on db: any Database) async throws -> Issuance.Row? {
         try await lookup([key], on: db)[key]
+    }
+
+    /// A direct statement's certificate columns (`Issuance.Row(_:)` reads them in this order), to
+    /// be completed by the key's condition.
+    static let directSelect = "SELECT \(Issuance.Row.columns.joined(separator: ", ")) FROM certificates WHERE "
+
+    /// Whether the person asking named the holder: the name or the (normalised) ID number given.
+    static func isHolder(_ c: Issuance.Row, name: String, idNumber: String) -> Bool {
+        (!name.isEmpty && name == c.holder_name) || (!idNumber.isEmpty && idNumber == c.id_number)
     }
 
     /// The units whose allocated ranges hold these serials (those that parse), by serial number,

@@ -17,7 +17,7 @@ import VaporCSQLite
 /// corrupt the file (https://sqlite.org/howtocorrupt.html#multiple_copies). The handle is read
 /// from `SQLiteConnection` by reflection, since SQLiteNIO keeps it internal; if a newer SQLiteNIO
 /// renames it, `handle(of:)` answers nil, every caller falls back to SQLKit (correct, slower) and
-/// `SQLiteDirectTests` fails, so nobody ships the slow path unknowingly.
+/// `Caches.sqliteDirect_isTakenOnSQLite` fails, so nobody ships the slow path unknowingly.
 enum SQLiteDirect {
     /// Runs `body` with the raw handle of one connection of `db`, or answers nil when `db` is not
     /// SQLite (or the handle cannot be reached). The connection is opened `FULLMUTEX` by SQLiteNIO,
