@@ -15,6 +15,8 @@ command -v pkg-config >/dev/null || need_apt+=(pkg-config)
 command -v sqlite3 >/dev/null || need_apt+=(sqlite3)
 [ -e /usr/include/sqlite3.h ] || need_apt+=(libsqlite3-dev)
 command -v python3 >/dev/null || need_apt+=(python3 python3-pip)
+# The report form's round trip through LibreOffice (the tests convert the project's own export).
+command -v libreoffice >/dev/null || need_apt+=(libreoffice-calc-nogui)
 if [ "${WITH_BROWSER:-0}" = 1 ]; then
   command -v chromium >/dev/null || need_apt+=(chromium)
   command -v chromedriver >/dev/null || need_apt+=(chromium-driver)

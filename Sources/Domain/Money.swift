@@ -42,6 +42,9 @@ public struct Money: Sendable, Hashable, Comparable, Codable, CustomStringConver
     }
 
     /// `"1200.50"`
+    /// The amount in yuan as a spreadsheet number (exact to the fen below 2^53 fen).
+    public var doubleValue: Double { Double(fen) / 100 }
+
     public var description: String {
         let sign = fen < 0 ? "-" : ""
         let a = fen.magnitude

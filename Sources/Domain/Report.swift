@@ -180,13 +180,16 @@ public struct ValidationIssue: Sendable, Hashable, Codable {
     public let code: String
     public let message: String
     public let messageZh: String
+    /// The spreadsheet cell the value was read from (`F9`), when it came from an uploaded form.
+    public let cell: String?
 
-    public init(field: String, column: Int?, code: String, message: String, messageZh: String) {
+    public init(field: String, column: Int?, code: String, message: String, messageZh: String, cell: String? = nil) {
         self.field = field
         self.column = column
         self.code = code
         self.message = message
         self.messageZh = messageZh
+        self.cell = cell
     }
 
     /// An issue about a report field, its messages naming the column in both languages.

@@ -174,6 +174,8 @@ extension Request {
         do { _ = try await body.collect(max: max).get() } catch let e as any AbortError where e.status == .payloadTooLarge {
             throw tooLarge
         }
+        // A body that arrived whole (in tests, or buffered by a proxy) was never counted.
+        if (body.data?.readableBytes ?? 0) > max { throw tooLarge }
     }
 }
 

@@ -34,7 +34,8 @@ func routes(_ app: Application) throws {
     // Reports
     api.get(.api(.reports(.key)), use: ReportsController.overview)
     api.get(.api(.report(.key, .key)), use: ReportsController.get)
-    api.put(.api(.report(.key, .key)), use: ReportsController.put)
+    // The body (JSON or a filled XLSX form) is read once the writer is known to be allowed.
+    api.on(.PUT, .api(.report(.key, .key)), body: .stream, use: ReportsController.put)
     api.post(.api(.reportAction(.key, .key, .submit)), use: ReportsController.submit)
     api.post(.api(.reportAction(.key, .key, .accept)), use: ReportsController.accept)
     api.post(.api(.reportAction(.key, .key, .return)), use: ReportsController.return)

@@ -161,11 +161,13 @@ enum ReportPages {
     }
     /// The report's form actions and links.
     struct Actions: Encodable {
-        let save: String, submit: String, accept: String, sendBack: String, fill: String
+        let save: String, submit: String, accept: String, sendBack: String, fill: String, upload: String, xlsx: String
         init(_ p: Period, _ unit: String) {
             let period = Parameter.value(p.description)
             let code = Parameter.value(unit)
             save = SiteURL.report(period, code).path
+            upload = SiteURL.reportAction(period, code, .upload).path
+            xlsx = SiteURL.report(period, .value(unit + ".xlsx")).path
             submit = SiteURL.reportAction(period, code, .submit).path
             accept = SiteURL.reportAction(period, code, .accept).path
             sendBack = SiteURL.reportAction(period, code, .return).path
@@ -200,8 +202,16 @@ enum ReportPages {
         }
     }
 
+    /// The report page, or, as `{unitCode}.xlsx`, the official form to fill in a spreadsheet.
     @Sendable static func show(_ req: Request) async throws -> Response {
-        try await renderForm(req, formValues: nil, issues: [], status: .ok, saved: req.query[String.self, at: "saved"] != nil)
+        if let unit = ReportSpreadsheet.stripSuffix(req.parameters.get("unitCode")) {
+            let p = try Reports.period(req.parameters.get("period"))
+            _ = try req.requireRead(unit: unit)
+            let data = try await ReportSpreadsheet.form(period: p, unit: unit, on: req.db, config: req.config)
+            return ReportSpreadsheet.response(data, name: "\(unit)-\(p)")
+        }
+        return try await renderForm(
+            req, formValues: nil, issues: [], status: .ok, saved: req.query[String.self, at: "saved"] != nil)
     }
 
     static func renderForm(
@@ -300,33 +310,6 @@ enum ReportPages {
         return try await Pages.render(req, "reports/show", title: "\(unit.name) \(Names(t).period(p))", view, status: status)
     }
 
-    /// Turns the posted form into the JSON the API takes, so both share one validation.
-    static func json(from form: [String: String]) -> JSONValue {
-        var root: [String: JSONValue] = [:]
-        for f in ReportValues.fieldColumns {
-            let raw = (form[f.key] ?? "").trimmingCharacters(in: .whitespaces)
-            let value: JSONValue
-            switch f.kind {
-            case .count:
-                value = raw.isEmpty ? .null : (Int(raw).map { .number(Decimal($0)) } ?? .string(raw))
-            case .flag:
-                value = raw == "true" ? .bool(true) : raw == "false" ? .bool(false) : .null
-            case .money:
-                value = raw.isEmpty ? .null : .string(raw)
-            }
-            let parts = f.key.split(separator: ".").map(String.init)
-            if parts.count == 1 {
-                root[parts[0]] = value
-            } else {
-                var group: [String: JSONValue] = [:]
-                if case .object(let g)? = root[parts[0]] { group = g }
-                group[parts[1]] = value
-                root[parts[0]] = .object(group)
-            }
-        }
-        return .object(root)
-    }
-
     @Sendable static func save(_ req: Request) async throws -> Response {
         let p = try Reports.period(req.parameters.get("period"))
         let code = req.parameters.get("unitCode") ?? ""
@@ -334,9 +317,44 @@ enum ReportPages {
         try req.requireCSRF()
         let form = try req.content.decode([String: String].self)
         do {
-            _ = try await Reports.save(p, unit: code, json: json(from: form), by: user, on: req.store, now: req.now)
+            _ = try await Reports.save(p, unit: code, json: Reports.json(fromForm: form), by: user, on: req.store, now: req.now)
         } catch let e as AppError where e.status == .unprocessableEntity {
             return try await renderForm(req, formValues: form, issues: e.details, status: .unprocessableEntity)
+        }
+        return req.redirect(to: SiteURL.report(.value(p.description), .value(code)).with([("saved", "1")]))
+    }
+
+    struct UploadForm: Content {
+        let file: File?
+    }
+
+    /// A filled form uploaded from the page: saved as the form's values would be, or the page
+    /// again with every refusal naming its cell.
+    @Sendable static func upload(_ req: Request) async throws -> Response {
+        let p = try Reports.period(req.parameters.get("period"))
+        let code = req.parameters.get("unitCode") ?? ""
+        let user = try req.requireWrite(unit: code)
+        try req.requireCSRF()
+        guard let file = try req.content.decode(UploadForm.self).file, file.data.readableBytes > 0 else {
+            let issue = ValidationIssue(
+                field: "", column: nil, code: "required", message: "Choose the filled XLSX form",
+                messageZh: "请选择填好的Excel报表（.xlsx）")
+            return try await renderForm(req, formValues: nil, issues: [issue], status: .unprocessableEntity)
+        }
+        do {
+            _ = try await ReportSpreadsheet.save(
+                Data(file.data.readableBytesView), period: p, unit: code, by: user, on: req.store, now: req.now,
+                pool: req.application.threadPool)
+        } catch let e as AppError where (400..<500).contains(e.status.code) && e.status != .forbidden {
+            let issues =
+                e.details.isEmpty
+                ? [ValidationIssue(field: "", column: nil, code: e.code, message: e.message, messageZh: e.messageZh)]
+                : e.details.map {
+                    // Shown in the list above the form, each naming its cell.
+                    ValidationIssue(
+                        field: "", column: $0.column, code: $0.code, message: $0.message, messageZh: $0.messageZh, cell: $0.cell)
+                }
+            return try await renderForm(req, formValues: nil, issues: issues, status: e.status)
         }
         return req.redirect(to: SiteURL.report(.value(p.description), .value(code)).with([("saved", "1")]))
     }

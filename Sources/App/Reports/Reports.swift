@@ -52,6 +52,34 @@ enum Reports {
         return r
     }
 
+    /// Turns entered text (the page's form, an uploaded spreadsheet) into the JSON the API takes, so
+    /// all three share one validation. Flags are `"true"`, `"false"` or absent.
+    static func json(fromForm form: [String: String]) -> JSONValue {
+        var root: [String: JSONValue] = [:]
+        for f in ReportValues.fieldColumns {
+            let raw = (form[f.key] ?? "").trimmingCharacters(in: .whitespaces)
+            let value: JSONValue
+            switch f.kind {
+            case .count:
+                value = raw.isEmpty ? .null : (Int(raw).map { .number(Decimal($0)) } ?? .string(raw))
+            case .flag:
+                value = raw == "true" ? .bool(true) : raw == "false" ? .bool(false) : .null
+            case .money:
+                value = raw.isEmpty ? .null : .string(raw)
+            }
+            let parts = f.key.split(separator: ".").map(String.init)
+            if parts.count == 1 {
+                root[parts[0]] = value
+            } else {
+                var group: [String: JSONValue] = [:]
+                if case .object(let g)? = root[parts[0]] { group = g }
+                group[parts[1]] = value
+                root[parts[0]] = .object(group)
+            }
+        }
+        return .object(root)
+    }
+
     static func deadline(_ p: Period, _ config: AppConfig) -> Date { p.deadline(days: config.deadlineDays) }
 
     /// Saves values: creates revision 1, edits a draft or returned report, or opens a correction

@@ -7,19 +7,45 @@ enum ReportsController {
         (try Reports.period(req.parameters.get("period")), req.parameters.get("unitCode") ?? "")
     }
 
-    @Sendable static func get(_ req: Request) async throws -> ReportDTO {
-        let (p, unit) = try target(req)
-        _ = try req.requireRead(unit: unit)
-        _ = try await Reports.unit(unit, on: req.db)
-        return ReportDTO(try await Reports.require(p, unit, on: req.db), period: p, req: req)
+    /// The report as JSON, or, as `{unitCode}.xlsx`, the official form to fill in a spreadsheet.
+    @Sendable static func get(_ req: Request) async throws -> Response {
+        let (p, raw) = try target(req)
+        if let unit = ReportSpreadsheet.stripSuffix(raw) {
+            _ = try req.requireRead(unit: unit)
+            let data = try await ReportSpreadsheet.form(period: p, unit: unit, on: req.db, config: req.config)
+            return ReportSpreadsheet.response(data, name: "\(unit)-\(p)")
+        }
+        _ = try req.requireRead(unit: raw)
+        _ = try await Reports.unit(raw, on: req.db)
+        return try await ReportDTO(try await Reports.require(p, raw, on: req.db), period: p, req: req).encodeResponse(for: req)
     }
 
+    /// Saves the report from JSON or from the filled form (XLSX). The writer is authorised before
+    /// the body is read; the body is then read up to the limit of its kind.
     @Sendable static func put(_ req: Request) async throws -> ReportDTO {
         let (p, unit) = try target(req)
         let user = try req.requireWrite(unit: unit)
-        let json = try req.content.decode(JSONValue.self)
-        return ReportDTO(
-            try await Reports.save(p, unit: unit, json: json, by: user, on: req.store, now: req.now), period: p, req: req)
+        let report: ReportModel
+        if req.headers.contentType == ReportSpreadsheet.contentType {
+            let limit = ReportSpreadsheet.maxUpload
+            try await req.collectBody(
+                max: limit,
+                tooLarge: AppError(
+                    status: .payloadTooLarge, code: "too_large", message: "The form is larger than \(limit >> 20) MB",
+                    messageZh: "报表文件超过\(limit >> 20) MB"))
+            let data = Data(req.body.data.map { $0.readableBytesView } ?? ByteBuffer().readableBytesView)
+            report = try await ReportSpreadsheet.save(
+                data, period: p, unit: unit, by: user, on: req.store, now: req.now, pool: req.application.threadPool)
+        } else {
+            try await req.collectBody(
+                max: 2 << 20,
+                tooLarge: AppError(
+                    status: .payloadTooLarge, code: "too_large", message: "The report is larger than 2 MB",
+                    messageZh: "报表超过2 MB"))
+            report = try await Reports.save(
+                p, unit: unit, json: try req.content.decode(JSONValue.self), by: user, on: req.store, now: req.now)
+        }
+        return ReportDTO(report, period: p, req: req)
     }
 
     @Sendable static func submit(_ req: Request) async throws -> ReportDTO {
@@ -62,10 +88,15 @@ enum ReportsController {
         return try await Reports.derived(p, unit: unit, on: req.db)
     }
 
-    @Sendable static func overview(_ req: Request) async throws -> [ReportStatusDTO] {
-        let p = try Reports.period(req.parameters.get("period"))
+    /// Who has reported (JSON), or, as `{period}.xlsx`, every unit's report in one workbook.
+    @Sendable static func overview(_ req: Request) async throws -> Response {
+        let raw = req.parameters.get("period")
         _ = try req.requireMinistry()
-        return try await Reports.statuses(p, on: req.db)
+        if let period = ReportSpreadsheet.stripSuffix(raw) {
+            let p = try Reports.period(period)
+            return ReportSpreadsheet.response(try await ReportSpreadsheet.overview(period: p, on: req.db), name: "reports-\(p)")
+        }
+        return try await Reports.statuses(try Reports.period(raw), on: req.db).encodeResponse(for: req)
     }
 
 }

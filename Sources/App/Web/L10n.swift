@@ -200,6 +200,7 @@ enum L10n {
         case editHotlines
         case ledger
         case fillFromLedger
+        case downloadForm, uploadForm, uploadFormHint
         case filledFromLedger
         case casesRegister
         case discrepancies
@@ -688,6 +689,13 @@ enum L10n {
             case .editHotlines: ("本单位监督电话（每行一个）", "Our hotlines (one per line)")
             case .ledger: ("登记数据：证书缴款台账（自1月1日起累计）", "Registers: certificate ledger (year to date)")
             case .fillFromLedger: ("按登记数据填入", "Fill from the registers")
+            case .downloadForm: ("下载Excel报表", "Download the Excel form")
+            case .uploadForm: ("上传Excel报表", "Upload the Excel form")
+            case .uploadFormHint:
+                (
+                    "用Excel、WPS或LibreOffice填写下载的报表后上传（.xlsx）；按栏号读取，校验与网页填报相同。",
+                    "Fill the downloaded form in Excel, WPS or LibreOffice and upload it (.xlsx); it is read by column number and checked as this page is."
+                )
             case .filledFromLedger:
                 ("已按证书台账和举报登记填入金额和案件数，请核对后保存。", "Amounts and case counts filled from the registers: check them, then save.")
             case .casesRegister: ("登记案件（已查处/未查处）", "Registered cases (investigated/not)")

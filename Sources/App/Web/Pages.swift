@@ -163,6 +163,7 @@ enum Pages {
         r.post(.reportAction(.key, .key, .submit), use: ReportPages.submit)
         r.post(.reportAction(.key, .key, .accept), use: ReportPages.accept)
         r.post(.reportAction(.key, .key, .return), use: ReportPages.returnReport)
+        r.post(.reportAction(.key, .key, .upload), use: ReportPages.upload)
         CertificatePages.register(r)
         VerificationPages.register(r)
         ComplaintPages.register(r)

@@ -78,7 +78,8 @@ enum SiteURL: Sendable {
     // The HTTP API under /api/v1
     case api(API)
 
-    enum ReportAction: String, Sendable { case submit, accept, `return` }
+    /// `upload` (a filled XLSX form) is a page action only; the API takes the file by `PUT`.
+    enum ReportAction: String, Sendable { case submit, accept, `return`, upload }
     static let apiRoot = "api"
     static let wellKnown = ".well-known"
     enum BulletinFormat: String, Sendable { case csv, xlsx, json, pdf }
