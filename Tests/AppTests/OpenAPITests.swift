@@ -62,6 +62,7 @@ extension AppTests {
                     let routePath = path.replacingOccurrences(of: "{period}.csv", with: "{period}")
                         .replacingOccurrences(of: "{period}.xlsx", with: "{period}")
                         .replacingOccurrences(of: "{period}.pdf", with: "{period}")
+                        .replacingOccurrences(of: "{unitCode}.xlsx", with: "{unitCode}")
                     for m in methods {
                         #expect(served[routePath]?.contains(m) == true, "\(m.uppercased()) \(path) is documented but not served")
                     }

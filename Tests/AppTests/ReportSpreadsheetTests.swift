@@ -157,7 +157,9 @@ extension AppTests {
                     t.send(
                         .PUT, "/api/v1/reports/2026Q1/120000",
                         token: try await t.user("tj", role: "unit", unit: "120000"),
-                        json: reportJSON(unverifiedLocal: 1, overcharge: (2, 1), violations: (0, 2), forgery: (1, 0), due: "120000.00", paid: "90000.50")))
+                        json: reportJSON(
+                            unverifiedLocal: 1, overcharge: (2, 1), violations: (0, 2), forgery: (1, 0), due: "120000.00",
+                            paid: "90000.50")))
                 let saved = try t.object(try await t.send(.GET, Self.path, token: bj))
                 #expect(saved["values"] as? NSDictionary == expected["values"] as? NSDictionary)
                 #expect(saved["cells"] as? NSArray == expected["cells"] as? NSArray)
@@ -171,7 +173,8 @@ extension AppTests {
         }
 
         /// LibreOffice's own conversion of the project's export (as a unit on LibreOffice or WPS
-        /// would send it) reads the same as the export itself.
+        /// would send it) reads the same as the export itself, and so do the ways other writers
+        /// (Excel, WPS, the .NET SDK, streaming writers) spell the same workbook.
         @Test func roundTrip_libreOfficeConvertedFile_readsTheSame() async throws {
             try await withTestApp(now: Self.now) { t in
                 let bj = try await t.user("bj", role: "unit", unit: "110000")
@@ -192,6 +195,18 @@ extension AppTests {
                 let values = try #require(viaLibreOffice["values"] as? [String: Any])
                 #expect((values["payment"] as? [String: Any])?["paidYuan"] as? String == "90000.50")
                 #expect(values["feeStandard"] as? Bool == true && values["crossRegion"] as? Bool == false)
+                // What other writers do differently, applied to LibreOffice's file (which, unlike
+                // openpyxl's, has shared strings): strings inline, the namespace under a prefix,
+                // Strict OOXML namespaces, rows and cells without references, absolute part paths,
+                // phonetic runs in the strings. Each reads as the same report.
+                for kind in ["inline", "prefixed", "strict", "unreferenced", "absolute", "phonetic"] {
+                    let file = dir.appendingPathComponent("\(kind).xlsx")
+                    _ = try Self.python(["variant", converted.path, file.path, kind])
+                    let res = try await Self.upload(t, token: bj, file)
+                    #expect(res.status == .ok, "\(kind): \(res.body.string)")
+                    let report = try t.object(res)
+                    #expect(report["values"] as? NSDictionary == direct["values"] as? NSDictionary, "\(kind)")
+                }
             }
         }
 
@@ -209,7 +224,8 @@ extension AppTests {
             (["AD9": #""100.001""#], "AD9", "乙", "too_many_decimals"),
             (["AE9": #""一万""#], "AE9", "丙", "invalid_money"),
         ])
-        func upload_badCell_is422_namingTheCell(cells: [String: String], cell: String, column: String, code: String) async throws {
+        func upload_badCell_is422_namingTheCell(cells: [String: String], cell: String, column: String, code: String) async throws
+        {
             try await withTestApp(now: Self.now) { t in
                 let bj = try await t.user("bj", role: "unit", unit: "110000")
                 #expect(try await t.send(.PUT, Self.path, token: bj, json: reportJSON()).status == .ok)
@@ -245,7 +261,9 @@ extension AppTests {
                 let other = try await Self.upload(t, token: tj, bjForm, path: "/api/v1/reports/2026Q1/120000")
                 #expect(other.status == .unprocessableEntity)
                 #expect(try t.error(other).code == "wrong_form")
-                #expect(try t.object(other)["error"].flatMap { ($0 as? [String: Any])?["messageZh"] as? String }?.contains("110000") == true)
+                #expect(
+                    try t.object(other)["error"].flatMap { ($0 as? [String: Any])?["messageZh"] as? String }?.contains("110000")
+                        == true)
                 #expect(try await t.send(.GET, "/api/v1/reports/2026Q1/120000", token: tj).status == .notFound)
                 // Beijing sends its Q1 form as Q2.
                 let quarter = try await Self.upload(t, token: bj, bjForm, path: "/api/v1/reports/2026Q2/110000")

@@ -4,10 +4,12 @@
   report_form.py fill FILE OUT CELLS     sets cells ({"C9": 5, "H9": "√", "I9": null}) and saves OUT
   report_form.py convert FILE OUTDIR     LibreOffice's own conversion: the file as LibreOffice writes it
   report_form.py bomb OUT MB             a valid workbook whose sheet expands to MB megabytes
+  report_form.py variant FILE OUT KIND   the same workbook as another writer would write it (see VARIANTS)
 """
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -131,6 +133,79 @@ def bomb(target, megabytes):
             f.write(b"</sheetData></worksheet>")
 
 
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _inline(parts):
+    """Strings inline in the cells (`t="inlineStr"`), no shared-strings part: streaming writers."""
+    shared = re.findall(r"<si>(.*?)</si>", parts.pop("xl/sharedStrings.xml").decode(), re.S)
+    for name in [n for n in parts if n.startswith("xl/worksheets/sheet")]:
+        parts[name] = re.sub(
+            rb'<c ([^>]*?)t="s"([^>]*)><v>(\d+)</v></c>',
+            lambda m: b"<c " + m.group(1) + b't="inlineStr"' + m.group(2) + b"><is>" + shared[int(m.group(3))].encode() + b"</is></c>",
+            parts[name])
+    rels = "xl/_rels/workbook.xml.rels"
+    parts[rels] = re.sub(rb"<Relationship [^>]*sharedStrings[^>]*/>", b"", parts[rels])
+
+
+def _prefixed(parts):
+    """The main namespace under a prefix (`<x:row>`), as the .NET Open XML SDK writes it."""
+    for name in [n for n in parts if n.startswith("xl/") and n.endswith(".xml") and "/_rels/" not in n]:
+        xml = parts[name].decode()
+        if f'xmlns="{MAIN}"' not in xml:
+            continue
+        xml = xml.replace(f'xmlns="{MAIN}"', f'xmlns:x="{MAIN}"')
+        xml = re.sub(r"<(/?)([A-Za-z][\w]*)(?=[\s>/])", r"<\1x:\2", xml)
+        parts[name] = xml.encode()
+
+
+def _strict(parts):
+    """Excel's "Strict Open XML Spreadsheet": the ISO namespaces."""
+    for name in list(parts):
+        if name.endswith(".xml") or name.endswith(".rels"):
+            parts[name] = (parts[name].replace(MAIN.encode(), b"http://purl.oclc.org/ooxml/spreadsheetml/main")
+                           .replace(RELS.encode(), b"http://purl.oclc.org/ooxml/officeDocument/relationships"))
+
+
+def _unreferenced(parts):
+    """Rows and the unit's cells without their `r` references, which the format allows."""
+    for name in [n for n in parts if n.startswith("xl/worksheets/sheet")]:
+        xml = parts[name]
+        xml = re.sub(rb'(<row [^>]*?)\sr="\d+"', rb"\1", xml)
+        xml = re.sub(rb'(<c [^>]*?)\sr="[A-Z]+9"', rb"\1", xml)
+        parts[name] = xml
+
+
+def _absolute(parts):
+    """Relationship targets written from the package root (`/xl/worksheets/sheet1.xml`)."""
+    rels = "xl/_rels/workbook.xml.rels"
+    parts[rels] = re.sub(rb'Target="(?:/xl/)?([^"/][^"]*)"', rb'Target="/xl/\1"', parts[rels])
+
+
+def _phonetic(parts):
+    """Every shared string as a rich-text run followed by a phonetic run (`<rPh>`), as Excel keeps
+    readings for East Asian text."""
+    name = "xl/sharedStrings.xml"
+    parts[name] = re.sub(
+        rb"<si><t([^>]*)>(.*?)</t></si>",
+        rb'<si><r><rPr><sz val="11"/></rPr><t\1>\2</t></r><rPh sb="0" eb="1"><t>yomi</t></rPh><phoneticPr fontId="1"/></si>',
+        parts[name], flags=re.S)
+
+
+VARIANTS = {"inline": _inline, "prefixed": _prefixed, "strict": _strict, "unreferenced": _unreferenced,
+            "absolute": _absolute, "phonetic": _phonetic}
+
+
+def variant(path, target, kind):
+    with zipfile.ZipFile(path) as z:
+        parts = {i.filename: z.read(i.filename) for i in z.infolist()}
+    VARIANTS[kind](parts)
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+
+
 if __name__ == "__main__":
     command = sys.argv[1]
     if command == "inspect":
@@ -139,6 +214,8 @@ if __name__ == "__main__":
         fill(sys.argv[2], sys.argv[3], sys.argv[4])
     elif command == "convert":
         convert(sys.argv[2], sys.argv[3])
+    elif command == "variant":
+        variant(sys.argv[2], sys.argv[3], sys.argv[4])
     elif command == "bomb":
         bomb(sys.argv[2], int(sys.argv[3]))
     else:

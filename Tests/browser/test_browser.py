@@ -8,7 +8,8 @@ an exam pass recorded through the API) that the public verifies; a unit enters a
 its page, is refused a certificate for the candidate who failed, issues one from the pass and sees its
 certificate number; a unit records a station's revocation and a citizen finds the authorised stations
 of a region and occupation, the revoked one absent; a supervisor dispatched to a session logs in and
-files the report with its checklist. Prints "N passed, M failed".
+files the report with its checklist; a unit downloads the Excel form, uploads it filled with a word in a
+number's cell, is told the cell, and uploads it corrected. Prints "N passed, M failed".
 """
 import time
 import base64
@@ -522,6 +523,57 @@ def main():
             shot("11-supervision")
             logout()
 
+        def unit_uploads_the_filled_excel_form():
+            import openpyxl
+            api(base, "POST", "/api/v1/users", admin, {"username": "tj", "password": "password-tj", "role": "unit",
+                                                       "unitCode": "120000"})
+            login("tj", "password-tj")
+            d.get(base + f"/reports/{period}/120000")
+            link = d.find_element(By.ID, "download-form").get_attribute("href")
+            assert link.endswith(f"/reports/{period}/120000.xlsx"), link
+            # The button's download, with the page's own session.
+            req = urllib.request.Request(link)
+            req.add_header("Cookie", "; ".join(f"{c['name']}={c['value']}" for c in d.get_cookies()))
+            with urllib.request.urlopen(req) as res:
+                assert "spreadsheetml" in res.headers["Content-Type"], res.headers["Content-Type"]
+                form = os.path.join(tmp, "form.xlsx")
+                with open(form, "wb") as f:
+                    f.write(res.read())
+            wb = openpyxl.load_workbook(form)
+            ws = wb["报表"]
+            assert ws["A8"].value == "甲" and ws["B2"].value == "120000"
+            for ref, value in {"B9": 7, "C9": "三", "D9": 0, "E9": 6, "F9": 1, "G9": 0, "H9": "√", "I9": None,
+                               "K9": 1, "L9": 0, "N9": None, "O9": "√", "P9": "√", "Q9": None, "S9": 0, "T9": 0,
+                               "W9": 0, "X9": 0, "AD9": 5000, "AE9": 4000}.items():
+                ws[ref] = value
+            bad = os.path.join(tmp, "bad.xlsx")
+            wb.save(bad)
+            ws["C9"] = 2
+            good = os.path.join(tmp, "good.xlsx")
+            wb.save(good)
+            # A word where a number belongs: refused, the cell named, nothing saved.
+            d.find_element(By.ID, "upload-file").send_keys(bad)
+            d.find_element(By.ID, "upload").click()
+            errors = d.find_element(By.ID, "form-errors").text
+            assert "单元格C9" in errors and "第2栏" in errors, errors
+            shot("12-excel-refused")
+            try:
+                api(base, "GET", f"/api/v1/reports/{period}/120000", admin)
+                raise AssertionError("a refused upload saved a report")
+            except urllib.error.HTTPError as e:
+                assert e.code == 404, e.code
+            d.find_element(By.ID, "upload-file").send_keys(good)
+            d.find_element(By.ID, "upload").click()
+            assert d.find_element(By.ID, "saved")
+            assert d.find_element(By.ID, "f-standards.national").get_attribute("value") == "7"
+            assert d.find_element(By.ID, "f-standards.verifiedLocal").get_attribute("value") == "2"
+            assert "80.0%" in d.find_element(By.CSS_SELECTOR, "p.meta").text
+            saved = api(base, "GET", f"/api/v1/reports/{period}/120000", admin)
+            assert saved["values"]["payment"] == {"dueYuan": "5000.00", "paidYuan": "4000.00"}, saved["values"]
+            assert saved["values"]["feeStandard"] is True and saved["values"]["crossRegion"] is False
+            shot("13-excel-saved")
+            logout()
+
         check("unit fills the form, sees an inline error, saves, sees findings, submits", unit_fills_and_submits, d)
         check("ministry sees who reported, accepts, previews and publishes", ministry_reviews_and_publishes, d)
         check("public reads the bulletin page, switches to English, prints A4 landscape", public_reads_the_bulletin, d)
@@ -541,6 +593,8 @@ def main():
               citizen_finds_an_authorised_station, d)
         check("a supervisor logs in, opens their assignments, is refused a problem without a note, files the report",
               supervisor_files_a_report_from_their_own_login, d)
+        check("a unit downloads the Excel form, uploads it filled, is told the bad cell, then saves it",
+              unit_uploads_the_filled_excel_form, d)
     finally:
         d.quit()
         stop_server(server)

@@ -167,7 +167,7 @@ enum ReportPages {
             let code = Parameter.value(unit)
             save = SiteURL.report(period, code).path
             upload = SiteURL.reportAction(period, code, .upload).path
-            xlsx = SiteURL.report(period, .value(unit + ".xlsx")).path
+            xlsx = save + ".xlsx"  // the page's own path, as a spreadsheet
             submit = SiteURL.reportAction(period, code, .submit).path
             accept = SiteURL.reportAction(period, code, .accept).path
             sendBack = SiteURL.reportAction(period, code, .return).path

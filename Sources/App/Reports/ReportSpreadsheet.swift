@@ -78,7 +78,8 @@ enum ReportSpreadsheet {
                     let formula = "=IF(\(ref(col.number - 3))=0,\"√\",\"\")"
                     worksheet_write_formula_str(ws, r, c, formula, s.computed, value.printed)
                 case 25...28 where col.number == Catalogue.paymentColumn(quarter: f.period.quarter):
-                    let due = ref(Int(dueColumn)), paid = ref(Int(paidColumn))
+                    let due = ref(Int(dueColumn))
+                    let paid = ref(Int(paidColumn))
                     let formula = "=IF(\(due)=0,\"—\",ROUND(\(paid)/\(due)*100,1))"
                     if case .percent(let ratio?) = value {
                         worksheet_write_formula_num(ws, r, c, formula, s.ratio, ratio.doubleValue)
@@ -138,7 +139,8 @@ enum ReportSpreadsheet {
                 worksheet_merge_range(ws, r, c, r + UInt32(h.rowSpan - 1), c + UInt16(h.colSpan - 1), h.text, s.header)
             }
         }
-        let due = offset + dueColumn, paid = offset + paidColumn
+        let due = offset + dueColumn
+        let paid = offset + paidColumn
         worksheet_merge_range(ws, top, due, top, paid, "附：证书款（元，本年累计）", s.header)
         worksheet_merge_range(ws, top + 1, due, top + depth - 1, due, "应缴款", s.header)
         worksheet_merge_range(ws, top + 1, paid, top + depth - 1, paid, "已缴款", s.header)
@@ -304,7 +306,8 @@ enum ReportSpreadsheet {
                         case .tick(let t): worksheet_write_string(ws, r, c, t ? "√" : "", s.cell)
                         case .percent(let ratio?): worksheet_write_number(ws, r, c, ratio.doubleValue, s.ratioPlain)
                         case .percent(nil):
-                            worksheet_write_string(ws, r, c, i + 1 == Catalogue.paymentColumn(quarter: p.quarter) ? "—" : "", s.cell)
+                            worksheet_write_string(
+                                ws, r, c, i + 1 == Catalogue.paymentColumn(quarter: p.quarter) ? "—" : "", s.cell)
                         }
                     }
                     worksheet_write_number(ws, r, offset + dueColumn, rep.values.payment.dueYuan.doubleValue, s.moneyPlain)
@@ -328,8 +331,8 @@ enum ReportSpreadsheet {
     // MARK: - Shared
 
     struct Styles {
-        let title, header, label, identity, note, cell, wrap, input, money, computed, ratio, ratioPlain, moneyPlain:
-            UnsafeMutablePointer<lxw_format>?
+        let title, header, label, identity, note, cell, wrap, input, money, computed, ratio, ratioPlain,
+            moneyPlain: UnsafeMutablePointer<lxw_format>?
 
         init(_ wb: UnsafeMutablePointer<lxw_workbook>?) {
             func make(_ configure: (UnsafeMutablePointer<lxw_format>?) -> Void) -> UnsafeMutablePointer<lxw_format>? {
@@ -516,7 +519,8 @@ extension ReportSpreadsheet {
             if let n = Int(v), (1...28).contains(n) { at[String(n)] = c.column }
             if v == dueLabel || v == paidLabel { at[v] = c.column }
         }
-        let needed = Catalogue.columns.map(\.number).filter { !computedColumns.contains($0) }.map(String.init) + [dueLabel, paidLabel]
+        let needed =
+            Catalogue.columns.map(\.number).filter { !computedColumns.contains($0) }.map(String.init) + [dueLabel, paidLabel]
         let missing = needed.filter { at[$0] == nil }
         guard missing.isEmpty else {
             let list = missing.joined(separator: ", ")
@@ -548,7 +552,8 @@ extension ReportSpreadsheet {
             case .flag where reading.cells[f.key] == nil:
                 // The pair: the 有/是 column, then the 无/否 column.
                 let pair = Catalogue.columns.filter { $0.key == f.key }
-                let yes = cell(String(pair[0].number)), no = cell(String(pair[1].number))
+                let yes = cell(String(pair[0].number))
+                let no = cell(String(pair[1].number))
                 reading.cells[f.key] = ([yes.ref, no.ref], "\(pair[0].number)/\(pair[1].number)")
                 var ticks: [Bool] = []
                 for (col, c) in zip(pair, [yes, no]) {
@@ -558,7 +563,8 @@ extension ReportSpreadsheet {
                         reading.issues.append(
                             ValidationIssue(
                                 field: f.key, column: col.number, code: "not_tick",
-                                message: "Cell \(c.ref) (column \(col.number)): “\(c.value.prefix(20))” is not a tick; choose √ or leave it empty",
+                                message:
+                                    "Cell \(c.ref) (column \(col.number)): “\(c.value.prefix(20))” is not a tick; choose √ or leave it empty",
                                 messageZh: "单元格\(c.ref)（第\(col.number)栏）：“\(c.value.prefix(20))”不是勾选，请选择“√”或留空", cell: c.ref))
                         ticks.append(false)
                     }
@@ -570,7 +576,8 @@ extension ReportSpreadsheet {
                     reading.issues.append(
                         ValidationIssue(
                             field: f.key, column: pair[0].number, code: "both_ticked",
-                            message: "Cells \(yes.ref) and \(no.ref) (column \(pair[0].number)/\(pair[1].number)): tick only one of the pair",
+                            message:
+                                "Cells \(yes.ref) and \(no.ref) (column \(pair[0].number)/\(pair[1].number)): tick only one of the pair",
                             messageZh: "单元格\(yes.ref)、\(no.ref)（第\(pair[0].number)/\(pair[1].number)栏）：两栏中只能勾选一栏",
                             cell: yes.ref))
                 case (false, false): break  // the JSON's own `required` names both cells
