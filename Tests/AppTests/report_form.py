@@ -5,6 +5,8 @@
   report_form.py convert FILE OUTDIR     LibreOffice's own conversion: the file as LibreOffice writes it
   report_form.py bomb OUT MB             a valid workbook whose sheet expands to MB megabytes
   report_form.py variant FILE OUT KIND   the same workbook as another writer would write it (see VARIANTS)
+  report_form.py cells OUT [1904]        a workbook of typed cells (dates, numbers, booleans) for the reader
+  report_form.py dtd OUT                 a workbook whose sheet declares a DTD with an entity
 """
 
 import json
@@ -93,7 +95,7 @@ def convert(path, outdir):
     print(os.path.join(outdir, os.path.basename(path)))
 
 
-def bomb(target, megabytes):
+def bomb(target, megabytes, zip64=True):
     """A workbook whose one sheet holds `megabytes` MB of a repeated cell: a few hundred kB zipped."""
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr(
@@ -123,7 +125,7 @@ def bomb(target, megabytes):
             '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
             "</Relationships>",
         )
-        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as f:
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=zip64) as f:
             f.write(
                 b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
             )
@@ -131,6 +133,63 @@ def bomb(target, megabytes):
             for _ in range(megabytes):
                 f.write(chunk)
             f.write(b"</sheetData></worksheet>")
+
+
+def cells(target, epoch1904=False):
+    import datetime
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    wb = openpyxl.Workbook()
+    if epoch1904:
+        wb.epoch = CALENDAR_MAC_1904
+    ws = wb.active
+    ws.title = "登记"
+    ws["A1"] = datetime.date(2026, 7, 15)
+    ws["A1"].number_format = "yyyy-mm-dd"
+    ws["A2"] = datetime.date(2026, 7, 15)
+    ws["A2"].number_format = 'yyyy"年"m"月"d"日"'
+    ws["A3"] = 45000
+    ws["A4"] = 0.1 + 0.2
+    ws["A5"] = True
+    ws["A6"] = "  文本 "
+    ws["A7"] = datetime.datetime(2026, 7, 15, 8, 30)
+    ws["A7"].number_format = "yyyy-mm-dd hh:mm"
+    ws["A8"] = 110101199001011234
+    ws["A9"] = 1200.5
+    ws["C10"] = "C"
+    ws["A12"] = "after a gap"
+    wb.create_sheet("第二页")["A1"] = "second"
+    wb.save(target)
+
+
+def liar(target, megabytes):
+    """A bomb whose ZIP headers understate the sheet's size (1,000 bytes), so only counting the
+    bytes as they inflate can stop it."""
+    import struct
+    bomb(target, megabytes, zip64=False)
+    data = bytearray(open(target, "rb").read())
+    name = b"xl/worksheets/sheet1.xml"
+    for signature, size_at, name_at in [(b"PK\x03\x04", 22, 30), (b"PK\x01\x02", 24, 46)]:
+        i = data.find(signature)
+        while i >= 0:
+            if data[i + name_at:i + name_at + len(name)] == name:
+                struct.pack_into("<I", data, i + size_at, 1000)
+            i = data.find(signature, i + 4)
+    open(target, "wb").write(bytes(data))
+
+
+def dtd(target):
+    bomb(target, 0)
+    with zipfile.ZipFile(target) as z:
+        parts = {i.filename: z.read(i.filename) for i in z.infolist()}
+    parts["xl/worksheets/sheet1.xml"] = (
+        b'<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">'
+        b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        b'<row r="1"><c r="A1" t="inlineStr"><is><t>&b;</t></is></c></row></sheetData></worksheet>')
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
 
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -216,6 +275,12 @@ if __name__ == "__main__":
         convert(sys.argv[2], sys.argv[3])
     elif command == "variant":
         variant(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif command == "cells":
+        cells(sys.argv[2], len(sys.argv) > 3 and sys.argv[3] == "1904")
+    elif command == "liar":
+        liar(sys.argv[2], int(sys.argv[3]))
+    elif command == "dtd":
+        dtd(sys.argv[2])
     elif command == "bomb":
         bomb(sys.argv[2], int(sys.argv[3]))
     else:

@@ -221,9 +221,9 @@ struct XLSXWorkbook {
             case "\\" where !inQuote: escaped = true
             case "[" where !inQuote: inBracket = true
             case "]" where !inQuote: inBracket = false
-            case "y", "Y", "d", "D", "年",
-                "日" where !inQuote && !inBracket:
-                return true
+            // (A `where` would bind only the last pattern of a list: the state is tested inside.)
+            case "y", "Y", "d", "D", "年", "日":
+                if !inQuote && !inBracket { return true }
             default: break
             }
         }

@@ -37,6 +37,7 @@ enum ReportPages {
         let periods: [Names.Option]
         let deadline: String
         let previewLink: String
+        let workbookLink: String
     }
 
     @Sendable static func index(_ req: Request) async throws -> Response {
@@ -71,7 +72,8 @@ enum ReportPages {
                     isMinistry: true, unitName: nil, unitCode: nil, quarters: [], period: chosen.description,
                     periodName: names.period(chosen), statuses: rows, reportedCount: reported, unitCount: statuses.count,
                     periods: recent.map { Names.Option(value: $0.description, name: names.period($0)) }, deadline: deadline,
-                    previewLink: SiteURL.bulletin(.value(chosen.description)).with([("draft", "true")])))
+                    previewLink: SiteURL.bulletin(.value(chosen.description)).with([("draft", "true")]),
+                    workbookLink: SiteURL.reportsWorkbook(chosen.description).path))
         }
         guard let code = user.unitCode else { throw AppError.forbidden }
         let unit = try await Reports.unit(code, on: req.db)
@@ -90,7 +92,7 @@ enum ReportPages {
             IndexView(
                 isMinistry: false, unitName: unit.name, unitCode: code, quarters: quarters, period: current.description,
                 periodName: names.period(current), statuses: [], reportedCount: 0, unitCount: 0, periods: [], deadline: "",
-                previewLink: ""))
+                previewLink: "", workbookLink: ""))
     }
 
     struct FieldView: Encodable {
@@ -200,6 +202,16 @@ enum ReportPages {
                 value: values[f.key] ?? "", error: errors[f.key],
                 yes: isShi ? t[.isYes] : t[.yes], no: isShi ? t[.isNo] : t[.no])
         }
+    }
+
+    /// `/reports/{period}.xlsx`: the ministry's workbook of every unit's report of the quarter.
+    @Sendable static func workbook(_ req: Request) async throws -> Response {
+        guard let period = ReportSpreadsheet.stripSuffix(req.parameters.get("period")) else {
+            throw AppError.notFound("No such page", "找不到该页面")
+        }
+        let p = try Reports.period(period)
+        _ = try req.requireMinistry()
+        return ReportSpreadsheet.response(try await ReportSpreadsheet.overview(period: p, on: req.db), name: "reports-\(p)")
     }
 
     /// The report page, or, as `{unitCode}.xlsx`, the official form to fill in a spreadsheet.

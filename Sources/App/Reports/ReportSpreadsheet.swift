@@ -533,7 +533,7 @@ extension ReportSpreadsheet {
         let row = rows[(numbers + 1)...].first { $0.cells.contains { inputColumns.contains($0.column) } }
         let rowNumber = row?.number ?? numbersRow.number + 1
         func cell(_ label: String) -> (ref: String, value: String) {
-            let column = at[label]!
+            let column = at[label, default: 0]  // every label was checked above
             return (XLSXWorkbook.reference(row: rowNumber, column: column), row?.value(at: column)?.trimmed ?? "")
         }
 

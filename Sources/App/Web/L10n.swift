@@ -200,7 +200,7 @@ enum L10n {
         case editHotlines
         case ledger
         case fillFromLedger
-        case downloadForm, uploadForm, uploadFormHint
+        case downloadForm, uploadForm, uploadFormHint, downloadWorkbook
         case filledFromLedger
         case casesRegister
         case discrepancies
@@ -690,6 +690,7 @@ enum L10n {
             case .ledger: ("登记数据：证书缴款台账（自1月1日起累计）", "Registers: certificate ledger (year to date)")
             case .fillFromLedger: ("按登记数据填入", "Fill from the registers")
             case .downloadForm: ("下载Excel报表", "Download the Excel form")
+            case .downloadWorkbook: ("下载本季度全部报表（Excel）", "Download every unit's report (Excel)")
             case .uploadForm: ("上传Excel报表", "Upload the Excel form")
             case .uploadFormHint:
                 (

@@ -158,6 +158,7 @@ enum Pages {
             r.post(.rectificationAction(.key, a), use: RectificationPages.act(a))
         }
         r.get(.reports, use: ReportPages.index)
+        r.get(.reportsOfPeriod(.key), use: ReportPages.workbook)
         r.get(.report(.key, .key), use: ReportPages.show)
         r.post(.report(.key, .key), use: ReportPages.save)
         r.post(.reportAction(.key, .key, .submit), use: ReportPages.submit)

@@ -22,6 +22,9 @@ enum SiteURL: Sendable {
     case rectifications
     case rectificationAction(Parameter<String>, RectificationAction)
     case reports
+    /// The ministry's workbook of a quarter (`2025Q1.xlsx`); its route is `reportsOfPeriod`.
+    case reportsWorkbook(String)
+    case reportsOfPeriod(Parameter<String>)
     case report(Parameter<String>, Parameter<String>)
     case reportAction(Parameter<String>, Parameter<String>, ReportAction)
     // Certificates
@@ -224,6 +227,8 @@ enum SiteURL: Sendable {
         case .rectifications: ["rectifications"]
         case .rectificationAction(let id, let a): ["rectifications", .p("id", id), .c(a.rawValue)]
         case .reports: ["reports"]
+        case .reportsWorkbook(let p): ["reports", .file("period", p, "xlsx")]
+        case .reportsOfPeriod(let p): ["reports", .p("period", p)]
         case .report(let p, let u): ["reports", .p("period", p), .p("unitCode", u)]
         case .reportAction(let p, let u, let a): ["reports", .p("period", p), .p("unitCode", u), .c(a.rawValue)]
         case .verify: ["verify"]
