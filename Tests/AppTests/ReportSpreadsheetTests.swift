@@ -248,6 +248,27 @@ extension AppTests {
             }
         }
 
+        /// The year-to-date amounts may not fall from one quarter to the next: the rule is the
+        /// JSON's, its refusal names the amount's cell.
+        @Test func upload_cumulativeAmountFalling_namesTheAmountsCell() async throws {
+            try await withTestApp(now: beijing("2026-07-03T09:00:00")) { t in
+                let bj = try await t.user("bj", role: "unit", unit: "110000")
+                #expect(
+                    try await t.send(.PUT, Self.path, token: bj, json: reportJSON(due: "200000.00", paid: "100000")).status == .ok
+                )
+                let dir = try Self.directory()
+                defer { try? FileManager.default.removeItem(at: dir) }
+                let q2 = "/api/v1/reports/2026Q2/110000"
+                let form = try Self.fill(try await Self.download(t, token: bj, to: dir, path: q2), Self.filled)
+                let res = try await Self.upload(t, token: bj, form, path: q2)
+                #expect(res.status == .unprocessableEntity)
+                let (_, details) = try t.error(res)
+                let cells = details.compactMap { $0["cell"] as? String }
+                #expect(cells.contains("AD9"), "\(details)")
+                #expect(try await t.send(.GET, q2, token: bj).status == .notFound)
+            }
+        }
+
         /// A form for another unit or another quarter is refused before anything is saved, and
         /// another unit's user is refused before the file is read.
         @Test func upload_anotherUnitsOrQuartersForm_isRefused() async throws {

@@ -22,7 +22,9 @@ extension AppTests {
             #expect(book.sheets.map(\.name) == ["登记", "第二页"])
             let rows = try book.allRows()
             func value(_ ref: String) -> String? {
-                guard let r = XLSXWorkbook.parseReference(ref), let row = rows.first(where: { $0.number == r.row }) else { return nil }
+                guard let r = XLSXWorkbook.parseReference(ref), let row = rows.first(where: { $0.number == r.row }) else {
+                    return nil
+                }
                 return row.value(at: r.column)
             }
             #expect(value("A1") == "2026-07-15")
@@ -73,7 +75,9 @@ extension AppTests {
             #expect(XLSXWorkbook.date(serial: 61, date1904: false) == "1900-03-01")
             #expect(XLSXWorkbook.date(serial: 0, date1904: true) == "1904-01-01")
             #expect(XLSXWorkbook.date(serial: -1, date1904: false) == nil)
-            #expect(!XLSXWorkbook.isDateFormat("General") && !XLSXWorkbook.isDateFormat("0.00\"天\"") && !XLSXWorkbook.isDateFormat("[Red]0"))
+            #expect(
+                !XLSXWorkbook.isDateFormat("General") && !XLSXWorkbook.isDateFormat("0.00\"天\"")
+                    && !XLSXWorkbook.isDateFormat("[Red]0"))
             #expect(XLSXWorkbook.isDateFormat("yyyy/m/d") && XLSXWorkbook.isDateFormat("[$-804]dddd"))
         }
     }

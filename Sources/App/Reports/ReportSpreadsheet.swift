@@ -493,10 +493,13 @@ extension ReportSpreadsheet {
                 "This is not the official form: no row of column numbers (甲, 1 … 28) was found",
                 "这不是规定的报表格式：找不到栏号行（甲、1…28）", code: "not_the_form")
         }
-        func labelled(_ label: String) -> String? {
+        /// The value beside a label cell, and the value's cell.
+        func labelled(_ label: String) -> (value: String, ref: String)? {
             for row in rows[..<numbers] {
-                guard let i = row.cells.firstIndex(where: { $0.value.trimmed == label }) else { continue }
-                return row.cells[(i + 1)...].first { !$0.value.trimmed.isEmpty }?.value.trimmed
+                guard let i = row.cells.firstIndex(where: { $0.value.trimmed == label }),
+                    let c = row.cells[(i + 1)...].first(where: { !$0.value.trimmed.isEmpty })
+                else { continue }
+                return (c.value.trimmed, XLSXWorkbook.reference(row: row.number, column: c.column))
             }
             return nil
         }
@@ -505,10 +508,11 @@ extension ReportSpreadsheet {
                 "The form does not say whose and which quarter it is (the cells 单位代码 and 报告期 in row 2); download the form again",
                 "报表第2行缺少“单位代码”或“报告期”，无法确认是哪个单位哪个季度的报表，请重新下载报表填写", code: "form_unidentified")
         }
-        guard code == unit, Period(period) == p else {
+        guard code.value == unit, Period(period.value) == p else {
             throw unreadable(
-                "This form is for unit \(code), \(period); it cannot be uploaded as \(unit)’s report for \(p)",
-                "该报表属于单位\(code)的\(period)，不能作为\(unit)的\(p)报表上传", code: "wrong_form")
+                "This form is for unit \(code.value) (cell \(code.ref)), \(period.value) (cell \(period.ref)); it cannot be uploaded as \(unit)’s report for \(p)",
+                "该报表属于单位\(code.value)（单元格\(code.ref)）的\(period.value)（单元格\(period.ref)），不能作为\(unit)的\(p)报表上传",
+                code: "wrong_form")
         }
 
         // Column numbers → spreadsheet columns, from the numbers row.
