@@ -129,7 +129,10 @@ struct XLSXWorkbook {
 
     /// The 0-based column and the row of a reference such as `F7` (`$F$7` too).
     static func parseReference(_ ref: String) -> (column: Int, row: Int?)? {
-        var column = 0, row = 0, letters = 0, digits = 0
+        var column = 0
+        var row = 0
+        var letters = 0
+        var digits = 0
         for u in ref.utf8 {
             switch u {
             case UInt8(ascii: "$"): continue
@@ -204,7 +207,9 @@ struct XLSXWorkbook {
     /// Whether a custom number format shows a date: it has a year, month or day code outside
     /// quoted text, escapes and `[...]` sections (colour, locale, elapsed time).
     static func isDateFormat(_ code: String) -> Bool {
-        var inQuote = false, inBracket = false, escaped = false
+        var inQuote = false
+        var inBracket = false
+        var escaped = false
         for ch in code {
             if escaped {
                 escaped = false
@@ -215,7 +220,9 @@ struct XLSXWorkbook {
             case "\\" where !inQuote: escaped = true
             case "[" where !inQuote: inBracket = true
             case "]" where !inQuote: inBracket = false
-            case "y", "Y", "d", "D", "e", "年", "日" where !inQuote && !inBracket: return true
+            case "y", "Y", "d", "D", "e", "年",
+                "日" where !inQuote && !inBracket:
+                return true
             default: break
             }
         }
@@ -264,7 +271,8 @@ struct XLSXWorkbook {
 
     /// Whether the prologue (everything before the root element) declares a DTD.
     static func hasDTD(_ chunk: Data) -> Bool {
-        let marker = Array("<!DOCTYPE".utf8), markerLower = Array("<!doctype".utf8)
+        let marker = Array("<!DOCTYPE".utf8)
+        let markerLower = Array("<!doctype".utf8)
         let bytes = [UInt8](chunk.prefix(4096))
         var i = 0
         while i < bytes.count {
@@ -296,6 +304,19 @@ class XMLHandler: NSObject, XMLParserDelegate {
         parser?.abortParsing()
     }
 
+    // The events, as overridable methods of this class. On Linux `XMLParserDelegate` is a Swift
+    // protocol whose requirements have default implementations: the conformance declared here
+    // binds those defaults, so a subclass's own `parser(_:didStartElement:…)` would never be
+    // called unless it overrides a method of this class.
+    func parser(
+        _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String]
+    ) {}
+
+    func parser(_ parser: XMLParser, foundCharacters string: String) {}
+
+    func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {}
+
     /// The local name of an element (`x:row` → `row`): some writers prefix the main namespace.
     static func local(_ name: String) -> Substring {
         if let i = name.lastIndex(of: ":") { return name[name.index(after: i)...] }
@@ -307,14 +328,16 @@ private final class WorkbookHandler: XMLHandler {
     var sheets: [(name: String, relationship: String)] = []
     var date1904 = false
 
-    func parser(
+    override func parser(
         _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
         attributes: [String: String]
     ) {
         switch Self.local(elementName) {
         case "sheet":
             let rel = attributes.first { Self.local($0.key) == "id" }?.value
-            guard let name = attributes["name"], let rel else { return fail(XLSXWorkbook.Failure.malformed("a sheet without a name or part")) }
+            guard let name = attributes["name"], let rel else {
+                return fail(XLSXWorkbook.Failure.malformed("a sheet without a name or part"))
+            }
             sheets.append((name, rel))
             if sheets.count > 1_000 { fail(XLSXWorkbook.Failure.malformed("too many sheets")) }
         case "workbookPr":
@@ -328,7 +351,7 @@ private final class WorkbookHandler: XMLHandler {
 private final class RelationshipsHandler: XMLHandler {
     var targets: [String: String] = [:]
 
-    func parser(
+    override func parser(
         _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
         attributes: [String: String]
     ) {
@@ -345,7 +368,7 @@ private final class SharedStringsHandler: XMLHandler {
     private var current = ""
     private var inText = false, inPhonetic = false
 
-    func parser(
+    override func parser(
         _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
         attributes: [String: String]
     ) {
@@ -357,11 +380,11 @@ private final class SharedStringsHandler: XMLHandler {
         }
     }
 
-    func parser(_ parser: XMLParser, foundCharacters string: String) {
+    override func parser(_ parser: XMLParser, foundCharacters string: String) {
         if inText { current += string }
     }
 
-    func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
+    override func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
         switch Self.local(elementName) {
         case "si": strings.append(current)
         case "t": inText = false
@@ -376,7 +399,7 @@ private final class StylesHandler: XMLHandler {
     var cellFormats: [Int] = []
     private var inCellXfs = false
 
-    func parser(
+    override func parser(
         _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
         attributes: [String: String]
     ) {
@@ -391,7 +414,7 @@ private final class StylesHandler: XMLHandler {
         }
     }
 
-    func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
+    override func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
         if Self.local(elementName) == "cellXfs" { inCellXfs = false }
     }
 }
@@ -421,7 +444,7 @@ private final class SheetHandler: XMLHandler {
         self.body = body
     }
 
-    func parser(
+    override func parser(
         _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
         attributes: [String: String]
     ) {
@@ -446,7 +469,9 @@ private final class SheetHandler: XMLHandler {
             } else {
                 column += 1
             }
-            guard column < XLSXWorkbook.maxColumns else { return fail(XLSXWorkbook.Failure.malformed("a cell lies beyond column XFD")) }
+            guard column < XLSXWorkbook.maxColumns else {
+                return fail(XLSXWorkbook.Failure.malformed("a cell lies beyond column XFD"))
+            }
             type = attributes["t"] ?? "n"
             style = attributes["s"].flatMap { Int($0) } ?? 0
             hasFormula = false
@@ -466,14 +491,14 @@ private final class SheetHandler: XMLHandler {
         }
     }
 
-    func parser(_ parser: XMLParser, foundCharacters string: String) {
+    override func parser(_ parser: XMLParser, foundCharacters string: String) {
         if collecting {
             text += string
             if text.utf8.count > 32_767 { fail(XLSXWorkbook.Failure.malformed("a cell holds more than 32,767 characters")) }
         }
     }
 
-    func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
+    override func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
         switch Self.local(elementName) {
         case "v", "t": collecting = false
         case "is": inInline = false
@@ -493,7 +518,9 @@ private final class SheetHandler: XMLHandler {
         switch type {
         case "s":
             guard let i = Int(text.trimmingCharacters(in: .whitespaces)), strings.indices.contains(i) else {
-                fail(XLSXWorkbook.Failure.malformed("cell \(XLSXWorkbook.reference(row: rowNumber, column: column)) names a missing string"))
+                fail(
+                    XLSXWorkbook.Failure.malformed(
+                        "cell \(XLSXWorkbook.reference(row: rowNumber, column: column)) names a missing string"))
                 return nil
             }
             return strings[i]
@@ -503,7 +530,8 @@ private final class SheetHandler: XMLHandler {
             let raw = text.trimmingCharacters(in: .whitespaces)
             guard !raw.isEmpty else { return nil }
             guard let d = Double(raw), d.isFinite else { return raw }
-            if dateStyles.indices.contains(style), dateStyles[style], let date = XLSXWorkbook.date(serial: d, date1904: date1904) {
+            if dateStyles.indices.contains(style), dateStyles[style], let date = XLSXWorkbook.date(serial: d, date1904: date1904)
+            {
                 return date
             }
             return XLSXWorkbook.number(d)

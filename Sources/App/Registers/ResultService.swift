@@ -93,35 +93,25 @@ extension Registers {
         return try await apply(entries, to: session, allOrNothing: true, by: user, on: store, now: now)
     }
 
-    /// CSV `name,idNumber,passed,score`: bad lines by number, the good ones in one transaction.
+    /// A file (CSV or XLSX, `RegisterFile`) with the columns `name,idNumber,passed,score`: bad
+    /// lines by number, the good ones in one transaction.
     static func importResults(
-        _ data: ByteBuffer, session id: String?, by user: User, on store: Store, now: Date
+        _ data: ByteBuffer, contentType: HTTPMediaType?, session id: String?, by user: User, on store: Store, now: Date
     ) async throws -> ResultsOutcome {
         try user.requireWriter()
         let session = try await resultSession(id, for: user, on: store.db)
-        let header = ExamResults.csvHeader
-        let rows = CSV.parse(Array(data.readableBytesView))
-        guard rows.count <= maxResults + 1 else {
-            throw AppError(
+        let file = try RegisterFile.read(
+            data, contentType: contentType, header: ExamResults.csvHeader, maxRows: maxResults,
+            tooMany: AppError(
                 status: .payloadTooLarge, code: "too_many_rows",
                 message: "At most \(maxResults) results in one file (a session's candidates)",
-                messageZh: "每个文件最多\(maxResults)条成绩（一个场次的考生人数）")
-        }
-        guard rows.first?.fields == header else {
-            throw AppError.invalid(
-                field: "file", code: "wrong_header", "The first line must be \(header.joined(separator: ","))",
-                "第一行须为 \(header.joined(separator: ","))")
-        }
-        var errors: [Issuance.ImportResult.LineError] = []
+                messageZh: "每个文件最多\(maxResults)条成绩（一个场次的考生人数）"))
+        var errors = file.refused
         var entries: [(line: Int, entry: ExamResults.Entry)] = []
         var seen: [String: Int] = [:]
-        for row in rows.dropFirst() where !(row.fields.count == 1 && row.fields[0].isEmpty) {
+        for row in file.rows {
             func refuse(_ code: String, _ en: String, _ zh: String) {
                 errors.append(.init(line: row.line, code: code, message: en, messageZh: zh))
-            }
-            guard row.fields.count == header.count else {
-                refuse("wrong_field_count", "Expected \(header.count) fields", "应为\(header.count)个字段")
-                continue
             }
             let f = row.fields
             guard let passed = ExamResults.passed(f[2]) else {
