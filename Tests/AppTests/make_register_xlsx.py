@@ -3,6 +3,9 @@
   table OUT SPEC.json   rows from a JSON list of lists; {"date": "2026-04-10"} is a real Excel
                         date cell (a serial with a date format), numbers stay numbers, true/false
                         are boolean cells
+  libreoffice OUT SPEC.json
+                        the same table, then converted by LibreOffice (`--convert-to xlsx`),
+                        which declares `General` as a custom number format
   bomb OUT              a valid workbook whose sheet expands to 150 MB of spaces (a ZIP bomb)
   sessions OUT N        a header (columns reordered, an extra one) and N session rows
 """
@@ -34,6 +37,26 @@ def table(out, spec):
                 c.number_format = "yyyy/m/d"
     wb.create_sheet("说明").append(["第二个工作表不读"])
     wb.save(out)
+
+
+def libreoffice(out, spec):
+    import os
+    import shutil
+    import subprocess
+    import tempfile
+
+    work = tempfile.mkdtemp(prefix="zj-lo-")
+    try:
+        source = os.path.join(work, "in.xlsx")
+        table(source, spec)
+        converted = os.path.join(work, "out")
+        subprocess.run(
+            ["libreoffice", "-env:UserInstallation=file://" + os.path.join(work, "profile"), "--headless",
+             "--convert-to", "xlsx", "--outdir", converted, source],
+            check=True, capture_output=True, timeout=180)
+        shutil.copy(os.path.join(converted, "in.xlsx"), out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def bomb(out):
@@ -71,6 +94,8 @@ if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "table":
         table(sys.argv[2], sys.argv[3])
+    elif mode == "libreoffice":
+        libreoffice(sys.argv[2], sys.argv[3])
     elif mode == "bomb":
         bomb(sys.argv[2])
     elif mode == "sessions":

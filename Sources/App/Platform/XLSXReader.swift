@@ -205,12 +205,14 @@ struct XLSXWorkbook {
     static let builtinDateFormats: Set<Int> = Set(14...22).union(27...36).union(45...47).union(50...58)
 
     /// Whether a custom number format shows a date: it has a year, month or day code outside
-    /// quoted text, escapes and `[...]` sections (colour, locale, elapsed time).
+    /// quoted text, escapes and `[...]` sections (colour, locale, elapsed time). `General` is a
+    /// word of its own, not an era code (`e`): LibreOffice declares it as a custom format
+    /// (`<numFmt numFmtId="164" formatCode="General"/>`) for its plain cells.
     static func isDateFormat(_ code: String) -> Bool {
         var inQuote = false
         var inBracket = false
         var escaped = false
-        for ch in code {
+        for ch in code.replacingOccurrences(of: "general", with: "", options: .caseInsensitive) {
             if escaped {
                 escaped = false
                 continue

@@ -69,7 +69,8 @@ enum RegisterFile {
         }
         guard columns != nil else {
             throw AppError.invalid(
-                field: "file", code: "wrong_header", "The file is empty; its first line must name the columns \(header.joined(separator: ","))",
+                field: "file", code: "wrong_header",
+                "The file is empty; its first line must name the columns \(header.joined(separator: ","))",
                 "文件为空；首行须为列名 \(header.joined(separator: ","))")
         }
         return table
@@ -168,7 +169,9 @@ enum RegisterFile {
         let encoding: Encoding = bom || utf8Lines > otherLines.count ? .utf8 : .gb18030
         let bad =
             encoding == .utf8
-            ? otherLines : lines(bytes).filter { !$0.1.allSatisfy { $0 < 0x80 } && String(data: Data($0.1), encoding: gb18030) == nil }.map(\.0)
+            ? otherLines
+            : lines(bytes).filter { !$0.1.allSatisfy { $0 < 0x80 } && String(data: Data($0.1), encoding: gb18030) == nil }.map(
+                \.0)
         guard bad.isEmpty else {
             let listed = bad.prefix(listedLines).map(String.init).joined(separator: ", ")
             let more = bad.count > listedLines ? " …" : ""
@@ -212,7 +215,8 @@ enum RegisterFile {
     /// left off (a date-time cell). Anything else is returned as it is, to be refused as a date.
     static func day(_ text: String) -> String {
         var t = text.trimmingCharacters(in: .whitespaces)
-        if let space = t.firstIndex(of: " "), t[t.index(after: space)...].allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ":") }) {
+        if let space = t.firstIndex(of: " "), t[t.index(after: space)...].allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ":") })
+        {
             t = String(t[..<space])
         }
         if t.hasSuffix("日") { t.removeLast() }

@@ -114,8 +114,16 @@ extension Registers {
                 errors.append(.init(line: row.line, code: code, message: en, messageZh: zh))
             }
             let f = row.fields
+            // An ID number typed into a number cell keeps 15 digits and shows as 1.10101E+17.
+            if f[1].uppercased().contains("E+") {
+                refuse(
+                    "id_number_as_number",
+                    "idNumber: the spreadsheet stored the ID number as a number and lost its last digits; format the column as text and type it again",
+                    "idNumber：表格把身份证号存成了数字，末尾几位已丢失；请将该列设为文本格式后重新填写")
+                continue
+            }
             guard let passed = ExamResults.passed(f[2]) else {
-                refuse("invalid_passed", "passed: 1 or 0 (合格 or 不合格)", "是否合格须为1或0（合格或不合格）")
+                refuse("invalid_passed", "passed: 1 or 0 (合格 or 不合格, 是 or 否, TRUE or FALSE)", "是否合格须为1或0（合格或不合格、是或否、TRUE或FALSE）")
                 continue
             }
             let score: Double?
