@@ -85,7 +85,7 @@ let package = Package(
                 .target(name: "App"),
                 .product(name: "VaporTesting", package: "vapor"),
             ],
-            exclude: ["check_xlsx.py", "check_jws.py", "check_jwt.py", "report_form.py"]
+            exclude: ["check_xlsx.py", "check_jws.py", "check_jwt.py", "make_register_xlsx.py", "report_form.py"]
         ),
     ],
     swiftLanguageModes: [.v6]

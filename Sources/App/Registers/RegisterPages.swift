@@ -418,12 +418,16 @@ enum RegisterPages {
         try req.requireCSRF()
         let en = L10n.lang(req) == "en"
         guard let file = try req.content.decode(ImportForm.self).file, file.data.readableBytes > 0 else {
-            let refusal = Refusal(form: "import", message: en ? "Choose a CSV file" : "请选择CSV文件", fields: [:], values: [:])
+            let refusal = Refusal(
+                form: "import", message: en ? "Choose a CSV or Excel (XLSX) file" : "请选择CSV或Excel (XLSX)文件", fields: [:],
+                values: [:])
             return try await render(req, refusal: refusal, status: .unprocessableEntity)
         }
         do {
             return try await render(
-                req, importResult: try await Registers.importSessions(file.data, by: user, on: req.store, now: req.now))
+                req,
+                importResult: try await Registers.importSessions(
+                    file.data, contentType: file.contentType, by: user, on: req.store, now: req.now))
         } catch let e as AppError where e.status.code < 500 {
             let refusal = Refusal(form: "import", message: en ? e.message : e.messageZh, fields: [:], values: [:])
             return try await render(req, refusal: refusal, status: e.status)

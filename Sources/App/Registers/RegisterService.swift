@@ -86,26 +86,20 @@ enum Registers {
         return OccupationDTO(code: o.id!, name: o.name, active: o.active)
     }
 
-    /// CSV with the header `code,name`; existing codes with the same name are unchanged.
+    /// A file (CSV or XLSX, `RegisterFile`) with the columns `code,name`; existing codes with the
+    /// same name are unchanged.
     static func importOccupations(
-        _ data: ByteBuffer, by user: User, on store: Store, now: Date
+        _ data: ByteBuffer, contentType: HTTPMediaType?, by user: User, on store: Store, now: Date
     ) async throws -> Issuance.ImportResult {
         try user.requireMinistry()
-        let rows = CSV.parse(Array(data.readableBytesView))
-        guard rows.first?.fields == ["code", "name"] else {
-            throw AppError.invalid(field: "file", code: "wrong_header", "The first line must be code,name", "第一行须为 code,name")
-        }
-        let result = try await store.write { db in
+        let file = try RegisterFile.read(data, contentType: contentType, header: ["code", "name"])
+        var result = try await store.write { db in
             var result = Issuance.ImportResult()
             let existing = Dictionary(uniqueKeysWithValues: try await Occupation.query(on: db).all().map { ($0.id!, $0.name) })
             var seen = Set<String>()
-            for row in rows.dropFirst() where !(row.fields.count == 1 && row.fields[0].isEmpty) {
+            for row in file.rows {
                 func refuse(_ code: String, _ en: String, _ zh: String) {
                     result.errors.append(.init(line: row.line, code: code, message: en, messageZh: zh))
-                }
-                guard row.fields.count == 2 else {
-                    refuse("wrong_field_count", "Expected 2 fields", "应为2个字段")
-                    continue
                 }
                 if row.fields.contains(where: TextCheck.hasControl) {
                     refuse("control_character", "A field contains a control character", "字段含有不允许的控制字符")
@@ -132,6 +126,7 @@ enum Registers {
             if result.imported > 0 { try await audit("occupation", "*", "import", "\(result.imported)", user, now, on: db) }
             return result
         }
+        result.errors = (file.refused + result.errors).sorted { $0.line < $1.line }
         AppMetrics.imported(result.imported, kind: "occupations")
         return result
     }

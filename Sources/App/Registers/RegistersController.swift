@@ -23,7 +23,8 @@ enum RegistersController {
 
     @Sendable static func importOccupations(_ req: Request) async throws -> Issuance.ImportResult {
         let user = try req.requireMinistry()
-        return try await Registers.importOccupations(req.body.data ?? ByteBuffer(), by: user, on: req.store, now: req.now)
+        return try await Registers.importOccupations(
+            req.body.data ?? ByteBuffer(), contentType: req.headers.contentType, by: user, on: req.store, now: req.now)
     }
 
     @Sendable static func createFee(_ req: Request) async throws -> Response {
@@ -144,7 +145,9 @@ enum SessionsController {
     }
 
     @Sendable static func importCSV(_ req: Request) async throws -> Issuance.ImportResult {
-        try await Registers.importSessions(req.body.data ?? ByteBuffer(), by: try req.requireUser(), on: req.store, now: req.now)
+        try await Registers.importSessions(
+            req.body.data ?? ByteBuffer(), contentType: req.headers.contentType, by: try req.requireUser(), on: req.store,
+            now: req.now)
     }
 
     @Sendable static func get(_ req: Request) async throws -> Registers.SessionDTO {
@@ -165,7 +168,8 @@ enum SessionsController {
 
     @Sendable static func importResults(_ req: Request) async throws -> Registers.ResultsOutcome {
         try await Registers.importResults(
-            req.body.data ?? ByteBuffer(), session: req.parameters.get("id"), by: try req.requireUser(), on: req.store,
+            req.body.data ?? ByteBuffer(), contentType: req.headers.contentType, session: req.parameters.get("id"),
+            by: try req.requireUser(), on: req.store,
             now: req.now)
     }
 

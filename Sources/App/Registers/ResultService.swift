@@ -93,39 +93,37 @@ extension Registers {
         return try await apply(entries, to: session, allOrNothing: true, by: user, on: store, now: now)
     }
 
-    /// CSV `name,idNumber,passed,score`: bad lines by number, the good ones in one transaction.
+    /// A file (CSV or XLSX, `RegisterFile`) with the columns `name,idNumber,passed,score`: bad
+    /// lines by number, the good ones in one transaction.
     static func importResults(
-        _ data: ByteBuffer, session id: String?, by user: User, on store: Store, now: Date
+        _ data: ByteBuffer, contentType: HTTPMediaType?, session id: String?, by user: User, on store: Store, now: Date
     ) async throws -> ResultsOutcome {
         try user.requireWriter()
         let session = try await resultSession(id, for: user, on: store.db)
-        let header = ExamResults.csvHeader
-        let rows = CSV.parse(Array(data.readableBytesView))
-        guard rows.count <= maxResults + 1 else {
-            throw AppError(
+        let file = try RegisterFile.read(
+            data, contentType: contentType, header: ExamResults.csvHeader, maxRows: maxResults,
+            tooMany: AppError(
                 status: .payloadTooLarge, code: "too_many_rows",
                 message: "At most \(maxResults) results in one file (a session's candidates)",
-                messageZh: "每个文件最多\(maxResults)条成绩（一个场次的考生人数）")
-        }
-        guard rows.first?.fields == header else {
-            throw AppError.invalid(
-                field: "file", code: "wrong_header", "The first line must be \(header.joined(separator: ","))",
-                "第一行须为 \(header.joined(separator: ","))")
-        }
-        var errors: [Issuance.ImportResult.LineError] = []
+                messageZh: "每个文件最多\(maxResults)条成绩（一个场次的考生人数）"))
+        var errors = file.refused
         var entries: [(line: Int, entry: ExamResults.Entry)] = []
         var seen: [String: Int] = [:]
-        for row in rows.dropFirst() where !(row.fields.count == 1 && row.fields[0].isEmpty) {
+        for row in file.rows {
             func refuse(_ code: String, _ en: String, _ zh: String) {
                 errors.append(.init(line: row.line, code: code, message: en, messageZh: zh))
             }
-            guard row.fields.count == header.count else {
-                refuse("wrong_field_count", "Expected \(header.count) fields", "应为\(header.count)个字段")
+            let f = row.fields
+            // An ID number typed into a number cell keeps 15 digits and shows as 1.10101E+17.
+            if f[1].uppercased().contains("E+") {
+                refuse(
+                    "id_number_as_number",
+                    "idNumber: the spreadsheet stored the ID number as a number and lost its last digits; format the column as text and type it again",
+                    "idNumber：表格把身份证号存成了数字，末尾几位已丢失；请将该列设为文本格式后重新填写")
                 continue
             }
-            let f = row.fields
             guard let passed = ExamResults.passed(f[2]) else {
-                refuse("invalid_passed", "passed: 1 or 0 (合格 or 不合格)", "是否合格须为1或0（合格或不合格）")
+                refuse("invalid_passed", "passed: 1 or 0 (合格 or 不合格, 是 or 否, TRUE or FALSE)", "是否合格须为1或0（合格或不合格、是或否、TRUE或FALSE）")
                 continue
             }
             let score: Double?

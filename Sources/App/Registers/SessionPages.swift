@@ -136,10 +136,12 @@ enum SessionPages {
     @Sendable static func importResults(_ req: Request) async throws -> Response {
         try await form(req) { user in
             guard let file = try req.content.decode(ImportForm.self).file, file.data.readableBytes > 0 else {
-                throw AppError.invalid(field: "file", code: "required", "Choose a CSV file", "请选择CSV文件")
+                throw AppError.invalid(
+                    field: "file", code: "required", "Choose a CSV or Excel (XLSX) file", "请选择CSV或Excel (XLSX)文件")
             }
             return try await Registers.importResults(
-                file.data, session: req.parameters.get("id"), by: user, on: req.store, now: req.now)
+                file.data, contentType: file.contentType, session: req.parameters.get("id"), by: user, on: req.store, now: req.now
+            )
         }
     }
 

@@ -176,41 +176,35 @@ extension Registers {
         return try await q.range(filter.paging.range).all().map(SessionDTO.init)
     }
 
-    /// CSV with the header of `sessionCSVHeader`; bad lines by number, the good ones in one transaction.
+    /// A file (CSV or XLSX, `RegisterFile`) with the columns of `sessionCSVHeader`; bad lines by
+    /// number, the good ones in one transaction.
     static func importSessions(
-        _ data: ByteBuffer, by user: User, on store: Store, now: Date
+        _ data: ByteBuffer, contentType: HTTPMediaType?, by user: User, on store: Store, now: Date
     ) async throws -> Issuance.ImportResult {
         let unit = try sessionScope(user)
-        let header = sessionCSVHeader
-        let rows = CSV.parse(Array(data.readableBytesView))
-        guard rows.first?.fields == header else {
-            throw AppError.invalid(
-                field: "file", code: "wrong_header", "The first line must be \(header.joined(separator: ","))",
-                "第一行须为 \(header.joined(separator: ","))")
-        }
+        let file = try RegisterFile.read(data, contentType: contentType, header: sessionCSVHeader)
         let supervisors = try await Supervisor.query(on: store.db).all()
         let facts = try await sessionFacts(on: store.db, now: now, supervisors: supervisors)
         // A person filling the file knows the supervisor's licence number, not the record's id.
         let licences = Dictionary(supervisors.map { ($0.licenceNo, $0.id!) }, uniquingKeysWith: { a, _ in a })
         var result = Issuance.ImportResult()
+        result.errors = file.refused
         var seen: [NaturalKey: Int] = [:]
         var distinct: [ExamSession] = []
-        for row in rows.dropFirst() where !(row.fields.count == 1 && row.fields[0].isEmpty) {
+        for row in file.rows {
             func refuse(_ code: String, _ en: String, _ zh: String) {
                 result.errors.append(.init(line: row.line, code: code, message: en, messageZh: zh))
-            }
-            guard row.fields.count == header.count else {
-                refuse("wrong_field_count", "Expected \(header.count) fields", "应为\(header.count)个字段")
-                continue
             }
             let f = row.fields
             if f.contains(where: TextCheck.hasControl) {
                 refuse("control_character", "A field contains a control character", "字段含有不允许的控制字符")
                 continue
             }
+            func number(_ s: String) -> Int? { Int(s.trimmingCharacters(in: .whitespaces)) }
             let input = SessionInput(
-                stationCode: f[0], occupation: f[1], level: f[2], date: f[3], regionCode: f[4], standardKind: f[5],
-                bankKind: f[6], bankCode: f[7], candidates: Int(f[8]), passed: Int(f[9]), feeYuan: .string(f[10]),
+                stationCode: f[0], occupation: f[1], level: f[2], date: RegisterFile.day(f[3]), regionCode: f[4],
+                standardKind: f[5], bankKind: f[6], bankCode: f[7], candidates: number(f[8]), passed: number(f[9]),
+                feeYuan: .string(f[10]),
                 // Neither an id nor a licence: an id no supervisor has, refused as unknown_supervisor.
                 supervisorId: f[11].isEmpty ? nil : (UUID(uuidString: f[11]) ?? licences[f[11]] ?? UUID()))
             switch ExamSessions.check(input.domain, unit: unit, facts) {
@@ -233,6 +227,7 @@ extension Registers {
         result.imported = stored.count
         AppMetrics.imported(stored.count, kind: "sessions")
         result.unchanged = candidates.count - stored.count
+        result.errors.sort { $0.line < $1.line }
         return result
     }
 

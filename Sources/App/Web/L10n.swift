@@ -244,6 +244,8 @@ enum L10n {
         case paidOn
         case issue
         case importCSV
+        case importRegisterFile
+        case registerFileFormat
         case upload
         case voidBlank
         case reason
@@ -745,6 +747,12 @@ enum L10n {
             case .paidOn: ("缴款日期", "Paid on")
             case .issue: ("发放证书", "Issue")
             case .importCSV: ("批量导入（CSV）", "Import (CSV)")
+            case .importRegisterFile: ("批量导入（CSV 或 Excel (XLSX)）", "Import (CSV or Excel (XLSX))")
+            case .registerFileFormat:
+                (
+                    "CSV 或 Excel (XLSX) 文件格式（首行为列名，顺序不限，多余的列不读；CSV 可为 UTF-8 或 GB18030 编码）",
+                    "CSV or Excel (XLSX) file (the first row names the columns, in any order, others ignored; CSV in UTF-8 or GB18030)"
+                )
             case .upload: ("上传", "Upload")
             case .voidBlank: ("作废空白证书", "Void a spoiled blank")
             case .reason: ("原因", "Reason")
