@@ -454,7 +454,7 @@ extension ReportSpreadsheet {
         var book: XLSXWorkbook
         var rows: [XLSXWorkbook.Row] = []
         do {
-            book = try XLSXWorkbook(data: data)
+            book = try XLSXWorkbook(data: data, limit: maxExpanded)
             // The form is the first sheet, its unit's row a few rows down: stop reading there.
             struct Enough: Error {}
             do {
@@ -611,6 +611,9 @@ extension ReportSpreadsheet {
     /// The largest form accepted: a filled form is 10–30 kB; 5 MB leaves room for pictures or
     /// styles an office suite adds, and the reader still bounds what it expands to 100 MB.
     static let maxUpload = 5 << 20
+    /// What a form may expand to: the form itself is under 100 kB unpacked, so 16 MB is generous,
+    /// and bounds what each upload can make the server hold.
+    static let maxExpanded = 16 << 20
 
     /// Saves a filled form as the unit's report: read (off the event loop), checked for the
     /// right unit and quarter, then validated exactly as the JSON form is, through `Reports.save`.
