@@ -228,6 +228,14 @@ extension AppTests {
                     bad.status == .unprocessableEntity && u.code == "undecodable" && u.en.contains("UTF-8")
                         && u.en.contains(": 3 "))
                 #expect(try await Self.occupationCount(t, admin) == 0)
+                // GB18030 lines with one UTF-8 line: GB18030 would decode the UTF-8 bytes as
+                // nonsense, so the file is refused, the UTF-8 line named.
+                let mixed = try Self.gb("code,name\n6-07-06-01,电工\n6-18-02-04,焊工\n") + Array("4-01-01-01,中文测试\n".utf8)
+                let m = try await t.send(.POST, "/api/v1/occupations/import", token: admin, bytes: mixed, contentType: "text/csv")
+                #expect(m.status == .unprocessableEntity)
+                let md = try Self.detail(t, m)
+                #expect(md.code == "mixed_encodings" && md.en.contains("lines are 4.") && md.zh.contains("第4行"), "\(md)")
+                #expect(try await Self.occupationCount(t, admin) == 0)
             }
         }
 

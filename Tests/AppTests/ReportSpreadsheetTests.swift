@@ -59,7 +59,7 @@ extension AppTests {
         static let filled: [String: String] = [
             "B9": "12", "C9": "3", "D9": "1", "E9": "10", "F9": "2", "G9": "0", "H9": #""√""#, "I9": "null", "K9": "2",
             "L9": "1", "N9": "null", "O9": #""√""#, "P9": #""√""#, "Q9": "null", "S9": "0", "T9": "2", "W9": "1", "X9": "0",
-            "AD9": "120000", "AE9": "90000.5",
+            "AD9": #""120,000""#, "AE9": "90000.5",
         ]
 
         @Test func form_isTheOfficialForm_prefilled_lockedAndValidated() async throws {
@@ -223,6 +223,7 @@ extension AppTests {
             (["N9": "null", "O9": "null"], "N9", "13/14", "required"),
             (["AD9": #""100.001""#], "AD9", "乙", "too_many_decimals"),
             (["AE9": #""一万""#], "AE9", "丙", "invalid_money"),
+            (["AE9": #""1,5""#], "AE9", "丙", "invalid_money"),
         ])
         func upload_badCell_is422_namingTheCell(cells: [String: String], cell: String, column: String, code: String) async throws
         {
@@ -244,7 +245,27 @@ extension AppTests {
                 let messageZh = try #require(issue["messageZh"] as? String)
                 #expect(message.contains(cell) && message.contains("column \(column)"), "\(message)")
                 #expect(messageZh.contains("单元格\(cell)") && messageZh.contains("第\(column)栏"), "\(messageZh)")
+                // The JSON's own lead ("第25列（…）payment.dueYuan：") gives way to the cell's.
+                #expect(!messageZh.contains("列（") && !message.contains("Column "), "\(message) / \(messageZh)")
                 #expect(try await t.send(.GET, Self.path, token: bj).body.string == before)
+            }
+        }
+
+        /// A column number written twice in the numbers row is refused, naming both cells, rather
+        /// than one of the two read.
+        @Test func upload_repeatedColumnNumber_isRefused() async throws {
+            try await withTestApp(now: Self.now) { t in
+                let bj = try await t.user("bj", role: "unit", unit: "110000")
+                let dir = try Self.directory()
+                defer { try? FileManager.default.removeItem(at: dir) }
+                let form = try await Self.download(t, token: bj, to: dir)
+                let res = try await Self.upload(
+                    t, token: bj, try Self.fill(form, Self.filled.merging(["AF8": "1", "AF9": "999"]) { $1 }))
+                #expect(res.status == .unprocessableEntity)
+                let said = try #require(try t.object(res)["error"] as? [String: Any])
+                #expect(said["code"] as? String == "form_columns_repeated")
+                #expect((said["messageZh"] as? String)?.contains("B8和AF8") == true, "\(said)")
+                #expect(try await t.send(.GET, Self.path, token: bj).status == .notFound)
             }
         }
 

@@ -45,7 +45,11 @@ extension AppTests {
             let url = try Self.file(["dtd"])
             defer { try? FileManager.default.removeItem(at: url) }
             var book = try XLSXWorkbook(url: url)
+            // Found behind a comment holding "<x".
             #expect(throws: XLSXWorkbook.Failure.malformed("xl/worksheets/sheet1.xml declares a DTD")) { try book.allRows() }
+            #expect(XLSXWorkbook.hasDTD(Data("<?xml version=\"1.0\"?>\n<!-- a -->\n<?pi <x?><!DOCTYPE a>".utf8)))
+            #expect(!XLSXWorkbook.hasDTD(Data("\u{FEFF}<?xml version=\"1.0\"?><!-- <!DOCTYPE --><worksheet/>".utf8)))
+            #expect(XLSXWorkbook.hasDTD(Data([0xFF, 0xFE, 0x3C, 0x00])))  // UTF-16
         }
 
         @Test func aZipBomb_isRefusedByItsDeclaredSize_andByWhatItInflates() throws {

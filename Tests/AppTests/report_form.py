@@ -183,7 +183,8 @@ def dtd(target):
     with zipfile.ZipFile(target) as z:
         parts = {i.filename: z.read(i.filename) for i in z.infolist()}
     parts["xl/worksheets/sheet1.xml"] = (
-        b'<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">'
+        # The comment's "<x" must not hide the DTD behind it.
+        b'<?xml version="1.0" encoding="UTF-8"?><!-- <x --><!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">'
         b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
         b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
         b'<row r="1"><c r="A1" t="inlineStr"><is><t>&b;</t></is></c></row></sheetData></worksheet>')

@@ -49,6 +49,8 @@ struct XLSXWorkbook {
     static let defaultLimit = 100 << 20
     /// At most this many rows and columns are read (Excel's own maxima).
     static let maxRows = 1_048_576, maxColumns = 16_384
+    /// At most this many shared strings: Excel's own files stay far below; each costs memory.
+    static let maxSharedStrings = 2_000_000
 
     private let archive: Archive
     private let limit: Int
@@ -84,7 +86,8 @@ struct XLSXWorkbook {
         for entry in archive {
             entries += 1
             declared &+= entry.uncompressedSize
-            if declared > UInt64(limit) || entries > 10_000 { throw Failure.tooLarge(limit: limit) }
+            if declared > UInt64(limit) { throw Failure.tooLarge(limit: limit) }
+            if entries > 10_000 { throw Failure.malformed("the package holds more than 10,000 parts") }
         }
         guard archive["xl/workbook.xml"] != nil else { throw Failure.notXLSX }
         try readWorkbook()
@@ -270,25 +273,46 @@ struct XLSXWorkbook {
         guard ok else { throw Failure.malformed("\(path) is not well-formed XML") }
     }
 
-    /// Whether the prologue (everything before the root element) declares a DTD.
+    /// Whether the prologue (everything before the root element) declares a DTD — or cannot be
+    /// told not to: the XML declaration, processing instructions, comments and white space are
+    /// skipped; `<!` of anything else is a DTD; a prologue longer than the first chunk, or a part
+    /// not in UTF-8 (every writer of XLSX writes UTF-8), is refused as if it were one.
     static func hasDTD(_ chunk: Data) -> Bool {
-        let marker = Array("<!DOCTYPE".utf8)
-        let markerLower = Array("<!doctype".utf8)
-        let bytes = [UInt8](chunk.prefix(4096))
-        var i = 0
-        while i < bytes.count {
-            if bytes[i] == UInt8(ascii: "<"), i + 1 < bytes.count {
-                let next = bytes[i + 1]
-                if next == UInt8(ascii: "!") {
-                    let slice = bytes[i..<min(bytes.count, i + marker.count)].map { $0 }
-                    if slice == marker || slice == markerLower { return true }
-                } else if next != UInt8(ascii: "?") {
-                    return false  // the root element: no DTD can follow
-                }
-            }
-            i += 1
+        let b = [UInt8](chunk.prefix(1 << 16))
+        func starts(_ at: Int, _ s: String) -> Bool {
+            b.count >= at + s.utf8.count && Array(b[at..<at + s.utf8.count]) == Array(s.utf8)
         }
-        return false
+        func find(_ s: String, from: Int) -> Int? {
+            let n = Array(s.utf8)
+            guard b.count >= n.count else { return nil }
+            var i = from
+            while i + n.count <= b.count {
+                if b[i] == n[0], Array(b[i..<i + n.count]) == n { return i + n.count }
+                i += 1
+            }
+            return nil
+        }
+        if b.starts(with: [0xFE, 0xFF]) || b.starts(with: [0xFF, 0xFE]) || b.first == 0 || (b.count > 1 && b[1] == 0) {
+            return true
+        }
+        var i = b.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        while i < b.count {
+            switch b[i] {
+            case 0x20, 0x09, 0x0A, 0x0D: i += 1
+            case UInt8(ascii: "<"):
+                if starts(i, "<?") {
+                    guard let end = find("?>", from: i + 2) else { return true }
+                    i = end
+                } else if starts(i, "<!--") {
+                    guard let end = find("-->", from: i + 4) else { return true }
+                    i = end
+                } else {
+                    return starts(i, "<!")  // a DOCTYPE (or worse); otherwise the root element
+                }
+            default: return false  // not XML at all: the parser refuses it
+            }
+        }
+        return true  // the prologue runs past the chunk
     }
 }
 
@@ -314,6 +338,29 @@ class XMLHandler: NSObject, XMLParserDelegate {
     ) {}
     func parser(_ parser: XMLParser, foundCharacters string: String) {}
     func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {}
+
+    // A second line behind `hasDTD`: a parser that reports declarations stops at the first.
+    // (Darwin's does; swift-corelibs-foundation's did not call these in our test, so on Linux
+    // `hasDTD` is the guard, and `aDTD_isRefusedUnexpanded` tests it.)
+    func parser(_ parser: XMLParser, foundInternalEntityDeclarationWithName name: String, value: String?) {
+        fail(XLSXWorkbook.Failure.malformed("a part declares a DTD"))
+    }
+    func parser(_ parser: XMLParser, foundExternalEntityDeclarationWithName name: String, publicID: String?, systemID: String?) {
+        fail(XLSXWorkbook.Failure.malformed("a part declares a DTD"))
+    }
+    func parser(
+        _ parser: XMLParser, foundUnparsedEntityDeclarationWithName name: String, publicID: String?, systemID: String?,
+        notationName: String?
+    ) {
+        fail(XLSXWorkbook.Failure.malformed("a part declares a DTD"))
+    }
+    func parser(_ parser: XMLParser, foundElementDeclarationWithName elementName: String, model: String) {
+        fail(XLSXWorkbook.Failure.malformed("a part declares a DTD"))
+    }
+    func parser(_ parser: XMLParser, resolveExternalEntityName name: String, systemID: String?) -> Data? {
+        fail(XLSXWorkbook.Failure.malformed("a part refers to an external entity"))
+        return nil
+    }
 
     /// The local name of an element (`x:row` → `row`): some writers prefix the main namespace.
     static func local(_ name: String) -> Substring {
@@ -384,7 +431,11 @@ private final class SharedStringsHandler: XMLHandler {
 
     override func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
         switch Self.local(elementName) {
-        case "si": strings.append(current)
+        case "si":
+            strings.append(current)
+            if strings.count > XLSXWorkbook.maxSharedStrings {
+                fail(XLSXWorkbook.Failure.malformed("more than \(XLSXWorkbook.maxSharedStrings) shared strings"))
+            }
         case "t": inText = false
         case "rPh": inPhonetic = false
         default: break
@@ -407,7 +458,9 @@ private final class StylesHandler: XMLHandler {
                 customFormats[id] = code
             }
         case "cellXfs": inCellXfs = true
-        case "xf" where inCellXfs: cellFormats.append(attributes["numFmtId"].flatMap { Int($0) } ?? 0)
+        case "xf" where inCellXfs:
+            cellFormats.append(attributes["numFmtId"].flatMap { Int($0) } ?? 0)
+            if cellFormats.count > 65_536 { fail(XLSXWorkbook.Failure.malformed("more than 65,536 cell styles")) }
         default: break
         }
     }
@@ -455,12 +508,16 @@ private final class SheetHandler: XMLHandler {
                 rowNumber = n
             } else {
                 rowNumber += 1
+                guard rowNumber <= XLSXWorkbook.maxRows else {
+                    return fail(XLSXWorkbook.Failure.malformed("the sheet has more than \(XLSXWorkbook.maxRows) rows"))
+                }
             }
             cells.removeAll(keepingCapacity: true)
             column = -1
         case "c":
             if let r = attributes["r"] {
-                guard let ref = XLSXWorkbook.parseReference(r), ref.column > column else {
+                guard let ref = XLSXWorkbook.parseReference(r), ref.column > column, ref.row == nil || ref.row == rowNumber
+                else {
                     return fail(XLSXWorkbook.Failure.malformed("cell “\(r.prefix(20))” is out of order or range"))
                 }
                 column = ref.column

@@ -22,13 +22,36 @@ enum RegisterFile {
         var refused: [Issuance.ImportResult.LineError] = []
     }
 
-    /// Reads `data` as XLSX when it is a ZIP package or says it is one (`contentType`), else as CSV.
-    /// `maxRows`: more data rows than this is `tooMany` (the read stops there).
+    /// At most this many data rows in one register file (the 50,000-row files, twice over).
+    static let defaultMaxRows = 100_000
+
+    /// `read`, on the thread pool: parsing a 50,000-row file takes seconds of CPU, which must not
+    /// hold up the requests sharing the caller's threads.
     static func read(
-        _ data: ByteBuffer, contentType: HTTPMediaType?, header: [String], maxRows: Int = .max,
-        tooMany: @autoclosure () -> AppError = AppError(
-            status: .payloadTooLarge, code: "too_many_rows", message: "Too many rows in one file", messageZh: "文件行数过多")
+        _ data: ByteBuffer, contentType: HTTPMediaType?, header: [String], maxRows: Int = defaultMaxRows,
+        tooMany: AppError? = nil
+    ) async throws -> Table {
+        try await NIOThreadPool.singleton.runIfActive {
+            try readNow(data, contentType: contentType, header: header, maxRows: maxRows, tooMany: tooMany)
+        }
+    }
+
+    /// Whether a content type names XLSX exactly (`HTTPMediaType`'s `==` lets `*/*` match anything).
+    static func saysXLSX(_ type: HTTPMediaType?) -> Bool {
+        type?.type.lowercased() == xlsxType.type && type?.subType.lowercased() == xlsxType.subType
+    }
+
+    /// Reads `data` as XLSX when it is a ZIP package or says it is one (`contentType`), else as CSV.
+    /// `maxRows`: more data rows than this is `tooMany` (413; the read stops there).
+    static func readNow(
+        _ data: ByteBuffer, contentType: HTTPMediaType?, header: [String], maxRows: Int = defaultMaxRows,
+        tooMany: AppError? = nil
     ) throws -> Table {
+        let tooMany =
+            tooMany
+            ?? AppError(
+                status: .payloadTooLarge, code: "too_many_rows", message: "At most \(maxRows) rows in one file",
+                messageZh: "每个文件最多\(maxRows)行")
         var table = Table()
         var columns: [Int: Int]?  // the file's column → the position in `header`
         var width = 0  // the CSV header's number of fields
@@ -41,7 +64,7 @@ enum RegisterFile {
                 return
             }
             count += 1
-            guard count <= maxRows else { throw tooMany() }
+            guard count <= maxRows else { throw tooMany }
             if csv, cells.count != width {
                 table.refused.append(
                     .init(
@@ -53,7 +76,7 @@ enum RegisterFile {
             for cell in cells { if let i = map[cell.column] { fields[i] = cell.value } }
             table.rows.append(CSV.Row(line: line, fields: fields))
         }
-        if XLSXWorkbook.isZIP(data.readableBytesView) || contentType == xlsxType {
+        if XLSXWorkbook.isZIP(data.readableBytesView) || saysXLSX(contentType) {
             var book: XLSXWorkbook
             do {
                 book = try XLSXWorkbook(data: Data(data.readableBytesView))
@@ -166,12 +189,32 @@ enum RegisterFile {
         }
         if otherLines.isEmpty { return .utf8 }
         let bom = bytes.starts(with: [0xEF, 0xBB, 0xBF])
-        let encoding: Encoding = bom || utf8Lines > otherLines.count ? .utf8 : .gb18030
-        let bad =
-            encoding == .utf8
-            ? otherLines
-            : lines(bytes).filter { !$0.1.allSatisfy { $0 < 0x80 } && String(data: Data($0.1), encoding: gb18030) == nil }.map(
-                \.0)
+        let decodesAsGB = { (line: ByteBufferView) in String(data: Data(line), encoding: gb18030) != nil }
+        let encoding: Encoding
+        let bad: [Int]
+        if bom {
+            (encoding, bad) = (.utf8, otherLines)
+        } else if utf8Lines > 0 {
+            let others = Set(otherLines)
+            let gbLines = lines(bytes).filter { others.contains($0.0) && decodesAsGB($0.1) }.map(\.0)
+            // GB18030 decodes most UTF-8 bytes too: lines of both encodings in one file would be
+            // read as nonsense without an error, so such a file is refused, the fewer lines named.
+            // A UTF-8 file whose other lines are not GB18030 either is UTF-8 with damaged lines.
+            guard gbLines.isEmpty else {
+                let utf8Numbers = lines(bytes).filter { !$0.1.allSatisfy { $0 < 0x80 } && isUTF8($0.1) }.map(\.0)
+                let (few, name) = utf8Numbers.count <= gbLines.count ? (utf8Numbers, "UTF-8") : (gbLines, "GB18030")
+                let listed = few.prefix(listedLines).map(String.init).joined(separator: ", ")
+                let more = few.count > listedLines ? " …" : ""
+                throw AppError.invalid(
+                    field: "file", code: "mixed_encodings",
+                    "The file mixes UTF-8 (\(utf8Numbers.count) lines) and GB18030 (\(gbLines.count)); the \(name) lines are \(listed)\(more). Save it again in one encoding (CSV UTF-8 or Excel .xlsx)",
+                    "文件混用了UTF-8（\(utf8Numbers.count)行）和GB18030（\(gbLines.count)行）两种编码，\(name)编码的是第\(listed)\(more)行，请重新另存为同一种编码（CSV UTF-8或Excel .xlsx）"
+                )
+            }
+            (encoding, bad) = (.utf8, otherLines)
+        } else {
+            (encoding, bad) = (.gb18030, lines(bytes).filter { !$0.1.allSatisfy { $0 < 0x80 } && !decodesAsGB($0.1) }.map(\.0))
+        }
         guard bad.isEmpty else {
             let listed = bad.prefix(listedLines).map(String.init).joined(separator: ", ")
             let more = bad.count > listedLines ? " …" : ""

@@ -92,7 +92,7 @@ enum Registers {
         _ data: ByteBuffer, contentType: HTTPMediaType?, by user: User, on store: Store, now: Date
     ) async throws -> Issuance.ImportResult {
         try user.requireMinistry()
-        let file = try RegisterFile.read(data, contentType: contentType, header: ["code", "name"])
+        let file = try await RegisterFile.read(data, contentType: contentType, header: ["code", "name"], maxRows: 20_000)
         var result = try await store.write { db in
             var result = Issuance.ImportResult()
             let existing = Dictionary(uniqueKeysWithValues: try await Occupation.query(on: db).all().map { ($0.id!, $0.name) })

@@ -100,7 +100,7 @@ extension Registers {
     ) async throws -> ResultsOutcome {
         try user.requireWriter()
         let session = try await resultSession(id, for: user, on: store.db)
-        let file = try RegisterFile.read(
+        let file = try await RegisterFile.read(
             data, contentType: contentType, header: ExamResults.csvHeader, maxRows: maxResults,
             tooMany: AppError(
                 status: .payloadTooLarge, code: "too_many_rows",

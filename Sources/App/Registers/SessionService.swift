@@ -182,7 +182,7 @@ extension Registers {
         _ data: ByteBuffer, contentType: HTTPMediaType?, by user: User, on store: Store, now: Date
     ) async throws -> Issuance.ImportResult {
         let unit = try sessionScope(user)
-        let file = try RegisterFile.read(data, contentType: contentType, header: sessionCSVHeader)
+        let file = try await RegisterFile.read(data, contentType: contentType, header: sessionCSVHeader)
         let supervisors = try await Supervisor.query(on: store.db).all()
         let facts = try await sessionFacts(on: store.db, now: now, supervisors: supervisors)
         // A person filling the file knows the supervisor's licence number, not the record's id.

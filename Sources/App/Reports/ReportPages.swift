@@ -346,6 +346,18 @@ enum ReportPages {
         let p = try Reports.period(req.parameters.get("period"))
         let code = req.parameters.get("unitCode") ?? ""
         let user = try req.requireWrite(unit: code)
+        // The multipart body: the file and a little framing.
+        let limit = ReportSpreadsheet.maxUpload
+        do {
+            try await req.collectBody(
+                max: limit + 64 * 1024,
+                tooLarge: AppError(
+                    status: .payloadTooLarge, code: "too_large", message: "The form is larger than \(limit >> 20) MB",
+                    messageZh: "报表文件超过\(limit >> 20) MB"))
+        } catch let e as AppError {
+            let issue = ValidationIssue(field: "", column: nil, code: e.code, message: e.message, messageZh: e.messageZh)
+            return try await renderForm(req, formValues: nil, issues: [issue], status: e.status)
+        }
         try req.requireCSRF()
         guard let file = try req.content.decode(UploadForm.self).file, file.data.readableBytes > 0 else {
             let issue = ValidationIssue(

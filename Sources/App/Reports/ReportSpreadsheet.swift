@@ -427,19 +427,26 @@ extension ReportSpreadsheet {
     struct Reading {
         var form: [String: String] = [:]
         var issues: [ValidationIssue] = []
-        /// Field → the cells it was read from, and the column label the form prints (`5`, `乙`).
-        var cells: [String: (refs: [String], label: String)] = [:]
+        /// Field → the cells it was read from, the column label the form prints (`5`, `乙`), and
+        /// what the column is called in both languages.
+        var cells: [String: (refs: [String], label: String, en: String, zh: String)] = [:]
 
-        /// The issues with the cell named first in both languages, and as `cell`.
+        /// The issues with the cell, the column and what it is called first in both languages,
+        /// then the rule; the cell also as `cell`.
         func located(_ issues: [ValidationIssue]) -> [ValidationIssue] {
             issues.map { i in
                 guard i.cell == nil, let at = cells[i.field] else { return i }
+                // The rule alone: the JSON's messages start with the column and field, which the
+                // cell now names (and, for the amounts, as the form prints them: 乙, 丙).
+                func rule(_ text: String, after separator: String) -> String {
+                    text.range(of: i.field + separator).map { String(text[$0.upperBound...]) } ?? text
+                }
                 let refs = at.refs.joined(separator: "/")
                 let refsZh = at.refs.joined(separator: "、")
                 return ValidationIssue(
                     field: i.field, column: i.column, code: i.code,
-                    message: "Cell \(refs) (column \(at.label)): \(i.message)",
-                    messageZh: "单元格\(refsZh)（第\(at.label)栏）：\(i.messageZh)", cell: at.refs[0])
+                    message: "Cell \(refs) (column \(at.label), \(at.en)): \(rule(i.message, after: ": "))",
+                    messageZh: "单元格\(refsZh)（第\(at.label)栏，\(at.zh)）：\(rule(i.messageZh, after: "："))", cell: at.refs[0])
             }
         }
     }
@@ -455,14 +462,19 @@ extension ReportSpreadsheet {
         var rows: [XLSXWorkbook.Row] = []
         do {
             book = try XLSXWorkbook(data: data, limit: maxExpanded)
-            // The form is the first sheet, its unit's row a few rows down: stop reading there.
+            // The form is the sheet with the numbers row (the first, unless someone moved the
+            // explanation before it), its unit's row a few rows down: stop reading there.
             struct Enough: Error {}
-            do {
-                try book.rows(sheet: 0) { row in
-                    rows.append(row)
-                    if rows.count >= 64 { throw Enough() }
-                }
-            } catch is Enough {}
+            for sheet in book.sheets.indices.prefix(8) {
+                rows = []
+                do {
+                    try book.rows(sheet: sheet) { row in
+                        rows.append(row)
+                        if rows.count >= 64 { throw Enough() }
+                    }
+                } catch is Enough {}
+                if rows.contains(where: { $0.cells.contains { $0.value.trimmed == Catalogue.labelNumber } }) { break }
+            }
         } catch let f as XLSXWorkbook.Failure {
             throw failure(f)
         }
@@ -510,8 +522,8 @@ extension ReportSpreadsheet {
         }
         guard code.value == unit, Period(period.value) == p else {
             throw unreadable(
-                "This form is for unit \(code.value) (cell \(code.ref)), \(period.value) (cell \(period.ref)); it cannot be uploaded as \(unit)’s report for \(p)",
-                "该报表属于单位\(code.value)（单元格\(code.ref)）的\(period.value)（单元格\(period.ref)），不能作为\(unit)的\(p)报表上传",
+                "This form is for unit \(code.value) (cell \(code.ref)), \(Period(period.value)?.nameEn ?? period.value) (cell \(period.ref)); it cannot be uploaded as \(unit)’s report for \(p.nameEn)",
+                "该报表属于单位\(code.value)（单元格\(code.ref)）的\(Period(period.value)?.nameZh ?? period.value)（单元格\(period.ref)），不能作为\(unit)\(p.nameZh)的报表上传",
                 code: "wrong_form")
         }
 
@@ -520,8 +532,16 @@ extension ReportSpreadsheet {
         var at: [String: Int] = [:]
         for c in numbersRow.cells {
             let v = c.value.trimmed
-            if let n = Int(v), (1...28).contains(n) { at[String(n)] = c.column }
-            if v == dueLabel || v == paidLabel { at[v] = c.column }
+            let label = Int(v).flatMap { (1...28).contains($0) ? String($0) : nil } ?? (v == dueLabel || v == paidLabel ? v : nil)
+            guard let label else { continue }
+            if let first = at[label] {
+                let a = XLSXWorkbook.reference(row: numbersRow.number, column: first)
+                let b = XLSXWorkbook.reference(row: numbersRow.number, column: c.column)
+                throw unreadable(
+                    "Column \(label) appears twice in the numbers row (cells \(a) and \(b)); do not change the numbers row",
+                    "栏号\(label)在栏号行出现两次（单元格\(a)和\(b)），请勿修改栏号行", code: "form_columns_repeated")
+            }
+            at[label] = c.column
         }
         let needed =
             Catalogue.columns.map(\.number).filter { !computedColumns.contains($0) }.map(String.init) + [dueLabel, paidLabel]
@@ -547,18 +567,27 @@ extension ReportSpreadsheet {
             case .count:
                 let c = cell(String(f.column))
                 reading.form[f.key] = c.value
-                reading.cells[f.key] = ([c.ref], String(f.column))
+                let col = Catalogue.column(f.column)
+                reading.cells[f.key] = ([c.ref], String(f.column), col.english, col.path.last ?? "")
             case .money:
                 let label = f.key == "payment.dueYuan" ? dueLabel : paidLabel
                 let c = cell(label)
-                reading.form[f.key] = c.value.replacingOccurrences(of: ",", with: "")
-                reading.cells[f.key] = ([c.ref], label)
+                // Thousands separators only where they group thousands ("1,200.50"); "1,5" stays as
+                // written, to be refused.
+                let grouped = c.value.wholeMatch(of: /[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?/) != nil
+                reading.form[f.key] = grouped ? c.value.replacingOccurrences(of: ",", with: "") : c.value
+                reading.cells[f.key] =
+                    label == dueLabel
+                    ? ([c.ref], label, "amount due, year to date (yuan)", "应缴款（元，本年累计）")
+                    : ([c.ref], label, "amount paid, year to date (yuan)", "已缴款（元，本年累计）")
             case .flag where reading.cells[f.key] == nil:
                 // The pair: the 有/是 column, then the 无/否 column.
                 let pair = Catalogue.columns.filter { $0.key == f.key }
                 let yes = cell(String(pair[0].number))
                 let no = cell(String(pair[1].number))
-                reading.cells[f.key] = ([yes.ref, no.ref], "\(pair[0].number)/\(pair[1].number)")
+                let question = pair[0].path.dropLast().last ?? ""
+                let english = pair[0].english.components(separatedBy: ":").first ?? pair[0].english
+                reading.cells[f.key] = ([yes.ref, no.ref], "\(pair[0].number)/\(pair[1].number)", english, question)
                 var ticks: [Bool] = []
                 for (col, c) in zip(pair, [yes, no]) {
                     if let t = tick(c.value, header: col.path.last!) {

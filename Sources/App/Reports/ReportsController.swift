@@ -26,7 +26,7 @@ enum ReportsController {
         let (p, unit) = try target(req)
         let user = try req.requireWrite(unit: unit)
         let report: ReportModel
-        if req.headers.contentType == ReportSpreadsheet.contentType {
+        if RegisterFile.saysXLSX(req.headers.contentType) {
             let limit = ReportSpreadsheet.maxUpload
             try await req.collectBody(
                 max: limit,

@@ -164,7 +164,8 @@ enum Pages {
         r.post(.reportAction(.key, .key, .submit), use: ReportPages.submit)
         r.post(.reportAction(.key, .key, .accept), use: ReportPages.accept)
         r.post(.reportAction(.key, .key, .return), use: ReportPages.returnReport)
-        r.post(.reportAction(.key, .key, .upload), use: ReportPages.upload)
+        // The filled form is read once the writer is known to be allowed, up to the API's limit.
+        r.on(.POST, SiteURL.reportAction(.key, .key, .upload).pathComponents, body: .stream, use: ReportPages.upload)
         CertificatePages.register(r)
         VerificationPages.register(r)
         ComplaintPages.register(r)
