@@ -140,7 +140,7 @@ def main():
 
         def pay(i):
             return call(DIRECT[i % 3], "POST", f"/api/v1/certificate-orders/{order['id']}/payments", admin,
-                        {"amountYuan": f"{due / 3:.2f}", "paidOn": time.strftime("%Y-%m-%d", time.gmtime())})[0]
+                        {"amountYuan": f"{due / 3:.2f}", "paidOn": time.strftime("%Y-%m-%d", time.gmtime(time.time() + 8 * 3600))})[0]
 
         with concurrent.futures.ThreadPoolExecutor(9) as pool:
             statuses = list(pool.map(pay, range(9)))
@@ -150,7 +150,7 @@ def main():
 
     def tokens_signed_on_one_verify_on_the_others():
         admin, bj = state["admin"], state["bj"]
-        day = time.strftime("%Y-%m-%d", time.gmtime())
+        day = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 8 * 3600))  # the server's day (Beijing)
         # The pass it is issued against, recorded through another process.
         passes.record_passes(DIRECT[1], admin, bj, [("张三", id_number(1), "电工", "5", day)])
         issued = ok(DIRECT[0], "POST", "/api/v1/certificates", bj,
@@ -192,7 +192,7 @@ def main():
         order = ok(DIRECT[0], "POST", f"/api/v1/certificate-orders/{order['id']}/allocate", admin, {"unitPriceYuan": "1.00"})
         first = int(order["serialFrom"])
         lines = ["serial,holderName,idNumber,occupation,level,issuedOn"]
-        day = time.strftime("%Y-%m-%d", time.gmtime())
+        day = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 8 * 3600))  # the server's day (Beijing)
         people = [(f"李四{i % 97}", gen_certificates.id_number(10_000_000 + i), "电工", "4", day) for i in range(rows)]
         for i, p in enumerate(people):
             lines.append(f"{first + i:012d}," + ",".join(p))
