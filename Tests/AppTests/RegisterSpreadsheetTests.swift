@@ -309,6 +309,11 @@ extension AppTests {
                 let file = try Self.workbook([["code", "name"], ["1-01-01-01", "某职业"]])
                 let unit = try await t.send(.POST, "/api/v1/occupations/import", token: s.bj, bytes: file, contentType: Self.xlsx)
                 #expect(unit.status == .forbidden)
+                // The ministry's register: a unit's oversized body is refused for the role, unread.
+                let oversized = try await t.send(
+                    .POST, "/api/v1/occupations/import", token: s.bj, bytes: [UInt8](repeating: 0x41, count: 3 << 20),
+                    contentType: "text/csv")
+                #expect(oversized.status == .forbidden)
                 #expect(try await Self.occupationCount(t, s.admin) == 3)
             }
         }

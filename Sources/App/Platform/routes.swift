@@ -91,7 +91,8 @@ func routes(_ app: Application) throws {
     // Registers: occupations, fee standards, stations, supervisors, visits, exam sessions
     api.get(.api(.occupations), use: RegistersController.listOccupations)
     api.post(.api(.occupations), use: RegistersController.createOccupation)
-    api.post(.api(.occupationsImport), use: RegistersController.importOccupations)
+    api.grouped(RequireRole([.ministry])).on(
+        .POST, .api(.occupationsImport), body: .collect(maxSize: "2mb"), use: RegistersController.importOccupations)
     api.patch(.api(.occupation(.key)), use: RegistersController.updateOccupation)
     api.get(.api(.registerEvents), use: RegistersController.events)
     api.get(.api(.feeStandards), use: RegistersController.listFees)
