@@ -69,8 +69,7 @@ enum BulletinsController {
                 data = try await req.application.threadPool.runIfActive { try BulletinExport.xlsx(b) }
             }
             let res = Response(status: .ok, body: .init(data: data))
-            res.headers.contentType = HTTPMediaType(
-                type: "application", subType: "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            res.headers.contentType = .xlsx
             res.headers.contentDisposition = .init(.attachment, filename: name + ".xlsx")
             return res
         case .pdf:

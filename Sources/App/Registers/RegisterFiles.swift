@@ -8,7 +8,6 @@ import Vapor
 /// back with their fields in the order of the register's header, each with the line (CSV) or
 /// row number (XLSX) a person sees, so every importer reads one shape whatever was uploaded.
 enum RegisterFile {
-    static let xlsxType = HTTPMediaType(type: "application", subType: "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     /// GB18030 (`kCFStringEncodingGB_18030_2000` as an `NSStringEncoding`): what Excel and WPS
     /// write a CSV in under a Chinese locale.
     static let gb18030 = String.Encoding(rawValue: 0x8000_0632)
@@ -34,11 +33,6 @@ enum RegisterFile {
         try await NIOThreadPool.singleton.runIfActive {
             try readNow(data, contentType: contentType, header: header, maxRows: maxRows, tooMany: tooMany)
         }
-    }
-
-    /// Whether a content type names XLSX exactly (`HTTPMediaType`'s `==` lets `*/*` match anything).
-    static func saysXLSX(_ type: HTTPMediaType?) -> Bool {
-        type?.type.lowercased() == xlsxType.type && type?.subType.lowercased() == xlsxType.subType
     }
 
     /// Reads `data` as XLSX when it is a ZIP package or says it is one (`contentType`), else as CSV.
@@ -76,7 +70,7 @@ enum RegisterFile {
             for cell in cells { if let i = map[cell.column] { fields[i] = cell.value } }
             table.rows.append(CSV.Row(line: line, fields: fields))
         }
-        if XLSXWorkbook.isZIP(data.readableBytesView) || saysXLSX(contentType) {
+        if XLSXWorkbook.isZIP(data.readableBytesView) || contentType?.isXLSX == true {
             var book: XLSXWorkbook
             do {
                 book = try XLSXWorkbook(data: Data(data.readableBytesView))

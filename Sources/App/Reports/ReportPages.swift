@@ -211,16 +211,14 @@ enum ReportPages {
         }
         let p = try Reports.period(period)
         _ = try req.requireMinistry()
-        return ReportSpreadsheet.response(try await ReportSpreadsheet.overview(period: p, on: req.db), name: "reports-\(p)")
+        return try await ReportSpreadsheet.overviewDownload(period: p, on: req.db)
     }
 
     /// The report page, or, as `{unitCode}.xlsx`, the official form to fill in a spreadsheet.
     @Sendable static func show(_ req: Request) async throws -> Response {
         if let unit = ReportSpreadsheet.stripSuffix(req.parameters.get("unitCode")) {
-            let p = try Reports.period(req.parameters.get("period"))
-            _ = try req.requireRead(unit: unit)
-            let data = try await ReportSpreadsheet.form(period: p, unit: unit, on: req.db, config: req.config)
-            return ReportSpreadsheet.response(data, name: "\(unit)-\(p)")
+            return try await ReportSpreadsheet.formDownload(
+                req, period: try Reports.period(req.parameters.get("period")), unit: unit)
         }
         return try await renderForm(
             req, formValues: nil, issues: [], status: .ok, saved: req.query[String.self, at: "saved"] != nil)
@@ -245,11 +243,7 @@ enum ReportPages {
         // What the registers say (sessions, stations, fees, visits, complaints, the certificate ledger),
         // offered to fill the form and compared with the report.
         let derived = try await Reports.derived(p, unit: code, on: req.db)
-        let derivedValues = ReportValues(
-            standards: derived.standards, banks: derived.banks, feeStandard: derived.feeStandard,
-            overcharge: derived.overcharge, crossRegion: derived.crossRegion,
-            supervision: derived.supervision, violations: derived.violations,
-            forgery: derived.forgery, payment: derived.payment)
+        let derivedValues = derived.values
         let fillFromLedger =
             editable && formValues == nil && ["ledger", "registers"].contains(req.query[String.self, at: "fill"] ?? "")
         if fillFromLedger {
@@ -347,13 +341,8 @@ enum ReportPages {
         let code = req.parameters.get("unitCode") ?? ""
         let user = try req.requireWrite(unit: code)
         // The multipart body: the file and a little framing.
-        let limit = ReportSpreadsheet.maxUpload
         do {
-            try await req.collectBody(
-                max: limit + 64 * 1024,
-                tooLarge: AppError(
-                    status: .payloadTooLarge, code: "too_large", message: "The form is larger than \(limit >> 20) MB",
-                    messageZh: "报表文件超过\(limit >> 20) MB"))
+            try await req.collectBody(max: ReportSpreadsheet.maxUpload + 64 * 1024, tooLarge: ReportSpreadsheet.uploadTooLarge)
         } catch let e as AppError {
             let issue = ValidationIssue(field: "", column: nil, code: e.code, message: e.message, messageZh: e.messageZh)
             return try await renderForm(req, formValues: nil, issues: [issue], status: e.status)

@@ -29,6 +29,14 @@ extension Reports {
         let discrepancies: [Discrepancy]
         /// Certificates issued in the quarter, against passes, refused; sessions over-certified.
         let issuance: IssuanceFigures
+
+        /// The derived figures as report values (to fill a form with).
+        var values: ReportValues {
+            ReportValues(
+                standards: standards, banks: banks, feeStandard: feeStandard, overcharge: overcharge,
+                crossRegion: crossRegion, supervision: supervision, violations: violations, forgery: forgery,
+                payment: payment)
+        }
     }
 
     /// Values derived from the registers for a unit and quarter — columns 1–24 from stations,
@@ -62,8 +70,11 @@ extension Reports {
             issuance: try await IssuanceFigures.all(p, unit: unit, on: db)[unit] ?? IssuanceFigures())
     }
 
-    /// Who has and hasn't reported for a period (ministry).
-    static func statuses(_ p: Period, on db: any Database) async throws -> [ReportStatusDTO] {
+    /// The active units in their order, each one's latest report of `p`, and the highest revision
+    /// of it the ministry accepted: what the overview (JSON) and the ministry's workbook list.
+    static func latestByUnit(
+        _ p: Period, on db: any Database
+    ) async throws -> (units: [UnitModel], latest: [String: ReportModel], accepted: [String: Int]) {
         let units = try await UnitModel.query(on: db).filter(\.$active == true).sort(\.$sortKey).all()
         let reports = try await ReportModel.query(on: db).filter(\.$period == p.description).all()
         var latest: [String: ReportModel] = [:]
@@ -72,6 +83,12 @@ extension Reports {
             if (latest[r.unitCode]?.revision ?? 0) < r.revision { latest[r.unitCode] = r }
             if r.status == .accepted { accepted[r.unitCode] = max(accepted[r.unitCode] ?? 0, r.revision) }
         }
+        return (units, latest, accepted)
+    }
+
+    /// Who has and hasn't reported for a period (ministry).
+    static func statuses(_ p: Period, on db: any Database) async throws -> [ReportStatusDTO] {
+        let (units, latest, accepted) = try await latestByUnit(p, on: db)
         return units.map { u in
             let r = latest[u.id!]
             return ReportStatusDTO(

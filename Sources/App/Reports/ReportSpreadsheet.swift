@@ -19,9 +19,6 @@ import Vapor
 /// - row 9, the unit's row: white cells are entered (validated as whole numbers ≥ 0, amounts,
 ///   or a drop-down √); grey cells (9, 12, 17, 20, 21, 24, 25–28) are formulas, locked.
 enum ReportSpreadsheet {
-    static let contentType = HTTPMediaType(
-        type: "application", subType: "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-
     static let computedColumns: Set<Int> = [9, 12, 17, 20, 21, 24, 25, 26, 27, 28]
     /// The amounts' column labels in the numbers row, after 28.
     static let dueLabel = "乙", paidLabel = "丙"
@@ -49,7 +46,7 @@ enum ReportSpreadsheet {
 
     /// The unit's form for one quarter.
     static func form(_ f: Form) throws -> Data {
-        try workbook { wb in
+        try XLSXWriter.workbook { wb in
             let s = Styles(wb)
             let ws = workbook_add_worksheet(wb, "报表")
             let last = paidColumn
@@ -130,25 +127,13 @@ enum ReportSpreadsheet {
         _ ws: UnsafeMutablePointer<lxw_worksheet>?, _ s: Styles, top: UInt32, offset: UInt16, labelColumn: UInt16 = 0
     ) {
         let depth = UInt32(Catalogue.headerDepth)
-        for h in Catalogue.headerCells() where offset == 0 || h.column > 0 {
-            let r = top + UInt32(h.row)
-            let c = offset + UInt16(h.column)
-            if h.rowSpan == 1 && h.colSpan == 1 {
-                worksheet_write_string(ws, r, c, h.text, s.header)
-            } else {
-                worksheet_merge_range(ws, r, c, r + UInt32(h.rowSpan - 1), c + UInt16(h.colSpan - 1), h.text, s.header)
-            }
-        }
+        XLSXWriter.catalogueHeader(ws, s.header, top: top, offset: offset, labelColumn: labelColumn)
         let due = offset + dueColumn
         let paid = offset + paidColumn
         worksheet_merge_range(ws, top, due, top, paid, "附：证书款（元，本年累计）", s.header)
         worksheet_merge_range(ws, top + 1, due, top + depth - 1, due, "应缴款", s.header)
         worksheet_merge_range(ws, top + 1, paid, top + depth - 1, paid, "已缴款", s.header)
         let numbers = top + depth
-        worksheet_write_string(ws, numbers, labelColumn, Catalogue.labelNumber, s.header)
-        for col in Catalogue.columns {
-            worksheet_write_number(ws, numbers, offset + UInt16(col.number), Double(col.number), s.header)
-        }
         worksheet_write_string(ws, numbers, due, dueLabel, s.header)
         worksheet_write_string(ws, numbers, paid, paidLabel, s.header)
     }
@@ -170,9 +155,17 @@ enum ReportSpreadsheet {
         }
     }
 
+    /// The two columns of a yes/no answer (`feeStandard` → 7 有, 8 无), the yes column first.
+    static func pair(_ key: String) -> [Column] { Catalogue.columns.filter { $0.key == key } }
+
+    /// The pair's words, as the prompts name them: 有、无 or 是、否.
+    static func pairWords(_ column: Column) -> String {
+        pair(column.key).compactMap(\.path.last).joined(separator: "、")
+    }
+
     /// A drop-down of √ in each cell of a 有/无 or 是/否 pair.
     static func validateTick(_ ws: UnsafeMutablePointer<lxw_worksheet>?, _ r: UInt32, _ c: UInt16, column: Column) {
-        let pair = Catalogue.columns.filter { $0.key == column.key }.map { $0.path.last! }.joined(separator: "、")
+        let pair = pairWords(column)
         withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<CChar>?.self, capacity: 2) { list in
             let tick = strdup("√")
             defer { free(tick) }
@@ -254,8 +247,7 @@ enum ReportSpreadsheet {
             switch col.kind {
             case .count: return "填写0至\(ReportValues.maxCount)之间的整数，没有填0。"
             case .tick:
-                let pair = Catalogue.columns.filter { $0.key == col.key }.map { $0.path.last! }.joined(separator: "、")
-                return "“\(pair)”两栏中必须且只能在一栏选择“√”，另一栏留空。"
+                return "“\(pairWords(col))”两栏中必须且只能在一栏选择“√”，另一栏留空。"
             case .percent: return ""
             }
         }
@@ -275,7 +267,7 @@ enum ReportSpreadsheet {
     /// Every unit's latest report of a quarter on one sheet: who has reported, in what state,
     /// late or not, and the 28 columns with the amounts behind 25–28.
     static func overview(period p: Period, rows: [UnitRow], statusText: (String) -> String) throws -> Data {
-        try workbook { wb in
+        try XLSXWriter.workbook { wb in
             let s = Styles(wb)
             let ws = workbook_add_worksheet(wb, "报表汇总 \(p)")
             let offset = UInt16(overviewColumns.count - 1)  // the 28 columns follow the label columns
@@ -400,21 +392,6 @@ enum ReportSpreadsheet {
                 format_set_num_format($0, "0.00")
             }
         }
-    }
-
-    struct WriteFailed: Error {}
-
-    /// A workbook written by libxlsxwriter into a private temporary file, returned as bytes.
-    static func workbook(_ build: (UnsafeMutablePointer<lxw_workbook>?) throws -> Void) throws -> Data {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("zhijian-\(UUID().uuidString).xlsx").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        guard let wb = workbook_new(path) else { throw WriteFailed() }
-        do { try build(wb) } catch {
-            workbook_close(wb)
-            throw error
-        }
-        guard workbook_close(wb) == LXW_NO_ERROR else { throw WriteFailed() }
-        return try Data(contentsOf: URL(fileURLWithPath: path))
     }
 }
 
@@ -582,7 +559,7 @@ extension ReportSpreadsheet {
                     : ([c.ref], label, "amount paid, year to date (yuan)", "已缴款（元，本年累计）")
             case .flag where reading.cells[f.key] == nil:
                 // The pair: the 有/是 column, then the 无/否 column.
-                let pair = Catalogue.columns.filter { $0.key == f.key }
+                let pair = Self.pair(f.key)
                 let yes = cell(String(pair[0].number))
                 let no = cell(String(pair[1].number))
                 let question = pair[0].path.dropLast().last ?? ""
@@ -676,11 +653,7 @@ extension ReportSpreadsheet {
             values = r.values
             source = "第\(r.revision)版（\(L10n.Strings(lang: "zh")[dynamic: r.status.rawValue, fallback: r.status.rawValue])）"
         } else {
-            let d = try await Reports.derived(p, unit: code, on: db)
-            values = ReportValues(
-                standards: d.standards, banks: d.banks, feeStandard: d.feeStandard, overcharge: d.overcharge,
-                crossRegion: d.crossRegion, supervision: d.supervision, violations: d.violations,
-                forgery: d.forgery, payment: d.payment)
+            values = try await Reports.derived(p, unit: code, on: db).values
             source = "尚未填报，预填登记数据推算值"
         }
         let f = Form(
@@ -691,10 +664,7 @@ extension ReportSpreadsheet {
 
     /// The ministry's workbook of a quarter: every active unit, reported or not.
     static func overview(period p: Period, on db: any Database) async throws -> Data {
-        let units = try await UnitModel.query(on: db).filter(\.$active == true).sort(\.$sortKey).all()
-        let reports = try await ReportModel.query(on: db).filter(\.$period == p.description).all()
-        var latest: [String: ReportModel] = [:]
-        for r in reports where (latest[r.unitCode]?.revision ?? 0) < r.revision { latest[r.unitCode] = r }
+        let (units, latest, _) = try await Reports.latestByUnit(p, on: db)
         let t = L10n.Strings(lang: "zh")
         let rows = units.map { u in
             UnitRow(unitCode: u.id!, unitName: u.name, kind: u.kind == .region ? "地区" : "行业", report: latest[u.id!])
@@ -702,10 +672,26 @@ extension ReportSpreadsheet {
         return try overview(period: p, rows: rows) { t[dynamic: $0, fallback: $0] }
     }
 
+    /// The answer to a form larger than `maxUpload`.
+    static let uploadTooLarge = AppError(
+        status: .payloadTooLarge, code: "too_large", message: "The form is larger than \(maxUpload >> 20) MB",
+        messageZh: "报表文件超过\(maxUpload >> 20) MB")
+
+    /// The form's download for a reader of the unit (the API's and the page's).
+    static func formDownload(_ req: Request, period p: Period, unit: String) async throws -> Response {
+        _ = try req.requireRead(unit: unit)
+        return response(try await form(period: p, unit: unit, on: req.db, config: req.config), name: "\(unit)-\(p)")
+    }
+
+    /// The ministry's workbook as a download; the caller has checked the reader is the ministry.
+    static func overviewDownload(period p: Period, on db: any Database) async throws -> Response {
+        response(try await overview(period: p, on: db), name: "reports-\(p)")
+    }
+
     /// A workbook as a download named `name.xlsx`.
     static func response(_ data: Data, name: String) -> Response {
         let res = Response(status: .ok, body: .init(data: data))
-        res.headers.contentType = contentType
+        res.headers.contentType = .xlsx
         res.headers.contentDisposition = .init(.attachment, filename: name + ".xlsx")
         res.headers.replaceOrAdd(name: .cacheControl, value: "private, no-store")
         return res

@@ -11,9 +11,7 @@ enum ReportsController {
     @Sendable static func get(_ req: Request) async throws -> Response {
         let (p, raw) = try target(req)
         if let unit = ReportSpreadsheet.stripSuffix(raw) {
-            _ = try req.requireRead(unit: unit)
-            let data = try await ReportSpreadsheet.form(period: p, unit: unit, on: req.db, config: req.config)
-            return ReportSpreadsheet.response(data, name: "\(unit)-\(p)")
+            return try await ReportSpreadsheet.formDownload(req, period: p, unit: unit)
         }
         _ = try req.requireRead(unit: raw)
         _ = try await Reports.unit(raw, on: req.db)
@@ -26,14 +24,9 @@ enum ReportsController {
         let (p, unit) = try target(req)
         let user = try req.requireWrite(unit: unit)
         let report: ReportModel
-        if RegisterFile.saysXLSX(req.headers.contentType) {
-            let limit = ReportSpreadsheet.maxUpload
-            try await req.collectBody(
-                max: limit,
-                tooLarge: AppError(
-                    status: .payloadTooLarge, code: "too_large", message: "The form is larger than \(limit >> 20) MB",
-                    messageZh: "报表文件超过\(limit >> 20) MB"))
-            let data = Data(req.body.data.map { $0.readableBytesView } ?? ByteBuffer().readableBytesView)
+        if req.headers.contentType?.isXLSX == true {
+            try await req.collectBody(max: ReportSpreadsheet.maxUpload, tooLarge: ReportSpreadsheet.uploadTooLarge)
+            let data = req.body.data.map { Data($0.readableBytesView) } ?? Data()
             report = try await ReportSpreadsheet.save(
                 data, period: p, unit: unit, by: user, on: req.store, now: req.now, pool: req.application.threadPool)
         } else {
@@ -93,8 +86,7 @@ enum ReportsController {
         let raw = req.parameters.get("period")
         _ = try req.requireMinistry()
         if let period = ReportSpreadsheet.stripSuffix(raw) {
-            let p = try Reports.period(period)
-            return ReportSpreadsheet.response(try await ReportSpreadsheet.overview(period: p, on: req.db), name: "reports-\(p)")
+            return try await ReportSpreadsheet.overviewDownload(period: try Reports.period(period), on: req.db)
         }
         return try await Reports.statuses(try Reports.period(raw), on: req.db).encodeResponse(for: req)
     }
